@@ -1,0 +1,74 @@
+"""The public Python API.
+
+>>> import genforge
+>>> manifest = genforge.generate("rewrite", "data", sizes={"train": 100}, overwrite=True)  # doctest: +SKIP
+>>> manifest["files"][0]["name"]  # doctest: +SKIP
+'train.jsonl'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from genforge.core.engine import Progress
+from genforge.core.engine import generate as _generate
+from genforge.core.spec import TaskSpec, resolve_spec
+from genforge.tasks.registry import get_task, task_names
+
+
+def list_tasks() -> list[dict[str, str]]:
+    """Every installed task: name, version and one-line summary."""
+    return [{"name": n, "version": get_task(n).version, "summary": get_task(n).summary} for n in task_names()]
+
+
+def describe(task: str, params: Mapping[str, Any] | None = None) -> dict:
+    """Parameters (with defaults and ranges) and split plans of a task."""
+    spec = resolve_spec(task, params=params)
+    task_object = get_task(task)
+    plans = task_object.split_plans(spec.params)
+    return {
+        "name": task,
+        "version": task_object.version,
+        "summary": task_object.summary,
+        "default_split_plan": task_object.default_split_plan,
+        "parameters": task_object.parameters,
+        "split_plans": {
+            name: {
+                "description": plan.description,
+                "splits": [
+                    {"name": s.name, "size": s.size, "shift": s.shift, "description": s.description, "source": s.source}
+                    for s in plan.splits
+                ],
+            }
+            for name, plan in plans.items()
+        },
+    }
+
+
+def generate(
+    task: str,
+    out: str | Path,
+    *,
+    split_plan: Optional[str] = None,
+    sizes: Mapping[str, int] | None = None,
+    params: Mapping[str, Any] | None = None,
+    seed: int = 0,
+    workers: int = 1,
+    overwrite: bool = False,
+    trace: bool = False,
+    allow_repeats: bool = False,
+    progress: Optional[Progress] = None,
+) -> dict:
+    """Generate a task's splits into ``out/<task>/`` and return its manifest."""
+    spec = resolve_spec(task, params=params, seed=seed, split_plan=split_plan, sizes=sizes, trace=trace,
+                        allow_repeats=allow_repeats)
+    return _generate(spec, out, workers=workers, overwrite=overwrite, progress=progress)
+
+
+def solve(task: str, instruction: Optional[str], input: str) -> str:
+    """The task's oracle: the target for (instruction, input)."""
+    return get_task(task).solve(instruction, input)
+
+
+__all__ = ["TaskSpec", "describe", "generate", "list_tasks", "resolve_spec", "solve"]

@@ -1,0 +1,181 @@
+"""The ``genforge`` command: parse, call the API, print. No logic of its own."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from genforge import api
+from genforge.core.checking import validate_path
+from genforge.core.errors import GenforgeError, UsageError
+from genforge.core.params import parse_cli_value
+from genforge.tasks.registry import get_task
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        key, sep, text = value.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"{option} {value!r} is not KEY=VALUE")
+        if key.strip() in pairs:
+            raise UsageError(f"{option} names {key.strip()!r} twice")
+        pairs[key.strip()] = text
+    return pairs
+
+
+def _typed_params(task: str, raw: dict[str, str]) -> dict:
+    schema = get_task(task).parameters
+    return {name: parse_cli_value(name, text, schema[name]) if name in schema else text for name, text in raw.items()}
+
+
+class _Progress:
+    """Progress on stderr, only when it is a terminal and the run has lasted a few seconds."""
+
+    def __init__(self):
+        self.start = time.monotonic()
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, split: str, written: int, size) -> None:
+        if self.enabled and time.monotonic() - self.start > 2:
+            total = f"/{size:,}" if size is not None else ""
+            click.echo(f"\r  {split}: {written:,}{total} records", err=True, nl=False)
+
+    def done(self):
+        if self.enabled and time.monotonic() - self.start > 2:
+            click.echo("", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="genforge")
+def cli():
+    """genforge: synthetic benchmarks with controlled train/test splits."""
+
+
+@cli.command("list")
+def list_command():
+    """List installed tasks."""
+    for task in api.list_tasks():
+        click.echo(f"{task['name']:<18} {task['version']:<6} {task['summary']}")
+
+
+@cli.command()
+@click.argument("task")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def describe(task, as_json):
+    """Parameters (defaults, ranges) and split plans of TASK."""
+    info = api.describe(task)
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+        return
+    click.echo(f"{info['name']} {info['version']}: {info['summary']}\n\nparameters:")
+    for name, schema in info["parameters"].items():
+        allowed = []
+        if "enum" in schema:
+            allowed.append("one of " + ", ".join(map(str, schema["enum"])))
+        if "items" in schema and "enum" in schema["items"]:
+            allowed.append("items from " + ", ".join(map(str, schema["items"]["enum"])))
+        if "minimum" in schema or "maximum" in schema:
+            allowed.append(f"{schema.get('minimum', '-inf')}..{schema.get('maximum', 'inf')}")
+        range_text = f" [{'; '.join(allowed)}]" if allowed else ""
+        click.echo(f"  {name} = {json.dumps(schema.get('default'))} ({schema.get('type')}){range_text}")
+        click.echo(f"      {schema.get('description', '')}")
+    click.echo(f"\nsplit plans (default: {info['default_split_plan']}):")
+    for name, plan in info["split_plans"].items():
+        click.echo(f"  {name}: {plan['description']}")
+        for split in plan["splits"]:
+            size = "all" if split["size"] is None else f"{split['size']:,}"
+            click.echo(f"      {split['name']:<22} {size:>9}  [{split['shift']}] {split['description']}")
+
+
+@cli.command()
+@click.argument("task")
+@click.option("--out", required=True, type=click.Path(file_okay=True, dir_okay=True), help="Output folder; files go to OUT/TASK/.")
+@click.option("--split-plan", default=None, help="Split plan (see 'genforge describe TASK').")
+@click.option("--size", "sizes", multiple=True, metavar="SPLIT=N", help="Records in a split (repeatable).")
+@click.option("--param", "params", multiple=True, metavar="K=V", help="Task parameter (repeatable).")
+@click.option("--seed", default=0, type=int, show_default=True, help="Seed of the run.")
+@click.option("--workers", default=1, type=int, show_default=True, help="Processes; output is identical for any N.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing OUT/TASK folder.")
+@click.option("--trace", is_flag=True, help="Write intermediate steps in each record's 'trace'.")
+@click.option("--allow-repeats", is_flag=True, help="Allow duplicate inputs within a split.")
+def generate(task, out, split_plan, sizes, params, seed, workers, overwrite, trace, allow_repeats):
+    """Generate the splits of TASK into OUT/TASK/ with a manifest."""
+    progress = _Progress()
+    manifest = api.generate(
+        task, out, split_plan=split_plan, sizes=_pairs(sizes, "--size"),
+        params=_typed_params(task, _pairs(params, "--param")), seed=seed, workers=workers,
+        overwrite=overwrite, trace=trace, allow_repeats=allow_repeats, progress=progress,
+    )
+    progress.done()
+    folder = Path(out) / task
+    for entry in manifest["files"]:
+        click.echo(f"{folder / entry['name']}: {entry['records']:,} records, sha256 {entry['sha256'][:16]}")
+    click.echo(f"{folder / 'manifest.json'}")
+
+
+@cli.command()
+@click.argument("path", type=click.Path())
+def validate(path):
+    """Check every record of a JSONL file or generated folder (and the manifest's checksums)."""
+    summary = validate_path(path)
+    click.echo(f"valid: {summary['records']:,} records in {summary['files']} file(s)")
+
+
+@cli.command()
+@click.argument("task")
+@click.argument("file", type=click.Path())
+@click.option("--check", is_flag=True, help="Compare each record's target with the oracle instead of filling it.")
+def solve(task, file, check):
+    """Fill (or --check) the 'target' of JSONL records with TASK's oracle."""
+    task_object = get_task(task)
+    path = Path(file)
+    if not path.is_file():
+        raise UsageError(f"file {file!r} does not exist or is not a file")
+    mismatches = 0
+    with open(path, "rb") as lines:
+        for number, line in enumerate(lines, start=1):
+            try:
+                record = json.loads(line)
+                instruction, text = record.get("instruction"), record["input"]
+            except (ValueError, KeyError, AttributeError, TypeError):
+                raise UsageError(f"{file}:{number}: not a JSON object with an 'input' field") from None
+            try:
+                answer = task_object.solve(instruction, text)
+            except (ValueError, KeyError, IndexError) as error:
+                raise UsageError(f"{file}:{number}: the {task} oracle cannot read this record: {error}") from None
+            if check:
+                if record.get("target") != answer:
+                    mismatches += 1
+                    click.echo(f"{file}:{number}: target {record.get('target')!r} != oracle {answer!r}")
+            else:
+                record["target"] = answer
+                click.echo(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+    if check:
+        if mismatches:
+            click.echo(f"{mismatches} mismatching record(s)", err=True)
+            sys.exit(1)
+        click.echo(f"all {number if 'number' in dir() else 0} targets match the oracle")
+
+
+def main(argv=None):
+    """Entry point: GenforgeError becomes one message on stderr and its exit code."""
+    try:
+        cli.main(args=argv, prog_name="genforge", standalone_mode=False)
+    except GenforgeError as error:
+        click.echo(f"genforge: error: {error}", err=True)
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("genforge: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        click.echo("genforge: interrupted; nothing was written", err=True)
+        sys.exit(130)
+    sys.exit(0)

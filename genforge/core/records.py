@@ -1,0 +1,75 @@
+"""Examples (what a generator returns) and records (what a file holds)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from genforge.core.canonical import sort_nested
+
+RECORD_KEYS = ("id", "task", "task_version", "split", "instruction", "input", "target", "trace", "meta")
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One generated example, before it belongs to a split.
+
+    ``meta`` holds at least ``domain`` (str) and ``complexity`` (a flat dict of
+    measures); the engine adds ``difficulty``. ``trace`` lists intermediate
+    steps and is written only when the user asks for traces.
+    """
+
+    instruction: Optional[str]
+    input: str
+    target: str
+    meta: dict = field(default_factory=dict)
+    trace: Optional[tuple] = None
+
+    def key(self) -> str:
+        """The canonical input: what dedup and split disjointness compare."""
+        if self.instruction is None:
+            return self.input
+        return self.instruction + "\x1f" + self.input
+
+
+def key_digest(key: str) -> bytes:
+    """A 16-byte digest of a canonical input: the dedup unit and hash bucket."""
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest()
+
+
+def bucket_of(digest: bytes) -> float:
+    """A number in [0, 1) fixed by the digest, for i.i.d. split membership."""
+    return int.from_bytes(digest[:8], "big") / 18446744073709551616.0
+
+
+def record_id(task: str, split: str, index: int) -> str:
+    return f"{task}/{split}/{index:06d}"
+
+
+def build_record(
+    example: Example,
+    *,
+    task: str,
+    task_version: str,
+    split: str,
+    index: int,
+    difficulty: float,
+    with_trace: bool,
+) -> dict[str, Any]:
+    """The record dict in canonical key order."""
+    meta = dict(example.meta)
+    meta["difficulty"] = round(float(difficulty), 4)
+    record: dict[str, Any] = {
+        "id": record_id(task, split, index),
+        "task": task,
+        "task_version": task_version,
+        "split": split,
+        "instruction": example.instruction,
+        "input": example.input,
+        "target": example.target,
+    }
+    if with_trace and example.trace is not None:
+        record["trace"] = list(example.trace)
+    record["meta"] = sort_nested(meta)
+    return record

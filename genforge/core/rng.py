@@ -1,0 +1,155 @@
+"""Random streams whose output is stable across numpy and Python versions.
+
+NumPy promises a stable bit stream only for its bit generators (PCG64 and
+friends), not for ``Generator.integers``, ``choice``, ``shuffle`` and the other
+conveniences, whose algorithms have changed between releases. Every draw in
+genforge therefore goes through :class:`RandomStream`, which reads raw 64-bit
+words from ``numpy.random.PCG64.random_raw`` and derives everything else with
+algorithms written here:
+
+* bounded integers: rejection sampling on ``word % n`` with the classic
+  threshold ``2**64 % n``, so every value is exactly equally likely;
+* floats: the top 53 bits of a word divided by ``2**53``;
+* shuffle: Fisher-Yates from the last position down;
+* sampling without replacement: a partial Fisher-Yates over the indices.
+
+The PCG64 state is set directly from a SHA-256 digest (not through
+``SeedSequence``), so seeding is as stable as the bit stream itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Sequence, TypeVar
+
+import numpy as np
+
+T = TypeVar("T")
+
+_TWO_64 = 1 << 64
+_TWO_128 = 1 << 128
+_BUFFER_WORDS = 256
+
+
+def derive_seed(*parts: Any) -> bytes:
+    """Hash JSON-serialisable parts (task, version, params, seed, split, block) into 32 bytes."""
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+class RandomStream:
+    """A deterministic stream of random draws seeded by 32 bytes."""
+
+    __slots__ = ("_bit_generator", "_buffer")
+
+    def __init__(self, seed: bytes):
+        if len(seed) < 32:
+            seed = hashlib.sha256(seed).digest()
+        state = int.from_bytes(seed[:16], "little") % _TWO_128
+        increment = int.from_bytes(seed[16:32], "little") % _TWO_128 | 1
+        bit_generator = np.random.PCG64(0)
+        bit_generator.state = {
+            "bit_generator": "PCG64",
+            "state": {"state": state, "inc": increment},
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
+        self._bit_generator = bit_generator
+        self._buffer: list[int] = []
+
+    @classmethod
+    def from_parts(cls, *parts: Any) -> "RandomStream":
+        return cls(derive_seed(*parts))
+
+    # -- raw words -----------------------------------------------------
+    def word(self) -> int:
+        """One uniformly random 64-bit unsigned integer."""
+        buffer = self._buffer
+        if not buffer:
+            buffer.extend(reversed(self._bit_generator.random_raw(_BUFFER_WORDS).tolist()))
+        return buffer.pop()
+
+    def words(self, count: int) -> np.ndarray:
+        """``count`` raw 64-bit words as a uint64 array (buffered words first)."""
+        taken = [self.word() for _ in range(min(count, len(self._buffer)))]
+        rest = self._bit_generator.random_raw(count - len(taken))
+        if taken:
+            return np.concatenate([np.array(taken, dtype=np.uint64), rest])
+        return rest
+
+    # -- derived draws ---------------------------------------------------
+    def below(self, bound: int) -> int:
+        """A uniform integer in ``[0, bound)``."""
+        if bound <= 0:
+            raise ValueError(f"bound must be positive, got {bound}")
+        threshold = _TWO_64 % bound
+        while True:
+            value = self.word()
+            if value >= threshold:
+                return value % bound
+
+    def integer(self, low: int, high: int) -> int:
+        """A uniform integer in ``[low, high]`` (both ends included)."""
+        return low + self.below(high - low + 1)
+
+    def random(self) -> float:
+        """A uniform float in ``[0, 1)`` with 53 random bits."""
+        return (self.word() >> 11) / 9007199254740992.0
+
+    def bernoulli(self, probability: float) -> bool:
+        return self.random() < probability
+
+    def choice(self, items: Sequence[T]) -> T:
+        return items[self.below(len(items))]
+
+    def weighted_index(self, weights: Sequence[float]) -> int:
+        """An index drawn with probability proportional to ``weights``."""
+        total = float(sum(weights))
+        point = self.random() * total
+        running = 0.0
+        for index, weight in enumerate(weights):
+            running += weight
+            if point < running:
+                return index
+        # Rounding can leave point == total; fall back to the last positive weight.
+        return max(i for i, w in enumerate(weights) if w > 0)
+
+    def shuffle(self, items: list) -> None:
+        """Shuffle ``items`` in place (Fisher-Yates)."""
+        for position in range(len(items) - 1, 0, -1):
+            other = self.below(position + 1)
+            items[position], items[other] = items[other], items[position]
+
+    def sample(self, items: Sequence[T], count: int) -> list[T]:
+        """``count`` distinct items, in draw order (partial Fisher-Yates)."""
+        if count > len(items):
+            raise ValueError(f"cannot sample {count} of {len(items)} items")
+        pool = list(range(len(items)))
+        chosen = []
+        for position in range(count):
+            other = position + self.below(len(pool) - position)
+            pool[position], pool[other] = pool[other], pool[position]
+            chosen.append(items[pool[position]])
+        return chosen
+
+    def indices(self, bound: int, count: int) -> list[int]:
+        """``count`` independent uniform integers in ``[0, bound)``, vectorised.
+
+        Same distribution as ``[below(bound) for _ in range(count)]`` but drawn
+        in one call; words below the rejection threshold (probability
+        ``bound / 2**64``) are redrawn one by one.
+        """
+        if count <= 0:
+            return []
+        threshold = _TWO_64 % bound
+        raw = self.words(count)
+        values = (raw % np.uint64(bound)).tolist()
+        if threshold and bool((raw < np.uint64(threshold)).any()):
+            for position in np.nonzero(raw < np.uint64(threshold))[0].tolist():
+                values[position] = self.below(bound)
+        return values
+
+    def string(self, alphabet: str, length: int) -> str:
+        """A uniformly random string of ``length`` symbols from ``alphabet``."""
+        return "".join([alphabet[i] for i in self.indices(len(alphabet), length)])

@@ -1,0 +1,86 @@
+"""TaskSpec: everything that determines the bytes of a generated task folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+from genforge.core import params as params_module
+from genforge.core.errors import UsageError, did_you_mean, one_of
+from genforge.core.splits import SplitPlan
+from genforge.tasks.base import Task
+from genforge.tasks.registry import get_task
+
+MAX_SEED = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    task: str
+    task_version: str
+    params: Mapping[str, Any]
+    seed: int
+    split_plan: str
+    #: split name -> record count (None: everything an enumerated split holds)
+    sizes: Mapping[str, Optional[int]]
+    trace: bool = False
+    allow_repeats: bool = False
+    #: a subset of the plan's splits to generate (all when empty)
+    only_splits: tuple = field(default_factory=tuple)
+
+    def task_object(self) -> Task:
+        return get_task(self.task)
+
+    def plan(self) -> SplitPlan:
+        return self.task_object().split_plans(self.params)[self.split_plan]
+
+
+def resolve_spec(
+    task_name: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    seed: int = 0,
+    split_plan: str | None = None,
+    sizes: Mapping[str, Any] | None = None,
+    trace: bool = False,
+    allow_repeats: bool = False,
+) -> TaskSpec:
+    """Check every user choice against the task and return the resolved spec."""
+    task = get_task(task_name)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise UsageError(f"seed = {seed!r} is not allowed: expected an integer from 0 to {MAX_SEED}")
+    resolved = params_module.resolve(task.parameters, params)
+    task.check_params(resolved)
+    plans = task.split_plans(resolved)
+    plan_name = split_plan or task.default_split_plan
+    if plan_name not in plans:
+        raise UsageError(
+            f"unknown split plan {plan_name!r} for task {task_name!r}{did_you_mean(plan_name, plans)}; "
+            f"allowed: {one_of(plans)}"
+        )
+    plan = plans[plan_name]
+    resolved_sizes: dict[str, Optional[int]] = {spec.name: spec.size for spec in plan.splits}
+    for name, size in dict(sizes or {}).items():
+        if name not in resolved_sizes:
+            raise UsageError(
+                f"split {name!r} is not in plan {plan_name!r}{did_you_mean(name, resolved_sizes)}; "
+                f"its splits: {', '.join(plan.names)}"
+            )
+        if isinstance(size, str):
+            try:
+                size = int(size)
+            except ValueError:
+                raise UsageError(f"size of split {name!r} = {size!r} is not a whole number") from None
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise UsageError(f"size of split {name!r} = {size!r} is not allowed: expected a whole number >= 0")
+        resolved_sizes[name] = size
+    return TaskSpec(
+        task=task_name,
+        task_version=task.version,
+        params=resolved,
+        seed=seed,
+        split_plan=plan_name,
+        sizes=resolved_sizes,
+        trace=bool(trace),
+        allow_repeats=bool(allow_repeats),
+    )

@@ -1,0 +1,125 @@
+"""Split plans: named splits, each a membership predicate plus a size.
+
+Membership is a pure function of the example (and of the hash bucket of its
+canonical input), so the splits of a plan are disjoint by construction and can
+be generated in any order. A split whose predicate is structural (longer
+inputs, a held-out domain) may also change the *sampling* parameters
+(``sample_params``) so that its examples are found quickly; the predicate
+still decides membership. On top of that the engine refuses any candidate
+whose canonical input already landed in an earlier split of the same run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Optional
+
+from genforge.core.records import Example
+
+SPLIT_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+
+#: ``accepts(example, bucket) -> bool``; ``bucket`` is in [0, 1), fixed by the canonical input.
+Predicate = Callable[[Example, float], bool]
+
+
+def accept_all(example: Example, bucket: float) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class SplitSpec:
+    """One split of a plan.
+
+    ``source`` is ``"sample"`` (blocks of random draws filtered by ``accepts``)
+    or ``"enumerate"`` (the task lists the split's examples itself, for finite
+    spaces such as SCAN). ``size`` is the default record count; ``None`` means
+    everything an enumerated split holds. ``shift`` names the generalization
+    this split tests (``iid``, ``length``, ``domain``, ``instruction`` ...).
+    """
+
+    name: str
+    size: Optional[int]
+    description: str
+    accepts: Predicate = accept_all
+    sample_params: Mapping = field(default_factory=dict)
+    shift: str = "iid"
+    source: str = "sample"
+    repeats: bool = False
+
+    def __post_init__(self):
+        if not SPLIT_NAME.match(self.name):
+            raise ValueError(f"split name {self.name!r} may use only letters, digits and underscores")
+
+
+@dataclass(frozen=True)
+class SplitPlan:
+    """A named set of splits; the first split is the training split."""
+
+    name: str
+    description: str
+    splits: tuple[SplitSpec, ...]
+
+    def split(self, name: str) -> SplitSpec:
+        for spec in self.splits:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [spec.name for spec in self.splits]
+
+
+def bucket_range(low: float, high: float) -> Predicate:
+    """Accept examples whose input bucket is in ``[low, high)`` (i.i.d. splits)."""
+
+    def accepts(example: Example, bucket: float) -> bool:
+        return low <= bucket < high
+
+    return accepts
+
+
+def text_bucket(text: str) -> float:
+    """A number in [0, 1) fixed by ``text``, independent of the input bucket."""
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8, person=b"genforge-split").digest()
+    return int.from_bytes(digest, "big") / 18446744073709551616.0
+
+
+def instruction_bucket_range(low: float, high: float) -> Predicate:
+    """Accept examples whose *instruction* hashes into ``[low, high)``.
+
+    Used for unseen-instruction splits: every example of a given rule lands
+    on the same side, so no test rule occurs in train.
+    """
+
+    def accepts(example: Example, bucket: float) -> bool:
+        return low <= text_bucket(example.instruction or "") < high
+
+    return accepts
+
+
+def all_of(*predicates: Predicate) -> Predicate:
+    def accepts(example: Example, bucket: float) -> bool:
+        return all(predicate(example, bucket) for predicate in predicates)
+
+    return accepts
+
+
+def iid_splits(
+    train: int = 10000, validation: int = 1000, test_id: int = 1000, *, within: Predicate = accept_all
+) -> tuple[SplitSpec, ...]:
+    """train / validation / test_id carved 80/10/10 by input bucket, inside ``within``."""
+    return (
+        SplitSpec("train", train, "training examples", all_of(within, bucket_range(0.0, 0.8))),
+        SplitSpec("validation", validation, "held-out examples from the training distribution",
+                  all_of(within, bucket_range(0.8, 0.9))),
+        SplitSpec("test_id", test_id, "in-distribution test", all_of(within, bucket_range(0.9, 1.0))),
+    )
+
+
+def sample_params_for(params: Mapping, spec: SplitSpec) -> dict:
+    merged = dict(params)
+    merged.update(spec.sample_params)
+    return merged

@@ -1,0 +1,92 @@
+"""The task contract: what a generator family implements to join genforge.
+
+A task is a named, versioned recipe: a generator (``sample``), its parameters
+(JSON Schema properties), its split plans, its meta schema and its oracle
+(``solve``). Register it in the ``genforge.tasks`` entry-point group::
+
+    [project.entry-points."genforge.tasks"]
+    my_task = "my_package.module:MyTask"
+
+Subclasses set the class attributes and implement ``sample``, ``solve``,
+``split_plans`` and ``difficulty``.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any, ClassVar, Iterable, Mapping, Optional
+
+from genforge.core.errors import ParameterError
+from genforge.core.records import Example
+from genforge.core.rng import RandomStream
+from genforge.core.splits import SplitPlan, SplitSpec
+
+
+class Task:
+    #: Registry name, e.g. ``"rewrite"``: lower-case letters, digits and ``_``.
+    name: ClassVar[str] = ""
+    #: Bumped whenever the task's output for the same params and seed changes.
+    version: ClassVar[str] = "1.0"
+    #: One line for ``genforge list``.
+    summary: ClassVar[str] = ""
+    #: Parameter name -> JSON Schema property (with a ``default``).
+    parameters: ClassVar[dict[str, dict]] = {}
+    default_split_plan: ClassVar[str] = "iid"
+    #: Attempts the engine makes per accepted record before giving up on a split.
+    attempts_per_record: ClassVar[int] = 200
+
+    # -- parameters ----------------------------------------------------
+    def check_params(self, params: Mapping[str, Any]) -> None:
+        """Raise ParameterError for combinations that single values cannot express."""
+
+    def require(self, condition: bool, message: str) -> None:
+        if not condition:
+            raise ParameterError(message)
+
+    # -- generation ----------------------------------------------------
+    def split_plans(self, params: Mapping[str, Any]) -> dict[str, SplitPlan]:
+        raise NotImplementedError
+
+    def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
+        """One example, or None for a rejected draw (counted as an attempt).
+
+        ``params`` are the resolved parameters with the split's
+        ``sample_params`` applied, plus ``"seed"`` (the run's seed) so that a
+        task can derive fixed pools (rule sets, knowledge graphs) from it.
+        Draw randomness only from ``rng``.
+        """
+        raise NotImplementedError
+
+    def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
+        """``count`` attempts; override for a vectorised fast path."""
+        return [self.sample(rng, params) for _ in range(count)]
+
+    def enumerate_split(
+        self, params: Mapping[str, Any], plan: SplitPlan, split: SplitSpec, seed: int
+    ) -> Iterable[Example]:
+        """Every example of a split whose ``source`` is ``"enumerate"``, in output order."""
+        raise NotImplementedError(f"task {self.name} does not enumerate split {split.name}")
+
+    def space_size(self, params: Mapping[str, Any], split: SplitSpec) -> Optional[int]:
+        """How many distinct examples a sampled split can hold, when known cheaply."""
+        return None
+
+    def difficulty(self, example: Example) -> float:
+        """A number in [0, 1], monotone in the example's complexity measures."""
+        return 0.0
+
+    # -- oracle --------------------------------------------------------
+    def solve(self, instruction: Optional[str], input: str) -> str:
+        """The target for (instruction, input): the same code that generated it."""
+        raise NotImplementedError
+
+    def normalize_answer(self, answer: str) -> str:
+        """Canonical form of an answer for exact-match scoring."""
+        return " ".join(str(answer).split())
+
+    # -- schemas -------------------------------------------------------
+    def meta_schema(self) -> dict:
+        """JSON Schema of ``meta``; built-in tasks ship it as ``schemas/meta/<name>.json``."""
+        text = resources.files("genforge.schemas").joinpath("meta", f"{self.name}.json").read_text("utf-8")
+        return json.loads(text)

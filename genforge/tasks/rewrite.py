@@ -1,0 +1,145 @@
+"""Task ``rewrite``: one rewrite rule per example, the setting of the Only-IF study.
+
+Zhang, Wang, Charton (2024), "Only-IF: Revealing the Decisive Effect of
+Instruction Diversity on Generalization", arXiv 2410.04717. The instruction is
+one rule ``x -> y``; the target is the input with the leftmost ``x`` replaced
+by ``y``, or the input unchanged when ``x`` does not occur (the no-op share).
+Defaults follow the paper: lower-case latin letters, inputs of 50 symbols,
+patterns of 20.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+from genforge.core.records import Example
+from genforge.core.rng import RandomStream
+from genforge.generators.rewriting import (
+    DOMAINS, LETTERS, Rule, domain_pattern, parse_rules, random_text_containing, random_text_without, rewrite_once,
+)
+from genforge.tasks.base import Task
+from genforge.tasks.instruction_pool import PoolCache
+from genforge.tasks.rewriting_plans import SHARED_PARAMETERS, build_plans
+
+_DOMAIN_LIST = {"type": "array", "items": {"type": "string", "enum": list(DOMAINS)}, "uniqueItems": True}
+
+
+class RewriteTask(Task):
+    name = "rewrite"
+    version = "1.0"
+    summary = "apply one rewrite rule x -> y at its leftmost match (Only-IF instruction diversity)"
+    default_split_plan = "unseen_instructions"
+    parameters = {
+        "alphabet_size": {"type": "integer", "default": 26, "minimum": 2, "maximum": 26,
+                          "description": "symbols a..z used, counted from 'a'"},
+        "input_length": {"type": "integer", "default": 50, "minimum": 1, "maximum": 100_000,
+                         "description": "symbols in each training input"},
+        "longer_input_length": {"type": "integer", "default": 100, "minimum": 2, "maximum": 200_000,
+                                "description": "longest input of the 'longer' plan's test split"},
+        "pattern_length": {"type": "integer", "default": 20, "minimum": 1, "maximum": 100_000,
+                           "description": "symbols in a rule's pattern x"},
+        "replacement_length": {"type": "integer", "default": 20, "minimum": 0, "maximum": 100_000,
+                               "description": "symbols in a rule's replacement y"},
+        "noop_share": {"type": "number", "default": 0.0, "minimum": 0.0, "maximum": 1.0,
+                       "description": "share of examples whose input does not contain x (target = input)"},
+        "domains": {**_DOMAIN_LIST, "minItems": 1, "default": list(DOMAINS),
+                    "description": "semantic domains: constrained families of rules"},
+        "k_min": {"type": "integer", "default": 2, "minimum": 1, "maximum": 1000,
+                  "description": "smallest domain size k (run length, period or mirrored block)"},
+        "k_max": {"type": "integer", "default": 10, "minimum": 1, "maximum": 1000,
+                  "description": "largest domain size k"},
+        "held_out_domains": {**_DOMAIN_LIST, "default": ["mirrored"],
+                             "description": "domains only in test_ood_domain (held_out_domain plan)"},
+        "train_k_min": {"type": "integer", "default": 5, "minimum": 1, "maximum": 1000,
+                        "description": "held_out_domain plan: smallest k in train"},
+        "train_k_max": {"type": "integer", "default": 10, "minimum": 1, "maximum": 1000,
+                        "description": "held_out_domain plan: largest k in train"},
+        "test_k_min": {"type": "integer", "default": 2, "minimum": 1, "maximum": 1000,
+                       "description": "held_out_domain plan: smallest k in test_ood_k"},
+        "test_k_max": {"type": "integer", "default": 3, "minimum": 1, "maximum": 1000,
+                       "description": "held_out_domain plan: largest k in test_ood_k"},
+        **SHARED_PARAMETERS,
+    }
+
+    def __init__(self):
+        self._pools = PoolCache()
+
+    def check_params(self, params: Mapping[str, Any]) -> None:
+        self.require(params["pattern_length"] <= params["input_length"],
+                     f"parameter 'pattern_length' = {params['pattern_length']} must be <= input_length "
+                     f"({params['input_length']}): the pattern must fit in the input")
+        self.require(params["longer_input_length"] > params["input_length"],
+                     f"parameter 'longer_input_length' = {params['longer_input_length']} must be > input_length "
+                     f"({params['input_length']})")
+        for low, high in (("k_min", "k_max"), ("train_k_min", "train_k_max"), ("test_k_min", "test_k_max")):
+            self.require(params[low] <= params[high],
+                         f"parameter {low!r} = {params[low]} must be <= {high} ({params[high]})")
+        self.require(params["test_k_max"] < params["train_k_min"] or params["test_k_min"] > params["train_k_max"],
+                     "the test k range (test_k_min..test_k_max) must not overlap the train k range "
+                     "(train_k_min..train_k_max)")
+        missing = [d for d in params["held_out_domains"] if d not in params["domains"]]
+        self.require(not missing, f"held_out_domains {missing} are not in domains {params['domains']}")
+
+    def split_plans(self, params):
+        length = params["input_length"]
+        return build_plans(
+            params,
+            measure="k",
+            measure_free_domains=("unconstrained",),
+            within_train_length=lambda example, bucket: example.meta["complexity"]["input_length"] <= length,
+            longer_test=lambda example, bucket: example.meta["complexity"]["input_length"] > length,
+            longer_sample_params={"input_length_min": length + 1, "input_length": params["longer_input_length"]},
+        )
+
+    # -- sampling --------------------------------------------------------
+    def _random_rule(self, rng: RandomStream, params) -> tuple[tuple[Rule, str, int], str]:
+        alphabet = LETTERS[: params["alphabet_size"]]
+        domain = rng.choice(params["domains"])
+        k = 0 if domain == "unconstrained" else rng.integer(params["k_min"], params["k_max"])
+        pattern = domain_pattern(rng, domain, k, params["pattern_length"], alphabet)
+        replacement = domain_pattern(rng, domain, k, params["replacement_length"], alphabet)
+        rule = Rule(pattern, replacement)
+        text = rule.text()
+        return (rule, domain, k), text
+
+    def _pool(self, params):
+        relevant = {key: params[key] for key in (
+            "alphabet_size", "pattern_length", "replacement_length", "domains", "k_min", "k_max")}
+        return self._pools.get(self.name, self.version, relevant, params["seed"], params["n_instructions"],
+                               params["imbalance_alpha"], lambda rng: self._random_rule(rng, params))
+
+    def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
+        if params.get("rule_source") == "fresh":
+            (rule, domain, k), _ = self._random_rule(rng, params)
+        else:
+            rule, domain, k = self._pool(params).draw(rng)
+        alphabet = LETTERS[: params["alphabet_size"]]
+        low = params.get("input_length_min", params["input_length"])
+        length = rng.integer(low, params["input_length"]) if low < params["input_length"] else low
+        noop = params["noop_share"] > 0 and rng.random() < params["noop_share"]
+        if noop:
+            text = random_text_without(rng, rule.pattern, length, alphabet)
+            if text is None:
+                return None
+        else:
+            text = random_text_containing(rng, rule.pattern, length, alphabet)
+        target = rewrite_once(text, rule)
+        complexity = {
+            "input_length": length,
+            "pattern_length": len(rule.pattern),
+            "replacement_length": len(rule.replacement),
+            "k": k,
+            "rules": 1,
+            "steps": 0 if noop else 1,
+        }
+        return Example(rule.text(), text, target, {"domain": domain, "complexity": complexity})
+
+    def difficulty(self, example: Example) -> float:
+        # Longer inputs and patterns are harder to match; saturates towards 1.
+        c = example.meta["complexity"]
+        size = c["input_length"] + c["pattern_length"]
+        return size / (size + 100)
+
+    def solve(self, instruction: Optional[str], input: str) -> str:
+        (rule,) = parse_rules(instruction or "")
+        return rewrite_once(input, rule)

@@ -1,0 +1,115 @@
+"""The four split plans shared by the string-rewriting tasks (``rewrite``, ``markov``).
+
+Each example's meta carries a domain, a size measure (``k`` for rewrite,
+``rules`` for markov) and ``input_length``; the plans below are predicates on
+those, plus the sampling overrides that make each split quick to fill.
+
+* ``iid``: train / validation / test_id by input bucket, rules from the pool.
+* ``unseen_instructions``: as iid, plus ``test_ood_instruction`` whose rules
+  are drawn fresh and hash outside the training pool (the Only-IF test).
+* ``held_out_domain``: train on the non-held-out domains with the size measure
+  in the train range; ``test_ood_domain`` on the held-out domains,
+  ``test_ood_<measure>`` on the train domains with the measure in the test range.
+* ``longer``: ``test_ood_length`` has longer inputs (and, for markov, more
+  steps) than any training example.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from genforge.core.records import Example
+from genforge.core.splits import SplitPlan, SplitSpec, all_of, bucket_range, iid_splits, instruction_bucket_range
+from genforge.tasks.instruction_pool import SEEN_FRACTION
+
+
+def _complexity(example: Example, name: str) -> int:
+    return example.meta["complexity"][name]
+
+
+def build_plans(
+    params: Mapping[str, Any],
+    *,
+    measure: str,
+    measure_free_domains: tuple[str, ...],
+    within_train_length: Callable[[Example, float], bool],
+    longer_test: Callable[[Example, float], bool],
+    longer_sample_params: Mapping[str, Any],
+) -> dict[str, SplitPlan]:
+    train_size = params["n_instructions"] * params["examples_per_instruction"]
+    test_size = params["test_size"]
+    lo, hi = params[f"train_{measure}_min"], params[f"train_{measure}_max"]
+    test_lo, test_hi = params[f"test_{measure}_min"], params[f"test_{measure}_max"]
+    held_out = tuple(params["held_out_domains"])
+    train_domains = [d for d in params["domains"] if d not in held_out]
+
+    def iid(within=within_train_length, train_sample: Mapping = {}):
+        train, validation, test_id = iid_splits(train_size, test_size, test_size, within=within)
+        return tuple(
+            SplitSpec(s.name, s.size, s.description, s.accepts, dict(train_sample), s.shift) for s in (train, validation, test_id)
+        )
+
+    fresh = {"rule_source": "fresh"}
+    unseen = SplitSpec(
+        "test_ood_instruction", test_size,
+        "rules never seen in training (Only-IF's test of instruction diversity)",
+        all_of(within_train_length, instruction_bucket_range(SEEN_FRACTION, 1.0)),
+        fresh, "instruction",
+    )
+
+    def in_train_cell(example: Example, bucket: float) -> bool:
+        domain = example.meta["domain"]
+        if domain in held_out:
+            return False
+        return domain in measure_free_domains or lo <= _complexity(example, measure) <= hi
+
+    def in_held_out_domain(example: Example, bucket: float) -> bool:
+        return example.meta["domain"] in held_out
+
+    def in_test_measure(example: Example, bucket: float) -> bool:
+        domain = example.meta["domain"]
+        return (domain not in held_out and domain not in measure_free_domains
+                and test_lo <= _complexity(example, measure) <= test_hi)
+
+    train_cell = {"domains": train_domains, f"{measure}_min": lo, f"{measure}_max": hi}
+    held_out_specs = iid(all_of(within_train_length, in_train_cell), train_cell)
+    if held_out:
+        held_out_specs += (SplitSpec(
+            "test_ood_domain", test_size, f"domains never seen in training: {', '.join(held_out)}",
+            all_of(within_train_length, in_held_out_domain), {**fresh, "domains": list(held_out)}, "domain",
+        ),)
+    measured_domains = [d for d in train_domains if d not in measure_free_domains]
+    if measured_domains:
+        held_out_specs += (SplitSpec(
+            f"test_ood_{measure}", test_size,
+            f"training domains with {measure} from {test_lo} to {test_hi} (train: {lo} to {hi})",
+            all_of(within_train_length, in_test_measure),
+            {**fresh, "domains": measured_domains, f"{measure}_min": test_lo, f"{measure}_max": test_hi},
+            "complexity",
+        ),)
+
+    longer = SplitSpec(
+        "test_ood_length", test_size, "inputs longer than any in training",
+        longer_test, dict(longer_sample_params), "length",
+    )
+    return {
+        "iid": SplitPlan("iid", "train / validation / test_id from one distribution", iid()),
+        "unseen_instructions": SplitPlan(
+            "unseen_instructions", "test on rules never seen in training", iid() + (unseen,)),
+        "held_out_domain": SplitPlan(
+            "held_out_domain", f"train on some domains and {measure} values, test on others", held_out_specs),
+        "longer": SplitPlan("longer", "test on longer inputs than any in training", iid() + (longer,)),
+    }
+
+
+#: Parameters every rewriting task shares (budget, plans).
+SHARED_PARAMETERS: dict[str, dict] = {
+    "n_instructions": {"type": "integer", "default": 1000, "minimum": 1, "maximum": 10_000_000,
+                       "description": "distinct rules in the training pool (instruction diversity)"},
+    "examples_per_instruction": {"type": "integer", "default": 10, "minimum": 1, "maximum": 10_000_000,
+                                 "description": "training examples per rule on average; train size = n_instructions x this"},
+    "imbalance_alpha": {"type": "number", "default": 0.0, "minimum": 0.0, "maximum": 10.0,
+                        "description": "power-law shape of examples across rules: rule j gets weight (j+1)^-alpha; 0 = uniform"},
+    "test_size": {"type": "integer", "default": 1000, "minimum": 0, "maximum": 100_000_000,
+                  "description": "default size of validation and every test split"},
+}
