@@ -82,8 +82,18 @@ class Task:
         raise NotImplementedError
 
     def normalize_answer(self, answer: str) -> str:
-        """Canonical form of an answer for exact-match scoring."""
+        """Canonical form of an answer for exact-match scoring (whitespace folded)."""
         return " ".join(str(answer).split())
+
+    def structure(self, record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+        """(atoms, compounds) of a record, for divergence-based (MCD) splits and audits.
+
+        Default: atoms are the whitespace tokens of instruction and input,
+        compounds their adjacent pairs. Tasks override with their own
+        primitives and rule applications (documented in the task module).
+        """
+        tokens = ((record.get("instruction") or "") + " " + record["input"]).split()
+        return tokens, [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
 
     # -- schemas -------------------------------------------------------
     def meta_schema(self) -> dict:
