@@ -1,0 +1,241 @@
+"""Task ``hint``: evaluate HINT arithmetic expressions (exact natural numbers).
+
+Li, Zhu, Zhang, Zhang, Zhu, Wang (ICLR 2023), "A Minimalist Dataset for
+Systematic Generalization of Perception, Syntax, and Semantics" (HINT), the
+benchmark of the Neural-Symbolic Recursive Machine. The input is an expression
+over single digits with ``+ - * /`` and minimal parentheses (``6*(5-2)``);
+``-`` is truncated (``max(0, a - b)``), ``/`` is ceiling division; the target
+is the value as a decimal integer. The rules are in
+:mod:`genforge.generators.hint_expressions`.
+
+Sampling: the operator count ``n`` is uniform over the split's range, the
+expression is drawn in prefix order (see the generator); draws that divide by
+zero, leave the split's value range, or (for ``n >= zero_result_min_operators``)
+evaluate to 0 are rejected; the share of any single result in a split is held
+under ``result_share_cap`` as described in :mod:`genforge.tasks.hint_result_cap`.
+
+Split plan ``hint`` (default) follows the paper's test subsets; "max value" is
+the largest value of any sub-expression (digits, intermediate values and the
+result), written ``v`` below, and ``n`` the operator count:
+
+* ``train`` / ``validation`` / ``SS``: ``min_operators <= n <= max_operators``,
+  ``v <= max_value``, carved 80/10/10 by input hash (SS = "short, small
+  values", not in train);
+* ``LS``: ``max_operators < n <= long_max_operators``, ``v <= max_value``;
+* ``SL``: short, ``max_value < v <= large_max_value``;
+* ``LL``: long and ``max_value < v <= large_max_value``.
+
+Plan ``iid`` has only train / validation / test_id of the training range.
+
+meta: ``complexity`` = ``operators``, ``max_value``, ``depth`` (tree depth, 0
+for a digit) and ``length`` (symbols in the input); with ``dependencies``
+also HINT's annotation as two space-separated strings aligned with the input
+symbols: ``heads`` (index of the operator consuming each symbol, -1 for the
+root and for parentheses) and ``values`` (value of each symbol's
+sub-expression, ``_`` for parentheses). The trace lists the operations in
+evaluation order (``5-2=3``, ``6*3=18``).
+
+difficulty = ``0.5 * n / (n + 10) + 0.5 * L / (L + 2)`` with
+``L = log10(1 + max_value)``: monotone in both measures, below 1.
+
+structure(record): atoms are the digits and operators of the input
+(parentheses are syntax, implied by the compounds); compounds are the
+parent-child operator pairs of the expression tree written
+``parent>side>child`` (``*>right>-`` for ``6*(5-2)``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal, InvalidOperation
+from typing import Any, Mapping, Optional
+
+from genforge.core.errors import UsageError
+from genforge.core.records import Example
+from genforge.core.rng import RandomStream
+from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits
+from genforge.generators.hint_expressions import (
+    DIGITS, ExpressionSyntaxError, DivisionByZero, annotate, depth, evaluate, operator_pairs, parse,
+    sample_expression, steps, to_text,
+)
+from genforge.tasks.base import Task
+from genforge.tasks.hint_result_cap import acceptance
+
+#: sample_params keys a split sets: operator range and the open-closed value range (value_floor, value_cap].
+_RANGE_KEYS = ("operators_min", "operators_max", "value_floor", "value_cap")
+
+
+class HintTask(Task):
+    name = "hint"
+    version = "1.0"
+    summary = "evaluate HINT arithmetic expressions (truncated -, ceiling /) with SS/LS/SL/LL test splits"
+    default_split_plan = "hint"
+    parameters = {
+        "min_operators": {"type": "integer", "default": 0, "minimum": 0, "maximum": 100,
+                          "description": "fewest operators in a short (train, SS, SL) expression"},
+        "max_operators": {"type": "integer", "default": 10, "minimum": 0, "maximum": 100,
+                          "description": "most operators in a short expression; long ones (LS, LL) have more"},
+        "long_max_operators": {"type": "integer", "default": 20, "minimum": 1, "maximum": 200,
+                               "description": "most operators in a long expression (LS, LL)"},
+        "max_value": {"type": "integer", "default": 100, "minimum": 9, "maximum": 10**12,
+                      "description": "largest value (of any sub-expression) in train, SS and LS"},
+        "large_max_value": {"type": "integer", "default": 10_000, "minimum": 10, "maximum": 10**15,
+                            "description": "largest value in SL and LL (which exceed max_value)"},
+        "zero_result_min_operators": {"type": "integer", "default": 3, "minimum": 0, "maximum": 201,
+                                      "description": "expressions with at least this many operators may not "
+                                                     "evaluate to 0 (HINT: 3)"},
+        "result_share_cap": {"type": "number", "default": 0.05, "minimum": 0.001, "maximum": 1.0,
+                             "description": "largest share of any single result in a split (HINT: 5%); 1 = no cap"},
+        "dependencies": {"type": "boolean", "default": True,
+                         "description": "write HINT's dependency heads and symbol values into meta"},
+        "train_size": {"type": "integer", "default": 10_000, "minimum": 0, "maximum": 100_000_000,
+                       "description": "default size of train"},
+        "test_size": {"type": "integer", "default": 1000, "minimum": 0, "maximum": 100_000_000,
+                      "description": "default size of validation and every test split"},
+    }
+
+    def __init__(self):
+        self._acceptance: dict[str, dict[int, float]] = {}
+
+    def check_params(self, params: Mapping[str, Any]) -> None:
+        self.require(params["min_operators"] <= params["max_operators"],
+                     f"parameter 'min_operators' = {params['min_operators']} must be <= max_operators "
+                     f"({params['max_operators']})")
+        self.require(params["long_max_operators"] > params["max_operators"],
+                     f"parameter 'long_max_operators' = {params['long_max_operators']} must be > max_operators "
+                     f"({params['max_operators']}): long expressions have more operators than short ones")
+        self.require(params["large_max_value"] > params["max_value"],
+                     f"parameter 'large_max_value' = {params['large_max_value']} must be > max_value "
+                     f"({params['max_value']}): SL and LL hold values above max_value")
+
+    # -- plans -----------------------------------------------------------
+    def _ranges(self, params):
+        short = (params["min_operators"], params["max_operators"])
+        long = (params["max_operators"] + 1, params["long_max_operators"])
+        small = (-1, params["max_value"])
+        large = (params["max_value"], params["large_max_value"])
+        return short, long, small, large
+
+    def split_plans(self, params):
+        short, long, small, large = self._ranges(params)
+
+        def within(operators, values):
+            def accepts(example: Example, bucket: float) -> bool:
+                c = example.meta["complexity"]
+                return operators[0] <= c["operators"] <= operators[1] and values[0] < c["max_value"] <= values[1]
+            return accepts
+
+        def sampling(operators, values):
+            return dict(zip(_RANGE_KEYS, (*operators, *values)))
+
+        train, validation, test_id = (
+            SplitSpec(s.name, s.size, s.description, s.accepts, sampling(short, small), s.shift)
+            for s in iid_splits(params["train_size"], params["test_size"], params["test_size"],
+                                within=within(short, small))
+        )
+        test_size = params["test_size"]
+        short_text = f"{short[0]} to {short[1]} operators"
+        long_text = f"{long[0]} to {long[1]} operators"
+        small_text = f"every value <= {small[1]}"
+        large_text = f"largest value from {large[0] + 1} to {large[1]}"
+        paper = (
+            train, validation,
+            SplitSpec("SS", test_size, f"short and small: {short_text}, {small_text} (not in train)",
+                      test_id.accepts, sampling(short, small), "iid"),
+            SplitSpec("LS", test_size, f"long, small values: {long_text}, {small_text}",
+                      within(long, small), sampling(long, small), "length"),
+            SplitSpec("SL", test_size, f"short, large values: {short_text}, {large_text}",
+                      within(short, large), sampling(short, large), "value"),
+            SplitSpec("LL", test_size, f"long, large values: {long_text}, {large_text}",
+                      within(long, large), sampling(long, large), "length_and_value"),
+        )
+        return {
+            "hint": SplitPlan("hint", "HINT's test subsets: SS, LS (longer), SL (larger values), LL (both)", paper),
+            "iid": SplitPlan("iid", "train / validation / test_id of short expressions with small values",
+                             (train, validation, test_id)),
+        }
+
+    # -- sampling --------------------------------------------------------
+    def _draw(self, rng: RandomStream, params: Mapping[str, Any]):
+        """(tree, value, max_value) of one draw the split would accept before the result cap, or None."""
+        low, high = params["operators_min"], params["operators_max"]
+        operators = rng.integer(low, high) if low < high else low
+        drawn = sample_expression(rng, operators, params["value_cap"])
+        if drawn is None:
+            return None
+        tree, value, max_value = drawn
+        if max_value <= params["value_floor"]:
+            return None
+        if value == 0 and operators >= params["zero_result_min_operators"]:
+            return None
+        return operators, tree, value, max_value
+
+    def _keep_probability(self, params: Mapping[str, Any]) -> dict[int, float]:
+        relevant = {key: params[key] for key in (*_RANGE_KEYS, "zero_result_min_operators", "result_share_cap")}
+        key = json.dumps(relevant, sort_keys=True)
+        table = self._acceptance.get(key)
+        if table is None:
+            if params["result_share_cap"] >= 1.0:
+                table = {}
+            else:
+                def result_of(rng: RandomStream) -> Optional[int]:
+                    drawn = self._draw(rng, params)
+                    return None if drawn is None else drawn[2]
+
+                table = acceptance(result_of, (self.name, self.version, relevant), params["result_share_cap"])
+            self._acceptance[key] = table
+        return table
+
+    def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
+        drawn = self._draw(rng, params)
+        if drawn is None:
+            return None
+        operators, tree, value, max_value = drawn
+        keep = self._keep_probability(params).get(value)
+        if keep is not None and rng.random() >= keep:
+            return None
+        text = to_text(tree)
+        complexity = {"operators": operators, "max_value": max_value, "depth": depth(tree), "length": len(text)}
+        meta: dict[str, Any] = {"domain": "arithmetic", "complexity": complexity}
+        if params["dependencies"]:
+            symbols = annotate(tree)
+            meta["heads"] = " ".join(str(head) for _, head, _ in symbols)
+            meta["values"] = " ".join("_" if v is None else str(v) for _, _, v in symbols)
+        return Example(None, text, str(value), meta, tuple(steps(tree)))
+
+    def difficulty(self, example: Example) -> float:
+        c = example.meta["complexity"]
+        n = c["operators"]
+        magnitude = math.log10(1 + c["max_value"])
+        return 0.5 * n / (n + 10) + 0.5 * magnitude / (magnitude + 2)
+
+    # -- oracle ----------------------------------------------------------
+    def _parse(self, input: str):
+        try:
+            return parse(input)
+        except ExpressionSyntaxError as error:
+            raise UsageError(f"task hint: cannot read the input expression: {error}") from None
+
+    def solve(self, instruction: Optional[str], input: str) -> str:
+        try:
+            return str(evaluate(self._parse(input)))
+        except DivisionByZero:
+            raise UsageError(f"task hint: the input {input!r} divides by zero") from None
+
+    def normalize_answer(self, answer: str) -> str:
+        """Integers compare as integers: ``' 018 '``, ``'+18'`` and ``'18.0'`` all give ``'18'``."""
+        text = "".join(str(answer).split())
+        try:
+            number = Decimal(text)
+        except (InvalidOperation, ValueError):
+            return " ".join(str(answer).split())
+        if number.is_finite() and number == number.to_integral_value():
+            return str(int(number))
+        return text
+
+    def structure(self, record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+        tree = self._parse(record["input"])
+        atoms = [c for c in record["input"] if c in DIGITS or c in "+-*/"]
+        compounds = [f"{parent}>{side}>{child}" for parent, side, child in operator_pairs(tree)]
+        return atoms, compounds

@@ -1,0 +1,81 @@
+"""HINT's "no result above 5% of a split", approximated without per-split state.
+
+HINT (Li et al., ICLR 2023) caps the share of any single result in a split
+(small results, 1 above all, are otherwise far too common: about 18% of raw
+training draws evaluate to 1). The engine gives ``sample()`` no running
+counts, and counting inside a block would make the output depend on block
+boundaries. Instead each split's result distribution ``p(r)`` is estimated
+once from a fixed pilot sample (seeded only by the task, its version and the
+split's sampling parameters, so it is the same in every process and block),
+and a draw with result ``r`` is kept with probability ``min(1, t / p(r))``.
+After this thinning a result's share is ``min(p(r), t) / Z(t)`` with
+``Z(t) = sum_r min(p(r), t)``; ``t`` is the largest value whose largest share
+``t / Z(t)`` (non-decreasing in ``t``) stays below the cap times
+``SAFETY`` (room for pilot noise and for the engine's dedup, which removes
+repeated short expressions). Tests check the cap on generated splits.
+
+The exact rule would need an engine hook: a per-split stateful filter called
+on candidates in block order (``accept(example, state) -> bool``), run by the
+engine after dedup, so that counts are exact and still independent of the
+worker count.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Callable, Mapping, Optional
+
+from genforge.core.rng import RandomStream
+
+PILOT_DRAWS = 4000
+SAFETY = 0.8
+#: Pilot attempts per wanted pilot draw before giving up (rare, tight ranges).
+PILOT_BUDGET = 200
+
+
+def threshold(shares: Mapping[int, float], cap: float) -> Optional[float]:
+    """The largest ``t`` with ``t / sum(min(p, t)) <= cap``; None when no thinning is needed."""
+    values = sorted(shares.values())
+    total = sum(values)
+    if not values or values[-1] / total <= cap:
+        return None
+
+    def largest_share(t: float) -> float:
+        return t / sum(min(p, t) for p in values)
+
+    low, high = 0.0, values[-1]
+    for _ in range(60):
+        middle = (low + high) / 2
+        if largest_share(middle) <= cap:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def acceptance(
+    draw: Callable[[RandomStream], Optional[int]], pilot_seed: tuple, cap: float
+) -> dict[int, float]:
+    """Result -> keep probability (results not listed are always kept).
+
+    ``draw`` returns the result of one sampled example that the split would
+    accept, or None for a rejected attempt.
+    """
+    rng = RandomStream.from_parts(*pilot_seed, "result-cap-pilot")
+    counts: Counter = Counter()
+    kept = 0
+    for _ in range(PILOT_DRAWS * PILOT_BUDGET):
+        result = draw(rng)
+        if result is None:
+            continue
+        counts[result] += 1
+        kept += 1
+        if kept == PILOT_DRAWS:
+            break
+    if kept == 0:
+        return {}
+    shares = {result: count / kept for result, count in sorted(counts.items())}
+    t = threshold(shares, cap * SAFETY)
+    if t is None or t <= 0:
+        return {}
+    return {result: t / share for result, share in shares.items() if share > t}
