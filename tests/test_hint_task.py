@@ -1,0 +1,245 @@
+"""The hint task: HINT's arithmetic, its text form, its splits and its scoring."""
+
+import hashlib
+import json
+import re
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import genforge
+from genforge.core.errors import ParameterError, UsageError
+from genforge.generators.hint_expressions import annotate, parse, to_text
+from genforge.tasks.registry import get_task
+
+TASK = get_task("hint")
+
+
+# -- an independent evaluator: Python's own parser, HINT's operations --------
+
+class Natural:
+    """A number whose - is truncated and / is ceiling division; records every value made."""
+
+    seen: list = []
+
+    def __init__(self, value):
+        self.value = value
+        Natural.seen.append(value)
+
+    def __add__(self, other):
+        return Natural(self.value + other.value)
+
+    def __sub__(self, other):
+        return Natural(max(0, self.value - other.value))
+
+    def __mul__(self, other):
+        return Natural(self.value * other.value)
+
+    def __truediv__(self, other):
+        if other.value == 0:
+            raise ZeroDivisionError
+        quotient, remainder = divmod(self.value, other.value)
+        return Natural(quotient + (remainder > 0))
+
+
+def independent_value(text):
+    """(value, largest value of any sub-expression); Python has the same precedence and associativity."""
+    Natural.seen = []
+    value = eval(re.sub(r"(\d)", r"Natural(\1)", text), {"Natural": Natural})
+    return value.value, max(Natural.seen)
+
+
+trees = st.recursive(
+    st.integers(0, 9),
+    lambda children: st.tuples(st.sampled_from("+-*/"), children, children),
+    max_leaves=25,
+)
+
+
+# -- hand-checked examples ---------------------------------------------------
+
+@pytest.mark.parametrize("text, value", [
+    ("6*(5-2)", "18"),
+    ("3-7", "0"),          # truncated subtraction
+    ("2-2", "0"),
+    ("7/2", "4"),          # ceiling division
+    ("9/3", "3"),
+    ("1/9", "1"),
+    ("0/5", "0"),
+    ("8-3-1", "4"),        # left-associative
+    ("8-(3-1)", "6"),
+    ("8/2/2", "2"),
+    ("8/(2/2)", "8"),
+    ("2+3*4", "14"),
+    ("(2+3)*4", "20"),
+    ("7", "7"),
+])
+def test_solve_pins_hand_checked_values(text, value):
+    assert TASK.solve(None, text) == value
+
+
+def test_division_by_zero_is_an_error_not_a_value():
+    with pytest.raises(UsageError, match="divides by zero"):
+        TASK.solve(None, "5/(3-4)")   # 3-4 is 0 under truncated subtraction
+
+
+def test_unreadable_input_is_a_usage_error():
+    with pytest.raises(UsageError, match="cannot read"):
+        TASK.solve(None, "6*(5-2")
+    with pytest.raises(UsageError, match="unexpected"):
+        TASK.solve(None, "6x2")
+
+
+@pytest.mark.parametrize("tree, text", [
+    (("*", 6, ("-", 5, 2)), "6*(5-2)"),
+    (("-", ("-", 8, 3), 1), "8-3-1"),
+    (("-", 8, ("-", 3, 1)), "8-(3-1)"),
+    (("*", 2, ("*", 3, 4)), "2*(3*4)"),      # right child of equal precedence is wrapped
+    (("*", ("+", 2, 3), 4), "(2+3)*4"),      # left child of lower precedence is wrapped
+    (("+", ("*", 2, 3), 4), "2*3+4"),
+    (("+", 2, ("*", 3, 4)), "2+3*4"),
+])
+def test_parentheses_only_where_needed(tree, text):
+    assert to_text(tree) == text
+    assert parse(text) == tree
+
+
+def test_annotation_gives_heads_and_values_per_symbol():
+    symbols = annotate(parse("6*(5-2)"))
+    assert [s for s, _, _ in symbols] == list("6*(5-2)")
+    assert [h for _, h, _ in symbols] == [1, -1, -1, 4, 1, 4, -1]
+    assert [v for _, _, v in symbols] == [6, 18, None, 5, 3, 2, None]
+
+
+@settings(max_examples=300, deadline=None)
+@given(trees)
+def test_solve_agrees_with_an_independent_evaluator(tree):
+    text = to_text(tree)
+    assert parse(text) == tree
+    try:
+        expected, _ = independent_value(text)
+    except ZeroDivisionError:
+        with pytest.raises(UsageError):
+            TASK.solve(None, text)
+        return
+    assert TASK.solve(None, text) == str(expected)
+
+
+# -- scoring and structure -----------------------------------------------------
+
+@pytest.mark.parametrize("answer, normal", [
+    ("18", "18"), (" 018 ", "18"), ("+18", "18"), ("18.0", "18"), ("1 8", "18"), ("18.5", "18.5"), ("x 1", "x 1"),
+])
+def test_answers_compare_as_integers(answer, normal):
+    assert TASK.normalize_answer(answer) == normal
+
+
+def test_structure_atoms_are_symbols_and_compounds_operator_pairs():
+    atoms, compounds = TASK.structure({"instruction": None, "input": "6*(5-2)+1"})
+    assert atoms == ["6", "*", "5", "-", "2", "+", "1"]
+    assert compounds == ["+>left>*", "*>right>-"]
+
+
+def test_inconsistent_ranges_are_refused():
+    with pytest.raises(ParameterError, match="long_max_operators"):
+        genforge.generate("hint", "/nonexistent", params={"max_operators": 12, "long_max_operators": 12})
+    with pytest.raises(ParameterError, match="large_max_value"):
+        genforge.generate("hint", "/nonexistent", params={"max_value": 500, "large_max_value": 400})
+
+
+# -- generated splits ------------------------------------------------------------
+
+SIZES = {"train": 400, "validation": 40, "SS": 40, "LS": 60, "SL": 60, "LL": 60}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("hint")
+    genforge.generate("hint", out, sizes=SIZES, seed=3, trace=True)
+    return {split: [json.loads(line) for line in open(out / "hint" / f"{split}.jsonl")] for split in SIZES}
+
+
+RANGES = {  # split -> (operators low, high, max value above, max value at most)
+    "train": (0, 10, -1, 100), "validation": (0, 10, -1, 100), "SS": (0, 10, -1, 100),
+    "LS": (11, 20, -1, 100), "SL": (0, 10, 100, 10_000), "LL": (11, 20, 100, 10_000),
+}
+
+
+@pytest.mark.parametrize("split", list(SIZES))
+def test_every_split_keeps_its_operator_and_value_ranges(generated, split):
+    low, high, above, at_most = RANGES[split]
+    assert len(generated[split]) == SIZES[split]
+    for record in generated[split]:
+        value, largest = independent_value(record["input"])
+        operators = sum(record["input"].count(op) for op in "+-*/")
+        assert record["target"] == str(value)
+        assert low <= operators <= high
+        assert above < largest <= at_most
+        assert record["meta"]["complexity"]["operators"] == operators
+        assert record["meta"]["complexity"]["max_value"] == largest
+        if operators >= 3:
+            assert value != 0
+
+
+def test_no_test_input_was_seen_in_train(generated):
+    train = {r["input"] for r in generated["train"]}
+    for split in ("validation", "SS", "LS", "SL", "LL"):
+        assert train.isdisjoint(r["input"] for r in generated[split])
+
+
+def test_meta_annotation_matches_the_input(generated):
+    for record in generated["LS"]:
+        text = record["input"]
+        heads = [int(h) for h in record["meta"]["heads"].split()]
+        values = record["meta"]["values"].split()
+        assert len(heads) == len(values) == len(text)
+        roots = [i for i, h in enumerate(heads) if h == -1 and text[i] not in "()"]
+        assert len(roots) == 1 and values[roots[0]] == record["target"]
+        assert all(text[h] in "+-*/" for h in heads if h != -1)
+        assert all(values[i] == text[i] for i in range(len(text)) if text[i].isdigit())
+
+
+def test_trace_lists_each_operation_in_order(generated):
+    operations = {"+": Natural.__add__, "-": Natural.__sub__, "*": Natural.__mul__, "/": Natural.__truediv__}
+    for record in generated["SS"][:10]:
+        assert len(record["trace"]) == record["meta"]["complexity"]["operators"]
+        for step in record["trace"]:
+            left, op, right, value = re.fullmatch(r"(\d+)([-+*/])(\d+)=(\d+)", step).groups()
+            assert operations[op](Natural(int(left)), Natural(int(right))).value == int(value)
+        if record["trace"]:
+            assert record["trace"][-1].endswith("=" + record["target"])
+
+
+def test_no_result_exceeds_five_percent_of_a_split(tmp_path):
+    genforge.generate("hint", tmp_path, sizes={"train": 2000, "validation": 0, "SS": 0, "LS": 0, "SL": 0, "LL": 0})
+    targets = Counter(json.loads(line)["target"] for line in open(tmp_path / "hint" / "train.jsonl"))
+    assert targets.most_common(1)[0][1] <= 0.05 * 2000
+
+
+def test_without_the_cap_small_results_dominate(tmp_path):
+    # Guards the cap test: the raw distribution really breaks the 5% rule.
+    genforge.generate("hint", tmp_path, sizes={"train": 2000, "validation": 0, "SS": 0, "LS": 0, "SL": 0, "LL": 0},
+                      params={"result_share_cap": 1.0})
+    targets = Counter(json.loads(line)["target"] for line in open(tmp_path / "hint" / "train.jsonl"))
+    assert targets.most_common(1)[0][1] > 0.05 * 2000
+
+
+def test_golden_output(tmp_path):
+    sizes = {"train": 50, "validation": 10, "SS": 10, "LS": 10, "SL": 10, "LL": 10}
+    genforge.generate("hint", tmp_path, sizes=sizes, seed=0)
+    digests = {split: hashlib.sha256((tmp_path / "hint" / f"{split}.jsonl").read_bytes()).hexdigest()
+               for split in sizes}
+    assert digests == GOLDEN
+
+
+# A change here needs a version bump of the task (hint 1.0).
+GOLDEN = {
+    "train": "dfbb46057db758aad14353e7e64d9eb510d2afabcef72911e6ef3c2489c998aa",
+    "validation": "a8522243e641044e62bff53564f6fd48b60021b60588f5b9a80f4113141346f3",
+    "SS": "7abbe88bee6bd9e1d4dc9c73c5261e093e02580bc77bcdef7d1abec595833886",
+    "LS": "490060b1406a9f6a2f51c8436007aaef9272774891ebd97ca6d3dba292eb3fea",
+    "SL": "1dffbcf7793d4c7269e77066effd4029080fab2c5db85b514267bd656e429703",
+    "LL": "0f420a6a06d501d4d30c92c16eac851379a0103ec5b6dcf714f4ea6d8c1c464c",
+}
