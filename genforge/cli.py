@@ -162,6 +162,12 @@ def solve(task, file, check):
         click.echo(f"all {number if 'number' in dir() else 0} targets match the oracle")
 
 
+from genforge.cli_evaluate import baseline_command, evaluate_command  # noqa: E402
+
+cli.add_command(evaluate_command)
+cli.add_command(baseline_command)
+
+
 def main(argv=None):
     """Entry point: GenforgeError becomes one message on stderr and its exit code."""
     try:

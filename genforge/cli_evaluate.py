@@ -1,0 +1,81 @@
+"""``genforge evaluate`` and ``genforge baseline``: parse, call genforge.evaluate, print."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from genforge.core.errors import UsageError
+from genforge.evaluate import BASELINES, TRIVIAL_THRESHOLD, baseline, evaluate, format_csv, format_text
+from genforge.evaluate.plot import plot_accuracy, require_matplotlib
+
+_snapshot_option = click.option(
+    "--snapshot", type=click.Path(), default=None,
+    help="A snapshot folder, a generated task folder OUT/TASK/, or a folder of task folders.")
+_data_option = click.option(
+    "--data", multiple=True, type=click.Path(), metavar="FILE.jsonl",
+    help="Reference records in a JSONL file instead of --snapshot (repeatable).")
+_split_option = click.option(
+    "--split", "splits", multiple=True, metavar="NAME",
+    help="Score only this split, as NAME or TASK/NAME (repeatable). Default: every split except train.")
+
+
+@click.command("evaluate")
+@click.argument("predictions", type=click.Path())
+@_snapshot_option
+@_data_option
+@_split_option
+@click.option("--lenient", is_flag=True, help="Skip (and count) malformed, duplicate and unknown lines.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the report as one long CSV table.")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None, metavar="FILE.png",
+              help="Also draw accuracy against complexity, one line per split (needs the 'plot' extra).")
+@click.option("--trivial-threshold", type=click.FloatRange(0, 1), default=TRIVIAL_THRESHOLD, show_default=True,
+              help="Flag a split where a trivial baseline reaches this exact match.")
+def evaluate_command(predictions, snapshot, data, splits, lenient, as_json, as_csv, plot, trivial_threshold):
+    """Score PREDICTIONS (JSONL lines {"id": ..., "prediction": ...}) against the references.
+
+    Prints exact match and token accuracy per split, by complexity level and
+    by domain, the ID accuracy, each OOD split's accuracy and the gap, and
+    the generalization valley (gap by complexity level). Missing
+    predictions count as wrong.
+    """
+    if as_json and as_csv:
+        raise UsageError("choose one of --json and --csv")
+    if plot is not None:
+        require_matplotlib()  # fail before the scoring work, not after it
+    report = evaluate(predictions, snapshot=snapshot, data=data, splits=splits or None, lenient=lenient,
+                      threshold=trivial_threshold)
+    if plot is not None:
+        plot_accuracy(report, plot)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    elif as_csv:
+        click.echo(format_csv(report), nl=False)
+    else:
+        click.echo(format_text(report), nl=False)
+        if plot is not None:
+            click.echo(f"plot: {plot}")
+
+
+@click.command("baseline")
+@click.argument("name", type=click.Choice(list(BASELINES)), metavar="NAME")
+@_snapshot_option
+@_data_option
+@_split_option
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Predictions file to write (JSONL).")
+@click.option("--value", default=None, help="The answer baseline 'constant' always gives.")
+def baseline_command(name, snapshot, data, splits, out, value):
+    """Write the predictions of a trivial baseline NAME for every scored record.
+
+    \b
+    copy_input       the record's input, unchanged
+    majority_target  the most frequent target of the task's train split
+    constant         one fixed answer (--value)
+
+    Score them with 'genforge evaluate OUT --snapshot ...' to see what 'no
+    learning' gets on each split.
+    """
+    count = baseline(name, out, snapshot=snapshot, data=data, splits=splits or None, value=value)
+    click.echo(f"{out}: {count:,} predictions of baseline {name}")

@@ -1,0 +1,58 @@
+"""Scoring predictions against a snapshot, a generated task folder or JSONL files.
+
+>>> from genforge.evaluate import evaluate
+>>> report = evaluate("preds.jsonl", snapshot="snap/")  # doctest: +SKIP
+>>> report["tasks"][0]["headline"]["ood"][0]["gap"]  # doctest: +SKIP
+0.42
+
+The report is a plain dict (see :mod:`genforge.evaluate.scoring`);
+:func:`format_text` and :func:`format_csv` render it, :func:`plot_accuracy`
+draws it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Sequence
+
+from genforge.core.errors import UsageError
+from genforge.evaluate.baselines import BASELINES, TRIVIAL_THRESHOLD, check_baseline, write_baseline
+from genforge.evaluate.csv_report import format_csv
+from genforge.evaluate.plot import plot_accuracy
+from genforge.evaluate.predictions import read_predictions
+from genforge.evaluate.references import ReferenceSet, load_files, load_folder
+from genforge.evaluate.scoring import score
+from genforge.evaluate.text_report import format_text
+
+
+def load_references(snapshot: Optional[str | Path] = None, data: Sequence[str | Path] = (),
+                    splits: Optional[Sequence[str]] = None) -> ReferenceSet:
+    """The scored references: from ``snapshot`` (a folder) or ``data`` (JSONL files), not both."""
+    if snapshot is not None and data:
+        raise UsageError("give either --snapshot or --data, not both")
+    if snapshot is not None:
+        return load_folder(snapshot, splits)
+    if data:
+        return load_files(list(data), splits)
+    raise UsageError("say what to score against: --snapshot DIR (a snapshot or generated task folder) "
+                     "or --data FILE.jsonl")
+
+
+def evaluate(predictions: str | Path, snapshot: Optional[str | Path] = None, data: Sequence[str | Path] = (),
+             splits: Optional[Sequence[str]] = None, lenient: bool = False,
+             threshold: float = TRIVIAL_THRESHOLD) -> dict:
+    """Score a predictions JSONL file; return the report dict."""
+    references = load_references(snapshot, data, splits)
+    predicted, stats = read_predictions(predictions, references, lenient)
+    return score(references, predicted, stats, threshold)
+
+
+def baseline(name: str, out: str | Path, snapshot: Optional[str | Path] = None, data: Sequence[str | Path] = (),
+             splits: Optional[Sequence[str]] = None, value: Optional[str] = None) -> int:
+    """Write a trivial baseline's predictions for the scored splits to ``out``; return the count."""
+    check_baseline(name, value)
+    return write_baseline(name, load_references(snapshot, data, splits), out, value)
+
+
+__all__ = ["BASELINES", "TRIVIAL_THRESHOLD", "baseline", "evaluate", "format_csv", "format_text",
+           "load_references", "plot_accuracy"]

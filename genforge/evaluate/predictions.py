@@ -1,0 +1,102 @@
+"""Reading a predictions file: JSONL lines ``{"id": ..., "prediction": ...}``.
+
+Other keys on a line are ignored (a model's raw output, a score); blank lines
+are skipped. A prediction is a string; a JSON number is accepted and read as
+its text (``42`` -> ``"42"``). Malformed lines, ids that occur twice and ids
+that no reference record has are errors listing their line numbers, unless
+``lenient`` (then they are skipped and counted). An id of an existing split
+that is not being scored (train, or one left out with ``--split``) is counted
+and ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from genforge.core.errors import UsageError
+from genforge.evaluate.references import ReferenceSet
+
+#: Problems listed in an error message before "... and N more".
+MAX_LISTED_PROBLEMS = 10
+
+
+@dataclass
+class PredictionStats:
+    path: str
+    lines: int = 0
+    matched: int = 0
+    outside_scope: int = 0
+    skipped: dict = field(default_factory=lambda: {"malformed": 0, "duplicate": 0, "unknown": 0})
+
+    def as_dict(self) -> dict:
+        return {"file": self.path, "lines": self.lines, "matched": self.matched,
+                "outside_scope": self.outside_scope, "skipped": dict(self.skipped)}
+
+
+def _prediction_text(value) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return orjson.dumps(value).decode()
+    return None
+
+
+def read_predictions(path: str | Path, references: ReferenceSet, lenient: bool = False
+                     ) -> tuple[dict[str, str], PredictionStats]:
+    """Predictions by id for the scored records, and what was read, matched and skipped."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"predictions file {str(path)!r} does not exist or is not a file")
+    stats = PredictionStats(str(path))
+    predictions: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    problems: list[tuple[str, str]] = []  # (kind, message)
+
+    with open(path, "rb") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            stats.lines += 1
+            try:
+                item = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                problems.append(("malformed", f"line {number}: not valid JSON"))
+                continue
+            if not isinstance(item, dict) or "id" not in item or "prediction" not in item:
+                problems.append(("malformed", f"line {number}: not an object with 'id' and 'prediction'"))
+                continue
+            record_id, text = item["id"], _prediction_text(item["prediction"])
+            if not isinstance(record_id, str):
+                problems.append(("malformed", f"line {number}: 'id' must be a string, got {record_id!r}"))
+                continue
+            if text is None:
+                kind = type(item["prediction"]).__name__ if item["prediction"] is not None else "null"
+                problems.append(("malformed", f"line {number}: 'prediction' must be a string, got {kind}"))
+                continue
+            if record_id in first_line:
+                problems.append(("duplicate", f"line {number}: duplicate id {record_id!r} "
+                                              f"(first on line {first_line[record_id]})"))
+                continue
+            if record_id in references.records:
+                first_line[record_id] = number
+                predictions[record_id] = text
+            elif references.knows_outside_scope(record_id):
+                first_line[record_id] = number
+                stats.outside_scope += 1
+            else:
+                problems.append(("unknown", f"line {number}: unknown id {record_id!r}: no record of "
+                                            f"{references.source} has it"))
+
+    for kind, _ in problems:
+        stats.skipped[kind] += 1
+    if problems and not lenient:
+        listed = "\n  ".join(message for _, message in problems[:MAX_LISTED_PROBLEMS])
+        more = len(problems) - MAX_LISTED_PROBLEMS
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        raise UsageError(f"{path}: {len(problems)} bad line(s):\n  {listed}{tail}\n"
+                         "fix them, or pass --lenient to skip them (they are then counted in the report)")
+    stats.matched = len(predictions)
+    return predictions, stats
