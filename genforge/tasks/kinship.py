@@ -1,0 +1,319 @@
+"""Task ``kinship``: how is the last person of a family story related to the first? (CLUTRR)
+
+Sinha, Sodhani, Dong, Pineau, Hamilton (2019), "CLUTRR: A Diagnostic Benchmark
+for Inductive Reasoning from Text", EMNLP. Each story is a chain of k kinship
+facts made by backward chaining in a simulated family tree (see
+:mod:`genforge.generators.kinship`); the query is (first, last) person and the
+target the relation word of the last person to the first, gendered by the
+last person ("Clara is Alice's daughter-in-law" -> ``daughter-in-law``).
+Every story is checked: the breadth-first closure of its facts under the
+composition table gives the query exactly one relation, the target.
+
+Input format (see :mod:`genforge.generators.kinship_text`): the story (one
+line of sentences, or one ``(X, word, Y)`` fact per line), then
+``Query: (First, Last)``. The instruction states the question.
+
+Semantic domains are name sets (``anglo``, ``latin``, ``nordic``). Noise
+(CLUTRR's kinds, a fixed count per story each): supporting facts (pairs
+giving a second consistent path), irrelevant facts (dead ends off the chain)
+and disconnected facts (among people unrelated in the story).
+
+Split plans: ``iid``; ``longer_chains`` (train k in k_min..k_max, test k in
+test_k_min..test_k_max, the standard protocol); ``held_out_patterns``
+(relation-type sequences of the chain split 80/20 by a hash of the pattern).
+
+Difficulty: x = (k - 1) + (noise facts) / 2, difficulty = x / (x + 5);
+monotone in k and in every noise count.
+
+structure(record): atoms are the relation types along the chain (in order);
+compounds are the adjacent pairs ``r1.r2`` along the chain.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from typing import Any, Mapping, Optional
+
+from genforge.core.errors import UsageError
+from genforge.core.records import Example
+from genforge.core.rng import RandomStream
+from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits, text_bucket
+from genforge.generators.kinship import (
+    Chain, FamilyTree, Noise, add_noise, backward_chain, closure, family_tree, load_rules, simulate_family,
+    story_answers,
+)
+from genforge.generators.kinship_text import (
+    load_names, load_templates, name_genders, parse_input, render_fact, render_input, render_sentence,
+)
+from genforge.tasks.base import Task
+
+NAME_SETS = ("anglo", "latin", "nordic")
+#: Tries per sample (fresh tree and start edge, same target) before the draw counts as rejected.
+CHAIN_TRIES = 12
+#: Patterns whose hash bucket is at or above this are held out (held_out_patterns plan).
+SEEN_PATTERN_FRACTION = 0.8
+_NOISE = ("supporting_facts", "irrelevant_facts", "disconnected_facts")
+_POOL_PARAMS = ("generations", "children_min", "children_max", "marriage_probability", "family_pool_size")
+INSTRUCTIONS = {
+    "sentences": "The story tells how people of one family are related. Answer the query (X, Y) with the "
+                 "single relation word w such that Y is X's w.",
+    "facts": "Each fact (X, w, Y) means Y is X's w. Answer the query (X, Y) with the single relation "
+             "word w such that Y is X's w.",
+}
+
+
+def pattern_of(relations) -> str:
+    """The chain's relation-type sequence, e.g. ``child,SO``: the unit of held_out_patterns."""
+    return ",".join(relations)
+
+
+def is_seen_pattern(pattern: str) -> bool:
+    return text_bucket(pattern) < SEEN_PATTERN_FRACTION
+
+
+def _k_between(low: int, high: int):
+    def accepts(example: Example, bucket: float) -> bool:
+        return low <= example.meta["complexity"]["k"] <= high
+
+    return accepts
+
+
+def _pattern_seen(seen: bool):
+    def accepts(example: Example, bucket: float) -> bool:
+        return is_seen_pattern(example.meta["pattern"]) == seen
+
+    return accepts
+
+
+class KinshipTask(Task):
+    name = "kinship"
+    version = "1.0"
+    summary = "relation of the last to the first person of a family story, by chained kinship facts (CLUTRR)"
+    default_split_plan = "longer_chains"
+    attempts_per_record = 200
+    parameters = {
+        "generations": {"type": "integer", "default": 5, "minimum": 2, "maximum": 8,
+                        "description": "levels of each simulated family tree"},
+        "children_min": {"type": "integer", "default": 2, "minimum": 1, "maximum": 6,
+                         "description": "fewest children per couple"},
+        "children_max": {"type": "integer", "default": 3, "minimum": 1, "maximum": 6,
+                         "description": "most children per couple"},
+        "marriage_probability": {"type": "number", "default": 0.8, "minimum": 0.0, "maximum": 1.0,
+                                 "description": "chance that a child marries (only couples have children)"},
+        "family_pool_size": {"type": "integer", "default": 32, "minimum": 1, "maximum": 4096,
+                             "description": "family trees simulated per (params, seed); stories draw from them"},
+        "k_min": {"type": "integer", "default": 2, "minimum": 2, "maximum": 20,
+                  "description": "fewest chain facts (reasoning steps + 1) in train and in-distribution tests"},
+        "k_max": {"type": "integer", "default": 4, "minimum": 2, "maximum": 20,
+                  "description": "most chain facts in train and in-distribution tests"},
+        "test_k_min": {"type": "integer", "default": 5, "minimum": 3, "maximum": 20,
+                       "description": "longer_chains plan: fewest chain facts in test_ood_length"},
+        "test_k_max": {"type": "integer", "default": 10, "minimum": 3, "maximum": 20,
+                       "description": "longer_chains plan: most chain facts in test_ood_length"},
+        "supporting_facts": {"type": "integer", "default": 0, "minimum": 0, "maximum": 10,
+                             "description": "noise: facts giving a second consistent path, added in pairs "
+                                            "(X r1 Y, Y r2 Z for a chain fact X r Z); must be even"},
+        "irrelevant_facts": {"type": "integer", "default": 0, "minimum": 0, "maximum": 10,
+                             "description": "noise: facts from a chain person to a new person (dead ends)"},
+        "disconnected_facts": {"type": "integer", "default": 0, "minimum": 0, "maximum": 10,
+                               "description": "noise: facts among people linked to no chain person in the story"},
+        "story_format": {"type": "string", "enum": ["sentences", "facts"], "default": "sentences",
+                         "description": "story as template sentences or as a list of (X, word, Y) facts"},
+        "name_sets": {"type": "array", "items": {"type": "string", "enum": list(NAME_SETS)}, "uniqueItems": True,
+                      "minItems": 1, "default": list(NAME_SETS),
+                      "description": "semantic domains: the name lists people are named from"},
+        "train_size": {"type": "integer", "default": 10000, "minimum": 0, "maximum": 100_000_000,
+                       "description": "default size of train"},
+        "test_size": {"type": "integer", "default": 1000, "minimum": 0, "maximum": 100_000_000,
+                      "description": "default size of validation and every test split"},
+    }
+
+    def __init__(self):
+        self._pools: dict[str, tuple[FamilyTree, ...]] = {}
+
+    # -- parameters --------------------------------------------------------
+    def check_params(self, params: Mapping[str, Any]) -> None:
+        for low, high in (("children_min", "children_max"), ("k_min", "k_max"), ("test_k_min", "test_k_max")):
+            self.require(params[low] <= params[high],
+                         f"parameter {low!r} = {params[low]} must be <= {high} ({params[high]})")
+        self.require(params["test_k_min"] > params["k_max"],
+                     f"parameter 'test_k_min' = {params['test_k_min']} must be > k_max ({params['k_max']}): "
+                     "test chains of longer_chains must be longer than every training chain")
+        self.require(params["supporting_facts"] % 2 == 0,
+                     f"parameter 'supporting_facts' = {params['supporting_facts']} must be even: "
+                     "supporting facts come in pairs")
+
+    # -- plans -------------------------------------------------------------
+    def split_plans(self, params: Mapping[str, Any]) -> dict[str, SplitPlan]:
+        train, test = params["train_size"], params["test_size"]
+        lo, hi = params["k_min"], params["k_max"]
+        test_lo, test_hi = params["test_k_min"], params["test_k_max"]
+        in_train_k = _k_between(lo, hi)
+        longer = SplitSpec(
+            "test_ood_length", test, f"chains of {test_lo} to {test_hi} facts (train: {lo} to {hi})",
+            _k_between(test_lo, test_hi), {"k_min": test_lo, "k_max": test_hi}, "length",
+        )
+        seen = all_of(in_train_k, _pattern_seen(True))
+        unseen = SplitSpec(
+            "test_ood_pattern", test, "chains whose relation-type sequence never occurs in training",
+            all_of(in_train_k, _pattern_seen(False)), {}, "pattern",
+        )
+        return {
+            "iid": SplitPlan("iid", "train / validation / test_id from one distribution",
+                             iid_splits(train, test, test, within=in_train_k)),
+            "longer_chains": SplitPlan("longer_chains", "train on short chains, test on longer ones (CLUTRR)",
+                                       iid_splits(train, test, test, within=in_train_k) + (longer,)),
+            "held_out_patterns": SplitPlan(
+                "held_out_patterns", "test on relation-type sequences never seen in training",
+                iid_splits(train, test, test, within=seen) + (unseen,)),
+        }
+
+    # -- sampling ----------------------------------------------------------
+    def _pool(self, params: Mapping[str, Any]) -> tuple[FamilyTree, ...]:
+        relevant = {key: params[key] for key in _POOL_PARAMS}
+        key = json.dumps([relevant, params["seed"]], sort_keys=True)
+        pool = self._pools.get(key)
+        if pool is None:
+            rng = RandomStream.from_parts(self.name, self.version, relevant, params["seed"], "family-pool")
+            rules = load_rules()
+            pool = tuple(
+                family_tree(simulate_family(rng, params["generations"], params["children_min"],
+                                            params["children_max"], params["marriage_probability"]), rules)
+                for _ in range(params["family_pool_size"])
+            )
+            self._pools[key] = pool
+        return pool
+
+    def _story(self, rng: RandomStream, params, target: str, k: int) -> Optional[tuple[FamilyTree, Chain, Noise]]:
+        rules = load_rules()
+        pool = self._pool(params)
+        supporting, irrelevant, disconnected = (params[name] for name in _NOISE)
+        for _ in range(CHAIN_TRIES):
+            tree = pool[rng.below(len(pool))]
+            chain = backward_chain(rng, tree, target, k)
+            if chain is None:
+                continue
+            noise = add_noise(rng, tree, chain, supporting, irrelevant, disconnected) \
+                if supporting or irrelevant or disconnected else Noise()
+            if noise is None or story_answers(chain, noise, rules) != {target}:
+                continue
+            return tree, chain, noise
+        return None
+
+    def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
+        rules = load_rules()
+        targets = rules.composable
+        target = targets[rng.below(len(targets))]
+        k = rng.integer(params["k_min"], params["k_max"])
+        found = self._story(rng, params, target, k)
+        if found is None:
+            return None
+        tree, chain, noise = found
+        facts = chain.facts()
+        for fact in noise.supporting + noise.irrelevant + noise.disconnected:
+            facts.insert(rng.below(len(facts) + 1), fact)
+        # Name people in order of first mention; names are drawn per story, so trees repeat but stories do not.
+        people: list[int] = []
+        seen: set[int] = set()
+        for a, _, b in facts:
+            for person in (a, b):
+                if person not in seen:
+                    seen.add(person)
+                    people.append(person)
+        name_set = params["name_sets"][rng.below(len(params["name_sets"]))]
+        names_by_gender = load_names()[name_set]
+        genders = tree.genders
+        names: dict[int, str] = {}
+        for gender in ("male", "female"):
+            group = [p for p in people if genders[p] == gender]
+            if len(group) > len(names_by_gender[gender]):
+                return None
+            names.update(zip(group, rng.sample(names_by_gender[gender], len(group))))
+        story_format = params["story_format"]
+        words = rules.words
+        if story_format == "sentences":
+            templates = load_templates()
+            lines = []
+            for a, r, b in facts:
+                options = templates[r]
+                lines.append(render_sentence(options[rng.below(len(options))], names[a], genders[a],
+                                             words[r][genders[b]], names[b]))
+        else:
+            lines = [render_fact(names[a], words[r][genders[b]], names[b]) for a, r, b in facts]
+        first, last = chain.nodes[0], chain.nodes[-1]
+        text = render_input(lines, story_format, names[first], names[last])
+        target_word = words[chain.target][genders[last]]
+        trace = tuple(
+            f"{names[a]} {r} {names[c]} <= {names[a]} {r1} {names[b]} & {names[b]} {r2} {names[c]}"
+            for a, r, c, b, r1, r2 in chain.steps
+        )
+        complexity = {
+            "k": len(chain.relations),
+            "facts": len(facts),
+            "supporting_facts": len(noise.supporting),
+            "irrelevant_facts": len(noise.irrelevant),
+            "disconnected_facts": len(noise.disconnected),
+        }
+        meta = {"domain": name_set, "relation": chain.target, "pattern": pattern_of(chain.relations),
+                "complexity": complexity}
+        return Example(INSTRUCTIONS[story_format], text, target_word, meta, trace)
+
+    def difficulty(self, example: Example) -> float:
+        c = example.meta["complexity"]
+        x = (c["k"] - 1) + (c["supporting_facts"] + c["irrelevant_facts"] + c["disconnected_facts"]) / 2
+        return x / (x + 5)
+
+    # -- oracle ------------------------------------------------------------
+    def solve(self, instruction: Optional[str], input: str) -> str:
+        rules = load_rules()
+        story = parse_input(input, rules.word_meaning)
+        if story is None:
+            raise UsageError("kinship input not understood: expected story sentences or (X, word, Y) facts, "
+                             "then a last line 'Query: (X, Y)'")
+        first, last = story.query
+        facts = [(a, rules.word_meaning[w][0], b) for a, w, b in story.facts]
+        answers = closure(facts, rules).get((first, last), set())
+        if len(answers) != 1:
+            raise UsageError(f"kinship query ({first}, {last}): the story implies "
+                             f"{len(answers)} relations {sorted(answers)}, expected exactly one")
+        gender = next((rules.word_meaning[w][1] for _, w, b in story.facts if b == last), None)
+        gender = gender or name_genders().get(last)
+        if gender is None:
+            raise UsageError(f"kinship query: the gender of {last!r} is not known from the story or the name lists")
+        return rules.word(next(iter(answers)), gender)
+
+    def normalize_answer(self, answer: str) -> str:
+        return " ".join(str(answer).split()).lower()
+
+    def structure(self, record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+        pattern = (record.get("meta") or {}).get("pattern")
+        relations = pattern.split(",") if pattern else self._chain_of(record["input"])
+        return relations, [f"{a}.{b}" for a, b in zip(relations, relations[1:])]
+
+    @staticmethod
+    def _chain_of(text: str) -> list[str]:
+        """Relation types along a shortest stated path from the first to the last query person."""
+        rules = load_rules()
+        story = parse_input(text, rules.word_meaning)
+        if story is None:
+            return []
+        following: dict[str, list[tuple[str, str]]] = {}
+        for a, word, b in story.facts:
+            following.setdefault(a, []).append((rules.word_meaning[word][0], b))
+        first, last = story.query
+        previous: dict[str, tuple[str, str]] = {first: ("", "")}
+        queue = deque([first])
+        while queue:
+            person = queue.popleft()
+            for relation, other in following.get(person, ()):
+                if other not in previous:
+                    previous[other] = (person, relation)
+                    queue.append(other)
+        if last not in previous:
+            return []
+        relations = []
+        while last != first:
+            last, relation = previous[last]
+            relations.append(relation)
+        return relations[::-1]
