@@ -1,0 +1,372 @@
+"""Task ``pcfg_set``: PCFG SET string functions (Hupkes et al. 2020).
+
+Hupkes, Dankers, Mul and Bruni (2020), "Compositionality decomposed: how do
+neural networks generalise?", JAIR 67. The input is a prefix expression over
+ten string functions (see :mod:`genforge.generators.pcfg`), e.g.
+``append swap_first_last A1 B1 , C1``; the target is its value as
+space-separated symbols (``B1 A1 C1``). Inputs are sampled from a PCFG whose
+probabilities are parameters; expressions with more than ``max_functions``
+functions, or any intermediate value longer than ``max_output_length``
+symbols, are rejected (so the distribution is the PCFG truncated there).
+
+``instruction`` is null except in the ``overgeneralisation`` plan, where every
+record carries the active exception pairs as ``exceptions: f g ; f2 g2``;
+``solve(None, input)`` gives the rule-based answer of any input.
+
+Split plans (membership is a pure predicate on the parsed input; "edge" means
+a function whose argument, first or second, is the direct output of another):
+
+* ``random``: train / validation / test_id by input hash bucket (80/10/10).
+* ``systematicity``: no ``systematicity_pairs`` edge in train, validation or
+  test_id; every ``test_ood_systematicity`` example has at least one.
+* ``productivity``: train, validation, test_id have at most
+  ``productivity_max_train_functions`` functions; ``test_ood_productivity``
+  at least one more.
+* ``substitutivity``: each function in ``twin_functions`` has a synonym
+  ``<f>_twin`` (same meaning), written instead of ``f`` with probability
+  ``twin_rate`` per occurrence. In train, validation and test_id a twin only
+  occurs in the ``twin_train_context``: ``alone`` = the only function of the
+  expression (applied to strings), ``leaf`` = every argument of the twin is a
+  string. Every ``test_ood_substitutivity`` example has a twin outside it.
+* ``overgeneralisation``: an edge listed in ``exception_pairs`` (parent
+  child) makes the parent's result reversed. Train and validation draw an
+  expression with at least one exception edge with probability
+  ``exception_ratio`` and one without otherwise (so the share of exception
+  examples is ``exception_ratio`` in expectation; dedup may move it slightly).
+  ``test_id`` (input bucket >= 0.9, no exception edge) tests the rules,
+  ``test_ood_exception`` (bucket >= 0.9, at least one exception edge) whether
+  the exceptions were learnt rather than overgeneralised. ``meta.domain`` is
+  ``exception`` when an exception meaning was applied, else ``regular``.
+
+Complexity: ``functions`` (applications), ``depth`` (functions on the longest
+root-to-string path), ``input_length`` (input tokens: functions, symbols and
+commas), ``output_length`` (target symbols), ``arguments`` (string
+arguments), ``twins`` and ``exceptions`` (exception meanings applied).
+
+Difficulty = s / (s + 20) with s = functions + depth + output_length / 10:
+in [0, 1) and increasing in each of the three measures.
+
+``structure(record)``: atoms are the function names as written (twins
+included) and the symbols, in input order; compounds are ``"parent child"``
+for every edge of the expression tree, in prefix order.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Mapping, Optional
+
+from genforge.core.errors import UsageError
+from genforge.core.records import Example
+from genforge.core.rng import RandomStream
+from genforge.core.splits import SplitPlan, SplitSpec, all_of, bucket_range, iid_splits
+from genforge.generators.pcfg import (
+    BINARY, FUNCTIONS, MAX_ALPHABET_SIZE, TWIN_CONTEXTS, TWIN_SUFFIX, UNARY, Expression, ExpressionSyntaxError,
+    Grammar, evaluate, fill_strings, parse, sample_shape, symbol_alphabet, twin_positions, twins_in_context,
+)
+from genforge.tasks.base import Task
+
+_PAIR = {"type": "string", "pattern": "^(" + "|".join(FUNCTIONS) + ") (" + "|".join(FUNCTIONS) + ")$"}
+_PAIR_LIST = {"type": "array", "items": _PAIR, "uniqueItems": True, "minItems": 1}
+EXCEPTIONS_PREFIX = "exceptions: "
+#: Draws the sampler makes per attempt to meet a split's constraint before giving up.
+INNER_DRAWS = 40
+
+
+@lru_cache(maxsize=16)
+def _grammar(unary: float, binary: float, weights: tuple, alphabet_size: int, low: int, high: int) -> Grammar:
+    return Grammar(unary, binary, weights, symbol_alphabet(alphabet_size), low, high)
+
+
+def _pairs(texts) -> frozenset[tuple[str, str]]:
+    return frozenset(tuple(text.split()) for text in texts)
+
+
+def _parsed(example: Example) -> Expression:
+    return parse(example.input)
+
+
+class PcfgSetTask(Task):
+    name = "pcfg_set"
+    version = "1.0"
+    summary = "evaluate a prefix expression of string functions (PCFG SET, Hupkes et al. 2020)"
+    default_split_plan = "random"
+    parameters = {
+        "alphabet_size": {"type": "integer", "default": MAX_ALPHABET_SIZE, "minimum": 2, "maximum": MAX_ALPHABET_SIZE,
+                          "description": "symbols used, in the order A1..Z1, A2..Z2, ... up to Z20 (520)"},
+        "string_length_min": {"type": "integer", "default": 2, "minimum": 1, "maximum": 50,
+                              "description": "fewest symbols in a string argument"},
+        "string_length_max": {"type": "integer", "default": 5, "minimum": 1, "maximum": 50,
+                              "description": "most symbols in a string argument"},
+        "unary_probability": {"type": "number", "default": 0.3, "minimum": 0.0, "maximum": 1.0,
+                              "description": "PCFG: probability that an argument is a unary function application"},
+        "binary_probability": {"type": "number", "default": 0.25, "minimum": 0.0, "maximum": 1.0,
+                               "description": "PCFG: probability that an argument is a binary function application "
+                                              "(a string otherwise)"},
+        "function_weights": {"type": "array", "items": {"type": "number", "minimum": 0.0, "maximum": 1000.0},
+                             "minItems": len(FUNCTIONS), "maxItems": len(FUNCTIONS), "default": [1.0] * len(FUNCTIONS),
+                             "description": "PCFG: relative weight of each function within its arity, in the order "
+                                            + ", ".join(FUNCTIONS)},
+        "max_functions": {"type": "integer", "default": 30, "minimum": 1, "maximum": 100,
+                          "description": "most functions in an expression (longer draws are rejected)"},
+        "max_output_length": {"type": "integer", "default": 100, "minimum": 1, "maximum": 10_000,
+                              "description": "longest value (target or intermediate) in symbols; longer draws are rejected"},
+        "train_size": {"type": "integer", "default": 10_000, "minimum": 0, "maximum": 100_000_000,
+                       "description": "default size of train"},
+        "test_size": {"type": "integer", "default": 1_000, "minimum": 0, "maximum": 100_000_000,
+                      "description": "default size of validation and every test split"},
+        "systematicity_pairs": {**_PAIR_LIST,
+                                "default": ["swap_first_last repeat", "repeat remove_second",
+                                            "append remove_second", "append swap_first_last"],
+                                "description": "systematicity plan: 'parent child' edges held out of train"},
+        "productivity_max_train_functions": {"type": "integer", "default": 8, "minimum": 1, "maximum": 99,
+                                             "description": "productivity plan: most functions in train"},
+        "twin_functions": {"type": "array", "items": {"type": "string", "enum": list(FUNCTIONS)},
+                           "uniqueItems": True, "minItems": 1, "default": ["reverse", "append"],
+                           "description": "substitutivity plan: functions that get a synonym <f>_twin"},
+        "twin_rate": {"type": "number", "default": 0.5, "minimum": 0.0, "maximum": 1.0,
+                      "description": "substitutivity plan: probability that an occurrence of a twinned function "
+                                     "is written as its twin (where allowed)"},
+        "twin_train_context": {"type": "string", "enum": list(TWIN_CONTEXTS), "default": "alone",
+                               "description": "substitutivity plan: where twins may occur in train: 'alone' (the "
+                                              "only function) or 'leaf' (applied to strings only)"},
+        "exception_pairs": {**_PAIR_LIST, "default": ["echo reverse", "prepend shift"],
+                            "description": "overgeneralisation plan: 'parent child' edges whose parent result is reversed"},
+        "exception_ratio": {"type": "number", "default": 0.01, "minimum": 0.0, "maximum": 1.0,
+                            "description": "overgeneralisation plan: expected share of train examples with an exception"},
+    }
+
+    # -- parameters ----------------------------------------------------
+    def check_params(self, params: Mapping[str, Any]) -> None:
+        low, high = params["string_length_min"], params["string_length_max"]
+        self.require(low <= high, f"parameter 'string_length_min' = {low} must be <= string_length_max ({high})")
+        self.require(high <= params["max_output_length"],
+                     f"parameter 'string_length_max' = {high} must be <= max_output_length "
+                     f"({params['max_output_length']}): a string argument is a value")
+        p_unary, p_binary = params["unary_probability"], params["binary_probability"]
+        self.require(0 < p_unary + p_binary < 1,
+                     f"parameters 'unary_probability' + 'binary_probability' = {p_unary + p_binary:g} must be "
+                     "above 0 (expressions have functions) and below 1 (arguments must be able to stop at a string)")
+        weights = params["function_weights"]
+        for probability, names, offset in (("unary_probability", UNARY, 0), ("binary_probability", BINARY, len(UNARY))):
+            self.require(params[probability] == 0 or any(weights[offset:offset + len(names)]),
+                         f"parameter 'function_weights' = {weights} gives every function of "
+                         f"{'/'.join(names)} weight 0 while {probability!r} = {params[probability]}; "
+                         "give one of them a positive weight or set that probability to 0")
+        most = params["productivity_max_train_functions"]
+        self.require(most < params["max_functions"],
+                     f"parameter 'productivity_max_train_functions' = {most} must be < max_functions "
+                     f"({params['max_functions']}) so that the productivity test can hold longer expressions")
+
+    def _grammar(self, params: Mapping[str, Any]) -> Grammar:
+        return _grammar(params["unary_probability"], params["binary_probability"],
+                        tuple(float(w) for w in params["function_weights"]), params["alphabet_size"],
+                        params["string_length_min"], params["string_length_max"])
+
+    # -- split plans -----------------------------------------------------
+    def split_plans(self, params: Mapping[str, Any]) -> dict[str, SplitPlan]:
+        train_size, test_size = params["train_size"], params["test_size"]
+
+        def iid(within, sample_params: Mapping = {}):
+            splits = iid_splits(train_size, test_size, test_size, within=within)
+            return tuple(SplitSpec(s.name, s.size, s.description, s.accepts, dict(sample_params), s.shift)
+                         for s in splits)
+
+        held_pairs = _pairs(params["systematicity_pairs"])
+
+        def has_held_pair(example: Example, bucket: float) -> bool:
+            return not held_pairs.isdisjoint(_parsed(example).edges())
+
+        def no_held_pair(example: Example, bucket: float) -> bool:
+            return not has_held_pair(example, bucket)
+
+        pairs_list = sorted(params["systematicity_pairs"])
+        systematicity = iid(no_held_pair, {"_forbid_edges": pairs_list}) + (SplitSpec(
+            "test_ood_systematicity", test_size,
+            "every example has a held-out edge: " + ", ".join(pairs_list),
+            has_held_pair, {"_require_edges": pairs_list}, "systematicity"),)
+
+        most = params["productivity_max_train_functions"]
+
+        def short(example: Example, bucket: float) -> bool:
+            return example.meta["complexity"]["functions"] <= most
+
+        def long(example: Example, bucket: float) -> bool:
+            return example.meta["complexity"]["functions"] > most
+
+        productivity = iid(short, {"_max_functions": most}) + (SplitSpec(
+            "test_ood_productivity", test_size, f"more than {most} functions (train: at most {most})",
+            long, {"_min_functions": most + 1}, "productivity"),)
+
+        context = params["twin_train_context"]
+
+        def twins_allowed(example: Example, bucket: float) -> bool:
+            return twins_in_context(_parsed(example), context)[1] == 0
+
+        def twins_forbidden(example: Example, bucket: float) -> bool:
+            return twins_in_context(_parsed(example), context)[1] > 0
+
+        substitutivity = iid(twins_allowed, {"_twins": "allowed"}) + (SplitSpec(
+            "test_ood_substitutivity", test_size,
+            f"twins ({', '.join(f + TWIN_SUFFIX for f in params['twin_functions'])}) outside the training "
+            f"context {context!r}", twins_forbidden, {"_twins": "forbidden"}, "substitutivity"),)
+
+        exception_pairs = _pairs(params["exception_pairs"])
+
+        def with_exception(example: Example, bucket: float) -> bool:
+            return not exception_pairs.isdisjoint(_parsed(example).edges())
+
+        def regular(example: Example, bucket: float) -> bool:
+            return not with_exception(example, bucket)
+
+        ratio = params["exception_ratio"]
+        exceptions = {"_exceptions": True}
+        overgeneralisation = (
+            SplitSpec("train", train_size, f"training examples, with exception edges in a share {ratio:g}",
+                      bucket_range(0.0, 0.8), {**exceptions, "_exception_share": ratio}),
+            SplitSpec("validation", test_size, "held-out examples from the training distribution",
+                      bucket_range(0.8, 0.9), {**exceptions, "_exception_share": ratio}),
+            SplitSpec("test_id", test_size, "examples without exception edges (the rules)",
+                      all_of(bucket_range(0.9, 1.0), regular), {**exceptions, "_exception_share": 0.0}),
+            SplitSpec("test_ood_exception", test_size, "examples with an exception edge (learnt or overgeneralised?)",
+                      all_of(bucket_range(0.9, 1.0), with_exception), {**exceptions, "_exception_share": 1.0},
+                      "overgeneralisation"),
+        )
+        accept = lambda example, bucket: True  # noqa: E731
+        return {
+            "random": SplitPlan("random", "train / validation / test_id from one distribution", iid(accept)),
+            "systematicity": SplitPlan("systematicity", "test on function pairs never composed in training",
+                                       systematicity),
+            "productivity": SplitPlan("productivity", "test on more functions than any training example",
+                                      productivity),
+            "substitutivity": SplitPlan("substitutivity", "test synonyms in contexts they were not trained in",
+                                        substitutivity),
+            "overgeneralisation": SplitPlan("overgeneralisation",
+                                            "train with rare exception meanings; test rules and exceptions",
+                                            overgeneralisation),
+        }
+
+    # -- sampling --------------------------------------------------------
+    def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
+        grammar = self._grammar(params)
+        min_functions = params.get("_min_functions", 1)
+        max_functions = params.get("_max_functions", params["max_functions"])
+        require = _pairs(params.get("_require_edges", ()))
+        forbid = _pairs(params.get("_forbid_edges", ()))
+        twins = params.get("_twins")
+        exceptions: frozenset = frozenset()
+        instruction = None
+        if params.get("_exceptions"):
+            exceptions = _pairs(params["exception_pairs"])
+            instruction = format_exceptions(params["exception_pairs"])
+            if rng.random() < params["_exception_share"]:
+                require = exceptions
+            else:
+                forbid = exceptions
+        for _ in range(INNER_DRAWS):
+            shape = sample_shape(rng, grammar, max_functions)
+            if shape is None or len(shape.functions()) < min_functions:
+                continue
+            edges = shape.edges()
+            if (require and require.isdisjoint(edges)) or not forbid.isdisjoint(edges):
+                continue
+            tree = fill_strings(rng, shape, grammar)
+            if twins is not None:
+                tree = self._place_twins(rng, tree, params, forbidden_wanted=twins == "forbidden")
+                if tree is None:
+                    continue
+            example = self._example(tree, instruction, exceptions, params["max_output_length"])
+            if example is not None:
+                return example
+        return None
+
+    def _place_twins(self, rng: RandomStream, tree: Expression, params: Mapping[str, Any],
+                     forbidden_wanted: bool) -> Optional[Expression]:
+        """Write twinned functions as twins; None when a forbidden-context twin is wanted but impossible."""
+        twinned = set(params["twin_functions"])
+        allowed, forbidden = twin_positions(tree, params["twin_train_context"])
+        nodes = list(tree.nodes())
+        candidates = sorted(allowed + forbidden) if forbidden_wanted else allowed
+        candidates = [p for p in candidates if nodes[p].function in twinned]
+        renames = {p: nodes[p].function + TWIN_SUFFIX for p in candidates if rng.random() < params["twin_rate"]}
+        if forbidden_wanted:
+            options = [p for p in forbidden if nodes[p].function in twinned]
+            if not options:
+                return None
+            if not any(p in renames for p in options):
+                chosen = rng.choice(options)
+                renames[chosen] = nodes[chosen].function + TWIN_SUFFIX
+        return tree.renamed(renames) if renames else tree
+
+    def _example(self, tree: Expression, instruction: Optional[str], exceptions: frozenset,
+                 max_length: int) -> Optional[Example]:
+        evaluation = evaluate(tree, exceptions, max_length)
+        if evaluation is None:
+            return None
+        tokens = tree.tokens()
+        functions = tree.functions()
+        complexity = {
+            "functions": len(functions),
+            "depth": tree.depth(),
+            "input_length": len(tokens),
+            "output_length": len(evaluation.value),
+            "arguments": sum(1 for node in tree.nodes() if node.is_string),
+            "twins": sum(1 for name in functions if name.endswith(TWIN_SUFFIX)),
+            "exceptions": evaluation.exceptions,
+        }
+        domain = "exception" if evaluation.exceptions else "regular"
+        return Example(instruction, " ".join(tokens), " ".join(evaluation.value),
+                       {"domain": domain, "complexity": complexity}, evaluation.steps)
+
+    def difficulty(self, example: Example) -> float:
+        # More functions, deeper nesting and longer outputs are harder; saturates towards 1.
+        c = example.meta["complexity"]
+        size = c["functions"] + c["depth"] + c["output_length"] / 10
+        return size / (size + 20)
+
+    # -- oracle --------------------------------------------------------
+    def solve(self, instruction: Optional[str], input: str) -> str:
+        """The value of the expression in ``input``; ``instruction`` null or ``exceptions: f g ; ...``.
+
+        >>> PcfgSetTask().solve(None, "append swap_first_last A1 B1 , C1")
+        'B1 A1 C1'
+        """
+        exceptions = parse_exceptions(instruction)
+        try:
+            tree = parse(input)
+        except ExpressionSyntaxError as error:
+            raise UsageError(f"input {input[:80]!r} is not a PCFG SET expression: {error}") from None
+        return " ".join(evaluate(tree, exceptions).value)
+
+    def normalize_answer(self, answer: str) -> str:
+        """The symbols of the answer, separated by single spaces (whitespace folded)."""
+        return " ".join(str(answer).split())
+
+    def structure(self, record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+        """Atoms: function names as written and symbols; compounds: ``parent child`` edges."""
+        tree = parse(record["input"])
+        atoms = [token for token in record["input"].split() if token != ","]
+        return atoms, [f"{parent} {child}" for parent, child in tree.edges()]
+
+
+def format_exceptions(pairs) -> str:
+    """The overgeneralisation instruction: ``exceptions: f g ; f2 g2`` (pairs in the given order)."""
+    return EXCEPTIONS_PREFIX + " ; ".join(pairs)
+
+
+def parse_exceptions(instruction: Optional[str]) -> frozenset[tuple[str, str]]:
+    """Inverse of :func:`format_exceptions`; null or empty means no exceptions."""
+    if instruction is None or not instruction.strip():
+        return frozenset()
+    text = instruction.strip()
+    if not text.startswith(EXCEPTIONS_PREFIX.strip()):
+        raise UsageError(f"instruction {instruction[:80]!r} is not understood: expected null or "
+                         "'exceptions: parent child ; parent child ...'")
+    pairs = []
+    for part in text[len(EXCEPTIONS_PREFIX.strip()):].split(";"):
+        names = part.split()
+        if len(names) != 2 or not all(name in FUNCTIONS for name in names):
+            raise UsageError(f"exception pair {part.strip()!r} in the instruction is not two function names "
+                             f"(allowed: {', '.join(FUNCTIONS)})")
+        pairs.append((names[0], names[1]))
+    return frozenset(pairs)
