@@ -1,0 +1,276 @@
+"""Multi-digit addition and multiplication in the formats of the length-generalization studies.
+
+Zhou et al. (2023), "What Algorithms can Transformers Learn? A Study in
+Length Generalization" (arXiv 2310.16028), show that the *format* decides
+whether a transformer's addition generalizes to longer operands: reversed
+output (least significant digit first) and index hints make it work. Every
+such choice is one flag of :class:`DigitFormat`:
+
+* ``reversed_operands``: each operand written least significant digit first;
+* ``reversed_output``: the result written least significant digit first;
+* ``index_hints``: every digit preceded by a marker for its place (``a`` =
+  units, ``b`` = tens, ...; 52 markers ``a``-``z`` then ``A``-``Z``). Markers
+  are shared between the operands, which are therefore padded with zeros to
+  the same width; the result carries markers too. With ``hint_offset`` > 0
+  the units marker is the offset-th marker instead of ``a`` (Zhou et al.
+  draw the start at random so that every marker is seen in training);
+* ``zero_padding``: operands padded with zeros to the same width ``n`` and
+  the result to its longest possible width (``n + 1`` for a sum, ``2n`` for
+  a product).
+
+All flags off is the plain format ``123+45`` -> ``168``. The instruction
+names the operation and the flags (``add reversed_output index_hints``) so
+that :func:`solve` can parse any input and re-render the answer exactly.
+
+Carries (the complexity measures) are counted column by column, least
+significant first. Addition: column i adds the two digits and the carry-in;
+it *carries* when that sum is >= 10. Multiplication (schoolbook column
+method): column k adds every digit product a_i * b_j with i + j = k and the
+carry-in; it carries when that sum is >= 10 (the carry may exceed 1). The
+*longest carry chain* is the longest run of consecutive columns that all
+carry, e.g. 9999 + 1 has 4 carries in one chain of 4; 1919 + 1010 has 2
+carries and longest chain 1.
+
+Numbers are decimal strings throughout; Python ints do the arithmetic, so
+operands may be far beyond int64.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Optional
+
+HINT_MARKERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+MARKER_INDEX = {marker: index for index, marker in enumerate(HINT_MARKERS)}
+FLAGS = ("reversed_operands", "reversed_output", "index_hints", "zero_padding")
+#: Operation name in the instruction -> symbol between the operands.
+OPERATIONS = {"add": "+", "multiply": "*"}
+DIGITS = "0123456789"
+_DIGIT_SET = frozenset(DIGITS)
+
+
+class FormatError(ValueError):
+    """An instruction or input that the declared format cannot read."""
+
+
+@dataclass(frozen=True)
+class DigitFormat:
+    reversed_operands: bool = False
+    reversed_output: bool = False
+    index_hints: bool = False
+    zero_padding: bool = False
+
+    @property
+    def pads_operands(self) -> bool:
+        # Shared index hints only make sense when both operands span the same places.
+        return self.index_hints or self.zero_padding
+
+    def words(self) -> str:
+        active = [flag for flag in FLAGS if getattr(self, flag)]
+        return " ".join(active) if active else "plain"
+
+
+def instruction_text(operation: str, digit_format: DigitFormat) -> str:
+    return f"{operation} {digit_format.words()}"
+
+
+def parse_instruction(text: Optional[str]) -> tuple[str, DigitFormat]:
+    words = (text or "").split()
+    if not words or words[0] not in OPERATIONS:
+        raise FormatError(f"instruction {text!r} must start with one of {', '.join(OPERATIONS)}")
+    flags = words[1:]
+    if flags == ["plain"]:
+        return words[0], DigitFormat()
+    unknown = [flag for flag in flags if flag not in FLAGS]
+    if unknown or not flags or len(set(flags)) != len(flags):
+        raise FormatError(f"instruction {text!r}: format words must be 'plain' or distinct items of {', '.join(FLAGS)}")
+    return words[0], DigitFormat(**{flag: True for flag in flags})
+
+
+# -- rendering -----------------------------------------------------------
+def write_number(digits: str, reversed_order: bool, hints: bool, hint_offset: int) -> str:
+    """``digits`` (most significant first) in the requested order, with place markers if asked."""
+    if not hints:
+        return digits[::-1] if reversed_order else digits
+    markers = HINT_MARKERS[hint_offset: hint_offset + len(digits)]
+    if len(markers) != len(digits):
+        raise FormatError(f"{len(digits)} places from hint offset {hint_offset} exceed the {len(HINT_MARKERS)} markers")
+    lsd_first = digits[::-1]
+    pairs = list(map(str.__add__, markers, lsd_first))
+    if not reversed_order:
+        pairs.reverse()
+    return "".join(pairs)
+
+
+def result_width(operation: str, width_a: int, width_b: int) -> int:
+    """Digits of the longest possible result of operands written with these widths."""
+    return max(width_a, width_b) + 1 if operation == "add" else width_a + width_b
+
+
+def compute(operation: str, a: str, b: str) -> str:
+    return str(int(a) + int(b)) if operation == "add" else str(int(a) * int(b))
+
+
+def render(operation: str, a: str, b: str, digit_format: DigitFormat, hint_offset: int = 0) -> tuple[str, str]:
+    """(input, target) of ``a <op> b`` in ``digit_format``; a and b are digit strings."""
+    if digit_format.pads_operands:
+        width = max(len(a), len(b))
+        a, b = a.zfill(width), b.zfill(width)
+    result = compute(operation, a, b)
+    if digit_format.zero_padding:
+        result = result.zfill(result_width(operation, len(a), len(b)))
+    reversed_operands, hints = digit_format.reversed_operands, digit_format.index_hints
+    text = (write_number(a, reversed_operands, hints, hint_offset) + OPERATIONS[operation]
+            + write_number(b, reversed_operands, hints, hint_offset))
+    return text, write_number(result, digit_format.reversed_output, hints, hint_offset)
+
+
+# -- parsing -------------------------------------------------------------
+def read_number(text: str, reversed_order: bool, hints: bool) -> tuple[str, int]:
+    """(digits most significant first, units marker index) of a written number; inverse of write_number."""
+    if not hints:
+        if not text or not _DIGIT_SET.issuperset(text):
+            raise FormatError(f"{text!r} is not a string of digits")
+        return (text[::-1] if reversed_order else text), 0
+    markers, digits = text[0::2], text[1::2]
+    if not text or len(text) % 2 or not _DIGIT_SET.issuperset(digits) or any(m not in MARKER_INDEX for m in markers):
+        raise FormatError(f"{text!r} is not a sequence of (place marker, digit) pairs")
+    if not reversed_order:
+        markers, digits = markers[::-1], digits[::-1]
+    low = MARKER_INDEX[markers[0]]
+    if markers != HINT_MARKERS[low: low + len(markers)]:
+        raise FormatError(f"{text!r}: place markers are not consecutive in the declared order")
+    return digits[::-1], low
+
+
+def parse_input(instruction: Optional[str], text: str) -> tuple[str, DigitFormat, str, str, int]:
+    """(operation, format, a, b, hint offset) with a and b as written (padding kept)."""
+    operation, digit_format = parse_instruction(instruction)
+    symbol = OPERATIONS[operation]
+    parts = text.split(symbol)
+    if len(parts) != 2:
+        raise FormatError(f"input {text!r} must hold exactly one {symbol!r} between two operands")
+    a, offset_a = read_number(parts[0], digit_format.reversed_operands, digit_format.index_hints)
+    b, offset_b = read_number(parts[1], digit_format.reversed_operands, digit_format.index_hints)
+    if digit_format.pads_operands and len(a) != len(b):
+        raise FormatError(f"input {text!r}: this format pads both operands to the same width")
+    if offset_a != offset_b:
+        raise FormatError(f"input {text!r}: both operands must start at the same place marker")
+    return operation, digit_format, a, b, offset_a
+
+
+def solve(instruction: Optional[str], text: str) -> str:
+    """The target of an input in any format: parse, compute, render."""
+    operation, digit_format, a, b, offset = parse_input(instruction, text)
+    return render(operation, a, b, digit_format, offset)[1]
+
+
+# -- carries ---------------------------------------------------------------
+def addition_columns(a: str, b: str) -> list[tuple[int, int, int]]:
+    """(digit of a, digit of b, carry-in) per column, least significant first."""
+    width = max(len(a), len(b))
+    columns, carry = [], 0
+    for x, y in zip(map(int, a.zfill(width)[::-1]), map(int, b.zfill(width)[::-1])):
+        columns.append((x, y, carry))
+        carry = 1 if x + y + carry >= 10 else 0
+    return columns
+
+
+def addition_carries(a: str, b: str) -> tuple[int, int]:
+    """(carry count, longest carry chain) of a + b."""
+    width = max(len(a), len(b))
+    carry = count = run = longest = 0
+    for x, y in zip(a.zfill(width)[::-1].encode(), b.zfill(width)[::-1].encode()):
+        # Byte values: each digit is 48 + d, so the sum threshold 10 becomes 106.
+        if x + y + carry >= 106:
+            carry = 1
+            count += 1
+            run += 1
+            if run > longest:
+                longest = run
+        else:
+            carry = run = 0
+    return count, longest
+
+
+def multiplication_column_carries(a: str, b: str) -> list[int]:
+    """Carry out of every column of the schoolbook column method, least significant first."""
+    da = [int(d) for d in reversed(a)]
+    db = [int(d) for d in reversed(b)]
+    carries, carry = [], 0
+    for column in range(len(da) + len(db) - 1):
+        low = max(0, column - len(db) + 1)
+        high = min(column, len(da) - 1)
+        total = carry + sum(da[i] * db[column - i] for i in range(low, high + 1))
+        carry = total // 10
+        carries.append(carry)
+    return carries
+
+
+def multiplication_carries(a: str, b: str) -> tuple[int, int]:
+    """(count of carrying columns, longest run of consecutive carrying columns) of a * b."""
+    count = run = longest = 0
+    for carry in multiplication_column_carries(a, b):
+        if carry:
+            count += 1
+            run += 1
+            if run > longest:
+                longest = run
+        else:
+            run = 0
+    return count, longest
+
+
+# -- scratchpads -------------------------------------------------------------
+def addition_trace(a: str, b: str) -> tuple[str, ...]:
+    """One step per column, least significant first: ``x+y+carry_in=sum``."""
+    return tuple(f"{x}+{y}+{c}={x + y + c}" for x, y, c in addition_columns(a, b))
+
+
+def multiplication_trace(a: str, b: str) -> tuple[str, ...]:
+    """One partial product per digit of b (least significant first) and the running sum."""
+    value_a, running, steps = int(a), 0, []
+    for place, digit in enumerate(reversed(b)):
+        multiplier = digit + "0" * place
+        partial = value_a * int(multiplier)
+        running += partial
+        steps.append(f"{value_a}*{int(multiplier)}={partial} sum={running}")
+    return tuple(steps)
+
+
+class Scratchpad(Sequence):
+    """The trace of ``a <op> b``, computed only when read.
+
+    The engine writes traces only on request (``--trace``) and does not tell
+    the sampler, so the steps are built when the record is built, not for
+    every draw.
+    """
+
+    __slots__ = ("operation", "a", "b")
+
+    def __init__(self, operation: str, a: str, b: str):
+        self.operation, self.a, self.b = operation, a, b
+
+    def steps(self) -> tuple[str, ...]:
+        if self.operation == "add":
+            return addition_trace(self.a, self.b)
+        return multiplication_trace(self.a, self.b)
+
+    def __getitem__(self, index):
+        return self.steps()[index]
+
+    def __len__(self) -> int:
+        return len(self.steps())
+
+    def __iter__(self):
+        return iter(self.steps())
+
+    def __eq__(self, other) -> bool:
+        return tuple(self) == tuple(other) if isinstance(other, Sequence) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.steps())
+
+    def __repr__(self) -> str:
+        return f"Scratchpad({self.steps()!r})"

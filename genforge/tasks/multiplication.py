@@ -1,0 +1,33 @@
+"""Task ``multiplication``: multi-digit multiplication in the formats of Zhou et al. (2023).
+
+Zhou et al., "What Algorithms can Transformers Learn? A Study in Length
+Generalization" (arXiv 2310.16028), find that multiplication, unlike
+addition, does not length-generalize even with their best formats; this task
+lets one test that with the same format parameters as ``addition``. Defaults
+are smaller than addition's: train on 1..5-digit operands, test
+``test_ood_length`` on 6..10 digits. Formats, split plans, answer
+normalization and structure are documented in
+:mod:`genforge.tasks.arithmetic_base` and :mod:`genforge.generators.arithmetic`.
+
+Carries follow the schoolbook column method: column k sums every a_i * b_j
+with i + j = k plus the carry-in and carries when that is >= 10. Nearly every
+middle column of a long product carries, so the ``held_out_carry_pattern``
+plan trains on short or digit-sparse products (longest chain <= 2 by
+default). The scratchpad trace lists the partial product of each digit of
+the second operand with the running sum (``123*40=4920 sum=5658``).
+
+Complexity and difficulty as in ``addition``: ``s / (s + 30)`` with
+``s = digits_a + digits_b + longest_carry_chain``.
+"""
+
+from __future__ import annotations
+
+from genforge.tasks.arithmetic_base import ArithmeticTask, arithmetic_parameters
+
+
+class MultiplicationTask(ArithmeticTask):
+    name = "multiplication"
+    version = "1.0"
+    summary = "multi-digit multiplication; digit format (reversed, index hints, padding) as parameters"
+    operation = "multiply"
+    parameters = arithmetic_parameters(train_digits_max=5, test_digits=(6, 10), train_max_carry_chain=2)
