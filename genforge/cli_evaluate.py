@@ -31,9 +31,12 @@ _split_option = click.option(
 @click.option("--csv", "as_csv", is_flag=True, help="Print the report as one long CSV table.")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None, metavar="FILE.png",
               help="Also draw accuracy against complexity, one line per split (needs the 'plot' extra).")
+@click.option("--measure", "measures", multiple=True, metavar="NAME",
+              help="Complexity measure for the tables and the plot (repeatable). Default: every measure that varies.")
 @click.option("--trivial-threshold", type=click.FloatRange(0, 1), default=TRIVIAL_THRESHOLD, show_default=True,
               help="Flag a split where a trivial baseline reaches this exact match.")
-def evaluate_command(predictions, snapshot, data, splits, lenient, as_json, as_csv, plot, trivial_threshold):
+def evaluate_command(predictions, snapshot, data, splits, lenient, as_json, as_csv, plot, measures,
+                     trivial_threshold):
     """Score PREDICTIONS (JSONL lines {"id": ..., "prediction": ...}) against the references.
 
     Prints exact match and token accuracy per split, by complexity level and
@@ -48,13 +51,13 @@ def evaluate_command(predictions, snapshot, data, splits, lenient, as_json, as_c
     report = evaluate(predictions, snapshot=snapshot, data=data, splits=splits or None, lenient=lenient,
                       threshold=trivial_threshold)
     if plot is not None:
-        plot_accuracy(report, plot)
+        plot_accuracy(report, plot, measures)
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     elif as_csv:
         click.echo(format_csv(report), nl=False)
     else:
-        click.echo(format_text(report), nl=False)
+        click.echo(format_text(report, measures), nl=False)
         if plot is not None:
             click.echo(f"plot: {plot}")
 

@@ -160,3 +160,11 @@ def test_majority_baseline_without_a_train_split_is_an_error(tmp_path, snapshot)
 def test_unknown_baseline_is_refused(tmp_path, snapshot):
     result = run("baseline", "oracle", "--snapshot", snapshot, "--out", tmp_path / "x.jsonl")
     assert result.exit_code == 2 and "oracle" in result.output
+
+
+def test_measure_option_limits_the_complexity_tables(snapshot, all_right):
+    result = run("evaluate", all_right, "--snapshot", snapshot, "--measure", "k")
+    assert result.exit_code == 0, result.output
+    assert "exact match by k (records)" in result.stdout and "by input_length" not in result.stdout
+    result = run("evaluate", all_right, "--snapshot", snapshot, "--measure", "depth")
+    assert result.exit_code == 2 and "--measure 'depth' is not a complexity measure" in result.stderr

@@ -63,3 +63,10 @@ def test_without_matplotlib_plot_is_a_clear_error(tmp_path, monkeypatch):
                                                 "--plot", str(tmp_path / "x.png")])
     assert result.exit_code == 2
     assert "pip install 'genforge[plot]'" in result.stderr and not (tmp_path / "x.png").exists()
+
+
+def test_plot_can_be_limited_to_chosen_measures(tmp_path, report):
+    pytest.importorskip("matplotlib")
+    figure = plot_accuracy(report, tmp_path / "k.png", measures=["k"])
+    assert [axes.get_xlabel() for axes in figure.axes] == ["k (complexity level)"]
+    assert figure.axes[0].get_title() == "rewrite: accuracy by k"

@@ -11,10 +11,13 @@ touched.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional, Sequence
 
 from genforge.core.errors import UsageError
+from genforge.evaluate.text_report import check_measures, chosen_measures
 
 Y_LABEL = "exact-match accuracy"
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 
 def require_matplotlib():
@@ -27,18 +30,23 @@ def require_matplotlib():
     return Figure, FigureCanvasAgg
 
 
-def _panels(report: dict) -> list[tuple[dict, str]]:
-    panels = [(task, m) for task in report["tasks"] for m in task["varying_measures"]]
+def _panels(report: dict, measures: Optional[Sequence[str]]) -> list[tuple[dict, str]]:
+    check_measures(report, measures)
+    panels = [(task, m) for task in report["tasks"] for m in chosen_measures(task, measures)]
     if not panels:  # every measure constant: still show one point per split
         panels = [(task, task["measures"][0]) for task in report["tasks"] if task["measures"]]
     return panels
 
 
-def plot_accuracy(report: dict, path: str | Path):
-    """Draw the figure, save it as PNG at ``path`` and return it (a matplotlib Figure)."""
+def plot_accuracy(report: dict, path: str | Path, measures: Optional[Sequence[str]] = None):
+    """Draw the figure, save it as PNG at ``path`` and return it (a matplotlib Figure).
+
+    ``measures`` picks the complexity measures to plot (default: every one
+    that takes more than one value).
+    """
     Figure, FigureCanvasAgg = require_matplotlib()
     from matplotlib.ticker import MaxNLocator
-    panels = _panels(report)
+    panels = _panels(report, measures)
     if not panels:
         raise UsageError("--plot: the scored records carry no complexity measure to plot against")
     figure = Figure(figsize=(7, 3.2 * len(panels)), layout="constrained")
@@ -48,11 +56,12 @@ def plot_accuracy(report: dict, path: str | Path):
         values = task["levels"][measure]
         numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
         position = {v: (v if numeric else i) for i, v in enumerate(values)}
-        for split in task["splits"]:
+        for number, split in enumerate(task["splits"]):
             levels = [level for level in split["by_complexity"].get(measure, []) if level["records"]]
+            # Distinct markers keep splits apart where their lines coincide (all right, all wrong).
             axes.plot([position[level["value"]] for level in levels], [level["exact_match"] for level in levels],
-                      marker="o", label=split["split"])
-        if not numeric:
+                      marker=MARKERS[number % len(MARKERS)], markersize=7 - number % 3, label=split["split"])
+        if not numeric or len(values) == 1:
             axes.set_xticks(list(position.values()), [str(v) for v in values])
         elif all(isinstance(v, int) for v in values):
             axes.xaxis.set_major_locator(MaxNLocator(integer=True))

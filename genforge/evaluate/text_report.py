@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
+from genforge.core.errors import UsageError, one_of
+
 
 def _number(value: Optional[float]) -> str:
     return "-" if value is None else f"{value:.3f}"
@@ -78,15 +80,15 @@ def _splits(task: dict, threshold: float) -> list[str]:
     return lines
 
 
-def _by_complexity(task: dict) -> list[str]:
+def _by_complexity(task: dict, measures: list[str]) -> list[str]:
     lines = []
-    for measure in task["varying_measures"]:
+    for measure in measures:
         cells = {(s["split"], level["value"]): level for s in task["splits"] for level in s["by_complexity"][measure]}
         rows = [[str(v), *(_cell(cells.get((s["split"], v))) for s in task["splits"])] for v in task["levels"][measure]]
         lines += ["", f"exact match by {measure} (records)",
                   *table([measure, *(s["split"] for s in task["splits"])], rows)]
-    constant = [m for m in task["measures"] if m not in task["varying_measures"]]
-    if constant:
+    constant = [m for m in task["measures"] if m not in task["varying_measures"] and m not in measures]
+    if constant and measures == task["varying_measures"]:
         lines.append(f"  (one value only, not tabled: {', '.join(constant)})")
     return lines
 
@@ -98,11 +100,14 @@ def _by_domain(task: dict) -> list[str]:
     return ["", "exact match by domain (records)", *table(["domain", *(s["split"] for s in task["splits"])], rows)]
 
 
-def _valley(task: dict) -> list[str]:
-    lines = []
-    for measure in task["varying_measures"]:
+def _valley(task: dict, measures: list[str]) -> list[str]:
+    lines, without_overlap = [], []
+    for measure in measures:
         view = task["valley"].get(measure)
         if not view:
+            continue
+        if view["peak"] is None:
+            without_overlap.append(measure)
             continue
         rows = [[str(row["value"]),
                  _cell({"records": row["id_records"], "exact_match": row["id_exact_match"]}),
@@ -111,12 +116,32 @@ def _valley(task: dict) -> list[str]:
                 for row in view["levels"]]
         lines += ["", f"generalization valley by {measure} (ID vs pooled OOD exact match; gap = ID - OOD)",
                   *table([measure, "ID", "OOD", "gap", ""], rows)]
+    if without_overlap:
+        lines += ["", f"no generalization valley by {', '.join(without_overlap)}: no level has both ID and OOD records"]
     return lines
 
 
-def format_text(report: dict) -> str:
+def chosen_measures(task: dict, measures: Optional[Sequence[str]]) -> list[str]:
+    """The measures to table or plot: those asked for that the task has, else every varying one."""
+    if not measures:
+        return list(task["varying_measures"])
+    return [m for m in measures if m in task["measures"]]
+
+
+def check_measures(report: dict, measures: Optional[Sequence[str]]) -> None:
+    known = {m for task in report["tasks"] for m in task["measures"]}
+    unknown = [m for m in measures or () if m not in known]
+    if unknown:
+        raise UsageError(f"--measure {unknown[0]!r} is not a complexity measure of the scored records; "
+                         f"they have: {one_of(known)}")
+
+
+def format_text(report: dict, measures: Optional[Sequence[str]] = None) -> str:
+    """The report as tables; ``measures`` limits the complexity tables (default: every varying measure)."""
+    check_measures(report, measures)
     lines = _summary(report)
     for task in report["tasks"]:
+        shown = chosen_measures(task, measures)
         lines += ["", f"== {task['task']} ==", *_headline(task), "", *_splits(task, report["trivial_threshold"]),
-                  *_by_complexity(task), *_by_domain(task), *_valley(task)]
+                  *_by_complexity(task, shown), *_by_domain(task), *_valley(task, shown)]
     return "\n".join(lines) + "\n"
