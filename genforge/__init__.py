@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from genforge.api import describe, generate, list_tasks, solve  # noqa: E402
+from genforge.api import describe, generate, list_tasks, load, load_snapshot, solve  # noqa: E402
 from genforge.core.errors import GenforgeError  # noqa: E402
 
-__all__ = ["GenforgeError", "__version__", "describe", "generate", "list_tasks", "solve"]
+__all__ = ["GenforgeError", "__version__", "describe", "generate", "list_tasks", "load", "load_snapshot", "solve"]

@@ -14,6 +14,7 @@ from typing import Any, Mapping, Optional
 from genforge.core.engine import Progress
 from genforge.core.engine import generate as _generate
 from genforge.core.spec import TaskSpec, resolve_spec
+from genforge.loaders import load, load_snapshot
 from genforge.tasks.registry import get_task, task_names
 
 
@@ -71,4 +72,4 @@ def solve(task: str, instruction: Optional[str], input: str) -> str:
     return get_task(task).solve(instruction, input)
 
 
-__all__ = ["TaskSpec", "describe", "generate", "list_tasks", "resolve_spec", "solve"]
+__all__ = ["TaskSpec", "describe", "generate", "list_tasks", "load", "load_snapshot", "resolve_spec", "solve"]

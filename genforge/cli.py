@@ -168,6 +168,10 @@ cli.add_command(evaluate_command)
 cli.add_command(baseline_command)
 
 
+from genforge.cli_snapshot import snapshot_group  # noqa: E402
+cli.add_command(snapshot_group)
+
+
 def main(argv=None):
     """Entry point: GenforgeError becomes one message on stderr and its exit code."""
     try:

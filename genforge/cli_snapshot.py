@@ -1,0 +1,50 @@
+"""``genforge snapshot build`` and ``genforge snapshot verify``: parse, call, print."""
+
+from __future__ import annotations
+
+import click
+
+from genforge.snapshot.build import build_snapshot
+from genforge.snapshot.suite import load_suite
+from genforge.snapshot.verify import verify_snapshot
+
+
+def _task_list(text):
+    if text is None:
+        return None
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+@click.group("snapshot")
+def snapshot_group():
+    """Build and verify benchmark snapshots (a suite of tasks with checksums and cards)."""
+
+
+@snapshot_group.command("build")
+@click.argument("suite")
+@click.option("--out", required=True, type=click.Path(), help="Snapshot folder to create.")
+@click.option("--tasks", default=None, metavar="A,B", help="Build only these tasks of the suite.")
+@click.option("--workers", default=1, type=int, show_default=True, help="Processes; output is identical for any N.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing snapshot folder.")
+def build_command(suite, out, tasks, workers, overwrite):
+    """Build SUITE ('default' or a YAML/JSON suite file) into the folder OUT."""
+    resolved = load_suite(suite, tasks=_task_list(tasks))
+    manifest = build_snapshot(resolved, out, workers=workers, overwrite=overwrite)
+    for entry in manifest["tasks"]:
+        sizes = ", ".join(f"{split['name']} {split['size']:,}" for split in entry["splits"])
+        click.echo(f"{out}/{entry['task']}: {sizes}")
+    data = [entry for entry in manifest["files"] if entry["split"] is not None]
+    click.echo(f"{out}: {len(manifest['files'])} files, {sum(e['records'] for e in data):,} records; "
+               f"{manifest['canary']}")
+
+
+@snapshot_group.command("verify")
+@click.argument("folder", type=click.Path())
+@click.option("--regenerate", is_flag=True, help="Also rebuild every file from the manifest and compare bytes.")
+@click.option("--workers", default=1, type=int, show_default=True, help="Processes for --regenerate.")
+def verify_command(folder, regenerate, workers):
+    """Check FOLDER's files against its manifest (exit 1 on any difference)."""
+    summary = verify_snapshot(folder, regenerate=regenerate, workers=workers)
+    click.echo(f"checksums: {summary['files']} files match the manifest ({summary['records']:,} records)")
+    if regenerate:
+        click.echo("identical")
