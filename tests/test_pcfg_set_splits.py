@@ -1,0 +1,199 @@
+"""pcfg_set: every split plan keeps its promise, records are valid, output is pinned."""
+
+import hashlib
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import genforge
+from genforge.cli import cli, main
+from genforge.core.checking import validate_path
+from genforge.core.errors import ParameterError
+from pcfg_set_reference import base, function_tokens, parent_child_pairs, reference_value
+
+SMALL = {"train": 300, "validation": 40, "test_id": 40}
+SYSTEMATIC_PAIRS = {("swap_first_last", "repeat"), ("repeat", "remove_second"),
+                    ("append", "remove_second"), ("append", "swap_first_last")}
+
+
+def generate(tmp_path, plan, test_split, params=None, sizes=None):
+    sizes = sizes or {**SMALL, test_split: 40}
+    genforge.generate("pcfg_set", tmp_path, split_plan=plan, sizes=sizes, params=params)
+    folder = tmp_path / "pcfg_set"
+    assert validate_path(folder)["records"] == sum(sizes.values())
+    records = {}
+    for split in sizes:
+        with open(folder / f"{split}.jsonl", "rb") as file:
+            records[split] = [json.loads(line) for line in file]
+    return records
+
+
+def pairs_of(record):
+    return {(base(f), base(g)) for f, g in parent_child_pairs(record["input"])}
+
+
+def test_random_plan_targets_agree_with_the_reference_and_inputs_are_disjoint(tmp_path):
+    records = generate(tmp_path, "random", "test_id", sizes=SMALL)
+    inputs = {split: {r["input"] for r in rows} for split, rows in records.items()}
+    assert not inputs["train"] & inputs["test_id"] and not inputs["train"] & inputs["validation"]
+    for rows in records.values():
+        for record in rows:
+            assert record["instruction"] is None
+            assert record["target"] == " ".join(reference_value(record["input"]))
+
+
+def test_systematicity_pairs_never_occur_in_training_and_always_in_the_test(tmp_path):
+    records = generate(tmp_path, "systematicity", "test_ood_systematicity")
+    for split in SMALL:
+        assert all(not pairs_of(r) & SYSTEMATIC_PAIRS for r in records[split])
+    assert all(pairs_of(r) & SYSTEMATIC_PAIRS for r in records["test_ood_systematicity"])
+    # the pairs are about the tree, not the text: some held-out pair is split by a comma
+    seen = {pair for r in records["test_ood_systematicity"] for pair in pairs_of(r)}
+    assert seen & SYSTEMATIC_PAIRS
+
+
+def test_productivity_train_has_at_most_eight_functions_and_the_test_more(tmp_path):
+    records = generate(tmp_path, "productivity", "test_ood_productivity")
+    for split in SMALL:
+        assert max(len(function_tokens(r["input"])) for r in records[split]) <= 8
+    assert min(len(function_tokens(r["input"])) for r in records["test_ood_productivity"]) >= 9
+
+
+def test_productivity_threshold_is_a_parameter(tmp_path):
+    records = generate(tmp_path, "productivity", "test_ood_productivity",
+                       params={"productivity_max_train_functions": 3},
+                       sizes={"train": 100, "validation": 0, "test_id": 0, "test_ood_productivity": 30})
+    assert max(len(function_tokens(r["input"])) for r in records["train"]) <= 3
+    assert min(len(function_tokens(r["input"])) for r in records["test_ood_productivity"]) >= 4
+
+
+def twins(record):
+    return [t for t in function_tokens(record["input"]) if t.endswith("_twin")]
+
+
+def test_substitutivity_alone_twins_appear_in_train_only_as_the_single_function(tmp_path):
+    records = generate(tmp_path, "substitutivity", "test_ood_substitutivity",
+                       sizes={"train": 600, "validation": 40, "test_id": 40, "test_ood_substitutivity": 40})
+    with_twins = [r for r in records["train"] if twins(r)]
+    assert with_twins, "the synonyms must be seen in training"
+    assert {base(t) for r in with_twins for t in twins(r)} == {"reverse", "append"}
+    for split in SMALL:
+        assert all(len(function_tokens(r["input"])) == 1 for r in records[split] if twins(r))
+    for record in records["test_ood_substitutivity"]:
+        assert twins(record) and len(function_tokens(record["input"])) >= 2
+        assert record["target"] == " ".join(reference_value(record["input"]))
+
+
+def test_substitutivity_leaf_twins_in_train_take_only_strings(tmp_path):
+    records = generate(tmp_path, "substitutivity", "test_ood_substitutivity",
+                       params={"twin_train_context": "leaf", "twin_functions": ["echo"]})
+    parents = lambda record: {parent for parent, _ in parent_child_pairs(record["input"])}  # noqa: E731
+    assert any(twins(r) for r in records["train"])
+    for split in SMALL:
+        for record in records[split]:
+            assert all(base(t) == "echo" for t in twins(record))
+            assert "echo_twin" not in parents(record)
+    assert all("echo_twin" in parents(r) for r in records["test_ood_substitutivity"])
+
+
+def test_overgeneralisation_exceptions_are_rare_in_train_and_tested_apart(tmp_path):
+    exceptions = {("echo", "reverse"), ("prepend", "shift")}
+    records = generate(tmp_path, "overgeneralisation", "test_ood_exception", params={"exception_ratio": 0.2},
+                       sizes={"train": 400, "validation": 40, "test_id": 40, "test_ood_exception": 40})
+    for rows in records.values():
+        for record in rows:
+            assert record["instruction"] == "exceptions: echo reverse ; prepend shift"
+            assert record["target"] == " ".join(reference_value(record["input"], exceptions))
+            assert (record["meta"]["domain"] == "exception") == bool(pairs_of(record) & exceptions)
+    share = sum(bool(pairs_of(r) & exceptions) for r in records["train"]) / 400
+    assert 0.12 < share < 0.28  # binomial(400, 0.2): 4 standard deviations each side
+    assert not any(pairs_of(r) & exceptions for r in records["test_id"])
+    assert all(pairs_of(r) & exceptions for r in records["test_ood_exception"])
+    # a model that overgeneralises the rule answers solve(None, input): different on some exceptions
+    rule = [" ".join(reference_value(r["input"])) for r in records["test_ood_exception"]]
+    assert any(a != r["target"] for a, r in zip(rule, records["test_ood_exception"]))
+
+
+@pytest.mark.parametrize("params, words", [
+    ({"string_length_min": 4, "string_length_max": 3}, "'string_length_min' = 4"),
+    ({"unary_probability": 0.6, "binary_probability": 0.4}, "below 1"),
+    ({"productivity_max_train_functions": 30}, "'productivity_max_train_functions' = 30"),
+    ({"function_weights": [0, 0, 0, 0, 0, 0, 1, 1, 1, 1]}, "'function_weights'"),
+    ({"string_length_max": 20, "max_output_length": 10}, "'string_length_max' = 20"),
+])
+def test_inconsistent_parameters_are_refused_with_the_parameter_named(tmp_path, params, words):
+    with pytest.raises(ParameterError, match=words):
+        genforge.generate("pcfg_set", tmp_path, params=params, sizes={"train": 1})
+
+
+def test_a_bad_pair_parameter_is_refused_by_the_cli_in_one_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["generate", "pcfg_set", "--out", str(tmp_path), "--param", "systematicity_pairs=append echo,foo bar"])
+    error = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert "systematicity_pairs" in error and "foo bar" in error and "Traceback" not in error
+    assert not (tmp_path / "pcfg_set").exists()
+
+
+def test_describe_lists_every_parameter_and_plan():
+    result = CliRunner().invoke(cli, ["describe", "pcfg_set"])
+    assert result.exit_code == 0
+    for word in ("unary_probability", "function_weights", "exception_ratio", "twin_train_context",
+                 "random", "systematicity", "productivity", "substitutivity", "overgeneralisation"):
+        assert word in result.output
+
+
+#: sha256 of each file of a small default run, seed 0; a change needs a version bump of the task.
+GOLDEN = {
+    "random": {
+        "train": "82215b8615863194bd7f2261d786995fd61f4665689ac51cba8d08a63c71eef3",
+        "validation": "0e97c0e4067e7e56f5e9575e2521d9be62ddbd805359a318414280bfd8239731",
+        "test_id": "63fbf4376bf98dcc14944ae6eee08326eed12d56250b2412a4da2b3a74031667",
+    },
+    "systematicity": {
+        "train": "838cdebef515efa1ba89afd23d4ec3aacd7d5712927ef2b55be39b984b1ebe27",
+        "validation": "28c1c6497bc3f57167fd50ba8f0cb14c0110e3705272f1fa65096161e40e8959",
+        "test_id": "f4e9c8b29703316bac65e10b952c0e038caac7c0d9655185c5c2942f278b91a9",
+        "test_ood_systematicity": "3c7c18aa98ab55411fae71eaec2ca67ced89a3cacb336877cd1781481b8427fa",
+    },
+    "productivity": {
+        "train": "f790908a3517f9602e7fcce67b3743aaef292cca3e875303ef62af1be19c6289",
+        "validation": "7186e72c42def05339a95161865b0839569646ee7bd7293de6caec67528a44ee",
+        "test_id": "87cc78f9b36e033a9e971d91c8a58b0bdd238b1aff6388c9460478938c85d9ad",
+        "test_ood_productivity": "2741a5ecd7b910fa4fc80db5db1bf76a453e1cdab0837b4c93bdadbfbe195811",
+    },
+    "substitutivity": {
+        "train": "62a4647ff297806257d6e3b92e7d5d04ddb98f2b6c502679731559a5ce1d7338",
+        "validation": "f205cea5389395a7826f35d3772f095b719a19a77f4ea247886fabf2519d0046",
+        "test_id": "e1e79822bde14df137bfa1e1d91fb62495ac4b744022097b663a333f210b1559",
+        "test_ood_substitutivity": "d977ad006d24a6100140757f6f034470262d24a70e1b6107174e9123182a9156",
+    },
+    "overgeneralisation": {
+        "train": "0dc4e4107fe2ae7e0b3696495530d5b2e11543846da8e09a84e6086b424c3db3",
+        "validation": "4bec5f43f2a73cf7d7fea4a3b20ae3a14299e96acb98f0048eb736f2e18e051d",
+        "test_id": "eb1b0f92f4dc4fb51ecf7b23376cfc9b8448f3c7e657f9793aac583fceaa885a",
+        "test_ood_exception": "aee7d7caa2caf6da036565dfa47c84d03df7dc77c47ef8472eb698d85d7a649d",
+    },
+}
+
+
+@pytest.mark.parametrize("plan, test_split", [
+    ("random", None), ("systematicity", "test_ood_systematicity"), ("productivity", "test_ood_productivity"),
+    ("substitutivity", "test_ood_substitutivity"), ("overgeneralisation", "test_ood_exception"),
+])
+def test_golden_output_is_pinned(tmp_path, plan, test_split):
+    sizes = {"train": 50, "validation": 10, "test_id": 10, **({test_split: 10} if test_split else {})}
+    genforge.generate("pcfg_set", tmp_path, split_plan=plan, sizes=sizes, seed=0)
+    digests = {split: hashlib.sha256((tmp_path / "pcfg_set" / f"{split}.jsonl").read_bytes()).hexdigest()
+               for split in sizes}
+    assert digests == GOLDEN[plan]
+
+
+def test_worker_count_does_not_change_the_bytes(tmp_path):
+    sizes = {"train": 60, "validation": 10, "test_id": 10, "test_ood_systematicity": 10}
+    for workers in (1, 2):
+        genforge.generate("pcfg_set", tmp_path / str(workers), split_plan="systematicity", sizes=sizes, workers=workers)
+    for split in sizes:
+        name = f"pcfg_set/{split}.jsonl"
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes()
