@@ -32,7 +32,7 @@ lexicon has its own):
   where ``floor(position * primitive_share)`` steps up (exactly that share of
   any prefix). This train split is listed by the task (source ``enumerate``):
   a seeded stream of draws, deduplicated except for the primitive, which ends
-  after 100,000 draws in a row bring nothing new.
+  after 20,000 draws in a row bring nothing new.
 * ``template`` (Loula et al. 2018): the template ``<verb> <modifier>
   <direction>`` (``template_modifier`` around / opposite / none,
   ``template_direction``, ``template_verb`` -1 for any primitive verb):
@@ -62,7 +62,7 @@ from genforge.tasks import scan_common
 from genforge.tasks.base import Task
 
 #: The addprim train stream ends after this many draws in a row add nothing.
-STALL_DRAWS = 100_000
+STALL_DRAWS = 20_000
 _SHARE_SCALE = 1_000_000
 
 _DOMAIN_LIST = {"type": "array", "items": {"type": "string", "enum": list(LEXICONS)}, "uniqueItems": True}
@@ -125,16 +125,18 @@ class ScanScaledTask(Task):
                       "description": "default size of every test split"},
         "length_cutoff": {"type": "integer", "default": 22, "minimum": 1, "maximum": 10_000_000,
                           "description": "length plan: train outputs have at most this many actions, test more"},
-        "held_out_verb": {"type": "integer", "default": 3, "minimum": 0, "maximum": 999,
-                          "description": "addprim plan: index of the verb seen only alone in train (3 = jump / fry / clap)"},
+        "held_out_verb": {"type": "integer", "default": -1, "minimum": -1, "maximum": 999,
+                          "description": "addprim plan: index of the verb seen only alone in train "
+                                         "(-1: verb 3 = jump / fry / clap, or the last verb when n_verbs < 4)"},
         "primitive_share": {"type": "number", "default": 0.1, "minimum": 0.0, "maximum": 0.5,
                             "description": "addprim plan: share of train lines that are the bare held-out verb"},
         "template_modifier": {"type": "string", "default": "around", "enum": ["around", "opposite", "none"],
                               "description": "template plan: the modifier of the held-out template (none = '<verb> <direction>')"},
         "template_verb": {"type": "integer", "default": -1, "minimum": -1, "maximum": 999,
                           "description": "template plan: index of the template's verb, -1 for any primitive verb"},
-        "template_direction": {"type": "integer", "default": 1, "minimum": 0, "maximum": 99,
-                               "description": "template plan: index of the template's direction (1 = right)"},
+        "template_direction": {"type": "integer", "default": -1, "minimum": -1, "maximum": 99,
+                               "description": "template plan: index of the template's direction "
+                                              "(-1: direction 1 = right, or 0 when n_directions = 1)"},
         "held_out_domains": {**_DOMAIN_LIST, "default": [],
                              "description": "held_out_domain plan: domains tested (empty = the last of domains)"},
         "held_out_primer_words": {"type": "integer", "default": 3, "minimum": 0, "maximum": 1000,
@@ -156,6 +158,16 @@ class ScanScaledTask(Task):
         missing = [d for d in params["held_out_domains"] if d not in params["domains"]]
         self.require(not missing, f"parameter 'held_out_domains' = {params['held_out_domains']}: {missing} "
                                   f"not in domains {params['domains']}")
+
+    @staticmethod
+    def held_out_verb(params: Mapping[str, Any]) -> int:
+        chosen = params["held_out_verb"]
+        return min(3, params["n_verbs"] - 1) if chosen < 0 else chosen
+
+    @staticmethod
+    def template_direction(params: Mapping[str, Any]) -> int:
+        chosen = params["template_direction"]
+        return min(1, params["n_directions"] - 1) if chosen < 0 else chosen
 
     @staticmethod
     def held_out(params: Mapping[str, Any]) -> list[str]:
@@ -187,7 +199,7 @@ class ScanScaledTask(Task):
         return plans
 
     def _addprim_plan(self, params) -> SplitPlan:
-        index = params["held_out_verb"]
+        index = self.held_out_verb(params)
 
         def verb_word(example: Example) -> str:
             return _vocabulary(params, example.meta["domain"]).verb(index)
@@ -209,7 +221,7 @@ class ScanScaledTask(Task):
         ))
 
     def _template_plan(self, params) -> SplitPlan:
-        modifier, verb, direction = params["template_modifier"], params["template_verb"], params["template_direction"]
+        modifier, verb, direction = params["template_modifier"], params["template_verb"], self.template_direction(params)
 
         @lru_cache(maxsize=8)
         def parts(domain: str) -> tuple[list[str], frozenset, str]:
@@ -287,7 +299,7 @@ class ScanScaledTask(Task):
     def _addprim_train(self, params, split: SplitSpec, seed: int, plan_name: str) -> Iterator[Example]:
         sample_params = {**params, **split.sample_params, "seed": seed}
         rng = RandomStream.from_parts(self.name, self.version, dict(params), seed, plan_name, split.name)
-        index = params["held_out_verb"]
+        index = self.held_out_verb(params)
         domains = params["domains"]
         share = round(params["primitive_share"] * _SHARE_SCALE)
         primitives = {d: scan_common.make_example(_vocabulary(params, d), Command(
