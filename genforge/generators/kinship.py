@@ -26,7 +26,6 @@ The pieces, each a plain function:
 from __future__ import annotations
 
 import json
-from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -58,12 +57,11 @@ class KinshipRules:
     inverse: Mapping[str, str]
     #: surface word -> (relation type, gender)
     word_meaning: Mapping[str, tuple[str, str]]
-
-    @property
-    def composable(self) -> tuple[str, ...]:
-        """Types that some rule produces, in table order: the possible targets of chains."""
-        produced = set(self.compose.values())
-        return tuple(r for r in self.relations if r in produced)
+    #: r1 -> {r2: r1 . r2} and r2 -> {r1: r1 . r2}, for the closure's inner loops
+    compose_after: Mapping[str, Mapping[str, str]]
+    compose_before: Mapping[str, Mapping[str, str]]
+    #: types that some rule produces, in table order: the possible targets of chains
+    composable: tuple[str, ...]
 
     def word(self, relation: str, gender: str) -> str:
         return self.words[relation][gender]
@@ -81,7 +79,14 @@ def load_rules() -> KinshipRules:
         inverse[relation] = relation
     words = data["words"]
     meaning = {words[r][g]: (r, g) for r in data["relations"] for g in GENDERS}
-    return KinshipRules(tuple(data["relations"]), words, compose, inverse, meaning)
+    produced = set(compose.values())
+    composable = tuple(r for r in data["relations"] if r in produced)
+    after: dict[str, dict[str, str]] = {}
+    before: dict[str, dict[str, str]] = {}
+    for (r1, r2), r in compose.items():
+        after.setdefault(r1, {})[r2] = r
+        before.setdefault(r2, {})[r1] = r
+    return KinshipRules(tuple(data["relations"]), words, compose, inverse, meaning, after, before, composable)
 
 
 # -- family trees -------------------------------------------------------------
@@ -330,39 +335,44 @@ def add_noise(
 
 
 def closure(facts: Iterable[Fact], rules: KinshipRules) -> dict[tuple, set[str]]:
-    """(A, B) -> every relation type derivable for it from ``facts`` (composition and inverses)."""
-    compose, inverse = rules.compose, rules.inverse
+    """(A, B) -> every relation type derivable for it from ``facts`` (composition and inverses).
+
+    Semi-naive forward chaining: each new fact is composed with the facts
+    already known on either side of it, so every pair of facts meets once.
+    """
+    after, before, inverse = rules.compose_after, rules.compose_before, rules.inverse
     known: dict[tuple, set[str]] = {}
     outgoing: dict = {}
     incoming: dict = {}
-    queue: deque = deque()
-
-    def add(a, r, b) -> None:
+    pending = list(facts)
+    while pending:
+        a, r, b = pending.pop()
         if a == b:
-            return
-        found = known.setdefault((a, b), set())
-        if r in found:
-            return
-        found.add(r)
+            continue
+        found = known.get((a, b))
+        if found is None:
+            known[(a, b)] = {r}
+        elif r in found:
+            continue
+        else:
+            found.add(r)
         outgoing.setdefault(a, []).append((r, b))
         incoming.setdefault(b, []).append((a, r))
-        queue.append((a, r, b))
         backward = inverse.get(r)
         if backward is not None:
-            add(b, backward, a)
-
-    for a, r, b in facts:
-        add(a, r, b)
-    while queue:
-        a, r, b = queue.popleft()
-        for r2, c in list(outgoing.get(b, ())):
-            composed = compose.get((r, r2))
-            if composed is not None:
-                add(a, composed, c)
-        for z, r0 in list(incoming.get(a, ())):
-            composed = compose.get((r0, r))
-            if composed is not None:
-                add(z, composed, b)
+            pending.append((b, backward, a))
+        row = after.get(r)
+        if row is not None:
+            for r2, c in outgoing.get(b, ()):
+                composed = row.get(r2)
+                if composed is not None:
+                    pending.append((a, composed, c))
+        column = before.get(r)
+        if column is not None:
+            for z, r0 in incoming.get(a, ()):
+                composed = column.get(r0)
+                if composed is not None:
+                    pending.append((z, composed, b))
     return known
 
 

@@ -86,6 +86,51 @@ def _pattern_seen(seen: bool):
     return accepts
 
 
+_NO_NOISE = Noise()
+
+
+class _BlockContext:
+    """What every example of a block needs, resolved from params once."""
+
+    __slots__ = ("pool", "rules", "templates", "names", "name_sets", "noise", "any_noise", "k_min", "k_max",
+                 "story_format", "instruction")
+
+    def __init__(self, pool: tuple[FamilyTree, ...], params: Mapping[str, Any]):
+        self.pool = pool
+        self.rules = load_rules()
+        self.templates = load_templates()
+        self.names = load_names()
+        self.name_sets = tuple(params["name_sets"])
+        self.noise = tuple(params[name] for name in _NOISE)
+        self.any_noise = any(self.noise)
+        self.k_min, self.k_max = params["k_min"], params["k_max"]
+        self.story_format = params["story_format"]
+        self.instruction = INSTRUCTIONS[self.story_format]
+
+
+def _name_people(rng: RandomStream, facts, genders, names_by_gender) -> Optional[dict[int, str]]:
+    """Distinct names for the people of a story, in order of first mention, or None if a list runs short.
+
+    Names are drawn per story, so trees of the pool repeat but stories do not.
+    """
+    names: dict[int, str] = {}
+    taken: set[str] = set()
+    for a, _, b in facts:
+        for person in (a, b):
+            if person in names:
+                continue
+            options = names_by_gender[genders[person]]
+            if len(taken) >= len(options) and all(name in taken for name in options):
+                return None
+            while True:
+                name = options[rng.below(len(options))]
+                if name not in taken:
+                    break
+            taken.add(name)
+            names[person] = name
+    return names
+
+
 class KinshipTask(Task):
     name = "kinship"
     version = "1.0"
@@ -171,6 +216,7 @@ class KinshipTask(Task):
 
     # -- sampling ----------------------------------------------------------
     def _pool(self, params: Mapping[str, Any]) -> tuple[FamilyTree, ...]:
+        """The family trees of this (pool params, seed): built once per process, shared by every block."""
         relevant = {key: params[key] for key in _POOL_PARAMS}
         key = json.dumps([relevant, params["seed"]], sort_keys=True)
         pool = self._pools.get(key)
@@ -185,55 +231,49 @@ class KinshipTask(Task):
             self._pools[key] = pool
         return pool
 
-    def _story(self, rng: RandomStream, params, target: str, k: int) -> Optional[tuple[FamilyTree, Chain, Noise]]:
-        rules = load_rules()
-        pool = self._pool(params)
-        supporting, irrelevant, disconnected = (params[name] for name in _NOISE)
+    def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
+        return self.sample_block(rng, params, 1)[0]
+
+    def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
+        # Everything that depends only on params is looked up once per block, not per example.
+        context = _BlockContext(self._pool(params), params)
+        return [self._sample_one(rng, context) for _ in range(count)]
+
+    def _story(self, rng: RandomStream, context: "_BlockContext", target: str, k: int):
+        pool = context.pool
+        supporting, irrelevant, disconnected = context.noise
         for _ in range(CHAIN_TRIES):
             tree = pool[rng.below(len(pool))]
             chain = backward_chain(rng, tree, target, k)
             if chain is None:
                 continue
-            noise = add_noise(rng, tree, chain, supporting, irrelevant, disconnected) \
-                if supporting or irrelevant or disconnected else Noise()
-            if noise is None or story_answers(chain, noise, rules) != {target}:
+            noise = add_noise(rng, tree, chain, supporting, irrelevant, disconnected) if context.any_noise \
+                else _NO_NOISE
+            if noise is None or story_answers(chain, noise, context.rules) != {target}:
                 continue
             return tree, chain, noise
         return None
 
-    def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
-        rules = load_rules()
-        targets = rules.composable
+    def _sample_one(self, rng: RandomStream, context: "_BlockContext") -> Optional[Example]:
+        targets = context.rules.composable
         target = targets[rng.below(len(targets))]
-        k = rng.integer(params["k_min"], params["k_max"])
-        found = self._story(rng, params, target, k)
+        k = context.k_min + rng.below(context.k_max - context.k_min + 1)
+        found = self._story(rng, context, target, k)
         if found is None:
             return None
         tree, chain, noise = found
         facts = chain.facts()
-        for fact in noise.supporting + noise.irrelevant + noise.disconnected:
-            facts.insert(rng.below(len(facts) + 1), fact)
-        # Name people in order of first mention; names are drawn per story, so trees repeat but stories do not.
-        people: list[int] = []
-        seen: set[int] = set()
-        for a, _, b in facts:
-            for person in (a, b):
-                if person not in seen:
-                    seen.add(person)
-                    people.append(person)
-        name_set = params["name_sets"][rng.below(len(params["name_sets"]))]
-        names_by_gender = load_names()[name_set]
+        if context.any_noise:
+            for fact in noise.supporting + noise.irrelevant + noise.disconnected:
+                facts.insert(rng.below(len(facts) + 1), fact)
+        name_set = context.name_sets[rng.below(len(context.name_sets))]
+        names = _name_people(rng, facts, tree.genders, context.names[name_set])
+        if names is None:
+            return None
         genders = tree.genders
-        names: dict[int, str] = {}
-        for gender in ("male", "female"):
-            group = [p for p in people if genders[p] == gender]
-            if len(group) > len(names_by_gender[gender]):
-                return None
-            names.update(zip(group, rng.sample(names_by_gender[gender], len(group))))
-        story_format = params["story_format"]
-        words = rules.words
-        if story_format == "sentences":
-            templates = load_templates()
+        words = context.rules.words
+        if context.story_format == "sentences":
+            templates = context.templates
             lines = []
             for a, r, b in facts:
                 options = templates[r]
@@ -242,8 +282,7 @@ class KinshipTask(Task):
         else:
             lines = [render_fact(names[a], words[r][genders[b]], names[b]) for a, r, b in facts]
         first, last = chain.nodes[0], chain.nodes[-1]
-        text = render_input(lines, story_format, names[first], names[last])
-        target_word = words[chain.target][genders[last]]
+        text = render_input(lines, context.story_format, names[first], names[last])
         trace = tuple(
             f"{names[a]} {r} {names[c]} <= {names[a]} {r1} {names[b]} & {names[b]} {r2} {names[c]}"
             for a, r, c, b, r1, r2 in chain.steps
@@ -257,7 +296,7 @@ class KinshipTask(Task):
         }
         meta = {"domain": name_set, "relation": chain.target, "pattern": pattern_of(chain.relations),
                 "complexity": complexity}
-        return Example(INSTRUCTIONS[story_format], text, target_word, meta, trace)
+        return Example(context.instruction, text, words[chain.target][genders[last]], meta, trace)
 
     def difficulty(self, example: Example) -> float:
         c = example.meta["complexity"]
