@@ -1,0 +1,56 @@
+"""A third-party task joins genforge through the genforge.tasks entry-point group alone."""
+
+import importlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from snapshot_helpers import run_cli
+
+import genforge
+from genforge.tasks import registry
+
+FIXTURE = Path(__file__).parent / "plugin_fixture"
+
+
+def _pip(*args):
+    return subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", *args],
+                          capture_output=True, text=True)
+
+
+@pytest.fixture
+def installed_plugin(tmp_path):
+    source = tmp_path / "plugin"
+    shutil.copytree(FIXTURE, source)  # pip builds in place: keep the repository clean
+    result = _pip("install", "--no-deps", "--no-build-isolation", str(source))
+    assert result.returncode == 0, result.stderr
+    importlib.invalidate_caches()
+    registry.refresh()
+    try:
+        yield
+    finally:
+        _pip("uninstall", "-y", "genforge-plugin-fixture")
+        sys.modules.pop("genforge_plugin_fixture", None)
+        importlib.invalidate_caches()
+        registry.refresh()
+
+
+def test_an_installed_plugin_task_is_listed_and_generates(installed_plugin, tmp_path, read_records):
+    listed = run_cli(["list"])
+    assert listed.exit_code == 0
+    assert "reverse_fixture" in listed.stdout and "plugin test fixture" in listed.stdout
+
+    manifest = genforge.generate("reverse_fixture", tmp_path / "out", sizes={"train": 30, "validation": 5, "test_id": 5})
+    records = read_records(tmp_path / "out" / "reverse_fixture" / "train.jsonl")
+    assert len(records) == 30 and manifest["task"] == "reverse_fixture"
+    assert all(record["target"] == record["input"][::-1] for record in records)
+    assert run_cli(["validate", tmp_path / "out" / "reverse_fixture"]).exit_code == 0
+
+
+def test_a_plugin_task_builds_into_a_snapshot(installed_plugin, tmp_path):
+    suite = tmp_path / "suite.yaml"
+    suite.write_text("name: plugin-suite\ntasks:\n  - task: reverse_fixture\n    sizes: {train: 20, '*': 5}\n")
+    assert run_cli(["snapshot", "build", suite, "--out", tmp_path / "snap"]).exit_code == 0
+    assert len(list(genforge.load_snapshot(tmp_path / "snap", split="test_id"))) == 5
