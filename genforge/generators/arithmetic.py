@@ -28,8 +28,8 @@ it *carries* when that sum is >= 10. Multiplication (schoolbook column
 method): column k adds every digit product a_i * b_j with i + j = k and the
 carry-in; it carries when that sum is >= 10 (the carry may exceed 1). The
 *longest carry chain* is the longest run of consecutive columns that all
-carry, e.g. 9999 + 1 has 4 carries in one chain of 4; 1919 + 1010 has 2
-carries and longest chain 1.
+carry, e.g. 9999 + 1 has 4 carries in one chain of 4; 5059 + 5051 has 3
+carries and longest chain 2.
 
 Numbers are decimal strings throughout; Python ints do the arithmetic, so
 operands may be far beyond int64.
@@ -112,12 +112,17 @@ def compute(operation: str, a: str, b: str) -> str:
     return str(int(a) + int(b)) if operation == "add" else str(int(a) * int(b))
 
 
-def render(operation: str, a: str, b: str, digit_format: DigitFormat, hint_offset: int = 0) -> tuple[str, str]:
-    """(input, target) of ``a <op> b`` in ``digit_format``; a and b are digit strings."""
+def render(operation: str, a: str, b: str, digit_format: DigitFormat, hint_offset: int = 0,
+           result: Optional[str] = None) -> tuple[str, str]:
+    """(input, target) of ``a <op> b`` in ``digit_format``; a and b are digit strings.
+
+    ``result`` may pass ``compute(operation, a, b)`` when the caller has it already.
+    """
+    if result is None:
+        result = compute(operation, a, b)
     if digit_format.pads_operands:
         width = max(len(a), len(b))
         a, b = a.zfill(width), b.zfill(width)
-    result = compute(operation, a, b)
     if digit_format.zero_padding:
         result = result.zfill(result_width(operation, len(a), len(b)))
     reversed_operands, hints = digit_format.reversed_operands, digit_format.index_hints

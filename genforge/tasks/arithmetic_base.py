@@ -120,11 +120,6 @@ class ArithmeticTask(Task):
         self.require(params["test_digits_min"] > params["train_digits_max"],
                      f"parameter 'test_digits_min' = {params['test_digits_min']} must be > train_digits_max "
                      f"({params['train_digits_max']}): test operands must be longer than any trained")
-        longest_chain = self.longest_possible_chain(params["train_digits_max"])
-        self.require(params["train_max_carry_chain"] < longest_chain,
-                     f"parameter 'train_max_carry_chain' = {params['train_max_carry_chain']} must be < "
-                     f"{longest_chain}, the longest carry chain operands of train_digits_max = "
-                     f"{params['train_digits_max']} digits can have (else test_ood_carry is empty)")
         if params["index_hints"]:
             places = arithmetic.result_width(self.operation, params["test_digits_max"], params["test_digits_max"])
             self.require(places <= len(HINT_MARKERS),
@@ -168,9 +163,12 @@ class ArithmeticTask(Task):
             test_lengths, {"digits_min": test_low, "digits_max": test_high}, "length",
         )
         carry_train = iid_splits(*sizes, within=short_chain)
+        possible = self.longest_possible_chain(train_high)
         carry_test = SplitSpec(
             "test_ood_carry", params["test_size"],
-            f"operands of training lengths whose longest carry chain exceeds {chain} (train: at most {chain})",
+            f"operands of training lengths whose longest carry chain exceeds {chain} (train: at most {chain})"
+            + ("" if chain < possible else f"; EMPTY: {train_high}-digit operands reach chains of at most {possible}, "
+               "lower train_max_carry_chain"),
             long_chain, {"carry_chain_min": chain + 1}, "complexity",
         )
         return {
@@ -183,6 +181,9 @@ class ArithmeticTask(Task):
 
     def space_size(self, params: Mapping[str, Any], split: SplitSpec) -> Optional[int]:
         # An upper bound: operand pairs of the split's lengths (times the hint offsets when random).
+        if split.name == "test_ood_carry" and (
+                params["train_max_carry_chain"] >= self.longest_possible_chain(params["train_digits_max"])):
+            return 0  # no operands of training lengths have a longer chain: say so before sampling
         low = split.sample_params.get("digits_min", params["train_digits_min"])
         high = split.sample_params.get("digits_max", params["train_digits_max"])
         if params["equal_lengths"]:
@@ -203,7 +204,11 @@ class ArithmeticTask(Task):
         chain_min = params.get("carry_chain_min", 0)
         if chain_min and self.operation == "add":
             return self._operands_with_chain(rng, max(low, chain_min), high, chain_min, params["equal_lengths"])
-        length_a, length_b = self._lengths(rng, low, high, params["equal_lengths"])
+        if low == high:
+            length_a = length_b = low
+        else:
+            length_a = low + rng.below(high - low + 1)
+            length_b = length_a if params["equal_lengths"] else low + rng.below(high - low + 1)
         return random_number(rng, length_a), random_number(rng, length_b)
 
     def _operands_with_chain(self, rng, low, high, chain_min, equal) -> Optional[tuple[str, str]]:
@@ -232,8 +237,9 @@ class ArithmeticTask(Task):
         return self.sample_block(rng, params, 1)[0]
 
     def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
-        # The format and bounds are fixed for the block; only the operands (and offset) vary.
+        # The format, bounds and instruction are fixed for the block; only the operands (and offset) vary.
         digit_format = self.digit_format(params)
+        instruction = arithmetic.instruction_text(self.operation, digit_format)
         random_offset = params["random_hint_offset"] and digit_format.index_hints
         operation = self.operation
         examples: list[Optional[Example]] = []
@@ -245,29 +251,32 @@ class ArithmeticTask(Task):
             a, b = operands
             offset = 0
             if random_offset:
-                offset = rng.below(len(HINT_MARKERS) - arithmetic.result_width(operation, len(a), len(b)) + 1)
-            examples.append(self.example(a, b, digit_format, offset))
+                # Hints pad both operands to the longer width n; the result may need n+1 or 2n places.
+                width = max(len(a), len(b))
+                offset = rng.below(len(HINT_MARKERS) - arithmetic.result_width(operation, width, width) + 1)
+            examples.append(self.example(a, b, digit_format, offset, instruction))
         return examples
 
-    def example(self, a: str, b: str, digit_format: DigitFormat, offset: int = 0) -> Example:
+    def example(self, a: str, b: str, digit_format: DigitFormat, offset: int = 0,
+                instruction: Optional[str] = None) -> Example:
         """The example ``a <op> b`` (digit strings without padding) in ``digit_format``."""
         operation = self.operation
-        text, target = arithmetic.render(operation, a, b, digit_format, offset)
         if operation == "add":
+            result = str(int(a) + int(b))
             carries, longest = arithmetic.addition_carries(a, b)
-            result_digits = len(str(int(a) + int(b)))
         else:
+            result = str(int(a) * int(b))
             carries, longest = arithmetic.multiplication_carries(a, b)
-            result_digits = len(str(int(a) * int(b)))
+        text, target = arithmetic.render(operation, a, b, digit_format, offset, result)
         complexity = {
             "digits_a": len(a),
             "digits_b": len(b),
             "digits": max(len(a), len(b)),
-            "result_digits": result_digits,
+            "result_digits": len(result),
             "carries": carries,
             "longest_carry_chain": longest,
         }
-        return Example(arithmetic.instruction_text(operation, digit_format), text, target,
+        return Example(instruction or arithmetic.instruction_text(operation, digit_format), text, target,
                        {"domain": operation, "complexity": complexity}, arithmetic.Scratchpad(operation, a, b))
 
     def difficulty(self, example: Example) -> float:

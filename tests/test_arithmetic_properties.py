@@ -1,0 +1,162 @@
+"""Every addition / multiplication target checked against an independent reading and Python int arithmetic."""
+
+import string
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from genforge.core.params import resolve
+from genforge.core.rng import RandomStream
+from genforge.generators import arithmetic
+from genforge.generators.arithmetic import DigitFormat
+from genforge.tasks.registry import get_task
+
+MARKERS = string.ascii_lowercase + string.ascii_uppercase
+SYMBOLS = {"add": "+", "multiply": "*"}
+TASKS = {"add": "addition", "multiply": "multiplication"}
+
+
+def read_written(text, lsd_first, hints):
+    """(value, places written, units marker index) of a number as the format describes it."""
+    if hints:
+        assert len(text) % 2 == 0 and all(c in MARKERS for c in text[0::2]) and text[1::2].isdigit()
+        places = [MARKERS.index(c) for c in text[0::2]]
+        in_lsd_order = places if lsd_first else places[::-1]
+        low = in_lsd_order[0]
+        assert in_lsd_order == list(range(low, low + len(places)))
+        value = sum(int(d) * 10 ** (p - low) for p, d in zip(places, text[1::2]))
+        return value, len(places), low
+    assert text.isdigit()
+    lsd = text if lsd_first else text[::-1]
+    return sum(int(d) * 10 ** i for i, d in enumerate(lsd)), len(text), 0
+
+
+def digit_count(value):
+    count = 1
+    while value >= 10:
+        value //= 10
+        count += 1
+    return count
+
+
+def check_target(operation, digit_format, a, b, text, target, offset=0):
+    left, right = text.split(SYMBOLS[operation])
+    value_a, width_a, low_a = read_written(left, digit_format.reversed_operands, digit_format.index_hints)
+    value_b, width_b, low_b = read_written(right, digit_format.reversed_operands, digit_format.index_hints)
+    assert (value_a, value_b) == (a, b)
+    if digit_format.index_hints or digit_format.zero_padding:
+        assert width_a == width_b == max(digit_count(a), digit_count(b))
+    else:
+        assert (width_a, width_b) == (digit_count(a), digit_count(b))
+    expected = a + b if operation == "add" else a * b
+    value, width, low = read_written(target, digit_format.reversed_output, digit_format.index_hints)
+    assert value == expected
+    if digit_format.zero_padding:
+        assert width == (width_a + 1 if operation == "add" else 2 * width_a)
+    else:
+        assert width == digit_count(expected)
+    assert low_a == low_b == low == offset
+
+
+formats = st.builds(DigitFormat, st.booleans(), st.booleans(), st.booleans(), st.booleans())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["add", "multiply"]), formats, st.integers(0, 10 ** 22), st.integers(0, 10 ** 22),
+       st.integers(0, 8))
+def test_render_and_solve_agree_with_an_independent_reading(operation, digit_format, a, b, offset):
+    offset = offset if digit_format.index_hints else 0
+    text, target = arithmetic.render(operation, str(a), str(b), digit_format, offset)
+    check_target(operation, digit_format, a, b, text, target, offset)
+    instruction = arithmetic.instruction_text(operation, digit_format)
+    assert get_task(TASKS[operation]).solve(instruction, text) == target
+
+
+def independent_addition_carries(a, b):
+    carry, flags = 0, []
+    while a or b:
+        column = a % 10 + b % 10 + carry
+        carry = 1 if column >= 10 else 0
+        flags.append(carry)
+        a, b = a // 10, b // 10
+    return flags
+
+
+def independent_multiplication_carries(a, b):
+    da = [int(d) for d in str(a)[::-1]]
+    db = [int(d) for d in str(b)[::-1]]
+    sums = [0] * (len(da) + len(db) - 1)
+    for i, x in enumerate(da):
+        for j, y in enumerate(db):
+            sums[i + j] += x * y
+    carry, flags = 0, []
+    for column in sums:
+        carry = (column + carry) // 10
+        flags.append(1 if carry else 0)
+    return flags
+
+
+def longest_run(flags):
+    best = run = 0
+    for flag in flags:
+        run = run + 1 if flag else 0
+        best = max(best, run)
+    return best
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(["add", "multiply"]), formats, st.booleans(), st.booleans(), st.integers(1, 12),
+       st.integers(0, 2 ** 32))
+def test_sampled_examples_have_correct_targets_and_complexity(operation, digit_format, random_offset, equal, high,
+                                                              seed):
+    task = get_task(TASKS[operation])
+    given_params = {flag: getattr(digit_format, flag) for flag in arithmetic.FLAGS}
+    given_params.update(random_hint_offset=random_offset, equal_lengths=equal, train_digits_max=high,
+                        test_digits_min=high + 1, test_digits_max=high + 4, train_max_carry_chain=0)
+    params = {**resolve(task.parameters, given_params), "seed": 0}
+    task.check_params(params)
+    for example in task.sample_block(RandomStream.from_parts("property", seed), params, 20):
+        instruction, text, target = example.instruction, example.input, example.target
+        assert instruction == arithmetic.instruction_text(operation, digit_format)
+        left, right = text.split(SYMBOLS[operation])
+        a = read_written(left, digit_format.reversed_operands, digit_format.index_hints)[0]
+        b = read_written(right, digit_format.reversed_operands, digit_format.index_hints)[0]
+        offset = read_written(left, digit_format.reversed_operands, digit_format.index_hints)[2]
+        check_target(operation, digit_format, a, b, text, target, offset)
+        assert task.solve(instruction, text) == target
+        flags = (independent_addition_carries(a, b) if operation == "add"
+                 else independent_multiplication_carries(a, b))
+        complexity = example.meta["complexity"]
+        assert complexity["carries"] == sum(flags)
+        assert complexity["longest_carry_chain"] == longest_run(flags)
+        assert 1 <= complexity["digits_a"] <= high and 1 <= complexity["digits_b"] <= high
+        assert complexity["digits_a"] == digit_count(a) and complexity["digits_b"] == digit_count(b)
+        assert complexity["result_digits"] == digit_count(a + b if operation == "add" else a * b)
+        if equal:
+            assert complexity["digits_a"] == complexity["digits_b"]
+
+
+bare_formats = st.builds(DigitFormat, st.booleans(), st.booleans(), st.just(False), st.booleans())
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["add", "multiply"]), bare_formats, st.integers(0, 10 ** 12), st.integers(0, 10 ** 12))
+def test_normalize_with_instruction_ignores_zeros_on_the_leading_side(operation, digit_format, a, b):
+    task = get_task(TASKS[operation])
+    target = arithmetic.render(operation, str(a), str(b), digit_format)[1]
+    instruction = arithmetic.instruction_text(operation, digit_format)
+    prediction = target + "000" if digit_format.reversed_output else "000" + target
+    assert task.normalize_answer(prediction, instruction) == task.normalize_answer(target, instruction)
+    # Without the instruction, bare digits are compared exactly.
+    assert task.normalize_answer(prediction) != task.normalize_answer(target)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["add", "multiply"]), st.integers(0, 10 ** 12), st.integers(0, 10 ** 12))
+def test_hinted_answers_normalize_to_the_same_number_in_either_order_and_padding(operation, a, b):
+    task = get_task(TASKS[operation])
+    targets = {
+        arithmetic.render(operation, str(a), str(b), DigitFormat(False, reverse, True, pad))[1]
+        for reverse in (False, True) for pad in (False, True)
+    }
+    assert len({task.normalize_answer(target) for target in targets}) == 1
