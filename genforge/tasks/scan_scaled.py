@@ -25,7 +25,8 @@ lexicon has its own):
 
 * ``simple``: ``train`` / ``test_id`` by input hash, 80/20.
 * ``length``: ``train`` outputs of at most ``length_cutoff`` actions,
-  ``test_ood_length`` longer ones.
+  ``test_ood_length`` longer ones. Each side draws only conjunction counts
+  that can land on it (a clause emits 1 to 8 * (n_repetitions + 1) actions).
 * ``addprim``: ``test_ood_primitive`` holds every command containing verb
   number ``held_out_verb`` (``jump`` by default) except the bare verb;
   ``train`` the commands without it, with the bare verb at every position
@@ -181,6 +182,13 @@ class ScanScaledTask(Task):
         def output_length(example: Example) -> int:
             return example.meta["complexity"]["output_length"]
 
+        # Conjunction counts that cannot reach the other side of the cutoff are not drawn:
+        # a clause emits 1 to 8 * (n_repetitions + 1) actions.
+        longest_clause = 8 * (params["n_repetitions"] + 1)
+        low, high = params["min_conjunctions"], params["max_conjunctions"]
+        short_sampling = {"max_conjunctions": max(low, min(high, cutoff - 1))}
+        long_sampling = {"min_conjunctions": min(high, max(low, -(-(cutoff + 1) // longest_clause) - 1))}
+
         plans = {
             "simple": SplitPlan("simple", "random 80/20 split by input hash", (
                 SplitSpec("train", train_size, "training examples", bucket_range(0.0, 0.8)),
@@ -188,9 +196,9 @@ class ScanScaledTask(Task):
             )),
             "length": SplitPlan("length", f"train on outputs of at most {cutoff} actions, test on longer", (
                 SplitSpec("train", train_size, f"outputs of at most {cutoff} actions",
-                          lambda e, b: output_length(e) <= cutoff),
+                          lambda e, b: output_length(e) <= cutoff, short_sampling),
                 SplitSpec("test_ood_length", test_size, f"outputs of more than {cutoff} actions",
-                          lambda e, b: output_length(e) > cutoff, shift="length"),
+                          lambda e, b: output_length(e) > cutoff, long_sampling, shift="length"),
             )),
         }
         plans["addprim"] = self._addprim_plan(params)
