@@ -192,3 +192,13 @@ def test_generated_rewrite_folder_scores_short_only_model(tmp_path):
     assert all(level["exact_match"] == 0.0 for level in ood["by_complexity"]["input_length"])
     assert {level["value"] for level in ood["by_complexity"]["input_length"]} <= set(range(9, 13))
     assert json.loads(json.dumps(report)) == report  # the report is plain JSON
+
+
+def test_data_files_take_the_shift_from_the_manifest_next_to_them(tmp_path, snapshot):
+    manifest_path = snapshot / "rewrite" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["splits"][3]["shift"] = "complexity"  # test_ood_length; its name alone would say 'length'
+    manifest_path.write_text(json.dumps(manifest))
+    predictions = write_predictions(tmp_path / "p.jsonl", [])
+    report = evaluate(predictions, data=[snapshot / "rewrite" / "test_ood_length.jsonl"])
+    assert task_report(report)["headline"]["ood"][0]["shift"] == "complexity"
