@@ -11,21 +11,24 @@ from genforge.evaluate import BASELINES, TRIVIAL_THRESHOLD, baseline, evaluate, 
 from genforge.evaluate.plot import plot_accuracy, require_matplotlib
 
 _snapshot_option = click.option(
-    "--snapshot", type=click.Path(), default=None,
+    "--snapshot", type=click.Path(), default=None, metavar="DIR",
     help="A snapshot folder, a generated task folder OUT/TASK/, or a folder of task folders.")
 _data_option = click.option(
     "--data", multiple=True, type=click.Path(), metavar="FILE.jsonl",
     help="Reference records in a JSONL file instead of --snapshot (repeatable).")
-_split_option = click.option(
-    "--split", "splits", multiple=True, metavar="NAME",
-    help="Score only this split, as NAME or TASK/NAME (repeatable). Default: every split except train.")
+
+
+def _split_option(verb: str):
+    return click.option(
+        "--split", "splits", multiple=True, metavar="NAME",
+        help=f"{verb} only this split, as NAME or TASK/NAME (repeatable). Default: every split except train.")
 
 
 @click.command("evaluate")
 @click.argument("predictions", type=click.Path())
 @_snapshot_option
 @_data_option
-@_split_option
+@_split_option("Score")
 @click.option("--lenient", is_flag=True, help="Skip (and count) malformed, duplicate and unknown lines.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the report as one long CSV table.")
@@ -66,7 +69,7 @@ def evaluate_command(predictions, snapshot, data, splits, lenient, as_json, as_c
 @click.argument("name", type=click.Choice(list(BASELINES)), metavar="NAME")
 @_snapshot_option
 @_data_option
-@_split_option
+@_split_option("Predict")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Predictions file to write (JSONL).")
 @click.option("--value", default=None, help="The answer baseline 'constant' always gives.")
 def baseline_command(name, snapshot, data, splits, out, value):
