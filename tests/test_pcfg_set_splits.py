@@ -48,9 +48,11 @@ def test_systematicity_pairs_never_occur_in_training_and_always_in_the_test(tmp_
     for split in SMALL:
         assert all(not pairs_of(r) & SYSTEMATIC_PAIRS for r in records[split])
     assert all(pairs_of(r) & SYSTEMATIC_PAIRS for r in records["test_ood_systematicity"])
-    # the pairs are about the tree, not the text: some held-out pair is split by a comma
-    seen = {pair for r in records["test_ood_systematicity"] for pair in pairs_of(r)}
-    assert seen & SYSTEMATIC_PAIRS
+    # pairs are edges of the tree, not neighbours in the text: some held-out pair is split by a comma
+    def text_neighbours(record):
+        tokens = record["input"].split()
+        return set(zip(tokens, tokens[1:]))
+    assert any(pairs_of(r) & SYSTEMATIC_PAIRS - text_neighbours(r) for r in records["test_ood_systematicity"])
 
 
 def test_productivity_train_has_at_most_eight_functions_and_the_test_more(tmp_path):
@@ -101,18 +103,28 @@ def test_overgeneralisation_exceptions_are_rare_in_train_and_tested_apart(tmp_pa
     exceptions = {("echo", "reverse"), ("prepend", "shift")}
     records = generate(tmp_path, "overgeneralisation", "test_ood_exception", params={"exception_ratio": 0.2},
                        sizes={"train": 400, "validation": 40, "test_id": 40, "test_ood_exception": 40})
+
+    def rule_answer(record):  # what a model that overgeneralises the rules answers
+        return " ".join(reference_value(record["input"]))
+
     for rows in records.values():
         for record in rows:
             assert record["instruction"] == "exceptions: echo reverse ; prepend shift"
             assert record["target"] == " ".join(reference_value(record["input"], exceptions))
-            assert (record["meta"]["domain"] == "exception") == bool(pairs_of(record) & exceptions)
-    share = sum(bool(pairs_of(r) & exceptions) for r in records["train"]) / 400
+            is_exception = record["target"] != rule_answer(record)
+            assert (record["meta"]["domain"] == "exception") == is_exception
+            # an exception edge either shows its effect or does not occur at all
+            assert is_exception or not pairs_of(record) & exceptions
+    share = sum(r["target"] != rule_answer(r) for r in records["train"]) / 400
     assert 0.12 < share < 0.28  # binomial(400, 0.2): 4 standard deviations each side
     assert not any(pairs_of(r) & exceptions for r in records["test_id"])
-    assert all(pairs_of(r) & exceptions for r in records["test_ood_exception"])
-    # a model that overgeneralises the rule answers solve(None, input): different on some exceptions
-    rule = [" ".join(reference_value(r["input"])) for r in records["test_ood_exception"]]
-    assert any(a != r["target"] for a, r in zip(rule, records["test_ood_exception"]))
+    assert all(r["target"] != rule_answer(r) for r in records["test_ood_exception"])
+
+
+def test_overgeneralisation_default_ratio_keeps_exceptions_rare(tmp_path):
+    records = generate(tmp_path, "overgeneralisation", "test_ood_exception",
+                       sizes={"train": 400, "validation": 0, "test_id": 0, "test_ood_exception": 5})
+    assert sum(r["meta"]["domain"] == "exception" for r in records["train"]) <= 12  # 1% of 400 = 4 expected
 
 
 @pytest.mark.parametrize("params, words", [
@@ -170,10 +182,10 @@ GOLDEN = {
         "test_ood_substitutivity": "d977ad006d24a6100140757f6f034470262d24a70e1b6107174e9123182a9156",
     },
     "overgeneralisation": {
-        "train": "0dc4e4107fe2ae7e0b3696495530d5b2e11543846da8e09a84e6086b424c3db3",
+        "train": "73fd6c0d99582e456f6774520234d1c779cb2b9e39e9534c0f885ec080f57eb2",
         "validation": "4bec5f43f2a73cf7d7fea4a3b20ae3a14299e96acb98f0048eb736f2e18e051d",
         "test_id": "eb1b0f92f4dc4fb51ecf7b23376cfc9b8448f3c7e657f9793aac583fceaa885a",
-        "test_ood_exception": "aee7d7caa2caf6da036565dfa47c84d03df7dc77c47ef8472eb698d85d7a649d",
+        "test_ood_exception": "9477c5031ed6b17bb6b401e34c904779378bc4a51bf486a215459181056010d2",
     },
 }
 

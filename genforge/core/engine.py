@@ -135,8 +135,8 @@ def _fill_split(
         raise InfeasibleError(
             f"split {split.name!r} of task {spec.task!r}: only {written} distinct examples found"
             + (f" in {attempts:,} attempts" if split.source == "sample" else "")
-            + f", {size} requested. Ask for at most {written} (--size {split.name}={written}), "
-            "widen the task parameters, or pass --allow-repeats"
+            + f", {size} requested. Ask for at most {written} (--size {split.name}={written})"
+            + (" or widen the task parameters" if allow_repeats else ", widen the task parameters, or pass --allow-repeats")
         )
     if progress is not None:
         progress(split.name, written, size)
