@@ -29,14 +29,17 @@ a function whose argument, first or second, is the direct output of another):
   expression (applied to strings), ``leaf`` = every argument of the twin is a
   string. Every ``test_ood_substitutivity`` example has a twin outside it.
 * ``overgeneralisation``: an edge listed in ``exception_pairs`` (parent
-  child) makes the parent's result reversed. Train and validation draw an
-  expression with at least one exception edge with probability
-  ``exception_ratio`` and one without otherwise (so the share of exception
-  examples is ``exception_ratio`` in expectation; dedup may move it slightly).
-  ``test_id`` (input bucket >= 0.9, no exception edge) tests the rules,
-  ``test_ood_exception`` (bucket >= 0.9, at least one exception edge) whether
-  the exceptions were learnt rather than overgeneralised. ``meta.domain`` is
-  ``exception`` when an exception meaning was applied, else ``regular``.
+  child) makes the parent's result reversed. An *exception example* is one
+  whose target differs from the rule-based answer ``solve(None, input)``
+  (an exception edge inside a discarded argument changes nothing, so it does
+  not count); ``meta.domain`` is ``exception`` for those, ``regular`` else.
+  Train and validation hold exception examples and examples without any
+  exception edge: each draw is an exception example with probability
+  ``exception_ratio`` (so that is their share in expectation; dedup may move
+  it slightly). ``test_id`` (input bucket >= 0.9, no exception edge) tests
+  the rules; ``test_ood_exception`` (bucket >= 0.9, exception examples only)
+  tells whether a model learnt the exceptions (it answers the target) or
+  overgeneralised the rules (it answers ``solve(None, input)``).
 
 Complexity: ``functions`` (applications), ``depth`` (functions on the longest
 root-to-string path), ``input_length`` (input tokens: functions, symbols and
@@ -133,7 +136,8 @@ class PcfgSetTask(Task):
         "exception_pairs": {**_PAIR_LIST, "default": ["echo reverse", "prepend shift"],
                             "description": "overgeneralisation plan: 'parent child' edges whose parent result is reversed"},
         "exception_ratio": {"type": "number", "default": 0.01, "minimum": 0.0, "maximum": 1.0,
-                            "description": "overgeneralisation plan: expected share of train examples with an exception"},
+                            "description": "overgeneralisation plan: expected share of train examples whose target "
+                                           "the exceptions change"},
     }
 
     # -- parameters ----------------------------------------------------
@@ -167,9 +171,9 @@ class PcfgSetTask(Task):
     def split_plans(self, params: Mapping[str, Any]) -> dict[str, SplitPlan]:
         train_size, test_size = params["train_size"], params["test_size"]
 
-        def iid(within, sample_params: Mapping = {}):
+        def iid(within, sample_params: Mapping = {}, condition: str = ""):
             splits = iid_splits(train_size, test_size, test_size, within=within)
-            return tuple(SplitSpec(s.name, s.size, s.description, s.accepts, dict(sample_params), s.shift)
+            return tuple(SplitSpec(s.name, s.size, s.description + condition, s.accepts, dict(sample_params), s.shift)
                          for s in splits)
 
         held_pairs = _pairs(params["systematicity_pairs"])
@@ -181,7 +185,7 @@ class PcfgSetTask(Task):
             return not has_held_pair(example, bucket)
 
         pairs_list = sorted(params["systematicity_pairs"])
-        systematicity = iid(no_held_pair, {"_forbid_edges": pairs_list}) + (SplitSpec(
+        systematicity = iid(no_held_pair, {"_forbid_edges": pairs_list}, ", no held-out edge") + (SplitSpec(
             "test_ood_systematicity", test_size,
             "every example has a held-out edge: " + ", ".join(pairs_list),
             has_held_pair, {"_require_edges": pairs_list}, "systematicity"),)
@@ -194,7 +198,7 @@ class PcfgSetTask(Task):
         def long(example: Example, bucket: float) -> bool:
             return example.meta["complexity"]["functions"] > most
 
-        productivity = iid(short, {"_max_functions": most}) + (SplitSpec(
+        productivity = iid(short, {"_max_functions": most}, f", at most {most} functions") + (SplitSpec(
             "test_ood_productivity", test_size, f"more than {most} functions (train: at most {most})",
             long, {"_min_functions": most + 1}, "productivity"),)
 
@@ -206,30 +210,34 @@ class PcfgSetTask(Task):
         def twins_forbidden(example: Example, bucket: float) -> bool:
             return twins_in_context(_parsed(example), context)[1] > 0
 
-        substitutivity = iid(twins_allowed, {"_twins": "allowed"}) + (SplitSpec(
+        substitutivity = iid(twins_allowed, {"_twins": "allowed"}, f", twins only in context {context!r}") + (SplitSpec(
             "test_ood_substitutivity", test_size,
             f"twins ({', '.join(f + TWIN_SUFFIX for f in params['twin_functions'])}) outside the training "
             f"context {context!r}", twins_forbidden, {"_twins": "forbidden"}, "substitutivity"),)
 
         exception_pairs = _pairs(params["exception_pairs"])
 
-        def with_exception(example: Example, bucket: float) -> bool:
-            return not exception_pairs.isdisjoint(_parsed(example).edges())
+        def no_exception_edge(example: Example, bucket: float) -> bool:
+            return exception_pairs.isdisjoint(_parsed(example).edges())
 
-        def regular(example: Example, bucket: float) -> bool:
-            return not with_exception(example, bucket)
+        def exception_example(example: Example, bucket: float) -> bool:
+            return example.meta["domain"] == "exception"
+
+        def either(example: Example, bucket: float) -> bool:
+            return exception_example(example, bucket) or no_exception_edge(example, bucket)
 
         ratio = params["exception_ratio"]
         exceptions = {"_exceptions": True}
         overgeneralisation = (
-            SplitSpec("train", train_size, f"training examples, with exception edges in a share {ratio:g}",
-                      bucket_range(0.0, 0.8), {**exceptions, "_exception_share": ratio}),
+            SplitSpec("train", train_size, f"training examples, a share {ratio:g} of them exception examples",
+                      all_of(bucket_range(0.0, 0.8), either), {**exceptions, "_exception_share": ratio}),
             SplitSpec("validation", test_size, "held-out examples from the training distribution",
-                      bucket_range(0.8, 0.9), {**exceptions, "_exception_share": ratio}),
+                      all_of(bucket_range(0.8, 0.9), either), {**exceptions, "_exception_share": ratio}),
             SplitSpec("test_id", test_size, "examples without exception edges (the rules)",
-                      all_of(bucket_range(0.9, 1.0), regular), {**exceptions, "_exception_share": 0.0}),
-            SplitSpec("test_ood_exception", test_size, "examples with an exception edge (learnt or overgeneralised?)",
-                      all_of(bucket_range(0.9, 1.0), with_exception), {**exceptions, "_exception_share": 1.0},
+                      all_of(bucket_range(0.9, 1.0), no_exception_edge), {**exceptions, "_exception_share": 0.0}),
+            SplitSpec("test_ood_exception", test_size,
+                      "exception examples: the target differs from the rule-based answer (learnt or overgeneralised?)",
+                      all_of(bucket_range(0.9, 1.0), exception_example), {**exceptions, "_exception_share": 1.0},
                       "overgeneralisation"),
         )
         accept = lambda example, bucket: True  # noqa: E731
@@ -256,10 +264,12 @@ class PcfgSetTask(Task):
         twins = params.get("_twins")
         exceptions: frozenset = frozenset()
         instruction = None
+        want_exception = False
         if params.get("_exceptions"):
             exceptions = _pairs(params["exception_pairs"])
             instruction = format_exceptions(params["exception_pairs"])
-            if rng.random() < params["_exception_share"]:
+            want_exception = rng.random() < params["_exception_share"]
+            if want_exception:
                 require = exceptions
             else:
                 forbid = exceptions
@@ -276,7 +286,7 @@ class PcfgSetTask(Task):
                 if tree is None:
                     continue
             example = self._example(tree, instruction, exceptions, params["max_output_length"])
-            if example is not None:
+            if example is not None and (example.meta["domain"] == "exception") == want_exception:
                 return example
         return None
 
@@ -314,7 +324,9 @@ class PcfgSetTask(Task):
             "twins": sum(1 for name in functions if name.endswith(TWIN_SUFFIX)),
             "exceptions": evaluation.exceptions,
         }
-        domain = "exception" if evaluation.exceptions else "regular"
+        # An exception edge inside a discarded argument leaves the target as the rules make it.
+        differs = evaluation.exceptions > 0 and evaluate(tree).value != evaluation.value
+        domain = "exception" if differs else "regular"
         return Example(instruction, " ".join(tokens), " ".join(evaluation.value),
                        {"domain": domain, "complexity": complexity}, evaluation.steps)
 
