@@ -148,4 +148,47 @@ def test_golden_output(tmp_path):
 
 
 # A change here needs a version bump of the task (algorithmic 1.0).
-GOLDEN = {}
+GOLDEN = {
+    "count": {
+        "train": "9702c39bdf2b6fc8ec1354e4b73cddf6",
+        "validation": "353aae4ba2c506fdb2717c5aada2d80f",
+        "test_id": "1911c96e59eb843caa920221cb79ce09",
+        "test_ood_length": "9fd86a4234e6a51ef62408141cdce3e0",
+    },
+    "mode": {
+        "train": "01af84e63c0b8b7ed1ec2e7638bab347",
+        "validation": "fdc7108ee80f6f96c8ebbe25c86d3c7a",
+        "test_id": "e5216f48e7283cbd6679a6c8ce64bba8",
+        "test_ood_length": "eb62b647fec7504caa4a4dd5ce2bde2d",
+    },
+    "copy_unique": {
+        "train": "efacdd3534a67ccdadb3c3f9f1bd9bfc",
+        "validation": "17e509a551432fa5d1c056a3588912cc",
+        "test_id": "3a466bcebb22a133b247312f537304ca",
+        "test_ood_length": "641e4db0f0798b5ba892611ed87b5bfe",
+    },
+    "copy_repeat": {
+        "train": "a2f68615536521d54b5234e57e89905f",
+        "validation": "bfd1f3f3e5ccf37575343235668858fa",
+        "test_id": "8bd988f3893830e1b9682381db5504c6",
+        "test_ood_length": "eb3b701c864d16a503ef6d146862cbd4",
+    },
+    "sort": {
+        "train": "ffdfd8d72972aa91e570404ee1aa46da",
+        "validation": "0468aa3dfeb1ac6a7f52fa4843e7bfb2",
+        "test_id": "be9890f1b53c51d7207bf332bbffa07b",
+        "test_ood_length": "a0c8939210869ec4caa9f830f6cf05bd",
+    },
+    "reverse": {
+        "train": "09c6c27c2c1cfc18c500a4fce595c675",
+        "validation": "c693419a626f860a10718b38091d6de3",
+        "test_id": "d94fc7f7c7f55439d8772f7be341c6f8",
+        "test_ood_length": "72ba265f4e61e0f1c5661d2fa7151d01",
+    },
+    "parity": {
+        "train": "56575739edaa7c0aaeead443ba66f07b",
+        "validation": "218a0baabbfd55b3a933dfdfc9d9135b",
+        "test_id": "8ffef70f55aee6085435e137e3fddd0d",
+        "test_ood_length": "6a7f10a574b07b3ef66182e49a0c3b84",
+    },
+}
