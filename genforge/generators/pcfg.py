@@ -295,9 +295,8 @@ def twin_positions(tree: Expression, context: str) -> tuple[list[int], list[int]
 def twins_in_context(tree: Expression, context: str) -> tuple[int, int]:
     """(twins in allowed contexts, twins in forbidden contexts)."""
     allowed, forbidden = twin_positions(tree, context)
-    nodes = list(tree.nodes())
-    count = lambda positions: sum(1 for p in positions if nodes[p].function.endswith(TWIN_SUFFIX))  # noqa: E731
-    return count(allowed), count(forbidden)
+    is_twin = [node.function is not None and node.function.endswith(TWIN_SUFFIX) for node in tree.nodes()]
+    return sum(is_twin[p] for p in allowed), sum(is_twin[p] for p in forbidden)
 
 
 # -- the grammar ------------------------------------------------------------------

@@ -49,6 +49,9 @@ arguments), ``twins`` and ``exceptions`` (exception meanings applied).
 Difficulty = s / (s + 20) with s = functions + depth + output_length / 10:
 in [0, 1) and increasing in each of the three measures.
 
+With ``--trace`` a record lists every application, innermost first, as
+``f args = result`` (binary arguments joined by `` , ``).
+
 ``structure(record)``: atoms are the function names as written (twins
 included) and the symbols, in input order; compounds are ``"parent child"``
 for every edge of the expression tree, in prefix order.
