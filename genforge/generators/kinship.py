@@ -57,11 +57,15 @@ class KinshipRules:
     inverse: Mapping[str, str]
     #: surface word -> (relation type, gender)
     word_meaning: Mapping[str, tuple[str, str]]
-    #: r1 -> {r2: r1 . r2} and r2 -> {r1: r1 . r2}, for the closure's inner loops
-    compose_after: Mapping[str, Mapping[str, str]]
-    compose_before: Mapping[str, Mapping[str, str]]
     #: types that some rule produces, in table order: the possible targets of chains
     composable: tuple[str, ...]
+    #: the same facts as integer codes (relation -> index in ``relations``), for the closure
+    code: Mapping[str, int]
+    #: compose_table[r1 * len(relations) + r2] = code of r1 . r2, or -1
+    compose_table: tuple[int, ...]
+    inverse_codes: tuple[int, ...]
+    has_after: tuple[bool, ...]
+    has_before: tuple[bool, ...]
 
     def word(self, relation: str, gender: str) -> str:
         return self.words[relation][gender]
@@ -81,12 +85,18 @@ def load_rules() -> KinshipRules:
     meaning = {words[r][g]: (r, g) for r in data["relations"] for g in GENDERS}
     produced = set(compose.values())
     composable = tuple(r for r in data["relations"] if r in produced)
-    after: dict[str, dict[str, str]] = {}
-    before: dict[str, dict[str, str]] = {}
+    firsts = {r1 for r1, _ in compose}
+    seconds = {r2 for _, r2 in compose}
+    relations = tuple(data["relations"])
+    code = {r: i for i, r in enumerate(relations)}
+    table = [-1] * (len(relations) ** 2)
     for (r1, r2), r in compose.items():
-        after.setdefault(r1, {})[r2] = r
-        before.setdefault(r2, {})[r1] = r
-    return KinshipRules(tuple(data["relations"]), words, compose, inverse, meaning, after, before, composable)
+        table[code[r1] * len(relations) + code[r2]] = code[r]
+    return KinshipRules(
+        relations, words, compose, inverse, meaning, composable, code, tuple(table),
+        tuple(code[inverse[r]] if r in inverse else -1 for r in relations),
+        tuple(r in firsts for r in relations), tuple(r in seconds for r in relations),
+    )
 
 
 # -- family trees -------------------------------------------------------------
@@ -256,17 +266,26 @@ def backward_chain(rng: RandomStream, tree: FamilyTree, target: str, k: int) -> 
     nodes, relations, steps = [a, c], [target], []
     used = {a, c}
     splits = tree.splits
+    below = rng.below
     while len(relations) < k:
         count = len(relations)
-        start = rng.below(count)
+        start = below(count) if count > 1 else 0
         for offset in range(count):
             i = (start + offset) % count
-            options = [s for s in splits.get((nodes[i], nodes[i + 1]), ()) if s[0] not in used]
-            if options:
+            options = splits.get((nodes[i], nodes[i + 1]))
+            if not options:
+                continue
+            # Try one uniform pick before filtering: uniform over the valid options either way.
+            choice = options[below(len(options))] if len(options) > 1 else options[0]
+            if choice[0] not in used:
+                break
+            valid = [s for s in options if s[0] not in used]
+            if valid:
+                choice = valid[below(len(valid))] if len(valid) > 1 else valid[0]
                 break
         else:
             return None
-        b, r1, r2 = options[rng.below(len(options))] if len(options) > 1 else options[0]
+        b, r1, r2 = choice
         steps.append((nodes[i], relations[i], nodes[i + 1], b, r1, r2))
         nodes.insert(i + 1, b)
         relations[i:i + 1] = [r1, r2]
@@ -334,53 +353,75 @@ def add_noise(
     return Noise(tuple(supporting_facts), tuple(irrelevant_facts), tuple(disconnected_facts))
 
 
-def closure(facts: Iterable[Fact], rules: KinshipRules) -> dict[tuple, set[str]]:
-    """(A, B) -> every relation type derivable for it from ``facts`` (composition and inverses).
+def closure_masks(size: int, facts: Iterable[tuple[int, int, int]], rules: KinshipRules) -> list[int]:
+    """Closure over people ``0..size-1`` and relation codes: ``known[a * size + b]`` is a bitmask of codes.
 
     Semi-naive forward chaining: each new fact is composed with the facts
     already known on either side of it, so every pair of facts meets once.
+    Integers instead of names because long chains make this the hot spot.
     """
-    after, before, inverse = rules.compose_after, rules.compose_before, rules.inverse
-    known: dict[tuple, set[str]] = {}
-    outgoing: dict = {}
-    incoming: dict = {}
+    width = len(rules.relations)
+    table, inverse = rules.compose_table, rules.inverse_codes
+    has_after, has_before = rules.has_after, rules.has_before
+    known = [0] * (size * size)
+    outgoing: list[list] = [[] for _ in range(size)]
+    incoming: list[list] = [[] for _ in range(size)]
     pending = list(facts)
+    pop, push = pending.pop, pending.append
     while pending:
-        a, r, b = pending.pop()
+        a, r, b = pop()
         if a == b:
             continue
-        found = known.get((a, b))
-        if found is None:
-            known[(a, b)] = {r}
-        elif r in found:
+        index = a * size + b
+        bit = 1 << r
+        if known[index] & bit:
             continue
-        else:
-            found.add(r)
-        outgoing.setdefault(a, []).append((r, b))
-        incoming.setdefault(b, []).append((a, r))
-        backward = inverse.get(r)
-        if backward is not None:
-            pending.append((b, backward, a))
-        row = after.get(r)
-        if row is not None:
-            for r2, c in outgoing.get(b, ()):
-                composed = row.get(r2)
-                if composed is not None:
-                    pending.append((a, composed, c))
-        column = before.get(r)
-        if column is not None:
-            for z, r0 in incoming.get(a, ()):
-                composed = column.get(r0)
-                if composed is not None:
-                    pending.append((z, composed, b))
+        known[index] |= bit
+        outgoing[a].append((r, b))
+        incoming[b].append((a, r))
+        backward = inverse[r]
+        if backward >= 0:
+            push((b, backward, a))
+        if has_after[r]:
+            row = r * width
+            for r2, c in outgoing[b]:
+                composed = table[row + r2]
+                if composed >= 0:
+                    push((a, composed, c))
+        if has_before[r]:
+            for z, r0 in incoming[a]:
+                composed = table[r0 * width + r]
+                if composed >= 0:
+                    push((z, composed, b))
     return known
+
+
+def _relations_of(mask: int, rules: KinshipRules) -> set[str]:
+    return {r for code, r in enumerate(rules.relations) if mask >> code & 1}
+
+
+def closure(facts: Iterable[tuple], rules: KinshipRules) -> dict[tuple, set[str]]:
+    """(A, B) -> every relation type derivable for it from ``facts`` (composition and inverses)."""
+    facts = list(facts)
+    people: dict = {}
+    for a, _, b in facts:
+        people.setdefault(a, len(people))
+        people.setdefault(b, len(people))
+    size = len(people)
+    code = rules.code
+    known = closure_masks(size, [(people[a], code[r], people[b]) for a, r, b in facts], rules)
+    names = list(people)
+    return {(names[i // size], names[i % size]): _relations_of(mask, rules) for i, mask in enumerate(known) if mask}
 
 
 @lru_cache(maxsize=65536)
 def chain_answers(relations: tuple[str, ...]) -> frozenset:
     """The closure's relations for (first, last) of a bare chain: a function of its pattern only."""
-    facts = [(i, r, i + 1) for i, r in enumerate(relations)]
-    return frozenset(closure(facts, load_rules()).get((0, len(relations)), ()))
+    rules = load_rules()
+    code = rules.code
+    size = len(relations) + 1
+    known = closure_masks(size, [(i, code[r], i + 1) for i, r in enumerate(relations)], rules)
+    return frozenset(_relations_of(known[size - 1], rules))
 
 
 def story_answers(chain: Chain, noise: Noise, rules: KinshipRules) -> frozenset:
@@ -389,4 +430,11 @@ def story_answers(chain: Chain, noise: Noise, rules: KinshipRules) -> frozenset:
         # Disconnected facts share no person with the chain, so they cannot reach the query.
         return chain_answers(chain.relations)
     facts = chain.facts() + list(noise.supporting) + list(noise.irrelevant)
-    return frozenset(closure(facts, rules).get((chain.nodes[0], chain.nodes[-1]), ()))
+    people = {person: index for index, person in enumerate(chain.nodes)}
+    for a, _, b in facts:
+        people.setdefault(b, len(people))
+    size = len(people)
+    code = rules.code
+    known = closure_masks(size, [(people[a], code[r], people[b]) for a, r, b in facts], rules)
+    first, last = people[chain.nodes[0]], people[chain.nodes[-1]]
+    return frozenset(_relations_of(known[first * size + last], rules))

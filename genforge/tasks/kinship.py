@@ -44,7 +44,7 @@ from genforge.generators.kinship import (
     story_answers,
 )
 from genforge.generators.kinship_text import (
-    load_names, load_templates, name_genders, parse_input, render_fact, render_input, render_sentence,
+    QUERY_PREFIX, load_names, load_templates, name_genders, parse_input, render_fact, render_sentence,
 )
 from genforge.tasks.base import Task
 
@@ -92,8 +92,8 @@ _NO_NOISE = Noise()
 class _BlockContext:
     """What every example of a block needs, resolved from params once."""
 
-    __slots__ = ("pool", "rules", "templates", "names", "name_sets", "noise", "any_noise", "k_min", "k_max",
-                 "story_format", "instruction")
+    __slots__ = ("pool", "rules", "templates", "names", "name_sets", "noise", "any_noise", "k_min", "k_span",
+                 "story_format", "instruction", "targets", "single", "setup_choices")
 
     def __init__(self, pool: tuple[FamilyTree, ...], params: Mapping[str, Any]):
         self.pool = pool
@@ -103,7 +103,10 @@ class _BlockContext:
         self.name_sets = tuple(params["name_sets"])
         self.noise = tuple(params[name] for name in _NOISE)
         self.any_noise = any(self.noise)
-        self.k_min, self.k_max = params["k_min"], params["k_max"]
+        self.k_min, self.k_span = params["k_min"], params["k_max"] - params["k_min"] + 1
+        self.targets = self.rules.composable
+        self.single = {target: frozenset([target]) for target in self.targets}
+        self.setup_choices = len(self.targets) * self.k_span * len(self.name_sets)
         self.story_format = params["story_format"]
         self.instruction = INSTRUCTIONS[self.story_format]
 
@@ -115,17 +118,21 @@ def _name_people(rng: RandomStream, facts, genders, names_by_gender) -> Optional
     """
     names: dict[int, str] = {}
     taken: set[str] = set()
+    counts = {"male": 0, "female": 0}
+    below = rng.below
     for a, _, b in facts:
         for person in (a, b):
             if person in names:
                 continue
-            options = names_by_gender[genders[person]]
-            if len(taken) >= len(options) and all(name in taken for name in options):
+            gender = genders[person]
+            options = names_by_gender[gender]
+            counts[gender] += 1
+            if counts[gender] > len(options):
                 return None
-            while True:
-                name = options[rng.below(len(options))]
-                if name not in taken:
-                    break
+            # Rejection keeps every unused name equally likely; stories use few of the 40+ names.
+            name = options[below(len(options))]
+            while name in taken:
+                name = options[below(len(options))]
             taken.add(name)
             names[person] = name
     return names
@@ -241,62 +248,74 @@ class KinshipTask(Task):
 
     def _story(self, rng: RandomStream, context: "_BlockContext", target: str, k: int):
         pool = context.pool
-        supporting, irrelevant, disconnected = context.noise
+        expected = context.single[target]
         for _ in range(CHAIN_TRIES):
-            tree = pool[rng.below(len(pool))]
+            tree = pool[rng.below(len(pool))] if len(pool) > 1 else pool[0]
             chain = backward_chain(rng, tree, target, k)
             if chain is None:
                 continue
-            noise = add_noise(rng, tree, chain, supporting, irrelevant, disconnected) if context.any_noise \
-                else _NO_NOISE
-            if noise is None or story_answers(chain, noise, context.rules) != {target}:
+            if context.any_noise:
+                noise = add_noise(rng, tree, chain, *context.noise)
+                if noise is None:
+                    continue
+            else:
+                noise = _NO_NOISE
+            if story_answers(chain, noise, context.rules) != expected:
                 continue
             return tree, chain, noise
         return None
 
     def _sample_one(self, rng: RandomStream, context: "_BlockContext") -> Optional[Example]:
-        targets = context.rules.composable
-        target = targets[rng.below(len(targets))]
-        k = context.k_min + rng.below(context.k_max - context.k_min + 1)
-        found = self._story(rng, context, target, k)
+        below = rng.below
+        # One draw picks target, chain length and name set (uniform over their product).
+        draw = below(context.setup_choices)
+        draw, target_index = divmod(draw, len(context.targets))
+        name_set_index, k_offset = divmod(draw, context.k_span)
+        target = context.targets[target_index]
+        found = self._story(rng, context, target, context.k_min + k_offset)
         if found is None:
             return None
         tree, chain, noise = found
-        facts = chain.facts()
+        nodes = chain.nodes
+        facts = [(nodes[i], r, nodes[i + 1]) for i, r in enumerate(chain.relations)]
         if context.any_noise:
             for fact in noise.supporting + noise.irrelevant + noise.disconnected:
-                facts.insert(rng.below(len(facts) + 1), fact)
-        name_set = context.name_sets[rng.below(len(context.name_sets))]
-        names = _name_people(rng, facts, tree.genders, context.names[name_set])
+                facts.insert(below(len(facts) + 1), fact)
+        name_set = context.name_sets[name_set_index]
+        genders = tree.genders
+        names = _name_people(rng, facts, genders, context.names[name_set])
         if names is None:
             return None
-        genders = tree.genders
         words = context.rules.words
         if context.story_format == "sentences":
             templates = context.templates
             lines = []
             for a, r, b in facts:
                 options = templates[r]
-                lines.append(render_sentence(options[rng.below(len(options))], names[a], genders[a],
+                lines.append(render_sentence(options[below(len(options))], names[a], genders[a],
                                              words[r][genders[b]], names[b]))
+            story = " ".join(lines)
         else:
-            lines = [render_fact(names[a], words[r][genders[b]], names[b]) for a, r, b in facts]
-        first, last = chain.nodes[0], chain.nodes[-1]
-        text = render_input(lines, context.story_format, names[first], names[last])
-        trace = tuple(
+            story = "\n".join([render_fact(names[a], words[r][genders[b]], names[b]) for a, r, b in facts])
+        last = nodes[-1]
+        text = f"{story}\n{QUERY_PREFIX}({names[nodes[0]]}, {names[last]})"
+        trace = tuple([
             f"{names[a]} {r} {names[c]} <= {names[a]} {r1} {names[b]} & {names[b]} {r2} {names[c]}"
             for a, r, c, b, r1, r2 in chain.steps
-        )
-        complexity = {
-            "k": len(chain.relations),
-            "facts": len(facts),
-            "supporting_facts": len(noise.supporting),
-            "irrelevant_facts": len(noise.irrelevant),
-            "disconnected_facts": len(noise.disconnected),
+        ])
+        meta = {
+            "domain": name_set,
+            "relation": target,
+            "pattern": ",".join(chain.relations),
+            "complexity": {
+                "k": len(chain.relations),
+                "facts": len(facts),
+                "supporting_facts": len(noise.supporting),
+                "irrelevant_facts": len(noise.irrelevant),
+                "disconnected_facts": len(noise.disconnected),
+            },
         }
-        meta = {"domain": name_set, "relation": chain.target, "pattern": pattern_of(chain.relations),
-                "complexity": complexity}
-        return Example(context.instruction, text, words[chain.target][genders[last]], meta, trace)
+        return Example(context.instruction, text, words[target][genders[last]], meta, trace)
 
     def difficulty(self, example: Example) -> float:
         c = example.meta["complexity"]
