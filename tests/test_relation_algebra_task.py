@@ -166,11 +166,11 @@ def test_crossing_train_and_test_ranges_is_refused(tmp_path):
 
 
 GOLDEN = {
-    "train.jsonl": "e6b47e32bfd5482d4c5bf6c59c8090074e6586ab6c808f4fa29ff530fb5d5e0b",
-    "validation.jsonl": "1fac7eca4f549a209b66bed3807f734aaeefdb863d54a01b988c45c09e39c7cb",
-    "test_id.jsonl": "2106bfad32f64da71cf2fabbcec27c4fe160dbf4d812a90bbeea749062d05038",
-    "test_ood_length.jsonl": "43fa66668c56ff98759dee1e3f07d42025271d3cec2a7c007a8fa28501c63772",
-    "test_ood_branches.jsonl": "fcc3a67234ba352bd87d0a15b039e4d5acc45810b36f8e507a9b164b1120ab2a",
+    "train.jsonl": "6918ed39a72f8edf19f5c91de5bbde20da7e02a896bbd6f2b5d641c55585a8d0",
+    "validation.jsonl": "2fc95b9e1ef0ce325e631669f0e348f529d220e558ccfad115fbb748405ad9b1",
+    "test_id.jsonl": "c56baed27984a34403b2f3fbab22d5e50fad8df03060f2d47c2886dbf32c5942",
+    "test_ood_length.jsonl": "1c3c9727f83f8e9151ad129d749efcb71f691ef1d30b8d0885ac7a2fadcc4272",
+    "test_ood_branches.jsonl": "d2eb5fba9e1442f2cba38061ba344e5ba969de89b760cc37b48685f5d2cfba0e",
 }
 
 

@@ -271,11 +271,11 @@ class ChainSampler:
     tightness: float
     identity_weight: float
     pairs: tuple[tuple[tuple[int, int], ...], ...]
-    cumulative: tuple[tuple[float, ...], ...]
+    #: Cumulative weights scaled to 64-bit thresholds: one raw word picks a pair.
+    thresholds: tuple[tuple[int, ...], ...]
 
     def split(self, rng: RandomStream, relation: int) -> tuple[int, int]:
-        cumulative = self.cumulative[relation]
-        return self.pairs[relation][bisect.bisect_right(cumulative, rng.random())]
+        return self.pairs[relation][bisect.bisect_right(self.thresholds[relation], rng.word())]
 
 
 @lru_cache(maxsize=None)
@@ -289,8 +289,8 @@ def chain_sampler(name: str, tightness: float, identity_weight: float) -> ChainS
         total, running, row = sum(weights), 0.0, []
         for weight in weights:
             running += weight / total
-            row.append(running)
-        row[-1] = 1.0
+            row.append(min(int(running * 2.0 ** 64), 2 ** 64))
+        row[-1] = 2 ** 64  # every word falls below the last threshold
         cumulative.append(tuple(row))
     return ChainSampler(algebra, tightness, identity_weight, algebra.decompositions, tuple(cumulative))
 
@@ -384,6 +384,60 @@ def sample_graph(rng: RandomStream, sampler: ChainSampler, target: int, length: 
         if last is not None and partial & graph_closure(algebra, SeriesParallelGraph((last,), length)) == want:
             return SeriesParallelGraph(tuple(fixed) + (last,), length)
     return None
+
+
+def sample_flat_graph(rng: RandomStream, sampler: ChainSampler, target: int, length: int, branches: int,
+                      tries: int = 8) -> Optional[list[list[int]]]:
+    """:func:`sample_graph` without nesting, inlined for speed: the branches as atom lists, or None.
+
+    Draws exactly like ``sample_graph(..., GraphShape(0.0, tries=tries))`` would
+    in structure (fixed branches once, then retries of the last one), with
+    the closure computed inline from the ``set_compose`` table.
+    """
+    word = rng.word
+    pairs, thresholds = sampler.pairs, sampler.thresholds
+    table = sampler.algebra.set_compose
+    find = bisect.bisect_right
+    steps = range(length - 1)
+
+    def chain() -> tuple[list[int], int]:
+        atoms, remaining = [], target
+        for _ in steps:
+            first, remaining = pairs[remaining][find(thresholds[remaining], word())]
+            atoms.append(first)
+        atoms.append(remaining)
+        mask = 1 << atoms[0]
+        for atom in atoms[1:]:
+            mask = table[mask][atom]
+        return atoms, mask
+
+    want = 1 << target
+    fixed, partial = [], sampler.algebra.universe
+    for _ in range(branches - 1):
+        atoms, mask = chain()
+        fixed.append(atoms)
+        partial &= mask
+    for _ in range(tries):
+        atoms, mask = chain()
+        if partial & mask == want:
+            fixed.append(atoms)
+            return fixed
+    return None
+
+
+def flat_edges(branches: list[list[int]], length: int) -> tuple[list[tuple[int, int, int]], int]:
+    """Edges of parallel chains (as :func:`graph_edges` numbers them) and the node count."""
+    sink = len(branches) * (length - 1) + 1
+    edges = []
+    node_id = 1
+    for atoms in branches:
+        previous = 0
+        for atom in atoms[:-1]:
+            edges.append((previous, atom, node_id))
+            previous = node_id
+            node_id += 1
+        edges.append((previous, atoms[-1], sink))
+    return edges, sink + 1
 
 
 def graph_edges(graph: SeriesParallelGraph) -> tuple[list[tuple[int, int, int]], int]:

@@ -49,7 +49,8 @@ from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits
 from genforge.generators.relation_algebra import (
-    ALGEBRAS, GraphShape, chain_sampler, graph_edges, load_algebra, sample_graph, series_parallel_closure,
+    ALGEBRAS, GraphShape, chain_sampler, flat_edges, graph_edges, load_algebra, sample_flat_graph, sample_graph,
+    series_parallel_closure,
 )
 from genforge.tasks.base import Task
 
@@ -148,37 +149,54 @@ class RelationAlgebraTask(Task):
 
     # -- sampling ------------------------------------------------------------
     def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
+        return self.sample_block(rng, params, 1)[0]
+
+    def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
+        # Everything that depends only on params is looked up once per block, not per draw.
         name = params["algebra"]
         sampler = chain_sampler(name, float(params["tightness"]), float(params["identity_weight"]))
-        algebra = sampler.algebra
         k_lo, k_hi = params.get("k_min", params["train_k_min"]), params.get("k_max", params["train_k_max"])
         b_lo = params.get("branches_min", params["train_branches_min"])
         b_hi = params.get("branches_max", params["train_branches_max"])
         nesting = GraphShape(params["nest_share"], params["max_nested_branches"])
-        flat = GraphShape(0.0, params["max_nested_branches"])
-        target = rng.below(len(algebra.relations))
-        for _ in range(TARGET_RETRIES):
-            k = rng.integer(k_lo, k_hi)
-            branches = rng.integer(b_lo, b_hi)
-            shape = nesting if k >= params["nesting_min_k"] and params["nest_share"] > 0 else flat
-            graph = sample_graph(rng, sampler, target, k, branches, shape)
-            if graph is not None:
-                break
-        else:
-            return None
-        edges, nodes = graph_edges(graph)
-        # Random inner node names and edge order, so position in the text carries no hint.
-        inner = list(range(1, nodes - 1))
-        rng.shuffle(inner)
-        rename = [0] + inner + [nodes - 1]
-        relations = algebra.relations
-        lines = [f"{rename[u]} {relations[atom]} {rename[v]}" for u, atom, v in edges]
-        rng.shuffle(lines)
-        lines.append(f"query: 0 ? {nodes - 1}")
-        complexity = {"k": k, "branches": branches, "edges": len(edges), "nodes": nodes,
-                      "nested": graph.nested_count}
-        return Example(INSTRUCTIONS[name], "\n".join(lines), relations[target],
-                       {"domain": name, "complexity": complexity})
+        nest_from = params["nesting_min_k"] if params["nest_share"] > 0 else k_hi + 1
+        instruction = INSTRUCTIONS[name]
+        relations = sampler.algebra.relations
+        k_count, cells = k_hi - k_lo + 1, (k_hi - k_lo + 1) * (b_hi - b_lo + 1)
+        word, below = rng.word, rng.below
+        examples: list[Optional[Example]] = []
+        for _ in range(count):
+            target = below(len(relations))
+            for _ in range(TARGET_RETRIES):
+                cell = below(cells)
+                k, branches = k_lo + cell % k_count, b_lo + cell // k_count
+                if k >= nest_from:
+                    graph = sample_graph(rng, sampler, target, k, branches, nesting)
+                    if graph is not None:
+                        edges, nodes = graph_edges(graph)
+                        nested = graph.nested_count
+                        break
+                else:
+                    flat = sample_flat_graph(rng, sampler, target, k, branches)
+                    if flat is not None:
+                        edges, nodes = flat_edges(flat, k)
+                        nested = 0
+                        break
+            else:
+                examples.append(None)
+                continue
+            # Random inner node names and edge order, so position in the text carries no hint.
+            # Sorting by random 64-bit keys draws a uniform permutation with one word per item.
+            keys = [word() for _ in range(nodes - 2)]
+            rename = [0] + [p + 1 for p in sorted(range(nodes - 2), key=keys.__getitem__)] + [nodes - 1]
+            lines = [f"{rename[u]} {relations[atom]} {rename[v]}" for u, atom, v in edges]
+            keys = [word() for _ in lines]
+            lines = [lines[i] for i in sorted(range(len(lines)), key=keys.__getitem__)]
+            lines.append(f"query: 0 ? {nodes - 1}")
+            complexity = {"k": k, "branches": branches, "edges": len(edges), "nodes": nodes, "nested": nested}
+            examples.append(Example(instruction, "\n".join(lines), relations[target],
+                                    {"domain": name, "complexity": complexity}))
+        return examples
 
     def difficulty(self, example: Example) -> float:
         c = example.meta["complexity"]
