@@ -160,3 +160,12 @@ def test_hinted_answers_normalize_to_the_same_number_in_either_order_and_padding
         for reverse in (False, True) for pad in (False, True)
     }
     assert len({task.normalize_answer(target) for target in targets}) == 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 10 ** 150), st.integers(0, 10 ** 150))
+def test_carry_counts_of_long_operands_match_an_independent_column_walk(a, b):
+    add_flags = independent_addition_carries(a, b)
+    assert arithmetic.addition_carries(str(a), str(b)) == (sum(add_flags), longest_run(add_flags))
+    mul_flags = independent_multiplication_carries(a, b)
+    assert arithmetic.multiplication_carries(str(a), str(b)) == (sum(mul_flags), longest_run(mul_flags))

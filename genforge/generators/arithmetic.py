@@ -200,15 +200,20 @@ def addition_carries(a: str, b: str) -> tuple[int, int]:
 
 
 def multiplication_column_carries(a: str, b: str) -> list[int]:
-    """Carry out of every column of the schoolbook column method, least significant first."""
-    da = [int(d) for d in reversed(a)]
-    db = [int(d) for d in reversed(b)]
+    """Carry out of every column of the schoolbook column method, least significant first.
+
+    The column sums come from one big-integer product: each digit is spread
+    into its own group of ``width`` decimal places, wide enough that no
+    column sum (at most 81 per digit pair) spills into the next group, so the
+    groups of the product are exactly the column sums.
+    """
+    columns = len(a) + len(b) - 1
+    width = len(str(81 * min(len(a), len(b))))
+    gap = "0" * (width - 1)
+    sums = str(int(gap.join(a)) * int(gap.join(b))).zfill(columns * width)
     carries, carry = [], 0
-    for column in range(len(da) + len(db) - 1):
-        low = max(0, column - len(db) + 1)
-        high = min(column, len(da) - 1)
-        total = carry + sum(da[i] * db[column - i] for i in range(low, high + 1))
-        carry = total // 10
+    for end in range(columns * width, 0, -width):
+        carry = (int(sums[end - width:end]) + carry) // 10
         carries.append(carry)
     return carries
 

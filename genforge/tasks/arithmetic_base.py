@@ -204,11 +204,7 @@ class ArithmeticTask(Task):
         chain_min = params.get("carry_chain_min", 0)
         if chain_min and self.operation == "add":
             return self._operands_with_chain(rng, max(low, chain_min), high, chain_min, params["equal_lengths"])
-        if low == high:
-            length_a = length_b = low
-        else:
-            length_a = low + rng.below(high - low + 1)
-            length_b = length_a if params["equal_lengths"] else low + rng.below(high - low + 1)
+        length_a, length_b = self._lengths(rng, low, high, params["equal_lengths"])
         return random_number(rng, length_a), random_number(rng, length_b)
 
     def _operands_with_chain(self, rng, low, high, chain_min, equal) -> Optional[tuple[str, str]]:
