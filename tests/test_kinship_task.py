@@ -215,11 +215,18 @@ def test_cli_generates_and_the_oracle_check_passes(tmp_path):
     assert check.exit_code == 0, check.output
 
 
+def test_output_does_not_depend_on_the_number_of_workers(tmp_path):
+    sizes = {"train": 300, "validation": 10, "test_id": 10, "test_ood_length": 20}
+    one = genforge.generate("kinship", tmp_path / "one", sizes=sizes, params={"family_pool_size": 8})
+    two = genforge.generate("kinship", tmp_path / "two", sizes=sizes, params={"family_pool_size": 8}, workers=2)
+    assert [f["sha256"] for f in one["files"]] == [f["sha256"] for f in two["files"]]
+
+
 GOLDEN = {
-    "train.jsonl": None,
-    "validation.jsonl": None,
-    "test_id.jsonl": None,
-    "test_ood_length.jsonl": None,
+    "train.jsonl": "311190c702aa174569698086fbb8e870f68480f77247fe6787f589a6c2a82368",
+    "validation.jsonl": "d428a1f73ea545a64cff09dd64aaa680981a102e408452440e01eafc68c07355",
+    "test_id.jsonl": "ef852ad0127a674e3b132ab5b6acf044c6f90f56d44fb3db8533fe2fada30315",
+    "test_ood_length.jsonl": "8fc21bb5ce415895c6077285117f3fe53178796ae80259f55b92330b07a8520f",
 }
 
 

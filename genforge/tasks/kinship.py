@@ -50,7 +50,7 @@ from genforge.tasks.base import Task
 
 NAME_SETS = ("anglo", "latin", "nordic")
 #: Tries per sample (fresh tree and start edge, same target) before the draw counts as rejected.
-CHAIN_TRIES = 12
+CHAIN_TRIES = 32
 #: Patterns whose hash bucket is at or above this are held out (held_out_patterns plan).
 SEEN_PATTERN_FRACTION = 0.8
 _NOISE = ("supporting_facts", "irrelevant_facts", "disconnected_facts")
