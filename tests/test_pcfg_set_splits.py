@@ -10,6 +10,9 @@ import genforge
 from genforge.cli import cli, main
 from genforge.core.checking import validate_path
 from genforge.core.errors import ParameterError
+from genforge.core.params import resolve
+from genforge.core.rng import RandomStream
+from genforge.tasks.registry import get_task
 from pcfg_set_reference import base, function_tokens, parent_child_pairs, reference_value
 
 SMALL = {"train": 300, "validation": 40, "test_id": 40}
@@ -121,6 +124,19 @@ def test_overgeneralisation_exceptions_are_rare_in_train_and_tested_apart(tmp_pa
     assert all(r["target"] != rule_answer(r) for r in records["test_ood_exception"])
 
 
+def test_overgeneralisation_share_of_exception_examples_is_the_ratio():
+    # Straight from the sampler with the train split's settings, so that enough draws are cheap.
+    task = get_task("pcfg_set")
+    params = resolve(task.parameters, {"exception_ratio": 0.5})
+    train = task.split_plans(params)["overgeneralisation"].split("train")
+    examples = task.sample_block(RandomStream.from_parts("ratio-test"), {**params, **train.sample_params, "seed": 0},
+                                 4000)
+    kept = [e for e in examples if e is not None]
+    assert len(kept) >= 3990
+    share = sum(e.meta["domain"] == "exception" for e in kept) / len(kept)
+    assert abs(share - 0.5) < 0.032  # 4 standard deviations of binomial(4000, 0.5)
+
+
 def test_overgeneralisation_default_ratio_keeps_exceptions_rare(tmp_path):
     records = generate(tmp_path, "overgeneralisation", "test_ood_exception",
                        sizes={"train": 400, "validation": 0, "test_id": 0, "test_ood_exception": 5})
@@ -185,7 +201,7 @@ GOLDEN = {
         "train": "73fd6c0d99582e456f6774520234d1c779cb2b9e39e9534c0f885ec080f57eb2",
         "validation": "4bec5f43f2a73cf7d7fea4a3b20ae3a14299e96acb98f0048eb736f2e18e051d",
         "test_id": "eb1b0f92f4dc4fb51ecf7b23376cfc9b8448f3c7e657f9793aac583fceaa885a",
-        "test_ood_exception": "9477c5031ed6b17bb6b401e34c904779378bc4a51bf486a215459181056010d2",
+        "test_ood_exception": "87634284d7f669c96f59783a24f4da9e90db34693f9984eda77de85bafb5c4ad",
     },
 }
 

@@ -35,8 +35,9 @@ a function whose argument, first or second, is the direct output of another):
   not count); ``meta.domain`` is ``exception`` for those, ``regular`` else.
   Train and validation hold exception examples and examples without any
   exception edge: each draw is an exception example with probability
-  ``exception_ratio`` (so that is their share in expectation; dedup may move
-  it slightly). ``test_id`` (input bucket >= 0.9, no exception edge) tests
+  ``exception_ratio`` (so that is their share in expectation, as long as
+  exception examples are not so rare that the sampler gives up on them; dedup
+  may move it slightly). ``test_id`` (input bucket >= 0.9, no exception edge) tests
   the rules; ``test_ood_exception`` (bucket >= 0.9, exception examples only)
   tells whether a model learnt the exceptions (it answers the target) or
   overgeneralised the rules (it answers ``solve(None, input)``).
@@ -77,6 +78,10 @@ _PAIR_LIST = {"type": "array", "items": _PAIR, "uniqueItems": True, "minItems": 
 EXCEPTIONS_PREFIX = "exceptions: "
 #: Draws the sampler makes per attempt to meet a split's constraint before giving up.
 INNER_DRAWS = 40
+#: The same for an exception example: a failed attempt would lower their share in
+#: train below exception_ratio, so it must be vanishingly rare (with the defaults
+#: about 4% of draws qualify, so 2,000 draws all fail with probability < 1e-30).
+EXCEPTION_DRAWS = 2_000
 
 
 @lru_cache(maxsize=16)
@@ -276,7 +281,7 @@ class PcfgSetTask(Task):
                 require = exceptions
             else:
                 forbid = exceptions
-        for _ in range(INNER_DRAWS):
+        for _ in range(EXCEPTION_DRAWS if want_exception else INNER_DRAWS):
             shape = sample_shape(rng, grammar, max_functions)
             if shape is None or len(shape.functions()) < min_functions:
                 continue
