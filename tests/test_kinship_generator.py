@@ -62,3 +62,5 @@ def test_noise_facts_are_true_and_introduce_only_new_people(seed):
     assert y not in chain.nodes and chain.nodes.index(z) == chain.nodes.index(x) + 1
     assert all(a in chain.nodes and b not in chain.nodes for a, _, b in noise.irrelevant)
     assert all(a not in chain.nodes and b not in chain.nodes for a, _, b in noise.disconnected)
+    pairs = [frozenset((a, b)) for a, _, b in noise.disconnected]
+    assert len(set(pairs)) == len(pairs)

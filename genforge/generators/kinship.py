@@ -342,10 +342,13 @@ def add_noise(
             return None
     disconnected_facts: list[Fact] = []
     edges = tree.all_edges
+    stated: set[tuple[int, int]] = set()
     for _ in range(disconnected):
         for _attempt in range(64):
             x, y = edges[rng.below(len(edges))]
-            if x not in used and y not in used:
+            # Each pair at most once, in either direction, so no fact is repeated or merely inverted.
+            if x not in used and y not in used and (x, y) not in stated:
+                stated.update(((x, y), (y, x)))
                 disconnected_facts.append((x, tree.relation[(x, y)], y))
                 break
         else:
