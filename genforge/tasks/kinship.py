@@ -246,7 +246,9 @@ class KinshipTask(Task):
         context = _BlockContext(self._pool(params), params)
         return [self._sample_one(rng, context) for _ in range(count)]
 
-    def _story(self, rng: RandomStream, context: "_BlockContext", target: str, k: int):
+    def _story(self, rng: RandomStream, context: _BlockContext, target: str,
+               k: int) -> Optional[tuple[FamilyTree, Chain, Noise]]:
+        """A tree, a chain to ``target`` of ``k`` facts and its noise whose closure answers only ``target``."""
         pool = context.pool
         expected = context.single[target]
         for _ in range(CHAIN_TRIES):
@@ -265,7 +267,7 @@ class KinshipTask(Task):
             return tree, chain, noise
         return None
 
-    def _sample_one(self, rng: RandomStream, context: "_BlockContext") -> Optional[Example]:
+    def _sample_one(self, rng: RandomStream, context: _BlockContext) -> Optional[Example]:
         below = rng.below
         # One draw picks target, chain length and name set (uniform over their product).
         draw = below(context.setup_choices)
@@ -306,7 +308,7 @@ class KinshipTask(Task):
         meta = {
             "domain": name_set,
             "relation": target,
-            "pattern": ",".join(chain.relations),
+            "pattern": pattern_of(chain.relations),
             "complexity": {
                 "k": len(chain.relations),
                 "facts": len(facts),
