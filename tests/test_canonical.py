@@ -5,7 +5,10 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from genforge.core.canonical import FLOAT_HIGH, FLOAT_LOW, INT_MAX, INT_MIN, dumps, in_canonical_domain, reference_dumps
+from genforge.core.canonical import (
+    FLOAT_HIGH, FLOAT_LOW, INT_MAX, INT_MIN, dumps, encode_record, in_canonical_domain, reference_dumps,
+    reference_encode_record,
+)
 
 text = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
 canonical_floats = st.one_of(
@@ -37,3 +40,17 @@ def test_encoders_disagree_outside_the_domain_which_is_why_it_is_defined():
 def test_non_ascii_is_written_as_utf8_and_control_characters_escaped():
     assert dumps({"a": "é\n\x01"}) == '{"a":"é\\n\\u0001"}'.encode("utf-8")
     assert json.loads(dumps({"a": "é\n\x01"})) == {"a": "é\n\x01"}
+
+
+records = st.fixed_dictionaries({
+    "id": text, "task": text, "task_version": text, "split": text,
+    "instruction": st.one_of(st.none(), text), "input": text, "target": text,
+}).flatmap(lambda head: st.dictionaries(text, values, max_size=6).map(lambda meta: {**head, "meta": meta}))
+
+
+@settings(max_examples=300, deadline=None)
+@given(records)
+def test_record_encoder_matches_the_reference_with_meta_keys_sorted(record):
+    before = dict(record)
+    assert encode_record(record) == reference_encode_record(record)
+    assert record == before and list(record) == list(before)

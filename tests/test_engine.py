@@ -138,12 +138,12 @@ def test_golden_default_generation_is_pinned(tmp_path):
 
 
 GOLDEN = {
-    "rewrite/test_id.jsonl": "95fde085bc583983",
-    "rewrite/test_ood_instruction.jsonl": "51a7bfe28e92add2",
-    "rewrite/train.jsonl": "0c432601cb0a22b3",
-    "rewrite/validation.jsonl": "4b187cd6d7dca31d",
-    "markov/test_id.jsonl": "dbe8ef14912857da",
-    "markov/test_ood_instruction.jsonl": "26d2d385eb59df47",
-    "markov/train.jsonl": "306f7600adb4594d",
-    "markov/validation.jsonl": "762c2715b0cec483",
+    "rewrite/test_id.jsonl": "c7f12a467bfc6bfc",
+    "rewrite/test_ood_instruction.jsonl": "33e925febeea928b",
+    "rewrite/train.jsonl": "989eb272ce05c984",
+    "rewrite/validation.jsonl": "164feaaa72729116",
+    "markov/test_id.jsonl": "4917512247789883",
+    "markov/test_ood_instruction.jsonl": "ac18e501f57b330d",
+    "markov/train.jsonl": "9627dbaddf1ca2f2",
+    "markov/validation.jsonl": "f98cd478380f68c6",
 }

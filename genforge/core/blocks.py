@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator
 
-from genforge.core.canonical import dumps
+from genforge.core.canonical import encode_record
 from genforge.core.errors import CheckFailed
 from genforge.core.records import Example, bucket_of, build_record, key_digest
 from genforge.core.rng import RandomStream
@@ -70,7 +70,7 @@ class RecordEncoder:
                 f"(a bug in the task): {self.validator.explain(record)}; input {example.input[:80]!r}"
             )
         record["id"] = ""
-        return dumps(record)[_EMPTY_ID_PREFIX:]
+        return encode_record(record)[_EMPTY_ID_PREFIX:]
 
     def candidates(self, examples: Iterable[Example | None], spec: SplitSpec) -> list[Candidate]:
         accepted = []

@@ -6,7 +6,6 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from genforge.core.canonical import sort_nested
 
 RECORD_KEYS = ("id", "task", "task_version", "split", "instruction", "input", "target", "trace", "meta")
 
@@ -57,7 +56,7 @@ def build_record(
     difficulty: float,
     with_trace: bool,
 ) -> dict[str, Any]:
-    """The record dict in canonical key order."""
+    """The record dict in canonical top-level key order (``meta`` last)."""
     meta = dict(example.meta)
     meta["difficulty"] = round(float(difficulty), 4)
     record: dict[str, Any] = {
@@ -71,5 +70,6 @@ def build_record(
     }
     if with_trace and example.trace is not None:
         record["trace"] = list(example.trace)
-    record["meta"] = sort_nested(meta)
+    # Key order of meta is fixed when the record is encoded (canonical.encode_record).
+    record["meta"] = meta
     return record

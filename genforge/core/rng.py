@@ -72,11 +72,15 @@ class RandomStream:
 
     def words(self, count: int) -> np.ndarray:
         """``count`` raw 64-bit words as a uint64 array (buffered words first)."""
-        taken = [self.word() for _ in range(min(count, len(self._buffer)))]
-        rest = self._bit_generator.random_raw(count - len(taken))
-        if taken:
-            return np.concatenate([np.array(taken, dtype=np.uint64), rest])
-        return rest
+        buffer = self._buffer
+        take = min(count, len(buffer))
+        rest = self._bit_generator.random_raw(count - take)
+        if not take:
+            return rest
+        # The buffer is stored reversed (word() pops from its end).
+        taken = buffer[-take:][::-1]
+        del buffer[-take:]
+        return np.concatenate([np.array(taken, dtype=np.uint64), rest])
 
     # -- derived draws ---------------------------------------------------
     def below(self, bound: int) -> int:
@@ -133,23 +137,45 @@ class RandomStream:
             chosen.append(items[pool[position]])
         return chosen
 
-    def indices(self, bound: int, count: int) -> list[int]:
-        """``count`` independent uniform integers in ``[0, bound)``, vectorised.
+    def index_array(self, bound: int, count: int) -> np.ndarray:
+        """``count`` independent uniform integers in ``[0, bound)`` as a uint64 array.
 
         Same distribution as ``[below(bound) for _ in range(count)]`` but drawn
         in one call; words below the rejection threshold (probability
         ``bound / 2**64``) are redrawn one by one.
         """
         if count <= 0:
-            return []
+            return np.zeros(0, dtype=np.uint64)
         threshold = _TWO_64 % bound
         raw = self.words(count)
-        values = (raw % np.uint64(bound)).tolist()
-        if threshold and bool((raw < np.uint64(threshold)).any()):
-            for position in np.nonzero(raw < np.uint64(threshold))[0].tolist():
-                values[position] = self.below(bound)
+        values = raw % np.uint64(bound)
+        if threshold:
+            rejected = raw < np.uint64(threshold)
+            if rejected.any():
+                for position in np.nonzero(rejected)[0].tolist():
+                    values[position] = self.below(bound)
         return values
+
+    def indices(self, bound: int, count: int) -> list[int]:
+        """``count`` independent uniform integers in ``[0, bound)`` (see :meth:`index_array`)."""
+        return self.index_array(bound, count).tolist()
 
     def string(self, alphabet: str, length: int) -> str:
         """A uniformly random string of ``length`` symbols from ``alphabet``."""
         return "".join([alphabet[i] for i in self.indices(len(alphabet), length)])
+
+    def strings(self, alphabet: str, length: int, count: int) -> list[str]:
+        """``count`` uniformly random strings of ``length`` symbols, drawn in one call.
+
+        The fast path for generators that need many strings per block: one
+        draw of ``length * count`` symbols, cut in order.
+        """
+        if length <= 0:
+            return [""] * count
+        positions = self.index_array(len(alphabet), length * count)
+        if alphabet.isascii():
+            table = np.frombuffer(alphabet.encode("ascii"), dtype=np.uint8)
+            text = table[positions].tobytes().decode("ascii")
+        else:
+            text = "".join([alphabet[i] for i in positions.tolist()])
+        return [text[start:start + length] for start in range(0, length * count, length)]

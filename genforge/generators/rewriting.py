@@ -120,12 +120,9 @@ def domain_pattern(rng: RandomStream, domain: str, k: int, length: int, alphabet
     raise ValueError(f"unknown domain {domain!r}; allowed: {', '.join(DOMAINS)}")
 
 
-def random_text_containing(rng: RandomStream, pattern: str, length: int, alphabet: str) -> str:
-    """A random string of ``length`` symbols with ``pattern`` placed at a random position."""
-    if len(pattern) > length:
-        raise ValueError("pattern longer than the text")
-    position = rng.below(length - len(pattern) + 1)
-    filler = rng.string(alphabet, length - len(pattern))
+def text_containing(rng: RandomStream, pattern: str, filler: str) -> str:
+    """``pattern`` placed at a random position inside the random ``filler``."""
+    position = rng.below(len(filler) + 1)
     return filler[:position] + pattern + filler[position:]
 
 

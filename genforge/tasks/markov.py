@@ -29,7 +29,7 @@ SOLVE_STEP_LIMIT = 100_000
 
 class MarkovTask(Task):
     name = "markov"
-    version = "1.0"
+    version = "1.1"
     summary = "run a Markov algorithm (ordered rewrite rules, some terminal) to its end"
     default_split_plan = "unseen_instructions"
     parameters = {
@@ -155,13 +155,22 @@ class MarkovTask(Task):
                                params["imbalance_alpha"], lambda rng: self._random_rules(rng, params))
 
     def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
-        if params.get("rule_source") == "fresh":
+        return self.sample_block(rng, params, 1)[0]
+
+    def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
+        # The pool lookup is hoisted out of the per-example path.
+        pool = None if params.get("rule_source") == "fresh" else self._pool(params)
+        # Input text for the whole block in one draw, cut to each example's length.
+        texts = rng.strings(LETTERS[: params["alphabet_size"]], params["input_length"], count)
+        return [self._sample_one(rng, params, pool, text) for text in texts]
+
+    def _sample_one(self, rng: RandomStream, params: Mapping[str, Any], pool, text: str) -> Optional[Example]:
+        if pool is None:
             (rules, domain), _ = self._random_rules(rng, params)
         else:
-            rules, domain = self._pool(params).draw(rng)
-        alphabet = LETTERS[: params["alphabet_size"]]
+            rules, domain = pool.draw(rng)
         length = rng.integer(params["min_input_length"], params["input_length"])
-        text = rng.string(alphabet, length)
+        text = text[:length]
         run = run_markov(rules, text, params["max_steps"])
         if run is None:
             return None

@@ -15,7 +15,7 @@ from typing import Any, Mapping, Optional
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.generators.rewriting import (
-    DOMAINS, LETTERS, Rule, domain_pattern, parse_rules, random_text_containing, random_text_without, rewrite_once,
+    DOMAINS, LETTERS, Rule, domain_pattern, parse_rules, random_text_without, rewrite_once, text_containing,
 )
 from genforge.tasks.base import Task
 from genforge.tasks.instruction_pool import PoolCache
@@ -26,7 +26,7 @@ _DOMAIN_LIST = {"type": "array", "items": {"type": "string", "enum": list(DOMAIN
 
 class RewriteTask(Task):
     name = "rewrite"
-    version = "1.0"
+    version = "1.1"
     summary = "apply one rewrite rule x -> y at its leftmost match (Only-IF instruction diversity)"
     default_split_plan = "unseen_instructions"
     parameters = {
@@ -109,10 +109,21 @@ class RewriteTask(Task):
                                params["imbalance_alpha"], lambda rng: self._random_rule(rng, params))
 
     def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
-        if params.get("rule_source") == "fresh":
+        return self.sample_block(rng, params, 1)[0]
+
+    def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
+        # The pool lookup is hoisted out of the per-example path.
+        pool = None if params.get("rule_source") == "fresh" else self._pool(params)
+        # Filler text for the whole block in one draw: the bulk of the randomness.
+        longest_filler = max(params["input_length"] - params["pattern_length"], 0)
+        fillers = rng.strings(LETTERS[: params["alphabet_size"]], longest_filler, count)
+        return [self._sample_one(rng, params, pool, filler) for filler in fillers]
+
+    def _sample_one(self, rng: RandomStream, params: Mapping[str, Any], pool, filler: str) -> Optional[Example]:
+        if pool is None:
             (rule, domain, k), _ = self._random_rule(rng, params)
         else:
-            rule, domain, k = self._pool(params).draw(rng)
+            rule, domain, k = pool.draw(rng)
         alphabet = LETTERS[: params["alphabet_size"]]
         low = params.get("input_length_min", params["input_length"])
         length = rng.integer(low, params["input_length"]) if low < params["input_length"] else low
@@ -122,7 +133,7 @@ class RewriteTask(Task):
             if text is None:
                 return None
         else:
-            text = random_text_containing(rng, rule.pattern, length, alphabet)
+            text = text_containing(rng, rule.pattern, filler[: length - len(rule.pattern)])
         target = rewrite_once(text, rule)
         complexity = {
             "input_length": length,

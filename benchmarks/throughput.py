@@ -1,0 +1,104 @@
+"""Records per second, end to end and serialization alone, per task.
+
+    python benchmarks/throughput.py                      # every task, 100k records, 1 and 2 workers
+    python benchmarks/throughput.py --tasks rewrite,markov --records 200000
+    python benchmarks/throughput.py --memory 100000,1000000   # peak memory at several sizes
+
+End to end = sample + split predicate + dedup + validate + encode + write, the
+training split of the task's default plan, measured in a fresh process (so
+peak RSS belongs to that run alone), imports excluded. The serialization
+ceiling re-encodes the same records with the canonical encoder: what the
+engine could reach if sampling and validation were free. Prints a Markdown
+table for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+
+CHILD = r"""
+import json, resource, sys, tempfile, time
+from pathlib import Path
+import genforge
+from genforge.core.canonical import dumps
+from genforge.tasks.registry import get_task
+
+task_name, records, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+task = get_task(task_name)
+plan = task.split_plans(genforge.core.spec.resolve_spec(task_name).params)[task.default_split_plan]
+sizes = {}
+for split in plan.splits:
+    if split.source == "enumerate":
+        sizes[split.name] = None if split is plan.splits[0] else 0
+    else:
+        sizes[split.name] = records if split is plan.splits[0] else 0
+out = Path(tempfile.mkdtemp())
+start = time.perf_counter()
+manifest = genforge.generate(task_name, out, sizes=sizes, workers=workers)
+elapsed = time.perf_counter() - start
+train = plan.splits[0].name
+count = next(f["records"] for f in manifest["files"] if f["split"] == train)
+lines = (out / task_name / f"{train}.jsonl").read_bytes().splitlines()
+parsed = [json.loads(line) for line in lines]
+start = time.perf_counter()
+for record in parsed:
+    dumps(record)
+encode = time.perf_counter() - start
+print(json.dumps({"records": count, "seconds": elapsed, "encode_seconds": encode,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def measure(task: str, records: int, workers: int) -> dict:
+    result = subprocess.run([sys.executable, "-c", CHILD, task, str(records), str(workers)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        return {"error": result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "failed"}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    from genforge.tasks.registry import task_names
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", default=",".join(task_names()))
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--workers", default="1,2", help="worker counts to measure")
+    parser.add_argument("--memory", default="", help="record counts at which to report peak RSS (1 worker)")
+    args = parser.parse_args()
+    worker_counts = [int(w) for w in args.workers.split(",") if w]
+    memory_sizes = [int(m) for m in args.memory.split(",") if m]
+    header = ["task", "records"] + [f"{w} worker{'s' if w > 1 else ''} rec/s" for w in worker_counts]
+    header += ["serialization rec/s", "end-to-end / ceiling"] + [f"peak MB @ {m:,}" for m in memory_sizes]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for task in args.tasks.split(","):
+        row, ceiling, single = [task], None, None
+        for workers in worker_counts:
+            result = measure(task, args.records, workers)
+            if "error" in result:
+                row.append(result["error"][:60])
+                continue
+            if len(row) == 1:
+                row.append(f"{result['records']:,}")
+            rate = result["records"] / result["seconds"]
+            row.append(f"{rate:,.0f}")
+            if workers == 1:
+                single = rate
+                ceiling = result["records"] / result["encode_seconds"]
+        if len(row) == 1:
+            row.append("-")
+        row.append(f"{ceiling:,.0f}" if ceiling else "-")
+        row.append(f"{single / ceiling:.0%}" if ceiling and single else "-")
+        for size in memory_sizes:
+            result = measure(task, size, 1)
+            row.append(f"{result['peak_rss_mb']:,.0f}" if "peak_rss_mb" in result else result["error"][:40])
+        print("| " + " | ".join(row) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
