@@ -98,15 +98,15 @@ def test_a_failure_midway_leaves_the_previous_output_and_no_staging(tmp_path, mo
     before = folder_bytes(tmp_path / "rewrite")
     task = get_task("rewrite")
     calls = {"n": 0}
-    original = type(task).sample
+    original = type(task).sample_block
 
-    def failing_sample(self, rng, params):
+    def failing_sample_block(self, rng, params, count):
         calls["n"] += 1
-        if calls["n"] > 500:
+        if calls["n"] > 3:
             raise KeyboardInterrupt
-        return original(self, rng, params)
+        return original(self, rng, params, count)
 
-    monkeypatch.setattr(type(task), "sample", failing_sample)
+    monkeypatch.setattr(type(task), "sample_block", failing_sample_block)
     with pytest.raises(KeyboardInterrupt):
         genforge.generate("rewrite", tmp_path, sizes=SMALL, seed=9, overwrite=True)
     assert folder_bytes(tmp_path / "rewrite") == before
