@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from genforge.snapshot.build import build_snapshot
@@ -32,9 +34,9 @@ def build_command(suite, out, tasks, workers, overwrite):
     manifest = build_snapshot(resolved, out, workers=workers, overwrite=overwrite)
     for entry in manifest["tasks"]:
         sizes = ", ".join(f"{split['name']} {split['size']:,}" for split in entry["splits"])
-        click.echo(f"{out}/{entry['task']}: {sizes}")
+        click.echo(f"{Path(out) / entry['task']}: {sizes}")
     data = [entry for entry in manifest["files"] if entry["split"] is not None]
-    click.echo(f"{out}: {len(manifest['files'])} files, {sum(e['records'] for e in data):,} records; "
+    click.echo(f"{Path(out)}: {len(manifest['files'])} files, {sum(e['records'] for e in data):,} records; "
                f"{manifest['canary']}")
 
 
