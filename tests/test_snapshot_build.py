@@ -14,6 +14,7 @@ from genforge.core.validation import explain_against
 from genforge.snapshot.build import build_snapshot
 from genforge.snapshot.lm_eval_export import HELPER_NAME
 from genforge.snapshot.suite import DEFAULT_CANARY, load_suite
+from genforge.tasks.registry import get_task
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +85,10 @@ def test_the_card_header_names_configs_per_task_with_data_files_per_split(snapsh
 
 def test_the_card_tabulates_splits_with_counts_complexity_and_genbench_labels(snapshot):
     _, text = _card_header(snapshot)
-    row = next(line for line in text.splitlines() if line.startswith("| markov 1.0 | test_id |"))
+    rows = {tuple(line.split(" | ")[:2]): line for line in text.splitlines() if line.startswith("| ")}
+    row = rows[("| markov " + get_task("markov").version, "test_id")]
     assert "| 15 |" in row and "rules " in row and "in-distribution" in row
-    ood = next(line for line in text.splitlines() if line.startswith("| rewrite 1.0 | test_ood_instruction |"))
+    ood = rows[("| rewrite " + get_task("rewrite").version, "test_ood_instruction")]
     assert "across_task (covariate shift)" in ood
     assert "## Citation" in text and "genforge snapshot verify" in text
 
