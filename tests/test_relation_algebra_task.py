@@ -61,7 +61,7 @@ def path_consistent_label(document, text):
     return network[int(source), int(sink)]
 
 
-@pytest.fixture(scope="module", params=["rcc8", "interval"])
+@pytest.fixture(scope="module", params=["rcc8", "interval", "kinship"])
 def generated(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(request.param)
     genforge.generate("relation_algebra", folder, sizes=SMALL_TESTS, params={**SMALL_PARAMS, "algebra": request.param})

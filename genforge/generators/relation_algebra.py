@@ -9,7 +9,8 @@ paths, intersect across parallel branches.
 Relations are bits; a set of relations is an int bitmask. The composition
 tables are package data (``genforge/data/relation_algebra/<algebra>.json``):
 RCC-8 transcribed from the literature, the interval table derived here by
-enumerating endpoint orders (:func:`derive_interval_composition`). For speed
+enumerating endpoint orders (:func:`derive_interval_composition`), the
+kinship table derived from a model family (``kinship_algebra.py``). For speed
 each algebra precomputes ``set_compose[mask][atom]``, the composition of a
 set with a basic relation, so a chain costs one list lookup per edge.
 
@@ -22,6 +23,9 @@ exactly the set of relations its endpoints can have, provided no
 intersection is empty. The sampler below builds every branch backwards from
 the target, so the target lies in every intersection; the label is
 therefore the minimal one, and path consistency derives the same.
+
+The kinship table is read off one model family rather than proven
+extensional; the tests check its labels against path consistency as well.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import networkx as nx
 
 from genforge.core.rng import RandomStream
 
-ALGEBRAS = ("rcc8", "interval")
+ALGEBRAS = ("rcc8", "interval", "kinship")
 
 #: Allen's 13 basic relations in the order used for their bits.
 INTERVAL_RELATIONS = ("<", ">", "m", "mi", "o", "oi", "s", "si", "d", "di", "f", "fi", "=")
@@ -116,8 +120,10 @@ class Algebra:
     identity: int
     compose_atoms: tuple[tuple[int, ...], ...]   # [atom][atom] -> mask
     set_compose: tuple[tuple[int, ...], ...]     # [mask][atom] -> mask
-    #: For each atom r: every (first, rest) atom pair with r in first o rest.
+    #: For each atom r: every (first, rest) pair of edge atoms with r in first o rest.
     decompositions: tuple[tuple[tuple[int, int], ...], ...]
+    #: Atoms that may label an edge or be a target (all but kinship's ``self`` and ``other``).
+    edge_atoms: tuple[int, ...]
 
     @property
     def universe(self) -> int:
@@ -180,12 +186,13 @@ def load_algebra(name: str) -> Algebra:
         rest = set_compose[mask & (mask - 1)]
         row = compose_atoms[low]
         set_compose.append(tuple(a | b for a, b in zip(rest, row)))
+    edge_atoms = tuple(index[r] for r in document.get("edge_relations", relations))
     decompositions = tuple(
-        tuple((first, rest) for first in range(size) for rest in range(size) if compose_atoms[first][rest] >> target & 1)
+        tuple((first, rest) for first in edge_atoms for rest in edge_atoms if compose_atoms[first][rest] >> target & 1)
         for target in range(size)
     )
     return Algebra(name, relations, index, tuple(index[document["converse"][r]] for r in relations),
-                   index[document["identity"]], compose_atoms, tuple(set_compose), decompositions)
+                   index[document["identity"]], compose_atoms, tuple(set_compose), decompositions, edge_atoms)
 
 
 # -- series-parallel graphs ----------------------------------------------------------
@@ -481,13 +488,18 @@ def to_networkx(edges: Iterable[tuple[int, int, int]]) -> nx.MultiDiGraph:
 
 
 def series_parallel_closure(algebra: Algebra, edges: Iterable[tuple[int, int, int]], source: int, sink: int) -> int:
-    """Closure of (source, sink) by series and parallel reductions of a two-terminal graph.
+    """Closure of (source, sink) by series and parallel reductions of a two-terminal DAG.
 
     Parallel edges are intersected; an inner node with one edge in and one
     out is bypassed by the composition. Raises ValueError when the graph does
     not reduce to one edge (it is not series-parallel from source to sink).
     """
     graph = to_networkx(edges)
+    if not nx.is_directed_acyclic_graph(graph):
+        raise ValueError("the graph has a directed cycle")
+    # Bypassing nodes in topological order composes every chain from the source side, exactly as
+    # graph_closure does; that matters for the kinship table, whose composition is not associative.
+    order = list(nx.topological_sort(nx.DiGraph(graph)))
     changed = True
     while changed:
         changed = False
@@ -499,8 +511,8 @@ def series_parallel_closure(algebra: Algebra, edges: Iterable[tuple[int, int, in
                 graph.remove_edges_from([(u, v)] * graph.number_of_edges(u, v))
                 graph.add_edge(u, v, mask=mask)
                 changed = True
-        for node in sorted(graph.nodes()):
-            if node in (source, sink) or graph.in_degree(node) != 1 or graph.out_degree(node) != 1:
+        for node in order:
+            if node in (source, sink) or node not in graph or graph.in_degree(node) != 1 or graph.out_degree(node) != 1:
                 continue
             (u, _, first), = graph.in_edges(node, data="mask")
             (_, v, second), = graph.out_edges(node, data="mask")

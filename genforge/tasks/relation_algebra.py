@@ -1,4 +1,4 @@
-"""Task ``relation_algebra``: closure of RCC-8 / interval constraint graphs.
+"""Task ``relation_algebra``: closure of RCC-8 / interval / kinship constraint graphs.
 
 Follows the RCC-8 and interval-algebra benchmarks of Khalid and Schockaert
 (2025), "Systematic Relational Reasoning With Epistemic Graph Neural
@@ -11,9 +11,18 @@ closure is a single relation are kept. From ``nesting_min_k`` edges on, a
 segment of 2..5 edges may be a nested sub-graph of 2..``max_nested_branches``
 parallel chains whose own closure is exactly one relation.
 
-Targets are balanced: the target relation is drawn uniformly first, then
-graphs are drawn backwards from it (see ``generators/relation_algebra.py``)
-until one closes to exactly that relation.
+The algebra is the semantic domain: ``rcc8`` (regions, Randell, Cui and
+Cohn 1992), ``interval`` (Allen 1983) or ``kinship`` (gender-neutral family
+relations with CLUTRR's names, "y is x's R"; table derived from a model
+family in ``generators/kinship_algebra.py``; graphs are walks through that
+family, see ``generators/kinship_graphs.py``).
+
+Targets are balanced: the target relation is drawn uniformly first (kinship:
+among the 11 named relations), then graphs are drawn backwards from it (see
+``generators/relation_algebra.py``) until one closes to exactly that
+relation; the retries redraw k and the branch count within the split's
+ranges. Balance is in expectation; dedup of the few distinct small graphs
+(k = 2, one branch) trims the commonest ones slightly.
 
 Input format (edges in random order, inner nodes numbered at random)::
 
@@ -52,6 +61,7 @@ from genforge.generators.relation_algebra import (
     ALGEBRAS, GraphShape, chain_sampler, flat_edges, graph_edges, load_algebra, sample_flat_graph, sample_graph,
     series_parallel_closure,
 )
+from genforge.generators.kinship_graphs import family_model, sample_kinship_graph
 from genforge.tasks.base import Task
 
 INSTRUCTIONS = {
@@ -59,6 +69,8 @@ INSTRUCTIONS = {
             "Give the RCC-8 relation of the first query region to the second.",
     "interval": "Each line 'x R y' states Allen's interval relation R of interval x to interval y. "
                 "Give the relation of the first query interval to the second.",
+    "kinship": "Each line 'x R y' states that person y is person x's R. "
+               "Give the relation R of the second query person to the first.",
 }
 #: Long names accepted by normalize_answer.
 LONG_NAMES = {
@@ -66,6 +78,8 @@ LONG_NAMES = {
     "starts": "s", "started-by": "si", "during": "d", "contains": "di", "finishes": "f",
     "finished-by": "fi", "equals": "=",
 }
+#: RCC-8 and kinship names are matched without case (Allen's are case-sensitive: s, si, ...).
+CASELESS_NAMES = {r.lower(): r for name in ("rcc8", "kinship") for r in load_algebra(name).relations}
 #: Draws of (k, branches, graph) per example before giving up on the chosen target.
 TARGET_RETRIES = 64
 
@@ -73,11 +87,12 @@ TARGET_RETRIES = 64
 class RelationAlgebraTask(Task):
     name = "relation_algebra"
     version = "1.0"
-    summary = "relation of source to sink in an RCC-8 / interval series-parallel graph (EpiGNN benchmarks)"
+    summary = "relation of source to sink in an RCC-8 / interval / kinship series-parallel graph (EpiGNN benchmarks)"
     default_split_plan = "systematic"
     parameters = {
         "algebra": {"type": "string", "enum": list(ALGEBRAS), "default": "rcc8",
-                    "description": "semantic domain: rcc8 (regions) or interval (Allen's intervals)"},
+                    "description": "semantic domain: rcc8 (regions), interval (Allen's intervals) or kinship "
+                                   "(gender-neutral family relations)"},
         "train_k_min": {"type": "integer", "default": 2, "minimum": 2, "maximum": 50,
                         "description": "shortest source-to-sink path length (edges) in train"},
         "train_k_max": {"type": "integer", "default": 4, "minimum": 2, "maximum": 50,
@@ -162,15 +177,25 @@ class RelationAlgebraTask(Task):
         nest_from = params["nesting_min_k"] if params["nest_share"] > 0 else k_hi + 1
         instruction = INSTRUCTIONS[name]
         relations = sampler.algebra.relations
+        targets = sampler.algebra.edge_atoms
+        # Kinship graphs are walks through the model family (see generators/kinship_graphs.py).
+        family = family_model(float(params["tightness"])) if name == "kinship" else None
         k_count, cells = k_hi - k_lo + 1, (k_hi - k_lo + 1) * (b_hi - b_lo + 1)
         word, below = rng.word, rng.below
         examples: list[Optional[Example]] = []
         for _ in range(count):
-            target = below(len(relations))
+            target = targets[below(len(targets))]
             for _ in range(TARGET_RETRIES):
                 cell = below(cells)
                 k, branches = k_lo + cell % k_count, b_lo + cell // k_count
-                if k >= nest_from:
+                if family is not None:
+                    graph = sample_kinship_graph(rng, family, target, k, branches,
+                                                 nesting if k >= nest_from else GraphShape(0.0))
+                    if graph is not None:
+                        edges, nodes = graph_edges(graph)
+                        nested = graph.nested_count
+                        break
+                elif k >= nest_from:
                     graph = sample_graph(rng, sampler, target, k, branches, nesting)
                     if graph is not None:
                         edges, nodes = graph_edges(graph)
@@ -211,8 +236,7 @@ class RelationAlgebraTask(Task):
         if not lines or len(lines[-1]) != 4 or lines[-1][0] != "query:" or lines[-1][2] != "?":
             raise UsageError("relation_algebra input must end with a line 'query: <node> ? <node>'")
         names = {words[1] for words in lines[:-1] if len(words) == 3}
-        rcc8 = load_algebra("rcc8")
-        name = "rcc8" if names and names <= set(rcc8.relations) else "interval"
+        name = next((n for n in ALGEBRAS if names and names <= set(load_algebra(n).relations)), "interval")
         algebra = load_algebra(name)
         edges = []
         for words in lines[:-1]:
@@ -236,10 +260,9 @@ class RelationAlgebraTask(Task):
 
     def normalize_answer(self, answer: str) -> str:
         text = "".join(str(answer).split())
-        upper = text.upper()
-        if upper in load_algebra("rcc8").index:
-            return upper
         lower = text.lower()
+        if lower in CASELESS_NAMES:
+            return CASELESS_NAMES[lower]
         if lower in LONG_NAMES:
             return LONG_NAMES[lower]
         return lower if lower in load_algebra("interval").index else text

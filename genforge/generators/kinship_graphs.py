@@ -1,0 +1,150 @@
+"""Kinship graphs for ``relation_algebra``, drawn as walks through the model family.
+
+The kinship table (``kinship_algebra.py``) is read off one model family and
+is not extensional, so graphs drawn from the table alone (as for RCC-8 and
+intervals) can be inconsistent: every composition along them is allowed,
+yet no family realises them all at once, and path consistency then finds
+no relation at all. Drawing every branch as a walk between two people of
+the model family avoids that: the people are a realisation of the graph, so
+algebraic closure and path consistency both contain the true relation, and
+when closure leaves one relation it is the answer.
+
+A branch from s to t of k edges is a walk of exactly k steps between named
+relatives; each step picks among the relatives from which t is still
+reachable in the steps left, weighted by ``|r(cur, next) o r(next, t)| **
+-tightness`` so that walks stay informative. Nested sub-graphs replace a
+stretch of the walk by 2..5 parallel walks between its two ends whose
+closure is exactly the relation of those ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Optional
+
+from genforge.core.rng import RandomStream
+from genforge.generators.kinship_algebra import kinship_relation, model_family
+from genforge.generators.relation_algebra import (
+    Algebra, GraphShape, Nested, Segment, SeriesParallelGraph, graph_closure, load_algebra, parallel_closure,
+)
+
+
+@dataclass(frozen=True)
+class FamilyModel:
+    algebra: Algebra
+    tightness: float
+    relation: tuple[tuple[int, ...], ...]                  # [x][z] -> atom with "z is x's atom"
+    neighbours: tuple[tuple[tuple[int, int], ...], ...]     # [x] -> ((z, atom), ...) for edge atoms
+    pairs_by_atom: dict                                    # atom -> ((s, t), ...)
+    _reach: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def reach(self, end: int, steps: int) -> int:
+        """Bitmask of the people with a walk of exactly ``steps`` named edges to ``end``."""
+        layers = self._reach.setdefault(end, [1 << end])
+        while len(layers) <= steps:
+            previous = layers[-1]
+            mask = 0
+            for person, pairs in enumerate(self.neighbours):
+                if any(previous >> other & 1 for other, _ in pairs):
+                    mask |= 1 << person
+            layers.append(mask)
+        return layers[steps]
+
+
+@lru_cache(maxsize=None)
+def family_model(tightness: float) -> FamilyModel:
+    algebra = load_algebra("kinship")
+    family = model_family()
+    people = range(len(family.parents))
+    relation = tuple(tuple(algebra.index[kinship_relation(family, x, z)] for z in people) for x in people)
+    edge = set(algebra.edge_atoms)
+    neighbours = tuple(tuple((z, relation[x][z]) for z in people if relation[x][z] in edge) for x in people)
+    pairs: dict[int, list] = {atom: [] for atom in algebra.edge_atoms}
+    for x in people:
+        for z, atom in neighbours[x]:
+            pairs[atom].append((x, z))
+    return FamilyModel(algebra, tightness, relation, neighbours, {a: tuple(p) for a, p in pairs.items()})
+
+
+def walk(rng: RandomStream, model: FamilyModel, start: int, end: int, length: int) -> Optional[list[int]]:
+    """People p0=start .. p_length=end, consecutive ones named relatives; None when impossible."""
+    if not model.reach(end, length) >> start & 1:
+        return None
+    compose = model.algebra.compose_atoms
+    relation = model.relation
+    people = [start]
+    current = start
+    for left in range(length - 1, -1, -1):
+        allowed = model.reach(end, left)
+        choices = [(z, atom) for z, atom in model.neighbours[current] if allowed >> z & 1]
+        weights = [bin(compose[atom][relation[z][end]]).count("1") ** -model.tightness for z, atom in choices]
+        current = choices[rng.weighted_index(weights)][0]
+        people.append(current)
+    return people
+
+
+def atoms_of_walk(model: FamilyModel, people: list[int]) -> tuple[int, ...]:
+    return tuple(model.relation[a][b] for a, b in zip(people, people[1:]))
+
+
+def nested_between(rng: RandomStream, model: FamilyModel, start: int, end: int, span: int,
+                   shape: GraphShape) -> Optional[Nested]:
+    """2..max_nested_branches walks start -> end of ``span`` steps closing to exactly r(start, end)."""
+    atom = model.relation[start][end]
+    if atom not in model.algebra.edge_atoms:
+        return None
+    for _ in range(shape.tries):
+        count = rng.integer(2, shape.max_nested_branches)
+        chains = []
+        for _ in range(count):
+            people = walk(rng, model, start, end, span)
+            if people is None:
+                return None
+            chains.append(atoms_of_walk(model, people))
+        if parallel_closure(model.algebra, chains) == 1 << atom:
+            return Nested(tuple(chains))
+    return None
+
+
+def branch_between(rng: RandomStream, model: FamilyModel, start: int, end: int, length: int,
+                   shape: GraphShape) -> Optional[tuple[Segment, ...]]:
+    people = walk(rng, model, start, end, length)
+    if people is None:
+        return None
+    segments: list[Segment] = []
+    position = 0
+    while position < length:
+        widest = min(5, length - position, length - 1)
+        if shape.nest_share > 0 and widest >= 2 and rng.random() < shape.nest_share:
+            span = rng.integer(2, widest)
+            nested = nested_between(rng, model, people[position], people[position + span], span, shape)
+            if nested is not None:
+                segments.append(nested)
+                position += span
+                continue
+        segments.append(model.relation[people[position]][people[position + 1]])
+        position += 1
+    return tuple(segments)
+
+
+def sample_kinship_graph(rng: RandomStream, model: FamilyModel, target: int, length: int, branches: int,
+                         shape: GraphShape = GraphShape()) -> Optional[SeriesParallelGraph]:
+    """A graph realised in the model family whose closure is exactly {target}, or None."""
+    algebra = model.algebra
+    start, end = rng.choice(model.pairs_by_atom[target])
+    fixed = []
+    for _ in range(branches - 1):
+        branch = branch_between(rng, model, start, end, length, shape)
+        if branch is None:
+            return None
+        fixed.append(branch)
+    partial = graph_closure(algebra, SeriesParallelGraph(tuple(fixed), length)) if fixed else algebra.universe
+    want = 1 << target
+    for _ in range(shape.tries):
+        last = branch_between(rng, model, start, end, length, shape)
+        if last is None:
+            return None
+        if partial & graph_closure(algebra, SeriesParallelGraph((last,), length)) == want:
+            return SeriesParallelGraph(tuple(fixed) + (last,), length)
+    return None
