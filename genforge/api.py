@@ -60,8 +60,23 @@ def generate(
     trace: bool = False,
     allow_repeats: bool = False,
     progress: Optional[Progress] = None,
+    difficulty_range: Optional[tuple[float, float]] = None,
+    plan_options: Mapping[str, Any] | None = None,
 ) -> dict:
-    """Generate a task's splits into ``out/<task>/`` and return its manifest."""
+    """Generate a task's splits into ``out/<task>/`` and return its manifest.
+
+    ``split_plan="mcd"`` or ``"easy_to_hard"`` builds a split-science plan for
+    any task (``plan_options`` tune it); ``difficulty_range=(low, high)`` keeps
+    only records whose ``meta.difficulty`` is in that range (see genforge.science).
+    """
+    # --- split science (genforge/science): generic plans and difficulty selection ---
+    from genforge.science.plans import SCIENCE_PLANS, generate_science
+
+    if split_plan in SCIENCE_PLANS or difficulty_range is not None or plan_options:
+        return generate_science(task, out, split_plan=split_plan, sizes=sizes, params=params, seed=seed,
+                                overwrite=overwrite, trace=trace, allow_repeats=allow_repeats,
+                                difficulty_range=difficulty_range, plan_options=plan_options, progress=progress)
+    # --- end split science ---
     spec = resolve_spec(task, params=params, seed=seed, split_plan=split_plan, sizes=sizes, trace=trace,
                         allow_repeats=allow_repeats)
     return _generate(spec, out, workers=workers, overwrite=overwrite, progress=progress)

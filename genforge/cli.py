@@ -103,13 +103,26 @@ def describe(task, as_json):
 @click.option("--overwrite", is_flag=True, help="Replace an existing OUT/TASK folder.")
 @click.option("--trace", is_flag=True, help="Write intermediate steps in each record's 'trace'.")
 @click.option("--allow-repeats", is_flag=True, help="Allow duplicate inputs within a split.")
-def generate(task, out, split_plan, sizes, params, seed, workers, overwrite, trace, allow_repeats):
-    """Generate the splits of TASK into OUT/TASK/ with a manifest."""
+@click.option("--difficulty-range", default=None, metavar="LOW:HIGH",
+              help="Keep only records with meta.difficulty in [LOW, HIGH] (e.g. 0:0.3), in every split.")
+@click.option("--plan-option", "plan_options", multiple=True, metavar="K=V",
+              help="Option of the mcd / easy_to_hard plans, e.g. max_atom_divergence=0.02 (repeatable).")
+def generate(task, out, split_plan, sizes, params, seed, workers, overwrite, trace, allow_repeats,
+             difficulty_range, plan_options):
+    """Generate the splits of TASK into OUT/TASK/ with a manifest.
+
+    Besides the task's own plans, --split-plan mcd (maximum compound divergence) and
+    easy_to_hard work for every task.
+    """
+    from genforge.science.difficulty import parse_range
+
     progress = _Progress()
     manifest = api.generate(
         task, out, split_plan=split_plan, sizes=_pairs(sizes, "--size"),
         params=_typed_params(task, _pairs(params, "--param")), seed=seed, workers=workers,
         overwrite=overwrite, trace=trace, allow_repeats=allow_repeats, progress=progress,
+        difficulty_range=None if difficulty_range is None else parse_range(difficulty_range),
+        plan_options=_pairs(plan_options, "--plan-option"),
     )
     progress.done()
     folder = Path(out) / task
