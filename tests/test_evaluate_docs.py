@@ -26,8 +26,8 @@ def test_the_example_and_the_python_snippet_run_and_report_what_the_doc_shows(tm
     result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
 
-    assert "OOD test_ood_length [length]     0.230   23/100  gap +0.770" in result.stdout
-    assert "6   1.000 (13)   0.000 (8)  +1.000  <- peak" in result.stdout
+    assert "OOD test_ood_length [length]     0.170   17/100  gap +0.830" in result.stdout
+    assert "2   1.000 (22)  0.000 (10)  +1.000  <- peak" in result.stdout
     report = json.loads((tmp_path / "report.json").read_text())
     headlines = {task["task"]: task["headline"] for task in report["tasks"]}
     assert headlines["rewrite"]["id"]["exact_match"] == 1.0
@@ -40,5 +40,5 @@ def test_the_example_and_the_python_snippet_run_and_report_what_the_doc_shows(tm
     (snippet,) = blocks("python")
     result = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "'gap': 0.77" in result.stdout and "exact match by k (records)" in result.stdout
+    assert "'gap': 0.83" in result.stdout and "exact match by k (records)" in result.stdout
 

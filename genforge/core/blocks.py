@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 
 from genforge.core.canonical import encode_record
 from genforge.core.errors import CheckFailed
-from genforge.core.records import Example, bucket_of, build_record, key_digest
+from genforge.core.records import Example, bucket_of, build_record, key_digest, record_id
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitSpec, sample_params_for
 from genforge.core.validation import validator_for_task
@@ -51,6 +51,8 @@ class RecordEncoder:
         self.split = split
         self.trace = trace
         self.validator = validator_for_task(task_name)
+        # A valid id for validation; the engine writes the real one.
+        self._placeholder_id = record_id(self.task.name, split, 0)
 
     def body(self, example: Example) -> bytes:
         """Canonical record bytes after ``{"id":"",``; the engine prepends the id."""
@@ -60,7 +62,7 @@ class RecordEncoder:
             task=task.name,
             task_version=task.version,
             split=self.split,
-            index=0,
+            record_id=self._placeholder_id,
             difficulty=task.difficulty(example),
             with_trace=self.trace,
         )
@@ -74,12 +76,13 @@ class RecordEncoder:
 
     def candidates(self, examples: Iterable[Example | None], spec: SplitSpec) -> list[Candidate]:
         accepted = []
+        accepts, body = spec.accepts, self.body
         for example in examples:
             if example is None:
                 continue
             digest = key_digest(example.key())
-            if spec.accepts(example, bucket_of(digest)):
-                accepted.append((digest, self.body(example)))
+            if accepts(example, bucket_of(digest)):
+                accepted.append((digest, body(example)))
         return accepted
 
 

@@ -101,6 +101,19 @@ def instruction_bucket_range(low: float, high: float) -> Predicate:
 
 
 def all_of(*predicates: Predicate) -> Predicate:
+    predicates = tuple(p for p in predicates if p is not accept_all)
+    if not predicates:
+        return accept_all
+    if len(predicates) == 1:
+        return predicates[0]
+    if len(predicates) == 2:  # the common case, without a generator per call
+        first, second = predicates
+
+        def accepts_both(example: Example, bucket: float) -> bool:
+            return first(example, bucket) and second(example, bucket)
+
+        return accepts_both
+
     def accepts(example: Example, bucket: float) -> bool:
         return all(predicate(example, bucket) for predicate in predicates)
 

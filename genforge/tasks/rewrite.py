@@ -92,7 +92,7 @@ class RewriteTask(Task):
         )
 
     # -- sampling --------------------------------------------------------
-    def _random_rule(self, rng: RandomStream, params) -> tuple[tuple[Rule, str, int], str]:
+    def _random_rule(self, rng: RandomStream, params) -> tuple[tuple[Rule, str, int, str], str]:
         alphabet = LETTERS[: params["alphabet_size"]]
         domain = rng.choice(params["domains"])
         k = 0 if domain == "unconstrained" else rng.integer(params["k_min"], params["k_max"])
@@ -100,7 +100,7 @@ class RewriteTask(Task):
         replacement = domain_pattern(rng, domain, k, params["replacement_length"], alphabet)
         rule = Rule(pattern, replacement)
         text = rule.text()
-        return (rule, domain, k), text
+        return (rule, domain, k, text), text
 
     def _pool(self, params):
         relevant = {key: params[key] for key in (
@@ -121,15 +121,14 @@ class RewriteTask(Task):
 
     def _sample_one(self, rng: RandomStream, params: Mapping[str, Any], pool, filler: str) -> Optional[Example]:
         if pool is None:
-            (rule, domain, k), _ = self._random_rule(rng, params)
+            (rule, domain, k, instruction), _ = self._random_rule(rng, params)
         else:
-            rule, domain, k = pool.draw(rng)
-        alphabet = LETTERS[: params["alphabet_size"]]
+            rule, domain, k, instruction = pool.draw(rng)
         low = params.get("input_length_min", params["input_length"])
         length = rng.integer(low, params["input_length"]) if low < params["input_length"] else low
         noop = params["noop_share"] > 0 and rng.random() < params["noop_share"]
         if noop:
-            text = random_text_without(rng, rule.pattern, length, alphabet)
+            text = random_text_without(rng, rule.pattern, length, LETTERS[: params["alphabet_size"]])
             if text is None:
                 return None
         else:
@@ -143,7 +142,7 @@ class RewriteTask(Task):
             "rules": 1,
             "steps": 0 if noop else 1,
         }
-        return Example(rule.text(), text, target, {"domain": domain, "complexity": complexity})
+        return Example(instruction, text, target, {"domain": domain, "complexity": complexity})
 
     def difficulty(self, example: Example) -> float:
         # Longer inputs and patterns are harder to match; saturates towards 1.
