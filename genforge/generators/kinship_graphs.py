@@ -19,6 +19,7 @@ closure is exactly the relation of those ends.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
@@ -37,7 +38,26 @@ class FamilyModel:
     relation: tuple[tuple[int, ...], ...]                  # [x][z] -> atom with "z is x's atom"
     neighbours: tuple[tuple[tuple[int, int], ...], ...]     # [x] -> ((z, atom), ...) for edge atoms
     pairs_by_atom: dict                                    # atom -> ((s, t), ...)
+    #: [atom][atom] -> |atom o atom| ** -tightness, the step weights.
+    step_weight: tuple[tuple[float, ...], ...] = ()
     _reach: dict = field(default_factory=dict, compare=False, repr=False)
+    _steps: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def steps(self, current: int, end: int, left: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """(next people, cumulative 64-bit thresholds) for a step from ``current`` with ``left`` steps to go."""
+        key = (current, end, left)
+        found = self._steps.get(key)
+        if found is None:
+            allowed = self.reach(end, left)
+            choices = [(z, atom) for z, atom in self.neighbours[current] if allowed >> z & 1]
+            weights = [self.step_weight[atom][self.relation[z][end]] for z, atom in choices]
+            total, running, thresholds = sum(weights), 0.0, []
+            for weight in weights:
+                running += weight / total
+                thresholds.append(min(int(running * 2.0 ** 64), 2 ** 64))
+            thresholds[-1] = 2 ** 64
+            found = self._steps[key] = (tuple(z for z, _ in choices), tuple(thresholds))
+        return found
 
     def reach(self, end: int, steps: int) -> int:
         """Bitmask of the people with a walk of exactly ``steps`` named edges to ``end``."""
@@ -64,22 +84,23 @@ def family_model(tightness: float) -> FamilyModel:
     for x in people:
         for z, atom in neighbours[x]:
             pairs[atom].append((x, z))
-    return FamilyModel(algebra, tightness, relation, neighbours, {a: tuple(p) for a, p in pairs.items()})
+    size = len(algebra.relations)
+    step_weight = tuple(tuple(bin(algebra.compose_atoms[a][b]).count("1") ** -tightness for b in range(size))
+                        for a in range(size))
+    return FamilyModel(algebra, tightness, relation, neighbours, {a: tuple(p) for a, p in pairs.items()},
+                       step_weight)
 
 
 def walk(rng: RandomStream, model: FamilyModel, start: int, end: int, length: int) -> Optional[list[int]]:
     """People p0=start .. p_length=end, consecutive ones named relatives; None when impossible."""
     if not model.reach(end, length) >> start & 1:
         return None
-    compose = model.algebra.compose_atoms
-    relation = model.relation
     people = [start]
     current = start
+    word, steps = rng.word, model.steps
     for left in range(length - 1, -1, -1):
-        allowed = model.reach(end, left)
-        choices = [(z, atom) for z, atom in model.neighbours[current] if allowed >> z & 1]
-        weights = [bin(compose[atom][relation[z][end]]).count("1") ** -model.tightness for z, atom in choices]
-        current = choices[rng.weighted_index(weights)][0]
+        choices, thresholds = steps(current, end, left)
+        current = choices[bisect.bisect_right(thresholds, word())]
         people.append(current)
     return people
 
