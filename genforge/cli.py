@@ -107,8 +107,12 @@ def describe(task, as_json):
               help="Keep only records with meta.difficulty in [LOW, HIGH] (e.g. 0:0.3), in every split.")
 @click.option("--plan-option", "plan_options", multiple=True, metavar="K=V",
               help="Option of the mcd / easy_to_hard plans, e.g. max_atom_divergence=0.02 (repeatable).")
+@click.option("--shard-size", default=None, type=int, metavar="N",
+              help="Write each split as shards of at most N records (SPLIT-00000-of-0000K.jsonl).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run blocks on a Dask cluster: a scheduler address, or 'local' for --workers local processes.")
 def generate(task, out, split_plan, sizes, params, seed, workers, overwrite, trace, allow_repeats,
-             difficulty_range, plan_options):
+             difficulty_range, plan_options, shard_size, scheduler):
     """Generate the splits of TASK into OUT/TASK/ with a manifest.
 
     Besides the task's own plans, --split-plan mcd (maximum compound divergence) and
@@ -122,7 +126,7 @@ def generate(task, out, split_plan, sizes, params, seed, workers, overwrite, tra
         params=_typed_params(task, _pairs(params, "--param")), seed=seed, workers=workers,
         overwrite=overwrite, trace=trace, allow_repeats=allow_repeats, progress=progress,
         difficulty_range=None if difficulty_range is None else parse_range(difficulty_range),
-        plan_options=_pairs(plan_options, "--plan-option"),
+        plan_options=_pairs(plan_options, "--plan-option"), shard_size=shard_size, scheduler=scheduler,
     )
     progress.done()
     folder = Path(out) / task
@@ -183,6 +187,10 @@ cli.add_command(baseline_command)
 
 from genforge.cli_snapshot import snapshot_group  # noqa: E402
 cli.add_command(snapshot_group)
+
+from genforge.cli_science import audit_command, sweep_command  # noqa: E402
+cli.add_command(audit_command)
+cli.add_command(sweep_command)
 
 
 def main(argv=None):
