@@ -35,7 +35,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from itertools import product
+from itertools import count, product
 from typing import Iterable, Optional
 
 import networkx as nx
@@ -218,15 +218,6 @@ class SeriesParallelGraph:
     def nested_count(self) -> int:
         return sum(isinstance(s, Nested) for branch in self.branches for s in branch)
 
-    @property
-    def edge_count(self) -> int:
-        return sum(1 if isinstance(s, int) else sum(len(b) for b in s.branches)
-                   for branch in self.branches for s in branch)
-
-
-def segment_length(segment: Segment) -> int:
-    return 1 if isinstance(segment, int) else len(segment.branches[0])
-
 
 def chain_closure(algebra: Algebra, atoms: Iterable[int]) -> int:
     """Composition of a chain of basic relations, left to right."""
@@ -250,13 +241,13 @@ def graph_closure(algebra: Algebra, graph: SeriesParallelGraph) -> int:
     table = algebra.set_compose
     result = algebra.universe
     for branch in graph.branches:
-        mask = 0
-        for segment in branch:
-            segment_mask = 1 << segment if isinstance(segment, int) else parallel_closure(algebra, segment.branches)
-            if mask == 0:
-                mask = segment_mask
+        first, *rest = branch
+        mask = 1 << first if isinstance(first, int) else parallel_closure(algebra, first.branches)
+        for segment in rest:
+            if isinstance(segment, int):
+                mask = table[mask][segment]
             else:
-                mask = algebra.compose(mask, segment_mask) if isinstance(segment, Nested) else table[mask][segment]
+                mask = algebra.compose(mask, parallel_closure(algebra, segment.branches))
         result &= mask
     return result
 
@@ -448,35 +439,30 @@ def flat_edges(branches: list[list[int]], length: int) -> tuple[list[tuple[int, 
 
 
 def graph_edges(graph: SeriesParallelGraph) -> tuple[list[tuple[int, int, int]], int]:
-    """(edges (u, atom, v), node count) with source 0 and sink = node count - 1, in build order."""
+    """(edges (u, atom, v), node count): source 0, inner nodes 1.. in build order, sink last."""
     edges: list[tuple[int, int, int]] = []
-    counter = [1]
+    inner = count(1)
+    sink = -1  # renumbered once every inner node has its number
 
-    def fresh() -> int:
-        counter[0] += 1
-        return counter[0] - 1
-
-    sink = -1  # patched once the node count is known
-
-    def chain(start: int, end: int, atoms: Iterable[int], count: int) -> None:
+    def link(start: int, end: int, atoms: tuple[int, ...]) -> None:
         node = start
         for position, atom in enumerate(atoms):
-            nxt = end if position == count - 1 else fresh()
-            edges.append((node, atom, nxt))
-            node = nxt
+            following = end if position == len(atoms) - 1 else next(inner)
+            edges.append((node, atom, following))
+            node = following
 
     for branch in graph.branches:
         node = 0
         for position, segment in enumerate(branch):
-            end = sink if position == len(branch) - 1 else fresh()
+            end = sink if position == len(branch) - 1 else next(inner)
             if isinstance(segment, int):
                 edges.append((node, segment, end))
             else:
-                for inner in segment.branches:
-                    chain(node, end, inner, len(inner))
+                for chain in segment.branches:
+                    link(node, end, chain)
             node = end
-    total = counter[0] + 1
-    return [(u if u != sink else total - 1, a, v if v != sink else total - 1) for u, a, v in edges], total
+    last = next(inner)
+    return [(u, atom, last if v == sink else v) for u, atom, v in edges], last + 1
 
 
 # -- reading graphs back: reduction and path consistency -----------------------------------
