@@ -156,6 +156,10 @@ def test_oracle_rejects_unreadable_input():
         task.solve(None, "0 XX 1\nquery: 0 ? 1")
     with pytest.raises(UsageError):
         task.solve(None, "0 DC 1")
+    bridge = "0 EQ 1\n0 EQ 2\n1 EQ 2\n1 EQ 3\n2 EQ 3\nquery: 0 ? 3"  # not series-parallel
+    with pytest.raises(UsageError, match="series-parallel"):
+        task.solve(None, bridge)
+    assert task.solve(None, bridge.replace("1 EQ 2\n", "")) == "EQ"
 
 
 def test_crossing_train_and_test_ranges_is_refused(tmp_path):

@@ -474,40 +474,49 @@ def to_networkx(edges: Iterable[tuple[int, int, int]]) -> nx.MultiDiGraph:
 
 
 def series_parallel_closure(algebra: Algebra, edges: Iterable[tuple[int, int, int]], source: int, sink: int) -> int:
-    """Closure of (source, sink) by series and parallel reductions of a two-terminal DAG.
+    """Closure of (source, sink) by the series-parallel decomposition of a two-terminal DAG.
 
-    Parallel edges are intersected; an inner node with one edge in and one
-    out is bypassed by the composition. Raises ValueError when the graph does
-    not reduce to one edge (it is not series-parallel from source to sink).
+    The graph is split into a series of parts at the nodes every path passes
+    (the dominators of the sink), whose closures compose left to right; a
+    part without such nodes is split into parallel components, whose
+    closures intersect. This evaluates the same expression as
+    :func:`graph_closure` (which matters for the kinship table, whose
+    composition is not associative). Raises ValueError for a graph that is
+    not series-parallel between the query nodes.
     """
     graph = to_networkx(edges)
-    if not nx.is_directed_acyclic_graph(graph):
-        raise ValueError("the graph has a directed cycle")
-    # Bypassing nodes in topological order composes every chain from the source side, exactly as
-    # graph_closure does; that matters for the kinship table, whose composition is not associative.
-    order = list(nx.topological_sort(nx.DiGraph(graph)))
-    changed = True
-    while changed:
-        changed = False
-        for u, v in list(nx.DiGraph(graph).edges()):
-            if graph.number_of_edges(u, v) > 1:
-                mask = algebra.universe
-                for data in graph.get_edge_data(u, v).values():
-                    mask &= data["mask"]
-                graph.remove_edges_from([(u, v)] * graph.number_of_edges(u, v))
-                graph.add_edge(u, v, mask=mask)
-                changed = True
-        for node in order:
-            if node in (source, sink) or node not in graph or graph.in_degree(node) != 1 or graph.out_degree(node) != 1:
-                continue
-            (u, _, first), = graph.in_edges(node, data="mask")
-            (_, v, second), = graph.out_edges(node, data="mask")
-            graph.remove_node(node)
-            graph.add_edge(u, v, mask=algebra.compose(first, second))
-            changed = True
-    if graph.number_of_nodes() != 2 or graph.number_of_edges(source, sink) != 1:
+    if source not in graph or sink not in graph or not nx.is_directed_acyclic_graph(graph):
+        raise ValueError("the query nodes must be in an acyclic graph")
+    if set(graph) != (nx.descendants(graph, source) | {source}) & (nx.ancestors(graph, sink) | {sink}):
+        raise ValueError("every node must lie on a path from the first query node to the second")
+    return _two_terminal_closure(algebra, graph, source, sink)
+
+
+def _two_terminal_closure(algebra: Algebra, graph: nx.MultiDiGraph, source: int, sink: int) -> int:
+    dominators = nx.immediate_dominators(graph, source)
+    cuts = [sink]
+    while cuts[-1] != source:
+        cuts.append(dominators[cuts[-1]])
+    cuts.reverse()
+    if len(cuts) > 2:
+        mask = -1
+        for start, end in zip(cuts, cuts[1:]):
+            nodes = (nx.descendants(graph, start) & nx.ancestors(graph, end)) | {start, end}
+            part = _two_terminal_closure(algebra, graph.subgraph(nodes), start, end)
+            mask = part if mask == -1 else algebra.compose(mask, part)
+        return mask
+    mask = algebra.universe
+    for data in (graph.get_edge_data(source, sink) or {}).values():
+        mask &= data["mask"]
+    inner = graph.subgraph(set(graph) - {source, sink})
+    components = list(nx.weakly_connected_components(inner))
+    if len(components) == 1 and not graph.has_edge(source, sink):
         raise ValueError("the graph is not series-parallel between the query nodes")
-    return next(iter(graph.get_edge_data(source, sink).values()))["mask"]
+    for component in components:
+        part = nx.MultiDiGraph(graph.subgraph(component | {source, sink}))
+        part.remove_edges_from([(source, sink)] * part.number_of_edges(source, sink))
+        mask &= _two_terminal_closure(algebra, part, source, sink)
+    return mask
 
 
 def path_consistency(algebra: Algebra, edges: Iterable[tuple[int, int, int]], nodes: int) -> list[list[int]]:
