@@ -62,8 +62,14 @@ def generate(
     progress: Optional[Progress] = None,
     difficulty_range: Optional[tuple[float, float]] = None,
     plan_options: Mapping[str, Any] | None = None,
+    shard_size: Optional[int] = None,
+    scheduler: Optional[str] = None,
 ) -> dict:
     """Generate a task's splits into ``out/<task>/`` and return its manifest.
+
+    ``workers`` processes share the work (same bytes for any number);
+    ``scheduler`` sends blocks to a Dask cluster (an address, or ``"local"``);
+    ``shard_size`` writes splits as ``<split>-00000-of-0000N.jsonl`` shards.
 
     ``split_plan="mcd"`` or ``"easy_to_hard"`` builds a split-science plan for
     any task (``plan_options`` tune it); ``difficulty_range=(low, high)`` keeps
@@ -78,8 +84,8 @@ def generate(
                                 difficulty_range=difficulty_range, plan_options=plan_options, progress=progress)
     # --- end split science ---
     spec = resolve_spec(task, params=params, seed=seed, split_plan=split_plan, sizes=sizes, trace=trace,
-                        allow_repeats=allow_repeats)
-    return _generate(spec, out, workers=workers, overwrite=overwrite, progress=progress)
+                        allow_repeats=allow_repeats, shard_size=shard_size)
+    return _generate(spec, out, workers=workers, overwrite=overwrite, progress=progress, scheduler=scheduler)
 
 
 def solve(task: str, instruction: Optional[str], input: str) -> str:

@@ -114,7 +114,10 @@ class Records:
 def task_folder_records(folder: Path, split: Optional[str]):
     """Records of a generated task folder: one split string, or {split: Records} for all splits."""
     manifest = read_manifest(folder)
-    files = {entry["split"]: entry for entry in manifest["files"]}
+    # A split is one file or several shards, listed in order.
+    files: dict[str, list[dict]] = {}
+    for entry in manifest["files"]:
+        files.setdefault(entry["split"], []).append(entry)
     if split is None:
         return {name: task_folder_records(folder, name) for name in files}
     parts = []
@@ -122,13 +125,18 @@ def task_folder_records(folder: Path, split: Optional[str]):
         if term.split not in files:
             raise UsageError(f"task {manifest['task']!r} has no split {term.split!r}{did_you_mean(term.split, files)}"
                              f"; its splits: {', '.join(files)}")
-        entry = files[term.split]
-        path = folder / entry["name"]
-        if not path.is_file():
-            raise CheckFailed(f"{path}: listed in {folder / 'manifest.json'} but missing")
-        _checked_file(path, entry["sha256"], entry["bytes"])
-        start, stop = term.bounds(entry["records"])
-        parts.append((path, start, max(start, stop)))
+        shards = files[term.split]
+        start, stop = term.bounds(sum(entry["records"] for entry in shards))
+        offset = 0
+        for entry in shards:
+            path = folder / entry["name"]
+            if not path.is_file():
+                raise CheckFailed(f"{path}: listed in {folder / 'manifest.json'} but missing")
+            low, high = max(start - offset, 0), min(stop - offset, entry["records"])
+            if low < high:
+                _checked_file(path, entry["sha256"], entry["bytes"])
+                parts.append((path, low, high))
+            offset += entry["records"]
     return Records(parts, f"{manifest['task']}/{split}")
 
 

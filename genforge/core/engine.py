@@ -11,23 +11,19 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
 import time
-from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
-from itertools import count
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from genforge import __version__
-from genforge.core.blocks import BLOCK_SIZE, BlockJob, Candidate, RecordEncoder, enumerated_blocks, run_block
+from genforge.core.blocks import BLOCK_SIZE, BlockJob, Candidate, RecordEncoder, enumerated_blocks
 from genforge.core.canonical import pretty_dumps
 from genforge.core.errors import InfeasibleError, UsageError
-from genforge.core.records import record_id
+from genforge.core.executors import executor_for
 from genforge.core.spec import TaskSpec
 from genforge.core.splits import SplitSpec
-from genforge.core.writer import AtomicFolder, HashingWriter, check_destination
+from genforge.core.writer import AtomicFolder, SplitWriter, check_destination
 
 #: A split gives up when this many blocks in a row add nothing new.
 STALL_BLOCKS = 64
@@ -46,7 +42,7 @@ def manifest_head(spec: TaskSpec) -> dict:
         "seed": spec.seed,
         "split_plan": spec.split_plan,
         "params": dict(spec.params),
-        "options": {"trace": spec.trace, "allow_repeats": spec.allow_repeats},
+        "options": {"trace": spec.trace, "allow_repeats": spec.allow_repeats, "shard_size": spec.shard_size},
         "splits": [
             {"name": s.name, "size": spec.sizes[s.name], "shift": s.shift, "description": s.description}
             for s in plan.splits
@@ -55,49 +51,13 @@ def manifest_head(spec: TaskSpec) -> dict:
     }
 
 
-class _BlockSource:
-    """Ordered block results for sampled splits, from this process or a pool."""
-
-    def __init__(self, workers: int):
-        self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
-
-    def __enter__(self):
-        if self.workers > 1:
-            context = multiprocessing.get_context("fork")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-        return self
-
-    def __exit__(self, *exc):
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def blocks(self, make_job: Callable[[int], BlockJob]) -> Iterator[list[Candidate]]:
-        if self._pool is None:
-            for index in count():
-                yield run_block(make_job(index))
-            return
-        # Keep a bounded window in flight so memory stays flat.
-        window: deque = deque()
-        next_index = 0
-        try:
-            while True:
-                while len(window) < 3 * self.workers:
-                    window.append(self._pool.submit(run_block, make_job(next_index)))
-                    next_index += 1
-                yield window.popleft().result()
-        finally:
-            for future in window:
-                future.cancel()
-
-
 def _fill_split(
     spec: TaskSpec,
     split: SplitSpec,
     size: Optional[int],
     blocks: Iterator[list[Candidate]],
     earlier: set,
-    writer: HashingWriter,
+    writer: SplitWriter,
     progress: Optional[Progress],
     budget_blocks: Optional[int],
 ) -> set:
@@ -150,8 +110,14 @@ def generate(
     workers: int = 1,
     overwrite: bool = False,
     progress: Optional[Progress] = None,
+    scheduler: Optional[str] = None,
 ) -> dict:
-    """Generate every split of ``spec`` into ``out_dir/<task>/`` and return the manifest."""
+    """Generate every split of ``spec`` into ``out_dir/<task>/`` and return the manifest.
+
+    ``workers`` > 1 runs blocks in a local process pool; ``scheduler`` (a Dask
+    scheduler address, or ``"local"`` for a local cluster of ``workers``
+    processes) runs them on Dask. The bytes are the same either way.
+    """
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
         raise UsageError(f"workers = {workers!r} is not allowed: expected an integer from 1 to {MAX_WORKERS}")
     task = spec.task_object()
@@ -174,14 +140,14 @@ def generate(
     files = []
     earlier: set = set()
     with ExitStack() as stack:
+        # Workers first: a cluster that cannot be reached fails before any folder exists.
+        source = stack.enter_context(executor_for(workers, scheduler))
         staging = stack.enter_context(AtomicFolder(destination, overwrite))
-        source = stack.enter_context(_BlockSource(workers))
         for split in plan.splits:
             size = spec.sizes[split.name]
             if size is None and split.source == "sample":
                 continue
-            name = f"{split.name}.jsonl"
-            writer = HashingWriter(staging / name)
+            writer = SplitWriter(staging, split.name, spec.shard_size)
             if split.source == "enumerate":
                 encoder = RecordEncoder(spec.task, split.name, spec.trace)
                 examples = task.enumerate_split(spec.params, plan, split, spec.seed)
@@ -197,13 +163,15 @@ def generate(
                 budget = math.ceil(size * task.attempts_per_record / BLOCK_SIZE) + 4
             try:
                 current = _fill_split(spec, split, size, blocks, earlier, writer, progress, budget)
+            except BaseException:
+                writer.abandon()
+                raise
             finally:
                 blocks.close()
-                summary = writer.close()
+            files.extend(writer.close())
             earlier |= current
-            files.append({"name": name, "split": split.name, **summary})
         manifest = {**head, "files": files}
         for entry in manifest["splits"]:
-            entry["size"] = next(f["records"] for f in files if f["split"] == entry["name"])
+            entry["size"] = sum(f["records"] for f in files if f["split"] == entry["name"])
         (staging / "manifest.json").write_bytes(pretty_dumps(manifest))
     return manifest

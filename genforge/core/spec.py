@@ -25,6 +25,8 @@ class TaskSpec:
     sizes: Mapping[str, Optional[int]]
     trace: bool = False
     allow_repeats: bool = False
+    #: records per shard file; None writes one file per split
+    shard_size: Optional[int] = None
     #: a subset of the plan's splits to generate (all when empty)
     only_splits: tuple = field(default_factory=tuple)
 
@@ -44,11 +46,14 @@ def resolve_spec(
     sizes: Mapping[str, Any] | None = None,
     trace: bool = False,
     allow_repeats: bool = False,
+    shard_size: Optional[int] = None,
 ) -> TaskSpec:
     """Check every user choice against the task and return the resolved spec."""
     task = get_task(task_name)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise UsageError(f"seed = {seed!r} is not allowed: expected an integer from 0 to {MAX_SEED}")
+    if shard_size is not None and (isinstance(shard_size, bool) or not isinstance(shard_size, int) or shard_size < 1):
+        raise UsageError(f"shard size = {shard_size!r} is not allowed: expected a whole number >= 1 (records per file)")
     resolved = params_module.resolve(task.parameters, params)
     task.check_params(resolved)
     plans = task.split_plans(resolved)
@@ -83,4 +88,5 @@ def resolve_spec(
         sizes=resolved_sizes,
         trace=bool(trace),
         allow_repeats=bool(allow_repeats),
+        shard_size=shard_size,
     )

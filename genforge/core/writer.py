@@ -40,6 +40,59 @@ class HashingWriter:
         return {"records": self.records, "bytes": self.bytes, "sha256": self._hash.hexdigest()}
 
 
+class SplitWriter:
+    """Writes one split as a single ``<split>.jsonl`` or as numbered shards.
+
+    With ``shard_size`` set, records go to ``<split>-00000-of-0000N.jsonl``
+    files of at most ``shard_size`` records each (the naming Hugging Face
+    uses). Shards are written under temporary names and renamed on close,
+    when their count is known.
+    """
+
+    def __init__(self, folder: Path, split: str, shard_size: int | None):
+        self.folder = folder
+        self.split = split
+        self.shard_size = shard_size
+        self.records = 0
+        self._closed: list[tuple[Path, dict]] = []
+        self._current: HashingWriter | None = None
+
+    def _open_next(self) -> HashingWriter:
+        index = len(self._closed)
+        return HashingWriter(self.folder / f".{self.split}-{index:05d}.part")
+
+    def write_line(self, line: bytes) -> None:
+        if self._current is None:
+            self._current = self._open_next()
+        elif self.shard_size is not None and self._current.records >= self.shard_size:
+            self._closed.append((self._current.path, self._current.close()))
+            self._current = self._open_next()
+        self._current.write_line(line)
+        self.records += 1
+
+    def close(self) -> list[dict]:
+        """Finish the files; return their manifest entries (name, split, records, bytes, sha256)."""
+        if self._current is None:  # an empty split is still one (empty) file
+            self._current = self._open_next()
+        self._closed.append((self._current.path, self._current.close()))
+        self._current = None
+        entries = []
+        total = len(self._closed)
+        for index, (path, summary) in enumerate(self._closed):
+            if self.shard_size is None:
+                name = f"{self.split}.jsonl"
+            else:
+                name = f"{self.split}-{index:05d}-of-{total:05d}.jsonl"
+            os.rename(path, self.folder / name)
+            entries.append({"name": name, "split": self.split, **summary})
+        return entries
+
+    def abandon(self) -> None:
+        if self._current is not None:
+            self._current.close()
+            self._current = None
+
+
 def check_destination(destination: Path, overwrite: bool) -> None:
     """Fail before any work if ``destination`` cannot be (re)written."""
     parent = destination.parent
@@ -67,6 +120,8 @@ class AtomicFolder:
 
     def __enter__(self) -> Path:
         check_destination(self.destination, self.overwrite)
+        # Remember the folders made here, to remove them again if the run fails.
+        self._created = [p for p in [self.destination.parent, *self.destination.parent.parents] if not p.exists()]
         self.destination.parent.mkdir(parents=True, exist_ok=True)
         self.staging = Path(
             tempfile.mkdtemp(prefix=f".{self.destination.name}.partial-", dir=self.destination.parent)
@@ -77,6 +132,11 @@ class AtomicFolder:
         assert self.staging is not None
         if kind is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
+            for folder in self._created:  # innermost first
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
             return
         replaced = None
         if self.destination.exists():

@@ -38,6 +38,7 @@ def task_entry(task_manifest: dict) -> dict:
         "split_plan": task_manifest["split_plan"],
         "seed": task_manifest["seed"],
         "params": task_manifest["params"],
+        "shard_size": task_manifest["options"].get("shard_size"),
         "splits": task_manifest["splits"],
     }
 

@@ -23,6 +23,13 @@ def size_category(records: int) -> str:
     return "n>1T"
 
 
+def split_files_pattern(entry: dict, split: str) -> str:
+    """The data_files path of a split: its file, or a glob over its shards."""
+    if entry.get("shard_size"):
+        return f"{entry['task']}/{split}-*-of-*.jsonl"
+    return f"{entry['task']}/{split}.jsonl"
+
+
 def card_header(suite: dict, tasks: list[dict], total_records: int) -> dict:
     return {
         "license": suite["license"],
@@ -34,7 +41,7 @@ def card_header(suite: dict, tasks: list[dict], total_records: int) -> dict:
         "configs": [
             {
                 "config_name": entry["task"],
-                "data_files": [{"split": split["name"], "path": f"{entry['task']}/{split['name']}.jsonl"}
+                "data_files": [{"split": split["name"], "path": split_files_pattern(entry, split["name"])}
                                for split in entry["splits"]],
             }
             for entry in tasks

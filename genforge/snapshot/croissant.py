@@ -82,6 +82,9 @@ def croissant_metadata(suite: dict, canary: str, data_files: list[dict]) -> dict
     """The JSON-LD document; ``data_files`` are the manifest entries of the JSONL files."""
     distribution = []
     record_sets = []
+    files_per_split: dict = {}
+    for entry in data_files:
+        files_per_split[(entry["task"], entry["split"])] = files_per_split.get((entry["task"], entry["split"]), 0) + 1
     for entry in data_files:
         file_id = entry["path"]
         distribution.append({
@@ -95,6 +98,8 @@ def croissant_metadata(suite: dict, canary: str, data_files: list[dict]) -> dict
             "sha256": entry["sha256"],
         })
         set_id = f"{entry['task']}/{entry['split']}"
+        if files_per_split[(entry["task"], entry["split"])] > 1:  # a sharded split: one record set per shard
+            set_id = file_id.removesuffix(".jsonl")
         record_sets.append({
             "@type": "cr:RecordSet",
             "@id": set_id,

@@ -27,9 +27,14 @@ def load_split(task, split, **_metadata):
     """The split as a datasets.DatasetDict with one 'test' split, read next to this file."""
     import datasets
 
-    path = SNAPSHOT / task / f"{split}.jsonl"
-    with open(path, encoding="utf-8") as lines:
-        rows = [json.loads(line) for line in lines]
+    # One file, or the split's shards in order.
+    paths = [SNAPSHOT / task / f"{split}.jsonl"]
+    if not paths[0].is_file():
+        paths = sorted((SNAPSHOT / task).glob(f"{split}-*-of-*.jsonl"))
+    rows = []
+    for path in paths:
+        with open(path, encoding="utf-8") as lines:
+            rows.extend(json.loads(line) for line in lines)
     columns = {name: [row.get(name) or "" for row in rows] for name in COLUMNS}
     return datasets.DatasetDict({"test": datasets.Dataset.from_dict(columns)})
 
@@ -98,6 +103,9 @@ def write_lm_eval(folder, tasks: list[dict]) -> None:
     (target / HELPER_NAME).write_text(HELPER_SOURCE, encoding="utf-8")
     for entry in tasks:
         for split in test_splits(entry["splits"]):
-            longest, multiline = target_shape(folder / entry["task"] / f"{split['name']}.jsonl")
+            shards = sorted((folder / entry["task"]).glob(f"{split['name']}-*-of-*.jsonl"))
+            paths = shards or [folder / entry["task"] / f"{split['name']}.jsonl"]
+            shapes = [target_shape(path) for path in paths]
+            longest, multiline = max(s[0] for s in shapes), any(s[1] for s in shapes)
             text = task_yaml(entry["task"], split["name"], longest, multiline)
             (target / f"genforge_{entry['task']}_{split['name']}.yaml").write_text(text, encoding="utf-8")

@@ -77,6 +77,7 @@ class Suite:
                               if size is not None or spec.plan().split(name).source == "enumerate"},
                     "trace": spec.trace,
                     "allow_repeats": spec.allow_repeats,
+                    **({"shard_size": spec.shard_size} if spec.shard_size is not None else {}),
                 }
                 for spec in self.entries
             ],
@@ -169,7 +170,8 @@ def resolve_suite(raw: Mapping[str, Any], tasks: Optional[Sequence[str]] = None)
                              f"but version {installed} is installed; install the genforge release that has it")
         options = dict(params=entry.get("params"), seed=entry.get("seed", suite_seed),
                        split_plan=entry.get("split_plan"), trace=entry.get("trace", False),
-                       allow_repeats=entry.get("allow_repeats", False))
+                       allow_repeats=entry.get("allow_repeats", False),
+                       shard_size=entry.get("shard_size", raw.get("shard_size")))
         first = resolve_spec(entry["task"], **options)
         sizes = _entry_sizes(first, defaults, entry.get("sizes", {}), where)
         specs.append(resolve_spec(entry["task"], sizes=sizes, **options))

@@ -1,0 +1,109 @@
+"""Where blocks run: this process, a local process pool, or a Dask cluster.
+
+Every executor yields block results in block order, keeping a bounded window
+of blocks in flight so memory stays flat. Because a block's result is a pure
+function of its job, all three produce the same bytes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from itertools import count
+from typing import Callable, Iterator, Optional
+
+from genforge.core.blocks import BlockJob, Candidate, run_block
+from genforge.core.errors import UsageError
+
+JobMaker = Callable[[int], BlockJob]
+
+
+def _windowed(submit: Callable[[BlockJob], object], result: Callable[[object], list], cancel: Callable[[object], None],
+              make_job: JobMaker, window_size: int) -> Iterator[list[Candidate]]:
+    window: deque = deque()
+    next_index = 0
+    try:
+        while True:
+            while len(window) < window_size:
+                window.append(submit(make_job(next_index)))
+                next_index += 1
+            yield result(window.popleft())
+    finally:
+        for future in window:
+            cancel(future)
+
+
+class InProcess:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    def blocks(self, make_job: JobMaker) -> Iterator[list[Candidate]]:
+        for index in count():
+            yield run_block(make_job(index))
+
+
+class ProcessPool:
+    """``--workers N`` on one machine (fork: workers inherit the loaded tasks)."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._pool: Optional[ProcessPoolExecutor] = None
+
+    def __enter__(self):
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
+        return self
+
+    def __exit__(self, *exc):
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def blocks(self, make_job: JobMaker) -> Iterator[list[Candidate]]:
+        return _windowed(lambda job: self._pool.submit(run_block, job), lambda f: f.result(),
+                         lambda f: f.cancel(), make_job, 3 * self.workers)
+
+
+class DaskCluster:
+    """``--scheduler ADDRESS`` (or ``local``): blocks are Dask tasks; the bytes stay the same."""
+
+    def __init__(self, scheduler: str, workers: int):
+        self.scheduler = scheduler
+        self.workers = workers
+        self._client = None
+        self._cluster = None
+
+    def __enter__(self):
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise UsageError("--scheduler needs Dask: pip install 'genforge[dask]'") from None
+        try:
+            if self.scheduler == "local":
+                self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                             dashboard_address=None)
+                self._client = Client(self._cluster)
+            else:
+                self._client = Client(self.scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as error:
+            self.__exit__()
+            raise UsageError(f"cannot reach the Dask scheduler {self.scheduler!r}: {error}") from None
+        return self
+
+    def __exit__(self, *exc):
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def blocks(self, make_job: JobMaker) -> Iterator[list[Candidate]]:
+        threads = sum(self._client.nthreads().values()) or 1
+        return _windowed(lambda job: self._client.submit(run_block, job, pure=False), lambda f: f.result(),
+                         lambda f: f.cancel(), make_job, 3 * threads)
+
+
+def executor_for(workers: int, scheduler: Optional[str]):
+    if scheduler:
+        return DaskCluster(scheduler, workers)
+    return ProcessPool(workers) if workers > 1 else InProcess()
