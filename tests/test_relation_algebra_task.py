@@ -9,6 +9,7 @@ import pytest
 
 import genforge
 from genforge.core.errors import ParameterError, UsageError
+from genforge.generators.relation_algebra import load_algebra, path_consistency
 from genforge.tasks.registry import get_task
 
 SMALL_TESTS = {"train": 60, "validation": 10, "test_id": 10, "test_ood_length": 20, "test_ood_branches": 20}
@@ -74,6 +75,17 @@ def test_every_label_equals_an_independent_path_consistency_computation(generate
     for split in SMALL_TESTS:
         for record in read(folder, split):
             assert path_consistent_label(document, record["input"]) == {record["target"]}, record["id"]
+
+
+def test_the_package_path_consistency_agrees_with_the_independent_one(generated):
+    algebra_name, folder = generated
+    algebra = load_algebra(algebra_name)
+    for record in read(folder, "train")[:30]:
+        lines = record["input"].splitlines()
+        edges = [(int(u), algebra.index[r], int(v)) for u, r, v in (line.split() for line in lines[:-1])]
+        nodes = max(max(u, v) for u, _, v in edges) + 1
+        matrix = path_consistency(algebra, edges, nodes)
+        assert algebra.names(matrix[0][nodes - 1]) == [record["target"]]
 
 
 def test_the_independent_check_sees_ambiguity():
