@@ -263,7 +263,9 @@ def audit_path(path: str | Path, histograms: bool = False) -> dict:
     if not folder.is_dir():
         raise UsageError(f"{path!r} is not a folder; give a generated task folder (OUT/TASK) or a snapshot folder")
     manifest = _read_manifest(folder)
-    if "tasks" in manifest and "task" not in manifest:
+    if manifest.get("kind") == "sweep":
+        tasks = [audit_task_folder(folder / run["folder"], histograms) for run in manifest.get("runs", [])]
+    elif "tasks" in manifest and "task" not in manifest:
         tasks = [audit_task_folder(folder / entry["task"], histograms) for entry in manifest["tasks"]]
     else:
         tasks = [audit_task_folder(folder, histograms)]
