@@ -153,9 +153,10 @@ def solve(task, file, check):
     path = Path(file)
     if not path.is_file():
         raise UsageError(f"file {file!r} does not exist or is not a file")
-    mismatches = 0
+    mismatches = checked = 0
     with open(path, "rb") as lines:
         for number, line in enumerate(lines, start=1):
+            checked = number
             try:
                 record = json.loads(line)
                 instruction, text = record.get("instruction"), record["input"]
@@ -176,7 +177,7 @@ def solve(task, file, check):
         if mismatches:
             click.echo(f"{mismatches} mismatching record(s)", err=True)
             sys.exit(1)
-        click.echo(f"all {number if 'number' in dir() else 0} targets match the oracle")
+        click.echo(f"all {checked} targets match the oracle")
 
 
 from genforge.cli_evaluate import baseline_command, evaluate_command  # noqa: E402
@@ -191,6 +192,10 @@ cli.add_command(snapshot_group)
 from genforge.cli_science import audit_command, sweep_command  # noqa: E402
 cli.add_command(audit_command)
 cli.add_command(sweep_command)
+
+from genforge.tasks.scan_export import export_command  # noqa: E402
+
+cli.add_command(export_command)
 
 
 def main(argv=None):
