@@ -142,8 +142,8 @@ GOLDEN = {
     "rewrite/test_ood_instruction.jsonl": "33e925febeea928b",
     "rewrite/train.jsonl": "989eb272ce05c984",
     "rewrite/validation.jsonl": "164feaaa72729116",
-    "markov/test_id.jsonl": "4917512247789883",
-    "markov/test_ood_instruction.jsonl": "ac18e501f57b330d",
-    "markov/train.jsonl": "9627dbaddf1ca2f2",
-    "markov/validation.jsonl": "f98cd478380f68c6",
+    "markov/test_id.jsonl": "4f7e9b17d3f2a175",
+    "markov/test_ood_instruction.jsonl": "9ea845a4c9a58d8a",
+    "markov/train.jsonl": "62c3910a6d89ec3a",
+    "markov/validation.jsonl": "009a21ee076deb7c",
 }

@@ -47,6 +47,8 @@ class MarkovTask(Task):
                                    "description": "longest rule replacement"},
         "terminal_share": {"type": "number", "default": 0.2, "minimum": 0.0, "maximum": 1.0,
                            "description": "probability that a rule is terminal (->.)"},
+        "min_steps": {"type": "integer", "default": 1, "minimum": 0, "maximum": 10_000,
+                      "description": "shortest run kept (0 keeps inputs no rule applies to)"},
         "max_steps": {"type": "integer", "default": 20, "minimum": 1, "maximum": 10_000,
                       "description": "longest run kept in training; longer runs are rejected"},
         "longer_max_steps": {"type": "integer", "default": 60, "minimum": 2, "maximum": 20_000,
@@ -79,6 +81,8 @@ class MarkovTask(Task):
         for low, high in pairs:
             self.require(params[low] <= params[high],
                          f"parameter {low!r} = {params[low]} must be <= {high} ({params[high]})")
+        self.require(params["min_steps"] <= params["max_steps"],
+                     f"parameter 'min_steps' = {params['min_steps']} must be <= max_steps ({params['max_steps']})")
         for low, high in (("input_length", "longer_input_length"), ("max_steps", "longer_max_steps")):
             self.require(params[low] < params[high],
                          f"parameter {high!r} = {params[high]} must be > {low} ({params[low]})")
@@ -172,7 +176,7 @@ class MarkovTask(Task):
         length = rng.integer(params["min_input_length"], params["input_length"])
         text = text[:length]
         run = run_markov(rules, text, params["max_steps"])
-        if run is None:
+        if run is None or run.steps < params["min_steps"]:
             return None
         complexity = {
             "input_length": length,
