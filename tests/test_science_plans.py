@@ -77,7 +77,7 @@ def test_easy_to_hard_trains_easy_and_tests_hard(tmp_path):
 
 
 def test_easy_to_hard_on_a_task_with_one_difficulty_says_so(tmp_path):
-    with pytest.raises(InfeasibleError, match="no hard part"):
+    with pytest.raises(InfeasibleError, match="no easy and hard part"):
         genforge.generate("rewrite", tmp_path, split_plan="easy_to_hard",
                           sizes={"train": 100, "test_id": 10, "test_ood_hard": 10})
 
@@ -111,3 +111,11 @@ def test_bad_difficulty_range_is_a_clear_error(tmp_path, text):
 def test_empty_difficulty_range_names_the_values_seen(tmp_path):
     with pytest.raises(InfeasibleError, match="difficulties seen"):
         genforge.generate("rewrite", tmp_path, sizes={"train": 50}, difficulty_range=(0.0, 0.1))
+
+
+def test_mcd_refuses_a_split_that_breaks_the_atom_bound(tmp_path):
+    # rewrite's default atoms are whole rule and input strings, nearly all distinct: D_A cannot be kept low.
+    with pytest.raises(InfeasibleError, match="above the bound 0.02"):
+        genforge.generate("rewrite", tmp_path, split_plan="mcd",
+                          sizes={"train": 200, "test_id": 20, "test_ood_compound": 50})
+    assert not (tmp_path / "rewrite").exists()

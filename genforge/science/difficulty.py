@@ -137,8 +137,13 @@ def easy_hard_thresholds(difficulties: Sequence[float], easy_quantile: float, ha
     if hard_min <= easy_max:
         above = [d for d in ordered if d > easy_max]
         if not above:
-            raise InfeasibleError(
-                f"every pooled record has difficulty <= {easy_max} (values from {ordered[0]} to {ordered[-1]}): "
-                f"no hard part is left; lower --plan-option easy_quantile or widen the task parameters")
+            # Ties at the top: the easy part gives up its highest value so a hard part exists.
+            below = [d for d in ordered if d < ordered[-1]]
+            if not below:
+                raise InfeasibleError(
+                    f"every pooled record has difficulty {ordered[-1]}: there is no easy and hard part to split; "
+                    f"widen the task parameters so that difficulty varies")
+            easy_max = below[-1]
+            above = [d for d in ordered if d > easy_max]
         hard_min = above[0]
     return easy_max, hard_min

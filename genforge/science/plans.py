@@ -129,6 +129,12 @@ def build_mcd(spec: TaskSpec, out, sizes, options: Mapping[str, Any], overwrite:
         for name, part in (("test_id", test_id), ("test_ood_compound", test))
     }
     ood = measured["test_ood_compound"]
+    if ood["atom_divergence"] > bound:
+        raise InfeasibleError(
+            f"mcd for task {spec.task!r}: the search kept atom divergence at {ood['atom_divergence']} at best "
+            f"(compound divergence {ood['compound_divergence']}), above the bound {bound}; the task's atoms "
+            f"may be too many or too rare to spread evenly. Raise --plan-option max_atom_divergence, enlarge "
+            f"pool_size or candidates, or ask for a smaller test split")
     splits = [
         {"name": "train", "size": len(train), "shift": "iid",
          "description": f"training side of a maximum compound divergence split of {len(pool)} pooled records"},
