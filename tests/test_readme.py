@@ -1,0 +1,24 @@
+"""The README is assembled from docs/ and shows the commands that work."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_readme_is_built_from_its_sections():
+    result = subprocess.run([sys.executable, str(ROOT / "docs" / "build_readme.py"), "--check"], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_readme_opens_with_the_two_setup_commands_and_ci_runs_the_test_command():
+    text = (ROOT / "README.md").read_text("utf-8")
+    blocks = text.split("```sh\n")[1:3]
+    commands = [block.split("```")[0].strip() for block in blocks]
+    assert commands[0].endswith("genforge snapshot build default --out snapshot")
+    test_command = commands[1].split("&&")[-1].strip()
+    assert test_command.startswith("python3 -m pytest")
+    ci = (ROOT / ".ci" / "run").read_text("utf-8")
+    assert test_command in ci
