@@ -76,6 +76,9 @@ def resolve_spec(
                 size = int(size)
             except ValueError:
                 raise UsageError(f"size of split {name!r} = {size!r} is not a whole number") from None
+        if size is None and plan.split(name).source == "enumerate":
+            resolved_sizes[name] = None  # everything the enumerated split holds
+            continue
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
             raise UsageError(f"size of split {name!r} = {size!r} is not allowed: expected a whole number >= 0")
         resolved_sizes[name] = size
