@@ -119,3 +119,27 @@ def test_mcd_refuses_a_split_that_breaks_the_atom_bound(tmp_path):
         genforge.generate("rewrite", tmp_path, split_plan="mcd",
                           sizes={"train": 200, "test_id": 20, "test_ood_compound": 50})
     assert not (tmp_path / "rewrite").exists()
+
+
+GOLDEN = {
+    "mcd": {"train.jsonl": "a22fa4022c72544c2fdac148368a79d4431ff0fd725e9e751c8c42706a6ab7a5",
+            "test_id.jsonl": "8fc548875427ee7084182bb294e246cbd8a30b34962feb1c8756f357236173cc",
+            "test_ood_compound.jsonl": "e6b7e5e31cb47f1626fff7131149339ae4191035f149ac08f55ee1301d31a8c7"},
+    "easy_to_hard": {"train.jsonl": "cdfecf7665393029367b625e46af7346d6b489b1e89b71c33f1c646b5cf7fae0",
+                     "test_id.jsonl": "f36c4e713b9667448db77c17e5f4e9f0661e9729ceb7521d277666c8e6ce6c2d",
+                     "test_ood_hard.jsonl": "9082c44b6deb84d09e429f8dd288a16d900c52f9fe31a49a5f50834a5e05af4d"},
+}
+
+
+@pytest.mark.parametrize("plan", sorted(GOLDEN))
+def test_science_plans_on_scan_are_pinned(tmp_path, plan):
+    # SCAN has no parameters and a fixed version: a change here is a change of the science plans.
+    test = "test_ood_compound" if plan == "mcd" else "test_ood_hard"
+    manifest = genforge.generate("scan", tmp_path, split_plan=plan, sizes={"train": 600, "test_id": 100, test: 200})
+    assert {f["name"]: f["sha256"] for f in manifest["files"]} == GOLDEN[plan]
+
+
+def test_existing_output_is_refused_before_any_work(tmp_path):
+    (tmp_path / "scan").mkdir()
+    with pytest.raises(UsageError, match="already exists"):
+        genforge.generate("scan", tmp_path, split_plan="mcd")

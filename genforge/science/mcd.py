@@ -36,6 +36,7 @@ from genforge.science.divergence import (ATOM_ALPHA, COMPOUND_ALPHA, RunningCher
 
 #: Weight of atom divergence above the bound against compound divergence during the search.
 ATOM_PENALTY = 8.0
+OBJECTIVE_DIGITS = 10
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,9 @@ class _Search:
         self.compound_state.apply(self.compounds[index], train_change, test_change)
 
     def objective(self, atom_value: float, compound_value: float) -> float:
-        return compound_value - ATOM_PENALTY * max(0.0, atom_value - self.bound)
+        # Rounded so that a last-bit difference in a platform's pow() cannot flip a choice:
+        # near-ties then go to the first candidate drawn, on every machine.
+        return round(compound_value - ATOM_PENALTY * max(0.0, atom_value - self.bound), OBJECTIVE_DIGITS)
 
     def current(self) -> tuple[float, float]:
         return 1.0 - self.atom_state.value(), 1.0 - self.compound_state.value()

@@ -15,6 +15,7 @@ from typing import Any, Mapping, Optional
 from genforge.core.errors import InfeasibleError, UsageError, did_you_mean
 from genforge.core.rng import RandomStream
 from genforge.core.spec import TaskSpec, resolve_spec
+from genforge.core.writer import check_destination
 from genforge.science.difficulty import easy_hard_thresholds, generate_in_range
 from genforge.science.divergence import atom_divergence, compound_divergence, count
 from genforge.science.mcd import mcd_split
@@ -65,6 +66,7 @@ def generate_science(task: str, out: str | Path, *, split_plan: Optional[str], s
                              "easy_to_hard already selects by difficulty")
         _check_options(split_plan, options)
         base = resolve_spec(task, params=params, seed=seed, trace=trace)
+        check_destination(Path(out) / task, overwrite)  # before the pooling and the search, not after
         builder = build_mcd if split_plan == "mcd" else build_easy_to_hard
         return builder(base, out, sizes, options, overwrite)
     if options:

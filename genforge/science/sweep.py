@@ -33,7 +33,7 @@ from genforge.core.errors import InfeasibleError, UsageError, did_you_mean
 from genforge.core.params import parse_cli_value
 from genforge.core.records import key_digest, record_id
 from genforge.core.spec import resolve_spec
-from genforge.core.writer import AtomicFolder, HashingWriter, check_destination
+from genforge.core.writer import AtomicFolder, HashingWriter, atomic_write_bytes, check_destination
 from genforge.science.audit import read_records
 from genforge.science.pool import STALL_BLOCKS, manifest_head, sample_budget, split_blocks
 from genforge.tasks.registry import get_task
@@ -135,7 +135,7 @@ def sweep(task: str, out: str | Path, *, vary: str, values: Sequence[Any], budge
                         "files": test_files},
         "runs": runs,
     }
-    (out / "manifest.json").write_bytes(pretty_dumps(manifest))
+    atomic_write_bytes(out / "manifest.json", pretty_dumps(manifest))
     return manifest
 
 
