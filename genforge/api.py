@@ -9,10 +9,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from genforge.core.engine import Progress
 from genforge.core.engine import generate as _generate
+from genforge.core.errors import UsageError
 from genforge.core.spec import TaskSpec, resolve_spec
 from genforge.loaders import load, load_snapshot
 from genforge.tasks.registry import get_task, task_names
@@ -64,6 +65,9 @@ def generate(
     plan_options: Mapping[str, Any] | None = None,
     shard_size: Optional[int] = None,
     scheduler: Optional[str] = None,
+    resume: bool = False,
+    max_bytes: Optional[int] = None,
+    note: Optional[Callable[[str], None]] = None,
 ) -> dict:
     """Generate a task's splits into ``out/<task>/`` and return its manifest.
 
@@ -74,18 +78,27 @@ def generate(
     ``split_plan="mcd"`` or ``"easy_to_hard"`` builds a split-science plan for
     any task (``plan_options`` tune it); ``difficulty_range=(low, high)`` keeps
     only records whose ``meta.difficulty`` is in that range (see genforge.science).
+
+    ``resume`` continues a killed run of the same request from its last
+    checkpoint (same bytes as an uninterrupted run); ``max_bytes`` refuses a
+    request whose files would exceed that size (see genforge.core.engine).
+    ``note`` receives messages about leftovers of interrupted runs.
     """
     # --- split science (genforge/science): generic plans and difficulty selection ---
     from genforge.science.plans import SCIENCE_PLANS, generate_science
 
     if split_plan in SCIENCE_PLANS or difficulty_range is not None or plan_options:
+        if resume or max_bytes is not None:
+            raise UsageError("resume and max_bytes (--resume, --max-bytes) apply to a task's own split plans, "
+                             "not to mcd, easy_to_hard or a difficulty range")
         return generate_science(task, out, split_plan=split_plan, sizes=sizes, params=params, seed=seed,
                                 overwrite=overwrite, trace=trace, allow_repeats=allow_repeats,
                                 difficulty_range=difficulty_range, plan_options=plan_options, progress=progress)
     # --- end split science ---
     spec = resolve_spec(task, params=params, seed=seed, split_plan=split_plan, sizes=sizes, trace=trace,
                         allow_repeats=allow_repeats, shard_size=shard_size)
-    return _generate(spec, out, workers=workers, overwrite=overwrite, progress=progress, scheduler=scheduler)
+    return _generate(spec, out, workers=workers, overwrite=overwrite, progress=progress, scheduler=scheduler,
+                     resume=resume, max_bytes=max_bytes, note=note)
 
 
 def solve(task: str, instruction: Optional[str], input: str) -> str:

@@ -111,8 +111,12 @@ def describe(task, as_json):
               help="Write each split as shards of at most N records (SPLIT-00000-of-0000K.jsonl).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Run blocks on a Dask cluster: a scheduler address, or 'local' for --workers local processes.")
+@click.option("--resume", is_flag=True,
+              help="Continue a killed run of the same request from its last checkpoint (same bytes).")
+@click.option("--max-bytes", default=None, type=int, metavar="N",
+              help="Refuse (before writing) a request whose files would exceed N bytes; stop if they do.")
 def generate(task, out, split_plan, sizes, params, seed, workers, overwrite, trace, allow_repeats,
-             difficulty_range, plan_options, shard_size, scheduler):
+             difficulty_range, plan_options, shard_size, scheduler, resume, max_bytes):
     """Generate the splits of TASK into OUT/TASK/ with a manifest.
 
     Besides the task's own plans, --split-plan mcd (maximum compound divergence) and
@@ -127,6 +131,7 @@ def generate(task, out, split_plan, sizes, params, seed, workers, overwrite, tra
         overwrite=overwrite, trace=trace, allow_repeats=allow_repeats, progress=progress,
         difficulty_range=None if difficulty_range is None else parse_range(difficulty_range),
         plan_options=_pairs(plan_options, "--plan-option"), shard_size=shard_size, scheduler=scheduler,
+        resume=resume, max_bytes=max_bytes, note=lambda message: click.echo(f"genforge: note: {message}", err=True),
     )
     progress.done()
     folder = Path(out) / task

@@ -28,10 +28,12 @@ def snapshot_group():
 @click.option("--tasks", default=None, metavar="A,B", help="Build only these tasks of the suite.")
 @click.option("--workers", default=1, type=int, show_default=True, help="Processes; output is identical for any N.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing snapshot folder.")
-def build_command(suite, out, tasks, workers, overwrite):
+@click.option("--max-bytes", default=None, type=int, metavar="N",
+              help="Refuse (before writing) a snapshot whose data would exceed N bytes; stop if it does.")
+def build_command(suite, out, tasks, workers, overwrite, max_bytes):
     """Build SUITE ('default' or a YAML/JSON suite file) into the folder OUT."""
     resolved = load_suite(suite, tasks=_task_list(tasks))
-    manifest = build_snapshot(resolved, out, workers=workers, overwrite=overwrite)
+    manifest = build_snapshot(resolved, out, workers=workers, overwrite=overwrite, max_bytes=max_bytes)
     for entry in manifest["tasks"]:
         sizes = ", ".join(f"{split['name']} {split['size']:,}" for split in entry["splits"])
         click.echo(f"{Path(out) / entry['task']}: {sizes}")

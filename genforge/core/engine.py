@@ -9,25 +9,30 @@ flat apart from the 16-byte digests kept for dedup and disjointness.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import os
 import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from genforge import __version__
-from genforge.core.blocks import BLOCK_SIZE, BlockJob, Candidate, RecordEncoder, enumerated_blocks
+from genforge.core.blocks import BLOCK_SIZE, BlockJob, Candidate, RecordEncoder, enumerated_blocks, run_block
 from genforge.core.canonical import pretty_dumps
+from genforge.core.checking import file_digest
 from genforge.core.errors import InfeasibleError, UsageError
 from genforge.core.executors import executor_for
 from genforge.core.spec import TaskSpec
 from genforge.core.splits import SplitSpec
-from genforge.core.writer import AtomicFolder, SplitWriter, check_destination
+from genforge.core.writer import ResumableFolder, SplitWriter, atomic_write_bytes, check_destination
 
 #: A split gives up when this many blocks in a row add nothing new.
 STALL_BLOCKS = 64
 MAX_WORKERS = 256
+#: Blocks between two checkpoints of a split (and one after each split).
+CHECKPOINT_BLOCKS = 16
 
 Progress = Callable[[str, int, Optional[int]], None]
 
@@ -51,6 +56,76 @@ def manifest_head(spec: TaskSpec) -> dict:
     }
 
 
+class Checkpoints:
+    """Resume points of a run, kept in its staging folder (see ``genforge generate --resume``).
+
+    ``.checkpoint.json`` names the request, the finished splits' files and, for
+    the split being written, how many blocks were consumed, how many records
+    written and the writer's files and offsets. Each written record's 16-byte
+    digest goes to ``.digests-<split>.bin`` so the dedup and disjointness sets
+    can be rebuilt exactly. A checkpoint is written (atomically, after syncing
+    the files it describes) every ``CHECKPOINT_BLOCKS`` blocks and after each
+    split; a run killed at any moment continues from the last one, and since
+    blocks are pure functions of their index the bytes are those of an
+    uninterrupted run.
+    """
+
+    NAME = ".checkpoint.json"
+
+    def __init__(self, staging: Path, request: dict):
+        self.staging = staging
+        self.request = request
+        self.done: list[dict] = []
+
+    def digests_path(self, split: str) -> Path:
+        return self.staging / f".digests-{split}.bin"
+
+    def save(self, split: Optional[str] = None, position: Optional[dict] = None) -> None:
+        state = {"format": 1, "request": self.request, "done": self.done, "split": split, "position": position}
+        atomic_write_bytes(self.staging / self.NAME, json.dumps(state, sort_keys=True).encode())
+
+    def load(self) -> Optional[dict]:
+        """The saved state if it belongs to this request and its finished files are intact, else None."""
+        try:
+            state = json.loads((self.staging / self.NAME).read_bytes())
+            if state.get("format") != 1 or state.get("request") != self.request:
+                return None
+            for entry in state["done"]:
+                if file_digest(self.staging / entry["name"])[0] != entry["sha256"]:
+                    return None
+            position = state["position"]
+            if position is not None:  # the files it describes hold at least what it says
+                files = [(name, summary["bytes"]) for name, summary in position["writer"]["closed"]]
+                if position["writer"]["current"] is not None:
+                    files.append((position["writer"]["current"]["name"], position["writer"]["current"]["bytes"]))
+                files.append((self.digests_path(state["split"]).name, 16 * position["written"]))
+                if any(not (self.staging / name).is_file() or (self.staging / name).stat().st_size < size
+                       for name, size in files):
+                    return None
+            return state
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def read_digests(self, split: str, count: int) -> set:
+        """The first ``count`` digests written for ``split`` (the file is cut back to them)."""
+        path = self.digests_path(split)
+        with open(path, "r+b") as file:
+            file.truncate(16 * count)
+            data = file.read()
+        if len(data) != 16 * count:
+            raise OSError(f"{path}: {len(data) // 16} digests, the checkpoint expects {count}")
+        return {data[i:i + 16] for i in range(0, len(data), 16)}
+
+
+class _SplitState:
+    """Where the filling of one split stands (saved in checkpoints)."""
+
+    def __init__(self, blocks_used: int = 0, written: int = 0, stalled: int = 0):
+        self.blocks_used = blocks_used
+        self.written = written
+        self.stalled = stalled
+
+
 def _fill_split(
     spec: TaskSpec,
     split: SplitSpec,
@@ -60,38 +135,57 @@ def _fill_split(
     writer: SplitWriter,
     progress: Optional[Progress],
     budget_blocks: Optional[int],
+    *,
+    current: Optional[set] = None,
+    state: Optional[_SplitState] = None,
+    digests=None,
+    checkpoint: Optional[Callable[[_SplitState], None]] = None,
+    byte_limit: Optional[Callable[[], None]] = None,
 ) -> set:
-    """Write up to ``size`` records (all for None); return this split's digests."""
+    """Write up to ``size`` records (all for None); return this split's digests.
+
+    ``current`` and ``state`` continue a resumed split; ``digests`` (a binary
+    file) receives each written record's digest; ``checkpoint`` is called every
+    CHECKPOINT_BLOCKS blocks, ``byte_limit`` after every block.
+    """
     allow_repeats = spec.allow_repeats or split.repeats
-    current: set = set()
+    current = set() if current is None else current
+    state = state or _SplitState()
     prefix = f"{spec.task}/{split.name}/"
-    written = 0
-    blocks_used = 0
-    stalled = 0
+    written = state.written
     last_report = 0.0
     if size == 0:
         return current
+    if size is not None and written == size:  # killed just after the last record, before the split closed
+        return current
     for block in blocks:
-        blocks_used += 1
+        state.blocks_used += 1
         before = written
         for digest, body in block:
             if digest in earlier or (digest in current and not allow_repeats):
                 continue
             current.add(digest)
             writer.write_line(b'{"id":"' + f"{prefix}{written:06d}".encode() + b'",' + body + b"\n")
+            if digests is not None:
+                digests.write(digest)
             written += 1
             if written == size:
                 break
+        state.written = written
+        if byte_limit is not None:
+            byte_limit()
         if written == size:
             break
-        stalled = stalled + 1 if written == before else 0
-        if budget_blocks is not None and (blocks_used >= budget_blocks or stalled >= STALL_BLOCKS):
+        state.stalled = state.stalled + 1 if written == before else 0
+        if budget_blocks is not None and (state.blocks_used >= budget_blocks or state.stalled >= STALL_BLOCKS):
             break
+        if checkpoint is not None and state.blocks_used % CHECKPOINT_BLOCKS == 0:
+            checkpoint(state)
         if progress is not None and time.monotonic() - last_report > 0.5:
             last_report = time.monotonic()
             progress(split.name, written, size)
     if size is not None and written < size:
-        attempts = blocks_used * BLOCK_SIZE
+        attempts = state.blocks_used * BLOCK_SIZE
         raise InfeasibleError(
             f"split {split.name!r} of task {spec.task!r}: only {written} distinct examples found"
             + (f" in {attempts:,} attempts" if split.source == "sample" else "")
@@ -103,27 +197,7 @@ def _fill_split(
     return current
 
 
-def generate(
-    spec: TaskSpec,
-    out_dir: str | Path,
-    *,
-    workers: int = 1,
-    overwrite: bool = False,
-    progress: Optional[Progress] = None,
-    scheduler: Optional[str] = None,
-) -> dict:
-    """Generate every split of ``spec`` into ``out_dir/<task>/`` and return the manifest.
-
-    ``workers`` > 1 runs blocks in a local process pool; ``scheduler`` (a Dask
-    scheduler address, or ``"local"`` for a local cluster of ``workers``
-    processes) runs them on Dask. The bytes are the same either way.
-    """
-    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
-        raise UsageError(f"workers = {workers!r} is not allowed: expected an integer from 1 to {MAX_WORKERS}")
-    task = spec.task_object()
-    plan = spec.plan()
-    destination = Path(out_dir) / spec.task
-    check_destination(destination, overwrite)
+def _check_request(spec: TaskSpec, task, plan) -> None:
     for split in plan.splits:
         size = spec.sizes[split.name]
         if split.source == "sample":
@@ -135,41 +209,191 @@ def generate(
                     f"split {split.name!r} of task {spec.task!r}: {size} distinct examples requested but the "
                     f"space holds only {possible}; ask for at most {possible} or widen the parameters"
                 )
+
+
+def _job_maker(spec: TaskSpec, params_json: str, split_name: str, first: int = 0) -> Callable[[int], BlockJob]:
+    def make_job(index: int) -> BlockJob:
+        return BlockJob(spec.task, spec.task_version, params_json, spec.split_plan,
+                        split_name, spec.seed, first + index, spec.trace)
+
+    return make_job
+
+
+def estimate_bytes(spec: TaskSpec) -> tuple[int, list[str]]:
+    """(estimated bytes of the split files, splits whose size could not be estimated).
+
+    Each split's record size is the mean over the accepted candidates of its
+    first block, times its requested size (for an enumerated split, the size
+    the task reports for it, when it does).
+    """
+    task = spec.task_object()
+    plan = spec.plan()
+    params_json = json.dumps(dict(spec.params), sort_keys=True)
+    total, unknown = 0, []
+    for split in plan.splits:
+        size = spec.sizes[split.name]
+        if size == 0 or (size is None and split.source == "sample"):
+            continue
+        if split.source == "enumerate":
+            if size is None:
+                size = task.space_size(spec.params, split)
+            encoder = RecordEncoder(spec.task, split.name, spec.trace)
+            blocks = enumerated_blocks(encoder, task.enumerate_split(spec.params, plan, split, spec.seed), split)
+            first = next(blocks, [])
+            blocks.close()
+        else:
+            first = run_block(_job_maker(spec, params_json, split.name)(0))
+        if not first or size is None:
+            unknown.append(split.name)
+            continue
+        id_bytes = len(f'{{"id":"{spec.task}/{split.name}/000000",'.encode())
+        mean = sum(len(body) + 1 for _, body in first) / len(first) + id_bytes
+        total += math.ceil(mean * size)
+    return total, unknown
+
+
+def request_digest(spec: TaskSpec) -> str:
+    """A short hash of everything that fixes the output bytes (names the staging folder)."""
+    return hashlib.sha256(json.dumps(manifest_head(spec), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _check_max_bytes(max_bytes: Optional[int]) -> None:
+    if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1):
+        raise UsageError(f"max bytes = {max_bytes!r} is not allowed: expected a whole number of bytes >= 1")
+
+
+def generate(
+    spec: TaskSpec,
+    out_dir: str | Path,
+    *,
+    workers: int = 1,
+    overwrite: bool = False,
+    progress: Optional[Progress] = None,
+    scheduler: Optional[str] = None,
+    resume: bool = False,
+    max_bytes: Optional[int] = None,
+    note: Optional[Callable[[str], None]] = None,
+) -> dict:
+    """Generate every split of ``spec`` into ``out_dir/<task>/`` and return the manifest.
+
+    ``workers`` > 1 runs blocks in a local process pool; ``scheduler`` (a Dask
+    scheduler address, or ``"local"`` for a local cluster of ``workers``
+    processes) runs them on Dask. The bytes are the same either way.
+
+    ``resume`` continues a run of the same request that was killed (its
+    staging folder ``.TASK.partial-<hash>`` is left behind), from its last
+    checkpoint; the bytes are those of an uninterrupted run. Without it such
+    a leftover is removed (``note`` is told). ``max_bytes`` refuses a request
+    whose split files are estimated to exceed that many bytes, before writing
+    anything, and stops (leaving nothing) if the files pass it while writing.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
+        raise UsageError(f"workers = {workers!r} is not allowed: expected an integer from 1 to {MAX_WORKERS}")
+    _check_max_bytes(max_bytes)
+    task = spec.task_object()
+    plan = spec.plan()
+    destination = Path(out_dir) / spec.task
+    check_destination(destination, overwrite)
+    _check_request(spec, task, plan)
+    estimate = None
+    if max_bytes is not None:
+        estimate, unknown = estimate_bytes(spec)
+        if estimate > max_bytes:
+            raise UsageError(
+                f"task {spec.task!r}: the output would be about {estimate:,} bytes (estimated from the first "
+                f"block of each split), more than --max-bytes {max_bytes:,}; nothing was written. Ask for "
+                "smaller splits or raise --max-bytes"
+            )
     params_json = json.dumps(dict(spec.params), sort_keys=True)
     head = manifest_head(spec)
-    files = []
+    files: list[dict] = []
     earlier: set = set()
+    say = note or (lambda message: None)
     with ExitStack() as stack:
         # Workers first: a cluster that cannot be reached fails before any folder exists.
         source = stack.enter_context(executor_for(workers, scheduler))
-        staging = stack.enter_context(AtomicFolder(destination, overwrite))
+        folder = ResumableFolder(destination, overwrite, f".{spec.task}.partial-{request_digest(spec)}",
+                                 resume=resume, note=note)
+        staging = stack.enter_context(folder)
+        checkpoints = Checkpoints(staging, head)
+        saved = checkpoints.load() if folder.resumed else None
+        if folder.resumed and saved is None:
+            say(f"{str(staging)!r} holds no usable checkpoint; starting from the beginning")
+            for path in staging.iterdir():
+                path.unlink()
+        if resume and not folder.resumed:
+            say(f"no interrupted run of this request to resume in {str(destination.parent)!r}; starting from the beginning")
+        if saved is not None:
+            files = list(saved["done"])
+            checkpoints.done = list(saved["done"])
+            for name in dict.fromkeys(entry["split"] for entry in files):
+                earlier |= checkpoints.read_digests(name, sum(e["records"] for e in files if e["split"] == name))
+
+        def written_bytes() -> int:
+            return sum(entry["bytes"] for entry in files)
+
         for split in plan.splits:
             size = spec.sizes[split.name]
             if size is None and split.source == "sample":
                 continue
-            writer = SplitWriter(staging, split.name, spec.shard_size)
+            if any(entry["split"] == split.name for entry in files):
+                continue  # finished before the interruption
+            state, current, writer = _SplitState(), set(), None
+            if saved is not None and saved["split"] == split.name and saved["position"] is not None:
+                position = saved["position"]
+                try:
+                    writer = SplitWriter.resume(staging, split.name, spec.shard_size, position["writer"])
+                    current = checkpoints.read_digests(split.name, position["written"])
+                except (OSError, KeyError, TypeError, ValueError):
+                    raise UsageError(f"{str(staging)!r}: the checkpoint of split {split.name!r} does not match "
+                                     "its files; run again without --resume to start over") from None
+                state = _SplitState(position["blocks_used"], position["written"], position["stalled"])
+                say(f"resuming split {split.name!r} at record {state.written:,} (block {state.blocks_used:,})")
+            if writer is None:
+                writer = SplitWriter(staging, split.name, spec.shard_size)
             if split.source == "enumerate":
                 encoder = RecordEncoder(spec.task, split.name, spec.trace)
                 examples = task.enumerate_split(spec.params, plan, split, spec.seed)
                 blocks = enumerated_blocks(encoder, examples, split)
+                for _ in range(state.blocks_used):  # blocks consumed before the interruption
+                    next(blocks, None)
                 budget = None
             else:
-
-                def make_job(index: int, split_name: str = split.name) -> BlockJob:
-                    return BlockJob(spec.task, spec.task_version, params_json, spec.split_plan,
-                                    split_name, spec.seed, index, spec.trace)
-
-                blocks = source.blocks(make_job)
+                blocks = source.blocks(_job_maker(spec, params_json, split.name, state.blocks_used))
                 budget = math.ceil(size * task.attempts_per_record / BLOCK_SIZE) + 4
+            # A resumed split appends to its digests (cut back to the checkpoint); a new one starts them afresh.
+            digests = open(checkpoints.digests_path(split.name), "ab" if state.written else "wb")
+
+            def checkpoint(state: _SplitState, writer: SplitWriter = writer, digests=digests,
+                           split_name: str = split.name) -> None:
+                digests.flush()
+                os.fsync(digests.fileno())
+                position = {"blocks_used": state.blocks_used, "written": state.written, "stalled": state.stalled,
+                            "writer": writer.checkpoint()}
+                checkpoints.save(split_name, position)
+
+            def byte_limit(writer: SplitWriter = writer, split_name: str = split.name) -> None:
+                if max_bytes is not None and written_bytes() + writer.bytes > max_bytes:
+                    raise UsageError(
+                        f"task {spec.task!r}: the output passed --max-bytes {max_bytes:,} while writing split "
+                        f"{split_name!r} (the estimate from the first blocks was {estimate:,} bytes); "
+                        "nothing was kept. Ask for smaller splits or raise --max-bytes"
+                    )
+
             try:
-                current = _fill_split(spec, split, size, blocks, earlier, writer, progress, budget)
+                current = _fill_split(spec, split, size, blocks, earlier, writer, progress, budget,
+                                      current=current, state=state, digests=digests, checkpoint=checkpoint,
+                                      byte_limit=byte_limit if max_bytes is not None else None)
             except BaseException:
                 writer.abandon()
                 raise
             finally:
                 blocks.close()
+                digests.close()
             files.extend(writer.close())
             earlier |= current
+            checkpoints.done = list(files)
+            checkpoints.save()
         manifest = {**head, "files": files}
         for entry in manifest["splits"]:
             entry["size"] = sum(f["records"] for f in files if f["split"] == entry["name"])

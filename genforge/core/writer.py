@@ -4,15 +4,24 @@ A run writes into a hidden staging folder next to its destination and renames
 it into place only after every split and the manifest are complete, so an
 interrupted or failed run leaves either the previous complete output or
 nothing, never a half-written file presented as complete.
+
+The engine's staging folder (:class:`ResumableFolder`) has a name fixed by the
+request, ``.TASK.partial-<hash>``, so that a run killed outright (SIGKILL,
+power loss: no chance to clean up) can be continued by ``--resume`` from the
+checkpoint it left inside. A lock file ``.TASK.lock`` next to it
+(:class:`OutputLock`) keeps two processes from writing the same folder.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Callable, Optional
 
 from genforge.core.errors import UsageError
 
@@ -20,12 +29,27 @@ from genforge.core.errors import UsageError
 class HashingWriter:
     """A binary file that counts lines and bytes and hashes what it writes."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, resume_at: Optional[tuple[int, int]] = None):
+        """A new file, or with ``resume_at=(bytes, records)`` the same file cut back to that prefix."""
         self.path = path
-        self._file = open(path, "wb", buffering=1 << 20)
         self._hash = hashlib.sha256()
         self.records = 0
         self.bytes = 0
+        if resume_at is None:
+            self._file = open(path, "wb", buffering=1 << 20)
+            return
+        offset, records = resume_at
+        # hashlib state cannot be saved, so the prefix is hashed again; anything
+        # written after the checkpoint is cut off and will be written again.
+        with open(path, "r+b") as file:
+            file.truncate(offset)
+            for chunk in iter(lambda: file.read(1 << 20), b""):
+                self._hash.update(chunk)
+                self.bytes += len(chunk)
+        if self.bytes != offset:
+            raise OSError(f"{path}: {self.bytes} bytes, the checkpoint expects {offset}")
+        self.records = records
+        self._file = open(path, "ab", buffering=1 << 20)
 
     def write_line(self, line: bytes) -> None:
         self._file.write(line)
@@ -33,9 +57,13 @@ class HashingWriter:
         self.records += 1
         self.bytes += len(line)
 
-    def close(self) -> dict:
+    def sync(self) -> None:
+        """Make everything written so far durable (before a checkpoint names it)."""
         self._file.flush()
         os.fsync(self._file.fileno())
+
+    def close(self) -> dict:
+        self.sync()
         self._file.close()
         return {"records": self.records, "bytes": self.bytes, "sha256": self._hash.hexdigest()}
 
@@ -57,9 +85,38 @@ class SplitWriter:
         self._closed: list[tuple[Path, dict]] = []
         self._current: HashingWriter | None = None
 
+    @property
+    def bytes(self) -> int:
+        """Bytes written to this split's files so far."""
+        return sum(summary["bytes"] for _, summary in self._closed) + (self._current.bytes if self._current else 0)
+
     def _open_next(self) -> HashingWriter:
         index = len(self._closed)
         return HashingWriter(self.folder / f".{self.split}-{index:05d}.part")
+
+    def checkpoint(self) -> dict:
+        """Sync the open file and describe the state to resume from (JSON-ready)."""
+        current = None
+        if self._current is not None:
+            self._current.sync()
+            current = {"name": self._current.path.name, "bytes": self._current.bytes,
+                       "records": self._current.records}
+        return {"records": self.records, "closed": [[path.name, summary] for path, summary in self._closed],
+                "current": current}
+
+    @classmethod
+    def resume(cls, folder: Path, split: str, shard_size: int | None, state: dict) -> "SplitWriter":
+        """The writer as it was at ``checkpoint()``: closed shards kept, the open file cut back."""
+        writer = cls(folder, split, shard_size)
+        writer.records = state["records"]
+        writer._closed = [(folder / name, summary) for name, summary in state["closed"]]
+        for path, summary in writer._closed:
+            if not path.is_file() or path.stat().st_size != summary["bytes"]:
+                raise OSError(f"{path}: missing or not {summary['bytes']} bytes")
+        current = state["current"]
+        if current is not None:
+            writer._current = HashingWriter(folder / current["name"], resume_at=(current["bytes"], current["records"]))
+        return writer
 
     def write_line(self, line: bytes) -> None:
         if self._current is None:
@@ -110,6 +167,129 @@ def check_destination(destination: Path, overwrite: bool) -> None:
             raise UsageError(f"output folder {str(destination)!r} already exists; pass --overwrite to replace it")
 
 
+class OutputLock:
+    """An exclusive lock on ``<parent>/.<name>.lock`` for one output folder, or UsageError at once.
+
+    ``flock`` locks die with their process, so a killed run never leaves a
+    stale lock. The file is removed on release; a process that opened it just
+    before the removal notices (the path no longer names its file) and retries.
+    """
+
+    def __init__(self, destination: Path):
+        self.path = destination.parent / f".{destination.name}.lock"
+        self.destination = destination
+        self._fd: Optional[int] = None
+
+    def __enter__(self) -> "OutputLock":
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as error:
+                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+                os.close(fd)
+                if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    raise
+                raise UsageError(
+                    f"another genforge process{f' (pid {holder})' if holder else ''} is writing "
+                    f"{str(self.destination)!r} (lock file {str(self.path)!r}); wait for it to finish "
+                    "or choose another --out"
+                ) from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._fd is not None:
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+            os.close(self._fd)
+            self._fd = None
+
+
+def _replace_folder(staging: Path, destination: Path) -> None:
+    """Rename ``staging`` to ``destination``, moving an existing destination aside first."""
+    replaced = None
+    if destination.exists():
+        replaced = Path(tempfile.mkdtemp(prefix=f".{destination.name}.old-", dir=destination.parent))
+        os.rename(destination, replaced / "content")
+    os.rename(staging, destination)
+    if replaced is not None:
+        shutil.rmtree(replaced, ignore_errors=True)
+
+
+class ResumableFolder:
+    """Context manager: the engine's locked staging folder with a fixed name, renamed into place on success.
+
+    On entry the output parent is created and locked; a staging folder left
+    by a killed run of the same request is kept when ``resume`` is set (the
+    caller reads its checkpoint) and removed otherwise (with a ``note``). An
+    exception (Ctrl-C included) removes the staging folder, as a failed run
+    leaves nothing; only a kill that gives no chance to clean up leaves it
+    behind for ``--resume``. On success the hidden bookkeeping files
+    (checkpoint, digests, unfinished parts) are removed before the rename.
+    """
+
+    def __init__(self, destination: Path, overwrite: bool, staging_name: str, *, resume: bool = False,
+                 note: Optional[Callable[[str], None]] = None):
+        self.destination = Path(destination)
+        self.overwrite = overwrite
+        self.staging = self.destination.parent / staging_name
+        self.resume = resume
+        self.note = note or (lambda message: None)
+        self.resumed = False
+        self._lock = OutputLock(self.destination)
+
+    def __enter__(self) -> Path:
+        check_destination(self.destination, self.overwrite)
+        self._created = [p for p in [self.destination.parent, *self.destination.parent.parents] if not p.exists()]
+        self.destination.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._lock.__enter__()
+            check_destination(self.destination, self.overwrite)  # again, now that no one else is writing
+            if self.staging.exists() and not self.resume:
+                self.note(f"removing {str(self.staging)!r}, left by an interrupted run of the same request "
+                          "(pass --resume to continue it instead)")
+                shutil.rmtree(self.staging)
+            self.resumed = self.staging.is_dir()
+            self.staging.mkdir(exist_ok=True)
+        except BaseException:
+            self._release()
+            raise
+        return self.staging
+
+    def _release(self) -> None:
+        self._lock.__exit__()
+        for folder in self._created:  # innermost first
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+
+    def __exit__(self, kind, error, traceback) -> None:
+        try:
+            if kind is not None:
+                shutil.rmtree(self.staging, ignore_errors=True)
+                return
+            for path in self.staging.iterdir():
+                if path.name.startswith("."):
+                    path.unlink()
+            _replace_folder(self.staging, self.destination)
+            self._created = []
+        finally:
+            self._release()
+
+
 class AtomicFolder:
     """Context manager: a staging folder that becomes ``destination`` on success."""
 
@@ -138,13 +318,7 @@ class AtomicFolder:
                 except OSError:
                     break
             return
-        replaced = None
-        if self.destination.exists():
-            replaced = Path(tempfile.mkdtemp(prefix=f".{self.destination.name}.old-", dir=self.destination.parent))
-            os.rename(self.destination, replaced / "content")
-        os.rename(self.staging, self.destination)
-        if replaced is not None:
-            shutil.rmtree(replaced, ignore_errors=True)
+        _replace_folder(self.staging, self.destination)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

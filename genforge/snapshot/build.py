@@ -10,6 +10,7 @@ resolved suite and the genforge version, so two builds are byte-identical.
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Optional
 
@@ -18,7 +19,9 @@ from genforge.core.canonical import pretty_dumps
 from genforge.core.checking import file_digest
 from genforge.core.engine import Progress
 from genforge.core.engine import generate as generate_task
-from genforge.core.writer import AtomicFolder, check_destination
+from genforge.core.engine import estimate_bytes
+from genforge.core.errors import UsageError
+from genforge.core.writer import AtomicFolder, OutputLock, check_destination
 from genforge.snapshot.card import render_card
 from genforge.snapshot.croissant import croissant_metadata
 from genforge.snapshot.genbench import genbench_card
@@ -60,13 +63,24 @@ def _metadata_paths(folder: Path, data_paths: set) -> list[str]:
     return sorted(paths)
 
 
-def write_snapshot(suite: Suite, folder: Path, *, workers: int = 1, progress: Optional[Progress] = None) -> dict:
-    """Write the snapshot's files into an existing empty ``folder``; return the manifest."""
+def write_snapshot(suite: Suite, folder: Path, *, workers: int = 1, progress: Optional[Progress] = None,
+                   max_bytes: Optional[int] = None) -> dict:
+    """Write the snapshot's files into an existing empty ``folder``; return the manifest.
+
+    With ``max_bytes``, each task may use what the tasks before it left of it
+    (the engine stops a task that passes its share).
+    """
     canary = canary_string(suite.canary)
     resolved = suite.as_dict()
     tasks, files, statistics = [], [], {}
     for spec in suite.entries:
-        task_manifest = generate_task(spec, folder, workers=workers, progress=progress)
+        remaining = None
+        if max_bytes is not None:
+            remaining = max_bytes - sum(entry["bytes"] for entry in files)
+            if remaining < 1:
+                raise UsageError(f"the snapshot passed --max-bytes {max_bytes:,} before task {spec.task!r}; "
+                                 "nothing was kept")
+        task_manifest = generate_task(spec, folder, workers=workers, progress=progress, max_bytes=remaining)
         tasks.append(task_entry(task_manifest))
         statistics[spec.task] = {}
         for entry in task_manifest["files"]:
@@ -104,10 +118,27 @@ def build_snapshot(
     workers: int = 1,
     overwrite: bool = False,
     progress: Optional[Progress] = None,
+    max_bytes: Optional[int] = None,
 ) -> dict:
-    """Build ``suite`` into the folder ``out`` (atomically) and return its manifest."""
+    """Build ``suite`` into the folder ``out`` (atomically) and return its manifest.
+
+    ``max_bytes`` refuses, before writing anything, a suite whose data files
+    are estimated (from the first block of each split) to exceed that size,
+    and stops the build, keeping nothing, if the files pass it while writing.
+    """
     destination = Path(out)
     check_destination(destination, overwrite)
-    with AtomicFolder(destination, overwrite) as staging:
-        manifest = write_snapshot(suite, staging, workers=workers, progress=progress)
+    if max_bytes is not None:
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+            raise UsageError(f"max bytes = {max_bytes!r} is not allowed: expected a whole number of bytes >= 1")
+        estimate = sum(estimate_bytes(spec)[0] for spec in suite.entries)
+        if estimate > max_bytes:
+            raise UsageError(
+                f"the snapshot would be about {estimate:,} bytes of data (estimated from the first block of "
+                f"each split), more than --max-bytes {max_bytes:,}; nothing was written. Build fewer tasks "
+                "(--tasks), use smaller sizes in the suite, or raise --max-bytes"
+            )
+    with OutputLock(destination) if destination.parent.is_dir() else nullcontext():
+        with AtomicFolder(destination, overwrite) as staging:
+            manifest = write_snapshot(suite, staging, workers=workers, progress=progress, max_bytes=max_bytes)
     return manifest
