@@ -111,3 +111,11 @@ def test_plot_without_matplotlib_says_how_to_install(rewrite_folder, tmp_path, m
     result = CliRunner().invoke(cli, ["audit", str(rewrite_folder), "--plot", str(tmp_path / "charts")])
     assert "genforge[plot]" in str(result.exception) and result.exception.exit_code == 2
     assert not (tmp_path / "charts").exists()
+
+
+def test_audit_reads_every_shard_of_a_split(tmp_path):
+    genforge.generate("rewrite", tmp_path, sizes={"train": 90, "validation": 10, "test_id": 10,
+                                                   "test_ood_instruction": 10}, shard_size=40)
+    report = audit_path(tmp_path / "rewrite")
+    assert [s["records"] for s in report["tasks"][0]["splits"]] == [90, 10, 10, 10]
+    assert report["ok"]

@@ -210,30 +210,36 @@ def audit_task_folder(folder: Path, histograms: bool = False) -> dict:
         raise UsageError(f"{folder / 'manifest.json'}: not a task manifest (no 'task' or 'files')")
     task = get_task(manifest["task"])
     shifts = {entry["name"]: entry.get("shift", "unknown") for entry in manifest.get("splits", [])}
-    files = [(entry["split"], folder / entry["name"]) for entry in manifest["files"] if entry.get("split")]
-    for _, path in files:
-        if not path.is_file():
-            raise UsageError(f"{path}: listed in the manifest but missing")
-    train_name = "train" if any(name == "train" for name, _ in files) else (files[0][0] if files else None)
-    by_tokens = _tokens_by_default(dict(files)[train_name]) if train_name else True
+    # A split may be written as several shards: its files in manifest order.
+    files: dict[str, list[Path]] = {}
+    for entry in manifest["files"]:
+        if entry.get("split"):
+            files.setdefault(entry["split"], []).append(folder / entry["name"])
+    for paths in files.values():
+        for path in paths:
+            if not path.is_file():
+                raise UsageError(f"{path}: listed in the manifest but missing")
+    train_name = "train" if "train" in files else next(iter(files), None)
+    by_tokens = _tokens_by_default(files[train_name][0]) if train_name else True
     stats: dict[str, SplitStats] = {}
     train = None
     # Train first: the other splits are compared with it as they stream.
-    for name, path in sorted(files, key=lambda item: item[0] != train_name):
+    for name in sorted(files, key=lambda split: split != train_name):
         split = SplitStats(name, shifts.get(name, "unknown"), task, by_tokens, keep_ngrams=name == train_name)
-        for record in read_records(path):
-            split.add(record, train if name != train_name else None)
+        for path in files[name]:
+            for record in read_records(path):
+                split.add(record, train if name != train_name else None)
         stats[name] = split
         if name == train_name:
             train = split
-    summaries = [stats[name].summary(train) for name, _ in files]
+    summaries = [stats[name].summary(train) for name in files]
     violations = _violations(manifest, summaries)
     report = {"folder": str(folder), "task": manifest["task"], "split_plan": manifest.get("split_plan"),
               "train_split": train_name, "splits": summaries, "violations": violations, "ok": not violations}
     if histograms:  # raw value -> count tables, for the charts
         report["histograms"] = {name: {"difficulty": dict(stats[name].difficulty),
                                        "complexity": {m: dict(c) for m, c in stats[name].complexity.items()}}
-                                for name, _ in files}
+                                for name in files}
     return report
 
 

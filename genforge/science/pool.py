@@ -97,7 +97,7 @@ def manifest_head(spec: TaskSpec, split_plan: str, splits: list[dict], options: 
         "seed": spec.seed,
         "split_plan": split_plan,
         "params": dict(spec.params),
-        "options": {"trace": spec.trace, "allow_repeats": spec.allow_repeats, **options},
+        "options": {"trace": spec.trace, "allow_repeats": spec.allow_repeats, "shard_size": None, **options},
         "splits": splits,
     }
 
