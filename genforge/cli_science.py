@@ -82,7 +82,7 @@ def sweep_command(task, vary, budget, out, split_plan, sizes, params, seed, over
     schema = get_task(task).parameters
     base = {key: parse_cli_value(key, value, schema[key]) if key in schema else value
             for key, value in _pairs(params, "--param").items()}
-    values = parse_values(task, name.strip(), text)
+    values = parse_values(task, name.strip(), text, base)
     manifest = sweep(task, out, vary=name.strip(), values=values, budget=budget, params=base, seed=seed,
                      split_plan=split_plan, test_sizes={k: v for k, v in _pairs(sizes, "--size").items()},
                      overwrite=overwrite)

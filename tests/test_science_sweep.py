@@ -62,3 +62,9 @@ def test_bad_values_are_rejected_before_writing(tmp_path, vary):
                                       str(tmp_path / "s")])
     assert isinstance(result.exception, UsageError)
     assert not (tmp_path / "s").exists()
+
+
+def test_domain_counts_keep_the_held_out_domain_valid(tmp_path):
+    # rewrite holds out 'mirrored' by default; every count must include it or check_params would refuse.
+    manifest = _sweep(tmp_path, "rewrite", "domains=1,2", 60, *TEST_SIZES)
+    assert [run["params"]["domains"] for run in manifest["runs"]] == [["mirrored"], ["unconstrained", "mirrored"]]

@@ -42,11 +42,13 @@ from genforge.tasks.registry import get_task
 REPETITION = "repetition"
 
 
-def parse_values(task: str, name: str, text: str) -> list[Any]:
+def parse_values(task: str, name: str, text: str, base_params: Mapping[str, Any] | None = None) -> list[Any]:
     """Values of ``--vary NAME=V1,V2`` (``;`` separates values that contain commas).
 
     For a list parameter with allowed items (``domains``), a whole number ``k``
-    stands for the first ``k`` items of its default: ``domains=1,2,4``.
+    stands for the first ``k`` items of its default, where items that another
+    list parameter over the same items names (``held_out_domains``) come first,
+    so that every count keeps the task's parameters consistent: ``domains=1,2,4``.
     """
     parameters = get_task(task).parameters
     if name != REPETITION and name not in parameters:
@@ -64,16 +66,28 @@ def parse_values(task: str, name: str, text: str) -> list[Any]:
             continue
         schema = parameters[name]
         if schema.get("type") == "array" and piece.isdigit():
-            default = list(schema.get("default") or [])
+            order = _count_order(parameters, name, dict(base_params or {}))
             count = int(piece)
-            if not 1 <= count <= len(default):
-                raise UsageError(f"--vary {name}={piece}: a count of {name} must be from 1 to {len(default)}")
-            values.append(default[:count])
+            if not 1 <= count <= len(order):
+                raise UsageError(f"--vary {name}={piece}: a count of {name} must be from 1 to {len(order)}")
+            chosen = order[:count]
+            values.append([item for item in schema.get("default") or [] if item in chosen])  # in default order
         else:
             values.append(parse_cli_value(name, piece, schema))
     if len({repr(v) for v in values}) != len(values):
         raise UsageError(f"--vary {name}: a value is listed twice")
     return values
+
+
+def _count_order(parameters: Mapping[str, dict], name: str, base_params: Mapping[str, Any]) -> list:
+    """The default items of list parameter ``name``, those named by a sibling list parameter first."""
+    schema = parameters[name]
+    default = list(schema.get("default") or [])
+    named: list = []
+    for other, other_schema in sorted(parameters.items()):
+        if other != name and other_schema.get("type") == "array" and other_schema.get("items") == schema.get("items"):
+            named += [item for item in base_params.get(other, other_schema.get("default") or []) if item not in named]
+    return [item for item in named if item in default] + [item for item in default if item not in named]
 
 
 def run_label(name: str, value: Any) -> str:
