@@ -82,7 +82,8 @@ class Checkpoints:
 
     def save(self, split: Optional[str] = None, position: Optional[dict] = None) -> None:
         state = {"format": 1, "request": self.request, "done": self.done, "split": split, "position": position}
-        atomic_write_bytes(self.staging / self.NAME, json.dumps(state, sort_keys=True).encode())
+        # Insertion order is kept (no sort_keys): file entries go back into the manifest as they were.
+        atomic_write_bytes(self.staging / self.NAME, json.dumps(state).encode())
 
     def load(self) -> Optional[dict]:
         """The saved state if it belongs to this request and its finished files are intact, else None."""
@@ -324,8 +325,9 @@ def generate(
         if resume and not folder.resumed:
             say(f"no interrupted run of this request to resume in {str(destination.parent)!r}; starting from the beginning")
         if saved is not None:
-            files = list(saved["done"])
-            checkpoints.done = list(saved["done"])
+            files = [{key: entry[key] for key in ("name", "split", "records", "bytes", "sha256")}
+                     for entry in saved["done"]]
+            checkpoints.done = list(files)
             for name in dict.fromkeys(entry["split"] for entry in files):
                 earlier |= checkpoints.read_digests(name, sum(e["records"] for e in files if e["split"] == name))
 

@@ -109,7 +109,8 @@ class SplitWriter:
         """The writer as it was at ``checkpoint()``: closed shards kept, the open file cut back."""
         writer = cls(folder, split, shard_size)
         writer.records = state["records"]
-        writer._closed = [(folder / name, summary) for name, summary in state["closed"]]
+        writer._closed = [(folder / name, {key: summary[key] for key in ("records", "bytes", "sha256")})
+                          for name, summary in state["closed"]]
         for path, summary in writer._closed:
             if not path.is_file() or path.stat().st_size != summary["bytes"]:
                 raise OSError(f"{path}: missing or not {summary['bytes']} bytes")
