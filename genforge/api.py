@@ -88,9 +88,9 @@ def generate(
     from genforge.science.plans import SCIENCE_PLANS, generate_science
 
     if split_plan in SCIENCE_PLANS or difficulty_range is not None or plan_options:
-        if resume or max_bytes is not None:
-            raise UsageError("resume and max_bytes (--resume, --max-bytes) apply to a task's own split plans, "
-                             "not to mcd, easy_to_hard or a difficulty range")
+        if resume or max_bytes is not None or shard_size is not None or scheduler is not None:
+            raise UsageError("--resume, --max-bytes, --shard-size and --scheduler apply to a task's own split "
+                             "plans, not to mcd, easy_to_hard or a difficulty range")
         return generate_science(task, out, split_plan=split_plan, sizes=sizes, params=params, seed=seed,
                                 overwrite=overwrite, trace=trace, allow_repeats=allow_repeats,
                                 difficulty_range=difficulty_range, plan_options=plan_options, progress=progress)
