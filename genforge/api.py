@@ -45,6 +45,12 @@ def describe(task: str, params: Mapping[str, Any] | None = None) -> dict:
             }
             for name, plan in plans.items()
         },
+        # Plans every task gets from genforge.science (built from a pool of the default plan).
+        "generic_split_plans": {
+            "mcd": "maximum compound divergence: train/test with D_A under a bound and D_C maximised "
+                   "(--plan-option pool_size, max_atom_divergence, candidates, search_seed)",
+            "easy_to_hard": "train on the easy part, test on the hard part by meta.difficulty quantiles",
+        },
     }
 
 

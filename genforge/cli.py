@@ -90,6 +90,9 @@ def describe(task, as_json):
         for split in plan["splits"]:
             size = "all" if split["size"] is None else f"{split['size']:,}"
             click.echo(f"      {split['name']:<22} {size:>9}  [{split['shift']}] {split['description']}")
+    click.echo("\ngeneric split plans (any task):")
+    for name, text in info["generic_split_plans"].items():
+        click.echo(f"  {name}: {text}")
 
 
 @cli.command()

@@ -19,7 +19,7 @@ from genforge.core.rng import RandomStream
 from genforge.generators.rewriting import LETTERS, Rule, format_rules, parse_rules, run_markov
 from genforge.tasks.base import Task
 from genforge.tasks.instruction_pool import PoolCache
-from genforge.tasks.rewriting_plans import SHARED_PARAMETERS, build_plans
+from genforge.tasks.rewriting_plans import SHARED_PARAMETERS, build_plans, rule_structure
 
 DOMAINS = ("permuting", "shrinking", "growing", "mixed")
 _DOMAIN_LIST = {"type": "array", "items": {"type": "string", "enum": list(DOMAINS)}, "uniqueItems": True}
@@ -193,6 +193,11 @@ class MarkovTask(Task):
         c = example.meta["complexity"]
         size = c["steps"] * 5 + c["input_length"] + c["rules"] * 5
         return size / (size + 100)
+
+    def structure(self, record):
+        """Atoms: the symbols of the rules; compounds: their symbol bigrams, the domain and the rule count."""
+        return rule_structure(parse_rules(record["instruction"] or ""), record["meta"]["domain"],
+                              record["meta"]["complexity"]["rules"])
 
     def solve(self, instruction: Optional[str], input: str) -> str:
         run = run_markov(parse_rules(instruction or ""), input, SOLVE_STEP_LIMIT)

@@ -19,7 +19,7 @@ from genforge.generators.rewriting import (
 )
 from genforge.tasks.base import Task
 from genforge.tasks.instruction_pool import PoolCache
-from genforge.tasks.rewriting_plans import SHARED_PARAMETERS, build_plans
+from genforge.tasks.rewriting_plans import SHARED_PARAMETERS, build_plans, rule_structure
 
 _DOMAIN_LIST = {"type": "array", "items": {"type": "string", "enum": list(DOMAINS)}, "uniqueItems": True}
 
@@ -153,3 +153,12 @@ class RewriteTask(Task):
     def solve(self, instruction: Optional[str], input: str) -> str:
         (rule,) = parse_rules(instruction or "")
         return rewrite_once(input, rule)
+
+    def structure(self, record):
+        """Atoms: the symbols of the rule; compounds: its symbol bigrams and its domain with k.
+
+        The input is random filler, so only the rule carries structure a model
+        can compose (which symbol pairs it has seen rewritten, in which domain).
+        """
+        return rule_structure(parse_rules(record["instruction"] or ""), record["meta"]["domain"],
+                              record["meta"]["complexity"]["k"])

@@ -102,6 +102,23 @@ def build_plans(
     }
 
 
+def rule_structure(rules, domain: str, size: int) -> tuple[list[str], list[str]]:
+    """(atoms, compounds) of a rule list, for divergence-based splits and audits.
+
+    Atoms are pattern symbols (``p:a``) and replacement symbols (``r:b``);
+    compounds are adjacent symbol pairs within each side (``p:ab``), each
+    rule's terminal flag with its position, and the domain with its size.
+    """
+    atoms, compounds = [], [f"{domain}/{size}"]
+    for position, rule in enumerate(rules):
+        for side, text in (("p", rule.pattern), ("r", rule.replacement)):
+            atoms.extend(f"{side}:{symbol}" for symbol in text)
+            compounds.extend(f"{side}:{a}{b}" for a, b in zip(text, text[1:]))
+        if rule.terminal:
+            compounds.append(f"terminal@{position}")
+    return atoms, compounds
+
+
 #: Parameters every rewriting task shares (budget, plans).
 SHARED_PARAMETERS: dict[str, dict] = {
     "n_instructions": {"type": "integer", "default": 1000, "minimum": 1, "maximum": 10_000_000,
