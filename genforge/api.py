@@ -108,8 +108,15 @@ def generate(
 
 
 def solve(task: str, instruction: Optional[str], input: str) -> str:
-    """The task's oracle: the target for (instruction, input)."""
-    return get_task(task).solve(instruction, input)
+    """The task's oracle: the target for (instruction, input); UsageError when the oracle cannot read them."""
+    task_object = get_task(task)
+    if not isinstance(input, str) or not (instruction is None or isinstance(instruction, str)):
+        raise UsageError(f"solve needs a text input and a text or None instruction, got {type(input).__name__} "
+                         f"and {type(instruction).__name__}")
+    try:
+        return task_object.solve(instruction, input)
+    except (ValueError, KeyError, IndexError) as error:  # what `genforge solve` reports for an unreadable record
+        raise UsageError(f"the {task} oracle cannot read this example: {error}") from None
 
 
 __all__ = ["TaskSpec", "describe", "generate", "list_tasks", "load", "load_snapshot", "resolve_spec", "solve"]

@@ -209,6 +209,10 @@ cli.add_command(export_command)
 def main(argv=None):
     """Entry point: GenforgeError becomes one message on stderr and its exit code."""
     try:
+        # A real command line cannot hold NUL (argv entries are C strings); a caller passing one
+        # gets a message, not a ValueError from the first file-system call.
+        if argv is not None and any("\x00" in str(arg) for arg in argv):
+            raise UsageError("an argument contains a NUL character")
         cli.main(args=argv, prog_name="genforge", standalone_mode=False)
     except GenforgeError as error:
         click.echo(f"genforge: error: {error}", err=True)

@@ -211,7 +211,8 @@ def load(
     folder = root / task
     if not (folder / "manifest.json").is_file():
         try:
-            generate_task(spec, root, workers=workers, overwrite=folder.exists())
+            # wait: a process generating the same request holds the lock; its folder is then used.
+            generate_task(spec, root, workers=workers, overwrite=folder.exists(), wait=True)
         except UsageError:
             # Another process finished the same folder first: use it.
             if not (folder / "manifest.json").is_file():

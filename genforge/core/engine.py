@@ -33,6 +33,8 @@ STALL_BLOCKS = 64
 MAX_WORKERS = 256
 #: Blocks between two checkpoints of a split (and one after each split).
 CHECKPOINT_BLOCKS = 16
+#: Records per split beyond which a request is refused as a mistake (ids stay readable, runs finish).
+MAX_RECORDS = 10**12
 
 Progress = Callable[[str, int, Optional[int]], None]
 
@@ -201,6 +203,9 @@ def _fill_split(
 def _check_request(spec: TaskSpec, task, plan) -> None:
     for split in plan.splits:
         size = spec.sizes[split.name]
+        if size is not None and size > MAX_RECORDS:
+            raise UsageError(f"size of split {split.name!r} = {size:,} is not allowed: at most {MAX_RECORDS:,} "
+                             "records per split")
         if split.source == "sample":
             if size is None:
                 raise UsageError(f"split {split.name!r} is sampled and needs a size (--size {split.name}=N)")
@@ -274,6 +279,7 @@ def generate(
     resume: bool = False,
     max_bytes: Optional[int] = None,
     note: Optional[Callable[[str], None]] = None,
+    wait: bool = False,
 ) -> dict:
     """Generate every split of ``spec`` into ``out_dir/<task>/`` and return the manifest.
 
@@ -287,6 +293,10 @@ def generate(
     a leftover is removed (``note`` is told). ``max_bytes`` refuses a request
     whose split files are estimated to exceed that many bytes, before writing
     anything, and stops (leaving nothing) if the files pass it while writing.
+
+    Another process writing the same folder makes this call fail at once
+    (UsageError), or with ``wait`` wait for it to finish (the existing folder
+    then needs ``overwrite`` as usual).
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
         raise UsageError(f"workers = {workers!r} is not allowed: expected an integer from 1 to {MAX_WORKERS}")
@@ -314,7 +324,7 @@ def generate(
         # Workers first: a cluster that cannot be reached fails before any folder exists.
         source = stack.enter_context(executor_for(workers, scheduler))
         folder = ResumableFolder(destination, overwrite, f".{spec.task}.partial-{request_digest(spec)}",
-                                 resume=resume, note=note)
+                                 resume=resume, note=note, wait=wait)
         staging = stack.enter_context(folder)
         checkpoints = Checkpoints(staging, head)
         saved = checkpoints.load() if folder.resumed else None

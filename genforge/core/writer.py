@@ -153,6 +153,8 @@ class SplitWriter:
 
 def check_destination(destination: Path, overwrite: bool) -> None:
     """Fail before any work if ``destination`` cannot be (re)written."""
+    if "\x00" in str(destination):
+        raise UsageError(f"output path {str(destination)!r} contains a NUL character")
     parent = destination.parent
     for ancestor in [parent, *parent.parents]:
         if ancestor.exists():
@@ -176,16 +178,21 @@ class OutputLock:
     before the removal notices (the path no longer names its file) and retries.
     """
 
-    def __init__(self, destination: Path):
+    def __init__(self, destination: Path, *, wait: bool = False):
         self.path = destination.parent / f".{destination.name}.lock"
         self.destination = destination
+        self.wait = wait  # block until the other process is done instead of failing
         self._fd: Optional[int] = None
 
     def __enter__(self) -> "OutputLock":
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as error:
+                raise UsageError(f"cannot write in {str(self.path.parent)!r} (lock file {self.path.name!r}): "
+                                 f"{error.strerror or error}") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX if self.wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as error:
                 holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
                 os.close(fd)
@@ -218,6 +225,14 @@ class OutputLock:
             self._fd = None
 
 
+def _make_folder(folder: Path) -> None:
+    """``mkdir -p``, with a clear message where the system refuses (read-only or virtual file systems)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cannot create the output folder {str(folder)!r}: {error.strerror or error}") from None
+
+
 def _replace_folder(staging: Path, destination: Path) -> None:
     """Rename ``staging`` to ``destination``, moving an existing destination aside first."""
     replaced = None
@@ -242,20 +257,20 @@ class ResumableFolder:
     """
 
     def __init__(self, destination: Path, overwrite: bool, staging_name: str, *, resume: bool = False,
-                 note: Optional[Callable[[str], None]] = None):
+                 note: Optional[Callable[[str], None]] = None, wait: bool = False):
         self.destination = Path(destination)
         self.overwrite = overwrite
         self.staging = self.destination.parent / staging_name
         self.resume = resume
         self.note = note or (lambda message: None)
         self.resumed = False
-        self._lock = OutputLock(self.destination)
+        self._lock = OutputLock(self.destination, wait=wait)
 
     def __enter__(self) -> Path:
         check_destination(self.destination, self.overwrite)
         self._created = [p for p in [self.destination.parent, *self.destination.parent.parents] if not p.exists()]
-        self.destination.parent.mkdir(parents=True, exist_ok=True)
         try:
+            _make_folder(self.destination.parent)
             self._lock.__enter__()
             check_destination(self.destination, self.overwrite)  # again, now that no one else is writing
             if self.staging.exists() and not self.resume:
@@ -264,6 +279,9 @@ class ResumableFolder:
                 shutil.rmtree(self.staging)
             self.resumed = self.staging.is_dir()
             self.staging.mkdir(exist_ok=True)
+        except OSError as error:
+            self._release()
+            raise UsageError(f"cannot write in {str(self.destination.parent)!r}: {error.strerror or error}") from None
         except BaseException:
             self._release()
             raise
@@ -303,21 +321,31 @@ class AtomicFolder:
         check_destination(self.destination, self.overwrite)
         # Remember the folders made here, to remove them again if the run fails.
         self._created = [p for p in [self.destination.parent, *self.destination.parent.parents] if not p.exists()]
-        self.destination.parent.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(
-            tempfile.mkdtemp(prefix=f".{self.destination.name}.partial-", dir=self.destination.parent)
-        )
+        try:
+            _make_folder(self.destination.parent)
+            self.staging = Path(
+                tempfile.mkdtemp(prefix=f".{self.destination.name}.partial-", dir=self.destination.parent)
+            )
+        except UsageError:
+            self._remove_created()
+            raise
+        except OSError as error:
+            self._remove_created()
+            raise UsageError(f"cannot write in {str(self.destination.parent)!r}: {error.strerror or error}") from None
         return self.staging
+
+    def _remove_created(self) -> None:
+        for folder in self._created:  # innermost first
+            try:
+                folder.rmdir()
+            except OSError:
+                break
 
     def __exit__(self, kind, error, traceback) -> None:
         assert self.staging is not None
         if kind is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
-            for folder in self._created:  # innermost first
-                try:
-                    folder.rmdir()
-                except OSError:
-                    break
+            self._remove_created()
             return
         _replace_folder(self.staging, self.destination)
 

@@ -74,7 +74,10 @@ def write_baseline(name: str, references: ReferenceSet, out: str | Path, value: 
         raise UsageError(f"--out {str(out)!r} is a folder; give a file name such as preds.jsonl")
     if not out.parent.is_dir():
         raise UsageError(f"--out {str(out)!r}: folder {str(out.parent)!r} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    except OSError as error:  # e.g. a read-only or virtual file system such as /proc
+        raise UsageError(f"--out {str(out)!r}: cannot write in {str(out.parent)!r}: {error.strerror or error}") from None
     try:
         with os.fdopen(handle, "wb") as file:
             for reference in references.records.values():
