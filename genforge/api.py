@@ -93,6 +93,14 @@ def generate(
     # --- split science (genforge/science): generic plans and difficulty selection ---
     from genforge.science.plans import SCIENCE_PLANS, generate_science
 
+    if plan_options is not None and not isinstance(plan_options, Mapping):
+        raise UsageError(f"plan_options = {plan_options!r} is not allowed: expected a mapping of option names to values")
+    if difficulty_range is not None and (
+            not isinstance(difficulty_range, (tuple, list)) or len(difficulty_range) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in difficulty_range)):
+        raise UsageError(f"difficulty_range = {difficulty_range!r} is not allowed: expected (low, high) numbers")
+    if not isinstance(split_plan, (str, type(None))):
+        raise UsageError(f"split plan = {split_plan!r} is not allowed: expected a plan name (text)")
     if split_plan in SCIENCE_PLANS or difficulty_range is not None or plan_options:
         if resume or max_bytes is not None or shard_size is not None or scheduler is not None:
             raise UsageError("--resume, --max-bytes, --shard-size and --scheduler apply to a task's own split "
@@ -109,6 +117,8 @@ def generate(
 
 def solve(task: str, instruction: Optional[str], input: str) -> str:
     """The task's oracle: the target for (instruction, input); UsageError when the oracle cannot read them."""
+    if not isinstance(task, str):
+        raise UsageError(f"task = {task!r} is not allowed: expected a task name (text)")
     task_object = get_task(task)
     if not isinstance(input, str) or not (instruction is None or isinstance(instruction, str)):
         raise UsageError(f"solve needs a text input and a text or None instruction, got {type(input).__name__} "

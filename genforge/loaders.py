@@ -148,6 +148,8 @@ def load_snapshot(path: str | Path, task: Optional[str] = None, split: Optional[
     """
     from genforge.snapshot.verify import read_snapshot_manifest
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise UsageError(f"snapshot path = {path!r} is not allowed: expected a path")
     folder = Path(path)
     manifest = read_snapshot_manifest(folder)
     tasks = [entry["task"] for entry in manifest["tasks"]]
@@ -169,6 +171,8 @@ def load_snapshot(path: str | Path, task: Optional[str] = None, split: Optional[
 
 def cache_root(cache_dir: str | Path | None = None) -> Path:
     if cache_dir is not None:
+        if not isinstance(cache_dir, (str, os.PathLike)):
+            raise UsageError(f"cache_dir = {cache_dir!r} is not allowed: expected a path")
         return Path(cache_dir)
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV])

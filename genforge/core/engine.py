@@ -301,6 +301,8 @@ def generate(
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
         raise UsageError(f"workers = {workers!r} is not allowed: expected an integer from 1 to {MAX_WORKERS}")
     _check_max_bytes(max_bytes)
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise UsageError(f"output folder = {out_dir!r} is not allowed: expected a path")
     task = spec.task_object()
     plan = spec.plan()
     destination = Path(out_dir) / spec.task

@@ -49,6 +49,13 @@ def resolve_spec(
     shard_size: Optional[int] = None,
 ) -> TaskSpec:
     """Check every user choice against the task and return the resolved spec."""
+    if not isinstance(task_name, str):
+        raise UsageError(f"task = {task_name!r} is not allowed: expected a task name (text)")
+    for what, value in (("params", params), ("sizes", sizes)):
+        if value is not None and (not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value)):
+            raise UsageError(f"{what} = {value!r} is not allowed: expected a mapping from names (text) to values")
+    if split_plan is not None and not isinstance(split_plan, str):
+        raise UsageError(f"split plan = {split_plan!r} is not allowed: expected a plan name (text)")
     task = get_task(task_name)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise UsageError(f"seed = {seed!r} is not allowed: expected an integer from 0 to {MAX_SEED}")
