@@ -7,6 +7,7 @@ import shutil
 import pytest
 from snapshot_helpers import build_small, run_cli
 
+from genforge.core.canonical import pretty_dumps
 from genforge.core.errors import CheckFailed
 from genforge.snapshot.verify import verify_snapshot
 
@@ -72,14 +73,22 @@ def test_a_changed_card_is_located_by_rebuilding(snapshot):
 def test_regenerate_finds_a_change_that_the_checksums_were_updated_to_hide(snapshot):
     path = snapshot / "rewrite" / "train.jsonl"
     _flip_byte(path, 12)
+    # Hide it all the way up: the task manifest, then the snapshot manifest (in its canonical form).
+    task_manifest_path = snapshot / "rewrite" / "manifest.json"
+    task_manifest = json.loads(task_manifest_path.read_text())
+    for entry in task_manifest["files"]:
+        if entry["name"] == "train.jsonl":
+            entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    task_manifest_path.write_bytes(pretty_dumps(task_manifest))
     manifest_path = snapshot / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     for entry in manifest["files"]:
-        if entry["path"] == "rewrite/train.jsonl":
-            entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
-            entry["bytes"] = path.stat().st_size
-    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
-    verify_snapshot(snapshot)  # checksums agree with the doctored manifest
+        if entry["path"] in ("rewrite/train.jsonl", "rewrite/manifest.json"):
+            changed = snapshot / entry["path"]
+            entry["sha256"] = hashlib.sha256(changed.read_bytes()).hexdigest()
+            entry["bytes"] = changed.stat().st_size
+    manifest_path.write_bytes(pretty_dumps(manifest))
+    verify_snapshot(snapshot)  # checksums agree with the doctored manifests
     result = run_cli(["snapshot", "verify", snapshot, "--regenerate"])
     assert result.exit_code == 1
     assert "rewrite/train.jsonl: differs from a rebuild from the manifest at line 12" in result.output

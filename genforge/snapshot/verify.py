@@ -18,8 +18,9 @@ from genforge import __version__
 from genforge.core.checking import file_digest
 from genforge.core.errors import CheckFailed, GenforgeError, UsageError
 from genforge.core.validation import explain_against
-from genforge.snapshot.build import MANIFEST, write_snapshot
-from genforge.snapshot.suite import load_suite
+from genforge.core.canonical import pretty_dumps
+from genforge.snapshot.build import MANIFEST, SNAPSHOT_FORMAT, _metadata_paths, task_entry, write_snapshot
+from genforge.snapshot.suite import canary_string, load_suite
 
 EXCERPT = 120
 
@@ -137,6 +138,58 @@ def check_checksums(folder: Path, manifest: dict, workers: int = 1) -> dict:
     return {"files": len(manifest["files"]), "records": records}
 
 
+def _expected_manifest(folder: Path, manifest: dict) -> dict:
+    """The top-level manifest as the build writes it, derived from the other files alone.
+
+    The manifest pins every other file by checksum; this closes the loop: the
+    suite file and the task manifests (checked by then) determine every field
+    of the manifest, so a change to the manifest itself, even one byte of
+    whitespace, is caught too. Checksums of the metadata files come from the
+    manifest, already compared with the files.
+    """
+    suite = json.loads((folder / "suite.json").read_text("utf-8"))
+    listed = {entry["path"]: entry for entry in manifest["files"]}
+    tasks, files = [], []
+    for entry in suite["tasks"]:
+        task = entry["task"]
+        task_manifest = json.loads((folder / task / MANIFEST).read_text("utf-8"))
+        tasks.append(task_entry(task_manifest))
+        for item in task_manifest["files"]:
+            files.append({"path": f"{task}/{item['name']}", "task": task, "split": item["split"],
+                          "records": item["records"], "bytes": item["bytes"], "sha256": item["sha256"]})
+        files.append({"path": f"{task}/{MANIFEST}", "task": None, "split": None, "records": 0})
+    for path in _metadata_paths(folder, {entry["path"] for entry in files}):
+        files.append({"path": path, "task": None, "split": None, "records": 0})
+    for entry in files:
+        if "sha256" not in entry:
+            entry["bytes"], entry["sha256"] = listed[entry["path"]]["bytes"], listed[entry["path"]]["sha256"]
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "genforge_version": tasks and json.loads((folder / tasks[0]["task"] / MANIFEST).read_text("utf-8"))[
+            "genforge_version"],
+        "name": suite["name"],
+        "canary": canary_string(suite["canary"]),
+        "suite": suite,
+        "tasks": tasks,
+        "files": files,
+    }
+
+
+def check_manifest_consistency(folder: Path, manifest: dict) -> None:
+    """Raise CheckFailed unless manifest.json is byte for byte what its files imply (run after the checksums)."""
+    try:
+        expected = _expected_manifest(folder, manifest)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise CheckFailed(f"snapshot {folder}: manifest.json does not agree with suite.json and the task "
+                          f"manifests ({type(error).__name__}: {error})") from None
+    if pretty_dumps(expected) == (folder / MANIFEST).read_bytes():
+        return
+    fields = [key for key in dict.fromkeys([*expected, *manifest]) if expected.get(key) != manifest.get(key)]
+    where = (f"field(s) {', '.join(fields)} differ from what suite.json and the task manifests imply" if fields
+             else "its layout differs from the canonical form the build writes (whitespace or key order)")
+    raise CheckFailed(f"snapshot {folder} failed verification:\n  {MANIFEST}: changed: {where}")
+
+
 def compare_with_rebuild(folder: Path, manifest: dict, workers: int = 1) -> None:
     """Rebuild from the manifest's suite and compare every file's bytes; raise CheckFailed at the first difference."""
     version_note = ""
@@ -166,6 +219,7 @@ def verify_snapshot(folder: str | Path, *, regenerate: bool = False, workers: in
     folder = Path(folder)
     manifest = read_snapshot_manifest(folder)
     summary = check_checksums(folder, manifest, workers)
+    check_manifest_consistency(folder, manifest)
     if regenerate:
         compare_with_rebuild(folder, manifest, workers)
     return {**summary, "regenerated": regenerate}
