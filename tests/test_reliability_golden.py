@@ -1,0 +1,65 @@
+"""Every registered task's default output, pinned: same (task, version, params, seed), same bytes, forever.
+
+For each task: its default split plan and parameters, seed 0, 50 records in
+the first split and 10 in every other one. The fingerprint is the sha256 of
+the lines ``<file name> <file sha256>`` of the generated files in manifest
+order (the manifest itself is left out: it names the genforge version, which
+may change without changing any data).
+
+Changing a task's output requires bumping the task's ``version`` and a line
+in the README changelog (see docs/sections/guarantees.md); then update its
+row here. A changed fingerprint at an unchanged version is the bug this test
+exists to catch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+import genforge
+from genforge.core.spec import resolve_spec
+from genforge.tasks.registry import _entry_points, get_task
+
+#: task -> (task version, fingerprint of the small default generation)
+GOLDEN = {
+    "addition": ("1.0", "3ceb08325b3794081b0795ecdf48cda38ed8d325d08da48bf56fd58e3c2fa86f"),
+    "algorithmic": ("1.0", "0d10d5e9a533c10daf3ff5b8d17247b0e4d36c6c242ec020db4cae28a538e0b2"),
+    "comparison": ("1.0", "73d44cc511dee14e8a70c1c685a67dc6178b7062bf56db68a42a2f27c4367549"),
+    "hint": ("1.0", "8c3cbe1ded5703fd9bedc3527532c587ee1a8e6592382a4c5cf5822e55ac0789"),
+    "kinship": ("1.0", "2d0bd1263894600f52ee566b293505d2095ea6b5cf74f6e408fa4d129ad69802"),
+    "markov": ("1.1", "e585260ab31dbe965cd98c71655935d2213de667c3f4b6f2950c732fa5ab750d"),
+    "multiplication": ("1.0", "466a27cb52042c32c6709c6b4328267900baa365cb18f928b7159bad6bde001e"),
+    "pcfg_set": ("1.0", "575ac6d26435081f7c671520860264f89b712c33998edbea58d3aa691488679b"),
+    "relation_algebra": ("1.0", "8ba0ce853ef07c809f95bcb36a69b5deb59854aea0f666548f20c475a0907cae"),
+    "rewrite": ("1.1", "609787f21e8c614e2525f224201816920f1e39b7e810bea4ec9bb34cd241fb56"),
+    "scan": ("1.0", "d35c0753c4c1cf70d89013d8bc637d88331323043b24cdbc7679388e3e660ef0"),
+    "scan_scaled": ("1.0", "0fc82bda973e216f6f091af51f43ce5900923a6ef3524739e436669a3a42bc70"),
+    "symbolic": ("1.0", "489b821a19e0cdd2661944ba26b7653aca63de8e4eaabd454c6b22c9fce4fe7e"),
+    "two_hop": ("1.0", "5b4355ea3bdb3c7e795f9a5b7e648ca2acf25994f5b08caeb018987ca0c413c8"),
+}
+
+
+def fingerprint(manifest: dict) -> str:
+    return hashlib.sha256("".join(f"{f['name']} {f['sha256']}\n" for f in manifest["files"]).encode()).hexdigest()
+
+
+def test_every_registered_task_has_a_pinned_row():
+    assert sorted(_entry_points()) == sorted(GOLDEN)
+
+
+@pytest.mark.parametrize("task", sorted(GOLDEN))
+def test_the_default_generation_is_pinned(tmp_path, task):
+    plan = resolve_spec(task).plan()
+    sizes = {split.name: 50 if index == 0 else 10 for index, split in enumerate(plan.splits)}
+    manifest = genforge.generate(task, tmp_path, sizes=sizes)
+    version, expected = GOLDEN[task]
+    found = (get_task(task).version, fingerprint(manifest))
+    if found[0] == version:
+        assert found[1] == expected, (
+            f"{task} {version}: the output changed without a version bump. Bump the task's version, add a "
+            "changelog line to the README and update GOLDEN (see docs/sections/guarantees.md)")
+    else:
+        pytest.fail(f"{task}: version {found[0]} (pinned {version}); update GOLDEN to {found!r} and add the "
+                    "changelog line")
