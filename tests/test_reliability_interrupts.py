@@ -12,7 +12,6 @@ rename, with shards mid-split, with shards in the second split), 28 in all.
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
