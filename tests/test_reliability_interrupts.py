@@ -4,10 +4,11 @@ Interrupt points tested: 20 random moments (seeded fractions of the time an
 uninterrupted ``genforge generate`` subprocess takes on the machine, about 1 s
 idle, from start-up to the final rename; even points SIGINT, odd points SIGKILL;
 some with a previous complete output being replaced, some written as shards)
-plus 8 exact points (SIGKILL sent by the process itself: after the first
+plus 9 exact points (SIGKILL sent by the process itself: after the first
 record, mid-split, right after a checkpoint, in the middle of writing a
 checkpoint, between a split's close and its checkpoint, just before the final
-rename, with shards mid-split, with shards in the second split), 28 in all.
+rename, with shards mid-split, with shards in the second split, mid-split
+with a pool of 2 workers), 29 in all.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ from pathlib import Path
 import genforge
 from genforge.core import engine, writer
 
-point, out, shards = sys.argv[1], Path(sys.argv[2]), sys.argv[3] == "1"
+point, out, shards, workers = sys.argv[1], Path(sys.argv[2]), sys.argv[3] == "1", int(sys.argv[4])
 sizes = {"train": 24000, "validation": 2000, "test_id": 2000, "test_ood_instruction": 2000}
 die = lambda: os.kill(os.getpid(), signal.SIGKILL)
 counts = {"lines": 0, "saves": 0, "closes": 0}
@@ -141,19 +142,20 @@ elif point == "split-closed":
     writer.SplitWriter.close = after("closes", 1, writer.SplitWriter.close)
 elif point == "before-rename":
     writer._replace_folder = lambda staging, destination: die()
-genforge.generate("rewrite", out, sizes=sizes, shard_size=5000 if shards else None)
+genforge.generate("rewrite", out, sizes=sizes, shard_size=5000 if shards else None, workers=workers)
 """
 
 EXACT_POINTS = [
-    ("line-1", False), ("line-9000", False), ("checkpoint-2", False), ("inside-checkpoint", False),
-    ("split-closed", False), ("before-rename", False), ("line-13000", True), ("line-25000", True),
+    ("line-1", False, 1), ("line-9000", False, 1), ("checkpoint-2", False, 1), ("inside-checkpoint", False, 1),
+    ("split-closed", False, 1), ("before-rename", False, 1), ("line-13000", True, 1), ("line-25000", True, 1),
+    ("line-9000", False, 2),  # a process pool: its workers neither hold the lock nor outlive the run
 ]
 
 
-@pytest.mark.parametrize("point, shards", EXACT_POINTS)
-def test_a_run_killed_at_an_exact_point_resumes_to_the_same_bytes(tmp_path, references, point, shards):
+@pytest.mark.parametrize("point, shards, workers", EXACT_POINTS)
+def test_a_run_killed_at_an_exact_point_resumes_to_the_same_bytes(tmp_path, references, point, shards, workers):
     out = tmp_path / "out"
-    process = subprocess.run([sys.executable, "-c", KILLER, point, str(out), "1" if shards else "0"],
+    process = subprocess.run([sys.executable, "-c", KILLER, point, str(out), "1" if shards else "0", str(workers)],
                              capture_output=True, timeout=120)
     assert process.returncode == -signal.SIGKILL, process.stderr.decode()
     assert not (out / TASK).exists()
@@ -170,7 +172,7 @@ def test_a_run_killed_at_an_exact_point_resumes_to_the_same_bytes(tmp_path, refe
 
 def test_without_resume_a_leftover_staging_folder_is_removed_with_a_note(tmp_path, references):
     out = tmp_path / "out"
-    subprocess.run([sys.executable, "-c", KILLER, "line-9000", str(out), "0"], capture_output=True, timeout=120)
+    subprocess.run([sys.executable, "-c", KILLER, "line-9000", str(out), "0", "1"], capture_output=True, timeout=120)
     notes: list[str] = []
     genforge.generate(TASK, out, sizes=SIZES, note=notes.append)
     assert any("left by an interrupted run" in note and "--resume" in note for note in notes), notes

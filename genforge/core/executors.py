@@ -8,6 +8,9 @@ function of its job, all three produce the same bytes.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from itertools import count
@@ -46,6 +49,22 @@ class InProcess:
             yield run_block(make_job(index))
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Pool initializer: end this worker when its parent is gone.
+
+    A parent killed outright (SIGKILL) cannot shut its pool down, and workers
+    blocked on the job queue would live on, holding memory and the inherited
+    output lock; a watchdog thread notices the new parent and exits.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="genforge-parent-watchdog").start()
+
+
 class ProcessPool:
     """``--workers N`` on one machine (fork: workers inherit the loaded tasks)."""
 
@@ -54,7 +73,11 @@ class ProcessPool:
         self._pool: Optional[ProcessPoolExecutor] = None
 
     def __enter__(self):
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"),
+                                         initializer=_exit_with_parent, initargs=(os.getpid(),))
+        # With fork, the first job starts every worker: do it now, before the engine opens the
+        # output lock and staging files, so that workers do not inherit them.
+        self._pool.submit(int).result()
         return self
 
     def __exit__(self, *exc):
