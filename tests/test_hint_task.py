@@ -106,6 +106,19 @@ def test_parentheses_only_where_needed(tree, text):
     assert parse(text) == tree
 
 
+@settings(max_examples=200, deadline=None)
+@given(trees)
+def test_every_parenthesis_pair_is_needed(tree):
+    text = to_text(tree)
+    stack = []
+    for index, char in enumerate(text):
+        if char == "(":
+            stack.append(index)
+        elif char == ")":
+            start = stack.pop()
+            assert parse(text[:start] + text[start + 1:index] + text[index + 1:]) != tree
+
+
 def test_annotation_gives_heads_and_values_per_symbol():
     symbols = annotate(parse("6*(5-2)"))
     assert [s for s, _, _ in symbols] == list("6*(5-2)")
