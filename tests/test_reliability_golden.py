@@ -36,7 +36,7 @@ GOLDEN = {
     "rewrite": ("1.1", "609787f21e8c614e2525f224201816920f1e39b7e810bea4ec9bb34cd241fb56"),
     "scan": ("1.0", "d35c0753c4c1cf70d89013d8bc637d88331323043b24cdbc7679388e3e660ef0"),
     "scan_scaled": ("1.0", "0fc82bda973e216f6f091af51f43ce5900923a6ef3524739e436669a3a42bc70"),
-    "symbolic": ("1.0", "489b821a19e0cdd2661944ba26b7653aca63de8e4eaabd454c6b22c9fce4fe7e"),
+    "symbolic": ("1.0", "f2926b6486b5bc00990dbb839da9cc153d6db81c1589158c980981e1742df554"),
     "two_hop": ("1.0", "5b4355ea3bdb3c7e795f9a5b7e648ca2acf25994f5b08caeb018987ca0c413c8"),
 }
 
