@@ -54,7 +54,7 @@ from typing import Any, Mapping, Optional
 from genforge.core.errors import UsageError
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
-from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits
+from genforge.core.splits import SplitPlan, SplitSpec, iid_splits
 from genforge.generators.hint_expressions import (
     DIGITS, ExpressionSyntaxError, DivisionByZero, annotate, depth, evaluate, operator_pairs, parse,
     sample_expression, steps, to_text,
