@@ -28,7 +28,7 @@ from typing import Optional
 
 from genforge.core.rng import RandomStream
 from genforge.generators.symbolic_expressions import (
-    FUNCTIONS, PATTERN_VARIABLES, Tree, depth, parse, rewrite_first, to_text,
+    PATTERN_VARIABLES, Tree, depth, parse, rewrite_first, substitute, to_text,
 )
 
 DOMAINS = ("polynomial", "trigonometric", "exponential_logarithmic")
@@ -36,6 +36,9 @@ VARIABLES = ("x", "y", "z")
 CONSTANTS = tuple(str(k) for k in range(1, 10))
 #: Operators of the random context around the instance (kept apart from any family).
 CONTEXT_BINARY = ("+", "-", "*")
+#: Functions the context may wrap around the instance: defined everywhere (no log, whose
+#: argument could be identically 0), so every input is a meaningful expression.
+CONTEXT_FUNCTIONS = ("sin", "cos", "tan", "exp")
 K_VALUES = range(2, 10)
 
 
@@ -186,17 +189,20 @@ def is_zero(term: Tree) -> bool:
 
 
 def random_instance(rng: RandomStream, rule: Rule, operand_depth: int) -> Optional[Tree]:
-    """The rule's left side with each pattern variable replaced by a random term; None if a term is 0."""
+    """The rule's left side with each pattern variable replaced by a random term.
+
+    None when a term is identically 0 or two pattern variables get equal
+    terms: ``log(a*b)`` with ``a = x - x``, or ``(a - b)*(...)`` with
+    ``a = b`` inside a log, would make the expression undefined.
+    """
     bindings = {name: random_term(rng, rng.integer(0, operand_depth)) for name in PATTERN_VARIABLES}
-    if any(is_zero(bindings[name]) for name in sorted(_pattern_variables(rule.left))):
+    used = sorted(_pattern_variables(rule.left))
+    if any(is_zero(bindings[name]) for name in used):
         return None
-
-    def fill(pattern: Tree) -> Tree:
-        if isinstance(pattern, str):
-            return bindings.get(pattern, pattern) if pattern in PATTERN_VARIABLES else pattern
-        return (pattern[0],) + tuple(fill(child) for child in pattern[1:])
-
-    return fill(rule.left)
+    if any(is_zero(("-", bindings[first], bindings[second]))
+           for index, first in enumerate(used) for second in used[index + 1:]):
+        return None
+    return substitute(rule.left, bindings)
 
 
 def embed(rng: RandomStream, instance: Tree, total_depth: int, context_depth: int) -> Tree:
@@ -205,13 +211,13 @@ def embed(rng: RandomStream, instance: Tree, total_depth: int, context_depth: in
     Needs ``total_depth >= depth(instance)``. Each of the path's nodes is a
     context operator (``+ - *``, the tree so far on a random side, a random
     term of depth at most ``context_depth`` on the other) or, one time in
-    four, a function applied to the tree so far. Short side terms keep the
+    four, a function (``CONTEXT_FUNCTIONS``) applied to the tree so far. Short side terms keep the
     size growing linearly with the depth, so depth stays the measure that moves.
     """
     tree = instance
     for level in range(total_depth - depth(instance)):
         if rng.below(4) == 0:
-            tree = (rng.choice(FUNCTIONS), tree)
+            tree = (rng.choice(CONTEXT_FUNCTIONS), tree)
             continue
         sibling = random_term(rng, min(depth(tree), context_depth))
         operator = rng.choice(CONTEXT_BINARY)
