@@ -99,6 +99,9 @@ def generate(
             not isinstance(difficulty_range, (tuple, list)) or len(difficulty_range) != 2
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in difficulty_range)):
         raise UsageError(f"difficulty_range = {difficulty_range!r} is not allowed: expected (low, high) numbers")
+    if difficulty_range is not None and not 0 <= difficulty_range[0] <= difficulty_range[1] <= 1:
+        raise UsageError(f"difficulty_range = {tuple(difficulty_range)!r} is not allowed: "
+                         "expected 0 <= low <= high <= 1")
     if not isinstance(split_plan, (str, type(None))):
         raise UsageError(f"split plan = {split_plan!r} is not allowed: expected a plan name (text)")
     if split_plan in SCIENCE_PLANS or difficulty_range is not None or plan_options:
