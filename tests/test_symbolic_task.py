@@ -13,7 +13,7 @@ import genforge
 from genforge.core.errors import ParameterError, UsageError
 from genforge.core.splits import text_bucket
 from genforge.generators.symbolic_expressions import parse, to_text
-from genforge.generators.symbolic_rules import CATALOGUE, DOMAINS
+from genforge.generators.symbolic_rules import CATALOGUE, DOMAINS, is_operand
 from genforge.tasks.instruction_pool import SEEN_FRACTION
 from genforge.tasks.registry import get_task
 
@@ -180,6 +180,15 @@ def test_catalogue_covers_the_three_families_with_distinct_rules():
     assert len({rule.text() for rule in CATALOGUE}) == len(CATALOGUE)
 
 
+@pytest.mark.parametrize("term, allowed", [
+    ("x", True), ("7", True), ("x - 6", True), ("x*(y - y)", False), ("x - x", False), ("4 - 6", False),
+    ("3 - 3", False), ("(x + 1)*(x - 1) - (x*x - 1)", False),
+])
+def test_operands_are_never_zero_or_negative_constants(term, allowed):
+    # log(a^6) -> 6*log(a) is false for a = 4 - 6, and log(0) is undefined.
+    assert is_operand(parse(term)) is allowed
+
+
 # -- generated splits ----------------------------------------------------------------
 
 SMALL = {"n_instructions": 12, "examples_per_instruction": 10, "test_size": 40}
@@ -279,8 +288,8 @@ def test_golden_output(tmp_path):
 
 # A change here needs a version bump of the task (symbolic 1.0).
 GOLDEN = {
-    "train": "dc4ed4de278edb2f4e86eef3581bc9d8011ac73c9a1a36d52a88cb6795907c25",
-    "validation": "413f16481dbc6699bff3a4a9a627a7afb3a5e7d633628fa5426c369d2df76c7d",
-    "test_id": "468b5bec221f2df41ac5c956436c9457da4ce2d5d429de30203cf8f0d1b47590",
-    "test_ood_instruction": "00b5890c61f5dbfc5b2f71143219b1d003b84de62190ebe10a2e45d912b30011",
+    "train": "c3a32c04fb2b054af262aecce106c57b042f91eb96f705e0ca6217253c7566fc",
+    "validation": "0fa32de4b33e7db2c450a8a3f5071b12a95e9de119a42f40069fbb908943c37f",
+    "test_id": "84f70ecad7f69cd282d31f6571524c31c63584d0cd3fa433a5cb4208721fa9a6",
+    "test_ood_instruction": "ef9646a64f3714f7fcf4188e499c916a29c8a26bb47928fd088eb21cc4a61f96",
 }

@@ -28,7 +28,7 @@ from typing import Optional
 
 from genforge.core.rng import RandomStream
 from genforge.generators.symbolic_expressions import (
-    PATTERN_VARIABLES, Tree, depth, parse, rewrite_first, substitute, to_text,
+    PATTERN_VARIABLES, Tree, depth, labels, parse, rewrite_first, substitute, to_text,
 )
 
 DOMAINS = ("polynomial", "trigonometric", "exponential_logarithmic")
@@ -39,6 +39,7 @@ CONTEXT_BINARY = ("+", "-", "*")
 #: Functions the context may wrap around the instance: defined everywhere (no log, whose
 #: argument could be identically 0), so every input is a meaningful expression.
 CONTEXT_FUNCTIONS = ("sin", "cos", "tan", "exp")
+_WITHOUT_EXP = tuple(name for name in CONTEXT_FUNCTIONS if name != "exp")
 K_VALUES = range(2, 10)
 
 
@@ -188,16 +189,32 @@ def is_zero(term: Tree) -> bool:
     return not _polynomial_of(term)
 
 
+def is_operand(term: Tree) -> bool:
+    """May ``term`` stand for a pattern variable? Not if it is identically 0 or a constant <= 0.
+
+    The identities hold for positive values; a term with variables is
+    positive somewhere, but ``4 - 6`` never is (``log((4 - 6)^6)`` is not
+    ``6*log(4 - 6)``).
+    """
+    polynomial = _polynomial_of(term)
+    if not polynomial:
+        return False
+    if set(polynomial) == {(0, 0, 0)}:
+        return polynomial[(0, 0, 0)] > 0
+    return True
+
+
 def random_instance(rng: RandomStream, rule: Rule, operand_depth: int) -> Optional[Tree]:
     """The rule's left side with each pattern variable replaced by a random term.
 
-    None when a term is identically 0 or two pattern variables get equal
-    terms: ``log(a*b)`` with ``a = x - x``, or ``(a - b)*(...)`` with
-    ``a = b`` inside a log, would make the expression undefined.
+    None when a term is not an operand (:func:`is_operand`) or two pattern
+    variables get equal terms: ``log(a*b)`` with ``a = x - x``, or
+    ``(a - b)*(...)`` with ``a = b`` inside a log, would make the expression
+    undefined.
     """
     bindings = {name: random_term(rng, rng.integer(0, operand_depth)) for name in PATTERN_VARIABLES}
     used = sorted(_pattern_variables(rule.left))
-    if any(is_zero(bindings[name]) for name in used):
+    if not all(is_operand(bindings[name]) for name in used):
         return None
     if any(is_zero(("-", bindings[first], bindings[second]))
            for index, first in enumerate(used) for second in used[index + 1:]):
@@ -211,13 +228,16 @@ def embed(rng: RandomStream, instance: Tree, total_depth: int, context_depth: in
     Needs ``total_depth >= depth(instance)``. Each of the path's nodes is a
     context operator (``+ - *``, the tree so far on a random side, a random
     term of depth at most ``context_depth`` on the other) or, one time in
-    four, a function (``CONTEXT_FUNCTIONS``) applied to the tree so far. Short side terms keep the
+    four, a function (``CONTEXT_FUNCTIONS``) applied to the tree so far;
+    never ``exp`` around a tree that already has one, since towers such as
+    ``exp(exp(120))`` are beyond what anyone (sympy included) can evaluate. Short side terms keep the
     size growing linearly with the depth, so depth stays the measure that moves.
     """
     tree = instance
     for level in range(total_depth - depth(instance)):
         if rng.below(4) == 0:
-            tree = (rng.choice(CONTEXT_FUNCTIONS), tree)
+            choices = CONTEXT_FUNCTIONS if "exp" not in labels(tree) else _WITHOUT_EXP
+            tree = (rng.choice(choices), tree)
             continue
         sibling = random_term(rng, min(depth(tree), context_depth))
         operator = rng.choice(CONTEXT_BINARY)
