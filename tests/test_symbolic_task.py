@@ -286,10 +286,10 @@ def test_golden_output(tmp_path):
     assert digests == GOLDEN
 
 
-# A change here needs a version bump of the task (symbolic 1.0).
+# A change here needs a version bump of the task (symbolic 1.1).
 GOLDEN = {
-    "train": "c3a32c04fb2b054af262aecce106c57b042f91eb96f705e0ca6217253c7566fc",
-    "validation": "0fa32de4b33e7db2c450a8a3f5071b12a95e9de119a42f40069fbb908943c37f",
-    "test_id": "84f70ecad7f69cd282d31f6571524c31c63584d0cd3fa433a5cb4208721fa9a6",
-    "test_ood_instruction": "ef9646a64f3714f7fcf4188e499c916a29c8a26bb47928fd088eb21cc4a61f96",
+    "train": "9fdf0d761b35d846da5bf8ab56718c0afbe161f56a421aadacf17a8305ee6886",
+    "validation": "75e37cba63e7c6d08fbdf8b8fc4a9877abf532a251d7957bf5c0c9f8c587acf9",
+    "test_id": "3ae1fa1b667885e1c0151b77be6be3158dc6ad8239864c3b2b38792f96ece130",
+    "test_ood_instruction": "e7c39964911ccedb844eba678cd631d207238c48e02bf5a681d2dcc193d308c6",
 }

@@ -67,7 +67,7 @@ _UNSEEN = {domain: [r for r in CATALOGUE if r.domain == domain and not is_seen_i
 
 class SymbolicTask(Task):
     name = "symbolic"
-    version = "1.0"
+    version = "1.1"
     summary = "apply one algebraic identity (a rewrite rule) to an expression tree (Only-IF, section 3)"
     default_split_plan = "unseen_instructions"
     parameters = {
