@@ -147,3 +147,16 @@ GOLDEN = {
     "markov/train.jsonl": "62c3910a6d89ec3a",
     "markov/validation.jsonl": "009a21ee076deb7c",
 }
+
+
+def test_classification_tasks_report_label_balance_per_split(tmp_path):
+    manifest = genforge.generate("relation_algebra", tmp_path, split_plan="iid",
+                                 sizes={"train": 300, "validation": 40, "test_id": 40})
+    for entry in manifest["splits"]:
+        counted = {}
+        for line in (tmp_path / "relation_algebra" / f"{entry['name']}.jsonl").read_text().splitlines():
+            target = json.loads(line)["target"]
+            counted[target] = counted.get(target, 0) + 1
+        assert entry["balance"] == dict(sorted(counted.items()))
+        assert sum(entry["balance"].values()) == entry["size"]
+    assert "balance" not in genforge.generate("rewrite", tmp_path / "r", sizes=SMALL)["splits"][0]

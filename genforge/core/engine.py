@@ -20,6 +20,7 @@ from typing import Callable, Iterator, Optional
 
 from genforge import __version__
 from genforge.core.blocks import BLOCK_SIZE, BlockJob, Candidate, RecordEncoder, enumerated_blocks, run_block
+from genforge.core.balance import count_values
 from genforge.core.canonical import pretty_dumps
 from genforge.core.checking import file_digest
 from genforge.core.errors import InfeasibleError, UsageError
@@ -410,6 +411,9 @@ def generate(
             checkpoints.save()
         manifest = {**head, "files": files}
         for entry in manifest["splits"]:
-            entry["size"] = sum(f["records"] for f in files if f["split"] == entry["name"])
+            split_files = [f for f in files if f["split"] == entry["name"]]
+            entry["size"] = sum(f["records"] for f in split_files)
+            if task.balance_key:
+                entry["balance"] = count_values((staging / f["name"] for f in split_files), task.balance_key)
         (staging / "manifest.json").write_bytes(pretty_dumps(manifest))
     return manifest

@@ -33,6 +33,8 @@ class Task:
     #: Parameter name -> JSON Schema property (with a ``default``).
     parameters: ClassVar[dict[str, dict]] = {}
     default_split_plan: ClassVar[str] = "iid"
+    #: A label whose per-split counts the manifest reports ("target" or "meta.<field>"); None for none.
+    balance_key: ClassVar[Optional[str]] = None
     #: Attempts the engine makes per accepted record before giving up on a split.
     attempts_per_record: ClassVar[int] = 200
 

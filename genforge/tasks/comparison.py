@@ -40,6 +40,7 @@ COMPARE_TEXT = re.compile(r"Compare the a(\d+) of e(\d+) with that of e(\d+)\.")
 class ComparisonTask(FactTask):
     name = "comparison"
     version = "1.0"
+    balance_key = "target"
     summary = "compare two entities' attribute values learned as atomic facts (Grokked Transformers)"
     knowledge_parameters = ("entities", "attributes", "values", "ood_share")
     parameters = {

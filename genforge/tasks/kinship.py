@@ -141,6 +141,7 @@ def _name_people(rng: RandomStream, facts, genders, names_by_gender) -> Optional
 class KinshipTask(Task):
     name = "kinship"
     version = "1.0"
+    balance_key = "meta.relation"
     summary = "relation of the last to the first person of a family story, by chained kinship facts (CLUTRR)"
     default_split_plan = "longer_chains"
     attempts_per_record = 200

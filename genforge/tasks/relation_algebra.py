@@ -87,6 +87,7 @@ TARGET_RETRIES = 64
 class RelationAlgebraTask(Task):
     name = "relation_algebra"
     version = "1.0"
+    balance_key = "target"
     summary = "relation of source to sink in an RCC-8 / interval / kinship series-parallel graph (EpiGNN benchmarks)"
     default_split_plan = "systematic"
     parameters = {
