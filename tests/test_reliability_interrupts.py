@@ -129,8 +129,18 @@ def after(name, limit, original):
         return result
     return wrapper
 
+def after_lines(limit, original):
+    # The engine writes a block of lines at a time: die right after the write that reaches line `limit`.
+    def wrapper(self, lines):
+        result = original(self, lines)
+        counts["lines"] += len(lines)
+        if counts["lines"] >= limit:
+            die()
+        return result
+    return wrapper
+
 if point.startswith("line-"):
-    writer.HashingWriter.write_line = after("lines", int(point[5:]), writer.HashingWriter.write_line)
+    writer.HashingWriter.write_lines = after_lines(int(point[5:]), writer.HashingWriter.write_lines)
 elif point.startswith("checkpoint-"):
     engine.Checkpoints.save = after("saves", int(point[11:]), engine.Checkpoints.save)
 elif point == "inside-checkpoint":

@@ -10,18 +10,23 @@ from genforge.core.errors import CheckFailed, GenforgeError, UsageError
 from genforge.core.validation import explain_against, validator_for_task
 
 
-def read_manifest(folder: Path) -> dict:
-    path = folder / "manifest.json"
+def read_checked_json(path: Path, schema: str, what: str) -> dict:
+    """A JSON file that must exist and match a shipped schema; CheckFailed names the problem."""
     if not path.is_file():
-        raise CheckFailed(f"{path}: missing; a generated folder holds a manifest.json")
+        raise CheckFailed(f"{path}: missing; {what}")
     try:
-        manifest = json.loads(path.read_text("utf-8"))
+        value = json.loads(path.read_text("utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
         raise CheckFailed(f"{path}: not valid JSON: {error}") from None
-    problem = explain_against("manifest.schema.json", manifest)
+    problem = explain_against(schema, value)
     if problem:
-        raise CheckFailed(f"{path}: does not match the manifest schema: {problem}")
-    return manifest
+        raise CheckFailed(f"{path}: does not match {schema}: {problem}")
+    return value
+
+
+def read_manifest(folder: Path) -> dict:
+    return read_checked_json(folder / "manifest.json", "manifest.schema.json",
+                             "a generated folder holds a manifest.json")
 
 
 def file_digest(path: Path) -> tuple[str, int, int]:

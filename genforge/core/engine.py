@@ -155,7 +155,7 @@ def _fill_split(
     allow_repeats = spec.allow_repeats or split.repeats
     current = set() if current is None else current
     state = state or _SplitState()
-    prefix = f"{spec.task}/{split.name}/"
+    id_head = f'{{"id":"{spec.task}/{split.name}/'.encode()
     written = state.written
     last_report = 0.0
     if size == 0:
@@ -165,16 +165,20 @@ def _fill_split(
     for block in blocks:
         state.blocks_used += 1
         before = written
+        # A block's lines and digests are written at once: one write and one hash update per block.
+        lines, kept = [], []
         for digest, body in block:
             if digest in earlier or (digest in current and not allow_repeats):
                 continue
             current.add(digest)
-            writer.write_line(b'{"id":"' + f"{prefix}{written:06d}".encode() + b'",' + body + b"\n")
-            if digests is not None:
-                digests.write(digest)
+            lines.append(id_head + b"%06d" % written + b'",' + body + b"\n")
+            kept.append(digest)
             written += 1
             if written == size:
                 break
+        writer.write_lines(lines)
+        if digests is not None:
+            digests.write(b"".join(kept))
         state.written = written
         if byte_limit is not None:
             byte_limit()

@@ -57,6 +57,14 @@ class HashingWriter:
         self.records += 1
         self.bytes += len(line)
 
+    def write_lines(self, lines: list[bytes]) -> None:
+        """Several lines in one write and one hash update (the engine writes a block at a time)."""
+        data = b"".join(lines)
+        self._file.write(data)
+        self._hash.update(data)
+        self.records += len(lines)
+        self.bytes += len(data)
+
     def sync(self) -> None:
         """Make everything written so far durable (before a checkpoint names it)."""
         self._file.flush()
@@ -127,6 +135,21 @@ class SplitWriter:
             self._current = self._open_next()
         self._current.write_line(line)
         self.records += 1
+
+    def write_lines(self, lines: list[bytes]) -> None:
+        """Several lines, cut at shard boundaries: the same files as line by line."""
+        start = 0
+        while start < len(lines):
+            if self._current is None:
+                self._current = self._open_next()
+            elif self.shard_size is not None and self._current.records >= self.shard_size:
+                self._closed.append((self._current.path, self._current.close()))
+                self._current = self._open_next()
+            room = len(lines) - start if self.shard_size is None else self.shard_size - self._current.records
+            chunk = lines[start:start + room]
+            self._current.write_lines(chunk)
+            self.records += len(chunk)
+            start += len(chunk)
 
     def close(self) -> list[dict]:
         """Finish the files; return their manifest entries (name, split, records, bytes, sha256)."""

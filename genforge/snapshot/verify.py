@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Optional
 
 from genforge import __version__
-from genforge.core.checking import file_digest
+from genforge.core.checking import file_digest, read_checked_json
 from genforge.core.errors import CheckFailed, GenforgeError, UsageError
-from genforge.core.validation import explain_against
 from genforge.core.canonical import pretty_dumps
 from genforge.snapshot.build import MANIFEST, SNAPSHOT_FORMAT, _metadata_paths, task_entry, write_snapshot
 from genforge.snapshot.suite import canary_string, load_suite
@@ -30,15 +29,8 @@ def read_snapshot_manifest(folder: Path) -> dict:
     if not folder.is_dir():
         raise UsageError(f"snapshot folder {str(folder)!r} does not exist or is not a folder")
     path = folder / MANIFEST
-    if not path.is_file():
-        raise CheckFailed(f"{path}: missing; a snapshot folder holds a top-level manifest.json")
-    try:
-        manifest = json.loads(path.read_text("utf-8"))
-    except (ValueError, UnicodeDecodeError) as error:
-        raise CheckFailed(f"{path}: not valid JSON: {error}") from None
-    problem = explain_against("snapshot_manifest.schema.json", manifest)
-    if problem:
-        raise CheckFailed(f"{path}: does not match the snapshot manifest schema: {problem}")
+    manifest = read_checked_json(path, "snapshot_manifest.schema.json",
+                                 "a snapshot folder holds a top-level manifest.json")
     for entry in manifest["files"]:
         if ".." in entry["path"].split("/"):
             raise CheckFailed(f"{path}: file path {entry['path']!r} leaves the snapshot folder")
