@@ -118,8 +118,13 @@ def generate(
                      resume=resume, max_bytes=max_bytes, note=note)
 
 
-def solve(task: str, instruction: Optional[str], input: str) -> str:
-    """The task's oracle: the target for (instruction, input); UsageError when the oracle cannot read them."""
+def solve(task: str, instruction: Optional[str], input: str, *, params: Mapping[str, Any] | None = None,
+          seed: Optional[int] = None) -> str:
+    """The task's oracle: the target for (instruction, input); UsageError when the oracle cannot read them.
+
+    ``params`` and ``seed`` (a manifest's) are needed only by tasks whose answer
+    depends on the run, such as two_hop and comparison (their knowledge base).
+    """
     if not isinstance(task, str):
         raise UsageError(f"task = {task!r} is not allowed: expected a task name (text)")
     task_object = get_task(task)
@@ -127,7 +132,10 @@ def solve(task: str, instruction: Optional[str], input: str) -> str:
         raise UsageError(f"solve needs a text input and a text or None instruction, got {type(input).__name__} "
                          f"and {type(instruction).__name__}")
     try:
-        return task_object.solve(instruction, input)
+        if params is None and seed is None:
+            return task_object.solve(instruction, input)
+        spec = resolve_spec(task, params=params, seed=seed or 0)
+        return task_object.solve_in_context(instruction, input, spec.params, spec.seed)
     except (ValueError, KeyError, IndexError) as error:  # what `genforge solve` reports for an unreadable record
         raise UsageError(f"the {task} oracle cannot read this example: {error}") from None
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from genforge import api
-from genforge.core.checking import validate_path
+from genforge.core.checking import read_manifest, validate_path
 from genforge.core.errors import GenforgeError, UsageError
 from genforge.core.params import parse_cli_value
 from genforge.tasks.registry import get_task
@@ -151,16 +151,35 @@ def validate(path):
     click.echo(f"valid: {summary['records']:,} records in {summary['files']} file(s)")
 
 
+def _run_context(task: str, manifest: Path, required: bool) -> dict:
+    """params and seed of the run that wrote a file, from its manifest (empty without one)."""
+    if not manifest.is_file():
+        if required:
+            raise UsageError(f"manifest {str(manifest)!r} does not exist or is not a file")
+        return {}
+    data = read_manifest(manifest.parent) if manifest.name == "manifest.json" else None
+    if data is None or data.get("task") != task:
+        if required:
+            raise UsageError(f"{str(manifest)!r} is not a manifest of a {task!r} run")
+        return {}
+    return {"params": data["params"], "seed": data["seed"]}
+
+
 @cli.command()
 @click.argument("task")
 @click.argument("file", type=click.Path())
 @click.option("--check", is_flag=True, help="Compare each record's target with the oracle instead of filling it.")
-def solve(task, file, check):
+@click.option("--manifest", "manifest_path", type=click.Path(), default=None,
+              help="The run's manifest.json, for tasks whose answers depend on its params and seed "
+                   "(two_hop, comparison); default: manifest.json next to FILE, if any.")
+def solve(task, file, check, manifest_path):
     """Fill (or --check) the 'target' of JSONL records with TASK's oracle."""
-    task_object = get_task(task)
+    get_task(task)
     path = Path(file)
     if not path.is_file():
         raise UsageError(f"file {file!r} does not exist or is not a file")
+    context = _run_context(task, Path(manifest_path) if manifest_path else path.parent / "manifest.json",
+                           required=manifest_path is not None)
     mismatches = checked = 0
     with open(path, "rb") as lines:
         for number, line in enumerate(lines, start=1):
@@ -171,9 +190,9 @@ def solve(task, file, check):
             except (ValueError, KeyError, AttributeError, TypeError):
                 raise UsageError(f"{file}:{number}: not a JSON object with an 'input' field") from None
             try:
-                answer = task_object.solve(instruction, text)
-            except (ValueError, KeyError, IndexError) as error:
-                raise UsageError(f"{file}:{number}: the {task} oracle cannot read this record: {error}") from None
+                answer = api.solve(task, instruction, text, **context)
+            except UsageError as error:
+                raise UsageError(f"{file}:{number}: {error}") from None
             if check:
                 if record.get("target") != answer:
                     mismatches += 1

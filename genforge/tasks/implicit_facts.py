@@ -176,8 +176,11 @@ class FactTask(Task):
     def solve(self, instruction: Optional[str], input: str) -> str:
         raise UsageError(
             f"task {self.name!r}: the answer depends on the knowledge base drawn from the run's parameters and "
-            f"seed, which a record does not carry; in Python use get_task({self.name!r}).answer(params, seed, input) "
-            "with the params and seed from the manifest")
+            f"seed, which a record does not carry; give the run's manifest (genforge solve {self.name} FILE "
+            "--manifest OUT/TASK/manifest.json, or genforge.solve(..., params=..., seed=...) in Python)")
+
+    def solve_in_context(self, instruction: Optional[str], input: str, params: Mapping[str, Any], seed: int) -> str:
+        return self.answer(params, seed, input)
 
     def normalize_answer(self, answer: str) -> str:
         text = "".join(str(answer).split()).lower()
