@@ -113,7 +113,7 @@ KILLER = r"""
 import os, signal, sys
 from pathlib import Path
 import genforge
-from genforge.core import engine, writer
+from genforge.core import checkpoints, engine, writer
 
 point, out, shards, workers = sys.argv[1], Path(sys.argv[2]), sys.argv[3] == "1", int(sys.argv[4])
 sizes = {"train": 24000, "validation": 2000, "test_id": 2000, "test_ood_instruction": 2000}
@@ -144,11 +144,11 @@ if point.startswith("line-"):
 elif point.startswith("checkpoint-"):
     engine.Checkpoints.save = after("saves", int(point[11:]), engine.Checkpoints.save)
 elif point == "inside-checkpoint":
-    original_atomic = engine.atomic_write_bytes
+    original_atomic = checkpoints.atomic_write_bytes
     def torn(path, data):
         Path(str(path) + ".tmp-torn").write_bytes(data[: len(data) // 2])
         die()
-    engine.atomic_write_bytes = lambda path, data: (counts.__setitem__("saves", counts["saves"] + 1),
+    checkpoints.atomic_write_bytes = lambda path, data: (counts.__setitem__("saves", counts["saves"] + 1),
                                                     torn(path, data) if counts["saves"] == 3 else original_atomic(path, data))
 elif point == "split-closed":
     writer.SplitWriter.close = after("closes", 1, writer.SplitWriter.close)

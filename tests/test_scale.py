@@ -1,6 +1,5 @@
 """Shards and cluster runs write the same records as one process writing one file."""
 
-import json
 
 import pytest
 from click.testing import CliRunner

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from genforge.core.records import Example
-from genforge.core.splits import SplitPlan, SplitSpec, all_of, bucket_range, iid_splits, instruction_bucket_range
+from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits, instruction_bucket_range
 from genforge.tasks.instruction_pool import SEEN_FRACTION
 
 

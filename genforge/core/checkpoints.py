@@ -1,0 +1,75 @@
+"""Checkpoints of a run being generated, so that ``--resume`` continues a killed run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+from genforge.core.checking import file_digest
+from genforge.core.writer import atomic_write_bytes
+
+#: Blocks between two checkpoints of a split (and one after each split).
+CHECKPOINT_BLOCKS = 16
+
+
+class Checkpoints:
+    """Resume points of a run, kept in its staging folder (see ``genforge generate --resume``).
+
+    ``.checkpoint.json`` names the request, the finished splits' files and, for
+    the split being written, how many blocks were consumed, how many records
+    written and the writer's files and offsets. Each written record's 16-byte
+    digest goes to ``.digests-<split>.bin`` so the dedup and disjointness sets
+    can be rebuilt exactly. A checkpoint is written (atomically, after syncing
+    the files it describes) every ``CHECKPOINT_BLOCKS`` blocks and after each
+    split; a run killed at any moment continues from the last one, and since
+    blocks are pure functions of their index the bytes are those of an
+    uninterrupted run.
+    """
+
+    NAME = ".checkpoint.json"
+
+    def __init__(self, staging: Path, request: dict):
+        self.staging = staging
+        self.request = request
+        self.done: list[dict] = []
+
+    def digests_path(self, split: str) -> Path:
+        return self.staging / f".digests-{split}.bin"
+
+    def save(self, split: Optional[str] = None, position: Optional[dict] = None) -> None:
+        state = {"format": 1, "request": self.request, "done": self.done, "split": split, "position": position}
+        # Insertion order is kept (no sort_keys): file entries go back into the manifest as they were.
+        atomic_write_bytes(self.staging / self.NAME, json.dumps(state).encode())
+
+    def load(self) -> Optional[dict]:
+        """The saved state if it belongs to this request and its finished files are intact, else None."""
+        try:
+            state = json.loads((self.staging / self.NAME).read_bytes())
+            if state.get("format") != 1 or state.get("request") != self.request:
+                return None
+            for entry in state["done"]:
+                if file_digest(self.staging / entry["name"])[0] != entry["sha256"]:
+                    return None
+            position = state["position"]
+            if position is not None:  # the files it describes hold at least what it says
+                files = [(name, summary["bytes"]) for name, summary in position["writer"]["closed"]]
+                if position["writer"]["current"] is not None:
+                    files.append((position["writer"]["current"]["name"], position["writer"]["current"]["bytes"]))
+                files.append((self.digests_path(state["split"]).name, 16 * position["written"]))
+                if any(not (self.staging / name).is_file() or (self.staging / name).stat().st_size < size
+                       for name, size in files):
+                    return None
+            return state
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def read_digests(self, split: str, count: int) -> set:
+        """The first ``count`` digests written for ``split`` (the file is cut back to them)."""
+        path = self.digests_path(split)
+        with open(path, "r+b") as file:
+            file.truncate(16 * count)
+            data = file.read()
+        if len(data) != 16 * count:
+            raise OSError(f"{path}: {len(data) // 16} digests, the checkpoint expects {count}")
+        return {data[i:i + 16] for i in range(0, len(data), 16)}
