@@ -22,3 +22,21 @@ def test_readme_opens_with_the_two_setup_commands_and_ci_runs_the_test_command()
     assert test_command.startswith("python3 -m pytest")
     ci = (ROOT / ".ci" / "run").read_text("utf-8")
     assert test_command in ci
+
+
+def test_the_quick_start_runs_as_written(tmp_path):
+    import os
+    import re
+
+    text = (ROOT / "README.md").read_text("utf-8")
+    quick = text[text.index("## Quick start"):text.index("## Records")]
+    shell = re.findall(r"```sh\n(.*?)```", quick, flags=re.S)[0]
+    python = re.findall(r"```python\n(.*?)```", quick, flags=re.S)[0]
+    env = {**os.environ, "GENFORGE_CACHE": str(tmp_path / "cache"),
+           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+    result = subprocess.run(["bash", "-c", "set -e\n" + shell], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "all 3920 targets match the oracle" in result.stdout
+    result = subprocess.run([sys.executable, "-c", python], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 100
