@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
 from genforge.core import params as params_module
@@ -27,8 +27,6 @@ class TaskSpec:
     allow_repeats: bool = False
     #: records per shard file; None writes one file per split
     shard_size: Optional[int] = None
-    #: a subset of the plan's splits to generate (all when empty)
-    only_splits: tuple = field(default_factory=tuple)
 
     def task_object(self) -> Task:
         return get_task(self.task)

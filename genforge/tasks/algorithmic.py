@@ -82,11 +82,9 @@ class AlgorithmicTask(Task):
 
     def check_params(self, params: Mapping[str, Any]) -> None:
         for low, high in (("train_length_min", "train_length_max"), ("test_length_min", "test_length_max")):
-            self.require(params[low] <= params[high],
-                         f"parameter {low!r} = {params[low]} must be <= {high} ({params[high]})")
-        self.require(params["test_length_min"] > params["train_length_max"],
-                     f"parameter 'test_length_min' = {params['test_length_min']} must be > train_length_max "
-                     f"({params['train_length_max']}): test inputs must be longer than any trained")
+            self.require_order(params, low, "<=", high)
+        self.require_order(params, "test_length_min", ">", "train_length_max",
+                           "test inputs must be longer than any trained")
         if params["op"] in ("count", "copy_unique"):
             self.require(params["vocabulary_size"] >= params["test_length_max"],
                          f"parameter 'vocabulary_size' = {params['vocabulary_size']} must be >= test_length_max "

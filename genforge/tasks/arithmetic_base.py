@@ -115,11 +115,9 @@ class ArithmeticTask(Task):
     # -- parameters ------------------------------------------------------
     def check_params(self, params: Mapping[str, Any]) -> None:
         for low, high in (("train_digits_min", "train_digits_max"), ("test_digits_min", "test_digits_max")):
-            self.require(params[low] <= params[high],
-                         f"parameter {low!r} = {params[low]} must be <= {high} ({params[high]})")
-        self.require(params["test_digits_min"] > params["train_digits_max"],
-                     f"parameter 'test_digits_min' = {params['test_digits_min']} must be > train_digits_max "
-                     f"({params['train_digits_max']}): test operands must be longer than any trained")
+            self.require_order(params, low, "<=", high)
+        self.require_order(params, "test_digits_min", ">", "train_digits_max",
+                           "test operands must be longer than any trained")
         if params["index_hints"]:
             places = arithmetic.result_width(self.operation, params["test_digits_max"], params["test_digits_max"])
             self.require(places <= len(HINT_MARKERS),

@@ -14,6 +14,7 @@ Subclasses set the class attributes and implement ``sample``, ``solve``,
 from __future__ import annotations
 
 import json
+import operator
 from importlib import resources
 from typing import Any, ClassVar, Iterable, Mapping, Optional
 
@@ -21,6 +22,8 @@ from genforge.core.errors import ParameterError
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec
+
+_RELATIONS = {"<=": operator.le, "<": operator.lt, ">": operator.gt, ">=": operator.ge}
 
 
 class Task:
@@ -45,6 +48,16 @@ class Task:
     def require(self, condition: bool, message: str) -> None:
         if not condition:
             raise ParameterError(message)
+
+    def require_order(self, params: Mapping[str, Any], name: str, relation: str, other: str, why: str = "") -> None:
+        """Raise unless ``params[name] <relation> params[other]``, naming both values (and ``why``)."""
+        if not _RELATIONS[relation](params[name], params[other]):
+            raise ParameterError(f"parameter {name!r} = {params[name]} must be {relation} {other} ({params[other]})"
+                                 + (f": {why}" if why else ""))
+
+    def require_held_out_in_domains(self, params: Mapping[str, Any]) -> None:
+        missing = [d for d in params["held_out_domains"] if d not in params["domains"]]
+        self.require(not missing, f"held_out_domains {missing} are not in domains {params['domains']}")
 
     # -- generation ----------------------------------------------------
     def split_plans(self, params: Mapping[str, Any]) -> dict[str, SplitPlan]:

@@ -99,15 +99,10 @@ class HintTask(Task):
         self._acceptance: dict[str, dict[int, float]] = {}
 
     def check_params(self, params: Mapping[str, Any]) -> None:
-        self.require(params["min_operators"] <= params["max_operators"],
-                     f"parameter 'min_operators' = {params['min_operators']} must be <= max_operators "
-                     f"({params['max_operators']})")
-        self.require(params["long_max_operators"] > params["max_operators"],
-                     f"parameter 'long_max_operators' = {params['long_max_operators']} must be > max_operators "
-                     f"({params['max_operators']}): long expressions have more operators than short ones")
-        self.require(params["large_max_value"] > params["max_value"],
-                     f"parameter 'large_max_value' = {params['large_max_value']} must be > max_value "
-                     f"({params['max_value']}): SL and LL hold values above max_value")
+        self.require_order(params, "min_operators", "<=", "max_operators")
+        self.require_order(params, "long_max_operators", ">", "max_operators",
+                           "long expressions have more operators than short ones")
+        self.require_order(params, "large_max_value", ">", "max_value", "SL and LL hold values above max_value")
 
     # -- plans -----------------------------------------------------------
     def _ranges(self, params):

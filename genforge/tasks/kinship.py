@@ -188,11 +188,9 @@ class KinshipTask(Task):
     # -- parameters --------------------------------------------------------
     def check_params(self, params: Mapping[str, Any]) -> None:
         for low, high in (("children_min", "children_max"), ("k_min", "k_max"), ("test_k_min", "test_k_max")):
-            self.require(params[low] <= params[high],
-                         f"parameter {low!r} = {params[low]} must be <= {high} ({params[high]})")
-        self.require(params["test_k_min"] > params["k_max"],
-                     f"parameter 'test_k_min' = {params['test_k_min']} must be > k_max ({params['k_max']}): "
-                     "test chains of longer_chains must be longer than every training chain")
+            self.require_order(params, low, "<=", high)
+        self.require_order(params, "test_k_min", ">", "k_max",
+                           "test chains of longer_chains must be longer than every training chain")
         self.require(params["supporting_facts"] % 2 == 0,
                      f"parameter 'supporting_facts' = {params['supporting_facts']} must be even: "
                      "supporting facts come in pairs")

@@ -78,19 +78,14 @@ class MarkovTask(Task):
     def check_params(self, params: Mapping[str, Any]) -> None:
         pairs = (("min_input_length", "input_length"), ("rules_min", "rules_max"),
                  ("train_rules_min", "train_rules_max"), ("test_rules_min", "test_rules_max"))
-        for low, high in pairs:
-            self.require(params[low] <= params[high],
-                         f"parameter {low!r} = {params[low]} must be <= {high} ({params[high]})")
-        self.require(params["min_steps"] <= params["max_steps"],
-                     f"parameter 'min_steps' = {params['min_steps']} must be <= max_steps ({params['max_steps']})")
+        for low, high in pairs + (("min_steps", "max_steps"),):
+            self.require_order(params, low, "<=", high)
         for low, high in (("input_length", "longer_input_length"), ("max_steps", "longer_max_steps")):
-            self.require(params[low] < params[high],
-                         f"parameter {high!r} = {params[high]} must be > {low} ({params[low]})")
+            self.require_order(params, high, ">", low)
         self.require(params["test_rules_max"] < params["train_rules_min"]
                      or params["test_rules_min"] > params["train_rules_max"],
                      "the test rules range must not overlap the train rules range")
-        missing = [d for d in params["held_out_domains"] if d not in params["domains"]]
-        self.require(not missing, f"held_out_domains {missing} are not in domains {params['domains']}")
+        self.require_held_out_in_domains(params)
         if "shrinking" in params["domains"] or "permuting" in params["domains"]:
             self.require(params["replacement_length_max"] >= 1 or "permuting" not in params["domains"],
                          "domain 'permuting' needs replacement_length_max >= 1")

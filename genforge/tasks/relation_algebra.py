@@ -124,14 +124,10 @@ class RelationAlgebraTask(Task):
 
     def check_params(self, params: Mapping[str, Any]) -> None:
         for low, high in (("train_k_min", "train_k_max"), ("train_branches_min", "train_branches_max")):
-            self.require(params[low] <= params[high],
-                         f"parameter {low!r} = {params[low]} must be <= {high} ({params[high]})")
-        self.require(params["test_k_max"] > params["train_k_max"],
-                     f"parameter 'test_k_max' = {params['test_k_max']} must be > train_k_max "
-                     f"({params['train_k_max']}): test_ood_length needs longer paths than train")
-        self.require(params["test_branches_max"] > params["train_branches_max"],
-                     f"parameter 'test_branches_max' = {params['test_branches_max']} must be > train_branches_max "
-                     f"({params['train_branches_max']}): test_ood_branches needs more branches than train")
+            self.require_order(params, low, "<=", high)
+        self.require_order(params, "test_k_max", ">", "train_k_max", "test_ood_length needs longer paths than train")
+        self.require_order(params, "test_branches_max", ">", "train_branches_max",
+                           "test_ood_branches needs more branches than train")
 
     # -- plans -------------------------------------------------------------
     def split_plans(self, params: Mapping[str, Any]) -> dict[str, SplitPlan]:

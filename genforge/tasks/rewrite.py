@@ -65,20 +65,14 @@ class RewriteTask(Task):
         self._pools = PoolCache()
 
     def check_params(self, params: Mapping[str, Any]) -> None:
-        self.require(params["pattern_length"] <= params["input_length"],
-                     f"parameter 'pattern_length' = {params['pattern_length']} must be <= input_length "
-                     f"({params['input_length']}): the pattern must fit in the input")
-        self.require(params["longer_input_length"] > params["input_length"],
-                     f"parameter 'longer_input_length' = {params['longer_input_length']} must be > input_length "
-                     f"({params['input_length']})")
+        self.require_order(params, "pattern_length", "<=", "input_length", "the pattern must fit in the input")
+        self.require_order(params, "longer_input_length", ">", "input_length")
         for low, high in (("k_min", "k_max"), ("train_k_min", "train_k_max"), ("test_k_min", "test_k_max")):
-            self.require(params[low] <= params[high],
-                         f"parameter {low!r} = {params[low]} must be <= {high} ({params[high]})")
+            self.require_order(params, low, "<=", high)
         self.require(params["test_k_max"] < params["train_k_min"] or params["test_k_min"] > params["train_k_max"],
                      "the test k range (test_k_min..test_k_max) must not overlap the train k range "
                      "(train_k_min..train_k_max)")
-        missing = [d for d in params["held_out_domains"] if d not in params["domains"]]
-        self.require(not missing, f"held_out_domains {missing} are not in domains {params['domains']}")
+        self.require_held_out_in_domains(params)
 
     def split_plans(self, params):
         length = params["input_length"]

@@ -146,9 +146,7 @@ class ScanScaledTask(Task):
 
     # -- parameters ----------------------------------------------------
     def check_params(self, params: Mapping[str, Any]) -> None:
-        self.require(params["min_conjunctions"] <= params["max_conjunctions"],
-                     f"parameter 'min_conjunctions' = {params['min_conjunctions']} must be <= max_conjunctions "
-                     f"({params['max_conjunctions']})")
+        self.require_order(params, "min_conjunctions", "<=", "max_conjunctions")
         for name in ("held_out_verb", "template_verb"):
             self.require(params[name] < params["n_verbs"],
                          f"parameter {name!r} = {params[name]} must be below n_verbs ({params['n_verbs']}): "

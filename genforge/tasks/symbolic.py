@@ -98,13 +98,9 @@ class SymbolicTask(Task):
         self._pools = PoolCache()
 
     def check_params(self, params: Mapping[str, Any]) -> None:
-        self.require(params["min_depth"] <= params["max_depth"],
-                     f"parameter 'min_depth' = {params['min_depth']} must be <= max_depth ({params['max_depth']})")
-        self.require(params["deeper_max_depth"] > params["max_depth"],
-                     f"parameter 'deeper_max_depth' = {params['deeper_max_depth']} must be > max_depth "
-                     f"({params['max_depth']})")
-        missing = [d for d in params["held_out_domains"] if d not in params["domains"]]
-        self.require(not missing, f"held_out_domains {missing} are not in domains {params['domains']}")
+        self.require_order(params, "min_depth", "<=", "max_depth")
+        self.require_order(params, "deeper_max_depth", ">", "max_depth")
+        self.require_held_out_in_domains(params)
         self.require(len(params["held_out_domains"]) < len(params["domains"]),
                      f"held_out_domains {params['held_out_domains']} leave no domain to train on "
                      f"(domains {params['domains']})")
