@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Iterator
+from collections.abc import Sequence
+from itertools import count
+from typing import Callable, Iterable, Iterator, Optional
 
-from genforge.core.canonical import encode_record
+from genforge.core.canonical import encode_constant_fields, encode_record, encode_varying_fields
 from genforge.core.errors import CheckFailed
 from genforge.core.records import Example, bucket_of, build_record, key_digest, record_id
 from genforge.core.rng import RandomStream
@@ -37,25 +39,76 @@ class BlockJob:
     seed: int
     block: int
     trace: bool
+    #: True for a split the task enumerates: the block is the BLOCK_SIZE examples at
+    #: position block * BLOCK_SIZE of the enumeration, rather than fresh random draws.
+    enumerated: bool = False
+    #: True when the split keeps repeated inputs (then no candidate is left out as a repeat).
+    allow_repeats: bool = False
 
 
 #: One accepted candidate: (16-byte digest of its canonical input, record body bytes).
 Candidate = tuple[bytes, bytes]
+#: A block's accepted candidates packed for the trip between processes: their digests
+#: concatenated and their bodies joined by newlines. Two objects to pickle instead of
+#: hundreds; a canonical body never holds a raw newline (control characters are escaped).
+PackedBlock = tuple[bytes, bytes]
+DIGEST_SIZE = 16
+
+
+def pack(candidates: list[Candidate]) -> PackedBlock:
+    return b"".join(digest for digest, _ in candidates), b"\n".join(body for _, body in candidates)
+
+
+def unpack(block: PackedBlock) -> tuple[list[bytes], list[bytes]]:
+    """(digests, bodies) of a packed block, in order."""
+    digests, bodies = block
+    if not digests:
+        return [], []
+    return [digests[i:i + DIGEST_SIZE] for i in range(0, len(digests), DIGEST_SIZE)], bodies.split(b"\n")
 
 
 class RecordEncoder:
-    """Validates and encodes the examples of one split of one task."""
+    """Validates and encodes the examples of one split of one task.
+
+    The fields every record of the split shares (task, version, split, the
+    id's form) are validated and encoded once, here; each record then only
+    validates and encodes its own fields (see ``core/validation.py``).
+    """
 
     def __init__(self, task_name: str, split: str, trace: bool):
         self.task = get_task(task_name)
         self.split = split
         self.trace = trace
         self.validator = validator_for_task(task_name)
-        # A valid id for validation; the engine writes the real one.
+        self._difficulty = self.task.difficulty
+        # A valid id for validation; the engine writes the real one, of the same form.
         self._placeholder_id = record_id(self.task.name, split, 0)
+        constant = {"id": self._placeholder_id, "task": self.task.name, "task_version": self.task.version,
+                    "split": split}
+        self._fast = self.validator.separable
+        if self._fast and not self.validator.constant_part_is_valid(constant):
+            raise CheckFailed(f"task {self.task.name!r}, split {split!r}: invalid record fields: "
+                              f"{self.validator.explain({**constant, 'instruction': None, 'input': '', 'target': '', 'meta': {}})}")
+        del constant["id"]
+        self._head = encode_constant_fields(constant)
 
     def body(self, example: Example) -> bytes:
         """Canonical record bytes after ``{"id":"",``; the engine prepends the id."""
+        if not self._fast:
+            return self._checked_record_bytes(example)
+        meta = dict(example.meta)
+        meta["difficulty"] = round(float(self._difficulty(example)), 4)
+        fields = {"instruction": example.instruction, "input": example.input, "target": example.target}
+        if self.trace and example.trace is not None:
+            fields["trace"] = list(example.trace)
+        fields["meta"] = meta
+        if not self.validator.varying_part_is_valid(fields):
+            self._checked_record_bytes(example)  # raises, explaining the problem
+        del fields["meta"]
+        return self._head + encode_varying_fields(fields, meta)
+
+    def _checked_record_bytes(self, example: Example) -> bytes:
+        """The same bytes by building and validating the whole record (slow path; explains failures)."""
         task = self.task
         record = build_record(
             example,
@@ -74,16 +127,57 @@ class RecordEncoder:
         record["id"] = ""
         return encode_record(record)[_EMPTY_ID_PREFIX:]
 
-    def candidates(self, examples: Iterable[Example | None], spec: SplitSpec) -> list[Candidate]:
+    def candidates(self, examples: Iterable[Example | None], spec: SplitSpec,
+                   repeats: Optional["RepeatMemory"] = None, first_attempt: int = 0) -> list[Candidate]:
+        """The accepted examples of a block as (digest, body), in order.
+
+        With ``repeats``, an example already accepted at an earlier attempt of
+        the split (``first_attempt`` numbers this block's first one) is left
+        out before it is encoded: the engine would drop it as a repeat anyway.
+        """
         accepted = []
         accepts, body = spec.accepts, self.body
-        for example in examples:
+        for attempt, example in enumerate(examples, first_attempt):
             if example is None:
                 continue
             digest = key_digest(example.key())
-            if accepts(example, bucket_of(digest)):
+            if repeats is not None and repeats.seen_before(digest, attempt):
+                continue
+            bucket = example.bucket
+            if accepts(example, bucket_of(digest) if bucket is None else bucket):
+                if repeats is not None:
+                    repeats.note(digest, attempt)
                 accepted.append((digest, body(example)))
         return accepted
+
+
+class RepeatMemory:
+    """Where in a split each accepted input first appeared, as this process saw it.
+
+    Blocks are pure functions of their index, so "digest d was accepted at
+    attempt a" is a fact about the split, true in every run and on every
+    worker; a later attempt with the same digest is certain to be dropped by
+    the engine's dedup, and need not be encoded or sent. In small spaces most
+    draws are such repeats. Bounded: past ``LIMIT`` inputs nothing new is
+    remembered (the engine's own dedup stays exact regardless).
+    """
+
+    LIMIT = 250_000
+
+    def __init__(self):
+        self._first: dict[bytes, int] = {}
+
+    def seen_before(self, digest: bytes, attempt: int) -> bool:
+        first = self._first.get(digest)
+        return first is not None and first < attempt
+
+    def note(self, digest: bytes, attempt: int) -> None:
+        first = self._first.get(digest)
+        if first is None:
+            if len(self._first) < self.LIMIT:
+                self._first[digest] = attempt
+        elif attempt < first:
+            self._first[digest] = attempt
 
 
 @lru_cache(maxsize=32)
@@ -96,22 +190,52 @@ def _block_context(task_name: str, params_json: str, plan: str, split: str, trac
     return task, params, spec, sample_params, RecordEncoder(task_name, split, trace)
 
 
-def run_block(job: BlockJob) -> list[Candidate]:
-    """The accepted candidates of one block (runs in any process)."""
+@lru_cache(maxsize=2)
+def _repeat_memory(task_name: str, params_json: str, plan: str, split: str, seed: int) -> RepeatMemory:
+    return RepeatMemory()
+
+
+@lru_cache(maxsize=1)
+def _enumeration(task_name: str, params_json: str, plan_name: str, split_name: str, seed: int) -> Sequence[Example]:
+    """A split's enumeration, computed once per process and cut into blocks by position.
+
+    Each worker computes it itself (a pure function of its arguments), so only
+    the cheap part of a task's enumeration should happen eagerly: a task may
+    return a lazy Sequence whose slices build their examples on demand, which
+    spreads that work over the workers (two_hop, comparison).
+    """
+    task = get_task(task_name)
+    params = json.loads(params_json)
+    plan = task.split_plans(params)[plan_name]
+    examples = task.enumerate_split(params, plan, plan.split(split_name), seed)
+    return examples if isinstance(examples, Sequence) else list(examples)
+
+
+def forget_enumerations() -> None:
+    """Drop the cached enumeration (the engine calls this when an enumerated split is done)."""
+    _enumeration.cache_clear()
+
+
+def run_block(job: BlockJob) -> Optional[PackedBlock]:
+    """The accepted candidates of one block (runs in any process); None past an enumeration's end."""
     task, params, spec, sample_params, encoder = _block_context(
         job.task, job.params_json, job.plan, job.split, job.trace, job.seed
     )
+    start = job.block * BLOCK_SIZE
+    repeats = None if job.allow_repeats else _repeat_memory(job.task, job.params_json, job.plan, job.split, job.seed)
+    if job.enumerated:
+        examples = _enumeration(job.task, job.params_json, job.plan, job.split, job.seed)
+        if start >= len(examples):
+            return None
+        return pack(encoder.candidates(examples[start:start + BLOCK_SIZE], spec, repeats, start))
     rng = RandomStream.from_parts(job.task, job.task_version, params, job.seed, job.split, job.block)
-    return encoder.candidates(task.sample_block(rng, sample_params, BLOCK_SIZE), spec)
+    return pack(encoder.candidates(task.sample_block(rng, sample_params, BLOCK_SIZE), spec, repeats, start))
 
 
-def enumerated_blocks(encoder: RecordEncoder, examples: Iterable[Example], spec: SplitSpec) -> Iterator[list[Candidate]]:
-    """Candidates of an enumerated split, in blocks of BLOCK_SIZE."""
-    chunk: list[Example] = []
-    for example in examples:
-        chunk.append(example)
-        if len(chunk) == BLOCK_SIZE:
-            yield encoder.candidates(chunk, spec)
-            chunk = []
-    if chunk:
-        yield encoder.candidates(chunk, spec)
+def blocks_in_order(make_job: Callable[[int], BlockJob]) -> Iterator[PackedBlock]:
+    """Every block of a split in this process, in order (an enumerated split ends; a sampled one does not)."""
+    for index in count():
+        block = run_block(make_job(index))
+        if block is None:
+            return
+        yield block

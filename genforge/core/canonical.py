@@ -56,6 +56,20 @@ def encode_record(record: dict) -> bytes:
     return head[:-1] + b',"meta":' + orjson.dumps(meta, option=orjson.OPT_SORT_KEYS) + b"}"
 
 
+def encode_constant_fields(fields: dict) -> bytes:
+    """Canonical bytes of the leading fields shared by a split's records, ending in ``,``.
+
+    With :func:`encode_varying_fields` it produces exactly :func:`encode_record`'s
+    bytes: orjson writes a string the same alone as inside an object.
+    """
+    return b"".join(orjson.dumps(key) + b":" + orjson.dumps(value) + b"," for key, value in fields.items())
+
+
+def encode_varying_fields(fields: dict, meta: dict) -> bytes:
+    """Canonical bytes of a record's tail: ``fields`` (instruction, input, target[, trace]) then meta and ``}``."""
+    return b"".join((orjson.dumps(fields)[1:-1], b',"meta":', orjson.dumps(meta, option=orjson.OPT_SORT_KEYS), b"}"))
+
+
 def reference_encode_record(record: dict) -> bytes:
     """Canonical bytes of a record by the definition (standard library)."""
     return reference_dumps({**record, "meta": sort_nested(record["meta"])})

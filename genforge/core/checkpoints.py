@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 from pathlib import Path
 from typing import Optional
 
@@ -25,6 +27,11 @@ class Checkpoints:
     split; a run killed at any moment continues from the last one, and since
     blocks are pure functions of their index the bytes are those of an
     uninterrupted run.
+
+    Mid-split checkpoints are made durable on a background thread
+    (:meth:`save_later`): the fsyncs take milliseconds each on a real disk,
+    and done on the main thread they would idle every worker waiting for
+    the next block. At most one is in flight; :meth:`settle` waits for it.
     """
 
     NAME = ".checkpoint.json"
@@ -33,6 +40,35 @@ class Checkpoints:
         self.staging = staging
         self.request = request
         self.done: list[dict] = []
+        self._pending: Optional[threading.Thread] = None
+        self._failure: Optional[BaseException] = None
+
+    def save_later(self, split: str, position: dict, to_sync: list[int]) -> None:
+        """Fsync the descriptors ``to_sync`` (then close them) and save the checkpoint, off this thread."""
+        self.settle()
+
+        def durable_then_saved() -> None:
+            try:
+                for handle in to_sync:
+                    os.fsync(handle)
+                self.save(split, position)
+            except BaseException as error:  # reported by settle() on the main thread
+                self._failure = error
+            finally:
+                for handle in to_sync:
+                    os.close(handle)
+
+        self._pending = threading.Thread(target=durable_then_saved, name="genforge-checkpoint", daemon=True)
+        self._pending.start()
+
+    def settle(self, report: bool = True) -> None:
+        """Wait for the checkpoint in flight; raise what it failed with (unless ``report`` is False)."""
+        if self._pending is not None:
+            self._pending.join()
+            self._pending = None
+        failure, self._failure = self._failure, None
+        if failure is not None and report:
+            raise failure
 
     def digests_path(self, split: str) -> Path:
         return self.staging / f".digests-{split}.bin"

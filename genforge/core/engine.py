@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from genforge import __version__
-from genforge.core.blocks import BLOCK_SIZE, BlockJob, Candidate, RecordEncoder, enumerated_blocks, run_block
+from genforge.core.blocks import BLOCK_SIZE, BlockJob, PackedBlock, forget_enumerations, run_block, unpack
 from genforge.core.balance import count_values
 from genforge.core.canonical import pretty_dumps
 from genforge.core.checkpoints import CHECKPOINT_BLOCKS, Checkpoints
@@ -70,7 +70,7 @@ def _fill_split(
     spec: TaskSpec,
     split: SplitSpec,
     size: Optional[int],
-    blocks: Iterator[list[Candidate]],
+    blocks: Iterator[Optional[PackedBlock]],
     earlier: set,
     writer: SplitWriter,
     progress: Optional[Progress],
@@ -99,19 +99,32 @@ def _fill_split(
     if size is not None and written == size:  # killed just after the last record, before the split closed
         return current
     for block in blocks:
+        if block is None:  # the end of an enumerated split
+            break
         state.blocks_used += 1
         before = written
         # A block's lines and digests are written at once: one write and one hash update per block.
-        lines, kept = [], []
-        for digest, body in block:
-            if digest in earlier or (digest in current and not allow_repeats):
-                continue
-            current.add(digest)
-            lines.append(id_head + b"%06d" % written + b'",' + body + b"\n")
-            kept.append(digest)
-            written += 1
-            if written == size:
-                break
+        block_digests, bodies = unpack(block)
+        if (earlier.isdisjoint(block_digests) and (allow_repeats or (
+                current.isdisjoint(block_digests) and len(set(block_digests)) == len(block_digests)))):
+            # The usual case, checked with set operations: nothing in the block is a repeat.
+            room = len(bodies) if size is None else size - written
+            kept = block_digests[:room]
+            current.update(kept)
+            lines = [id_head + b"%06d" % number + b'",' + body + b"\n"
+                     for number, body in enumerate(bodies[:room], written)]
+            written += len(lines)
+        else:
+            lines, kept = [], []
+            for digest, body in zip(block_digests, bodies):
+                if digest in earlier or (digest in current and not allow_repeats):
+                    continue
+                current.add(digest)
+                lines.append(id_head + b"%06d" % written + b'",' + body + b"\n")
+                kept.append(digest)
+                written += 1
+                if written == size:
+                    break
         writer.write_lines(lines)
         if digests is not None:
             digests.write(b"".join(kept))
@@ -158,10 +171,13 @@ def _check_request(spec: TaskSpec, task, plan) -> None:
                 )
 
 
-def _job_maker(spec: TaskSpec, params_json: str, split_name: str, first: int = 0) -> Callable[[int], BlockJob]:
+def _job_maker(spec: TaskSpec, params_json: str, split: SplitSpec, first: int = 0) -> Callable[[int], BlockJob]:
+    enumerated = split.source == "enumerate"
+    allow_repeats = spec.allow_repeats or split.repeats
+
     def make_job(index: int) -> BlockJob:
         return BlockJob(spec.task, spec.task_version, params_json, spec.split_plan,
-                        split_name, spec.seed, first + index, spec.trace)
+                        split.name, spec.seed, first + index, spec.trace, enumerated, allow_repeats)
 
     return make_job
 
@@ -181,20 +197,16 @@ def estimate_bytes(spec: TaskSpec) -> tuple[int, list[str]]:
         size = spec.sizes[split.name]
         if size == 0 or (size is None and split.source == "sample"):
             continue
-        if split.source == "enumerate":
-            if size is None:
-                size = task.space_size(spec.params, split)
-            encoder = RecordEncoder(spec.task, split.name, spec.trace)
-            blocks = enumerated_blocks(encoder, task.enumerate_split(spec.params, plan, split, spec.seed), split)
-            first = next(blocks, [])
-            blocks.close()
-        else:
-            first = run_block(_job_maker(spec, params_json, split.name)(0))
+        if split.source == "enumerate" and size is None:
+            size = task.space_size(spec.params, split)
+        block = run_block(_job_maker(spec, params_json, split)(0))
+        forget_enumerations()
+        first = unpack(block)[1] if block is not None else []
         if not first or size is None:
             unknown.append(split.name)
             continue
         id_bytes = len(f'{{"id":"{spec.task}/{split.name}/000000",'.encode())
-        mean = sum(len(body) + 1 for _, body in first) / len(first) + id_bytes
+        mean = sum(len(body) + 1 for body in first) / len(first) + id_bytes
         total += math.ceil(mean * size)
     return total, unknown
 
@@ -306,26 +318,20 @@ def generate(
                 say(f"resuming split {split.name!r} at record {state.written:,} (block {state.blocks_used:,})")
             if writer is None:
                 writer = SplitWriter(staging, split.name, spec.shard_size)
-            if split.source == "enumerate":
-                encoder = RecordEncoder(spec.task, split.name, spec.trace)
-                examples = task.enumerate_split(spec.params, plan, split, spec.seed)
-                blocks = enumerated_blocks(encoder, examples, split)
-                for _ in range(state.blocks_used):  # blocks consumed before the interruption
-                    next(blocks, None)
-                budget = None
-            else:
-                blocks = source.blocks(_job_maker(spec, params_json, split.name, state.blocks_used))
-                budget = math.ceil(size * task.attempts_per_record / BLOCK_SIZE) + 4
+            # Blocks consumed before an interruption are skipped: block results depend on their index only.
+            blocks = source.blocks(_job_maker(spec, params_json, split, state.blocks_used))
+            budget = None if split.source == "enumerate" else (
+                math.ceil(size * task.attempts_per_record / BLOCK_SIZE) + 4)
             # A resumed split appends to its digests (cut back to the checkpoint); a new one starts them afresh.
             digests = open(checkpoints.digests_path(split.name), "ab" if state.written else "wb")
 
             def checkpoint(state: _SplitState, writer: SplitWriter = writer, digests=digests,
                            split_name: str = split.name) -> None:
                 digests.flush()
-                os.fsync(digests.fileno())
+                to_sync = [os.dup(digests.fileno())]
                 position = {"blocks_used": state.blocks_used, "written": state.written, "stalled": state.stalled,
-                            "writer": writer.checkpoint()}
-                checkpoints.save(split_name, position)
+                            "writer": writer.checkpoint(to_sync)}
+                checkpoints.save_later(split_name, position, to_sync)
 
             def byte_limit(writer: SplitWriter = writer, split_name: str = split.name) -> None:
                 if max_bytes is not None and written_bytes() + writer.bytes > max_bytes:
@@ -340,11 +346,14 @@ def generate(
                                       current=current, state=state, digests=digests, checkpoint=checkpoint,
                                       byte_limit=byte_limit if max_bytes is not None else None)
             except BaseException:
+                checkpoints.settle(report=False)  # the run failed already; its checkpoint no longer matters
                 writer.abandon()
                 raise
             finally:
                 blocks.close()
                 digests.close()
+                forget_enumerations()
+            checkpoints.settle()  # the last mid-split checkpoint lands before the split's own
             files.extend(writer.close())
             earlier |= current
             checkpoints.done = list(files)

@@ -16,14 +16,14 @@ from concurrent.futures import ProcessPoolExecutor
 from itertools import count
 from typing import Callable, Iterator, Optional
 
-from genforge.core.blocks import BlockJob, Candidate, run_block
+from genforge.core.blocks import BlockJob, PackedBlock, run_block
 from genforge.core.errors import UsageError
 
 JobMaker = Callable[[int], BlockJob]
 
 
 def _windowed(submit: Callable[[BlockJob], object], result: Callable[[object], list], cancel: Callable[[object], None],
-              make_job: JobMaker, window_size: int) -> Iterator[list[Candidate]]:
+              make_job: JobMaker, window_size: int) -> Iterator[Optional[PackedBlock]]:
     window: deque = deque()
     next_index = 0
     try:
@@ -44,7 +44,7 @@ class InProcess:
     def __exit__(self, *exc):
         return None
 
-    def blocks(self, make_job: JobMaker) -> Iterator[list[Candidate]]:
+    def blocks(self, make_job: JobMaker) -> Iterator[Optional[PackedBlock]]:
         for index in count():
             yield run_block(make_job(index))
 
@@ -83,7 +83,7 @@ class ProcessPool:
     def __exit__(self, *exc):
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def blocks(self, make_job: JobMaker) -> Iterator[list[Candidate]]:
+    def blocks(self, make_job: JobMaker) -> Iterator[Optional[PackedBlock]]:
         return _windowed(lambda job: self._pool.submit(run_block, job), lambda f: f.result(),
                          lambda f: f.cancel(), make_job, 3 * self.workers)
 
@@ -120,7 +120,7 @@ class DaskCluster:
         if self._cluster is not None:
             self._cluster.close()
 
-    def blocks(self, make_job: JobMaker) -> Iterator[list[Candidate]]:
+    def blocks(self, make_job: JobMaker) -> Iterator[Optional[PackedBlock]]:
         threads = sum(self._client.nthreads().values()) or 1
         return _windowed(lambda job: self._client.submit(run_block, job, pure=False), lambda f: f.result(),
                          lambda f: f.cancel(), make_job, 3 * threads)

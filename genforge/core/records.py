@@ -25,6 +25,11 @@ class Example(NamedTuple):
     target: str
     meta: Mapping = MappingProxyType({})
     trace: Optional[Sequence[str]] = None
+    #: The example's split bucket in [0, 1), for a task that fixes i.i.d. membership itself (not
+    #: written). None (the usual case): the engine uses the hash bucket of the canonical input.
+    #: A task sets it when it must compute membership for many candidates at once, vectorised,
+    #: before any input is rendered (two_hop, comparison); it must be a function of the input.
+    bucket: Optional[float] = None
 
     def key(self) -> str:
         """The canonical input: what dedup and split disjointness compare."""

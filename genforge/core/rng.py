@@ -156,6 +156,24 @@ class RandomStream:
                     values[position] = self.below(bound)
         return values
 
+    def bounded_array(self, bounds: np.ndarray) -> np.ndarray:
+        """One uniform integer in ``[0, bounds[i])`` per entry of ``bounds`` (all >= 1), as uint64.
+
+        The vectorised :meth:`below` for varying bounds: same rejection rule,
+        rejected words redrawn one by one.
+        """
+        bounds = np.asarray(bounds, dtype=np.uint64)
+        if bounds.size == 0:
+            return np.zeros(0, dtype=np.uint64)
+        raw = self.words(bounds.size)
+        values = raw % bounds
+        # 2**64 % b, computed in 64 bits as (2**64 - b) % b.
+        rejected = raw < (np.uint64(0) - bounds) % bounds
+        if rejected.any():
+            for position in np.nonzero(rejected)[0].tolist():
+                values[position] = self.below(int(bounds[position]))
+        return values
+
     def indices(self, bound: int, count: int) -> list[int]:
         """``count`` independent uniform integers in ``[0, bound)`` (see :meth:`index_array`)."""
         return self.index_array(bound, count).tolist()

@@ -70,6 +70,11 @@ class HashingWriter:
         self._file.flush()
         os.fsync(self._file.fileno())
 
+    def flushed_handle(self) -> int:
+        """Flush to the OS and return a duplicate descriptor, for syncing later (the caller closes it)."""
+        self._file.flush()
+        return os.dup(self._file.fileno())
+
     def close(self) -> dict:
         self.sync()
         self._file.close()
@@ -102,11 +107,15 @@ class SplitWriter:
         index = len(self._closed)
         return HashingWriter(self.folder / f".{self.split}-{index:05d}.part")
 
-    def checkpoint(self) -> dict:
-        """Sync the open file and describe the state to resume from (JSON-ready)."""
+    def checkpoint(self, to_sync: list[int]) -> dict:
+        """Describe the state to resume from (JSON-ready); the open file's descriptor goes to ``to_sync``.
+
+        Closed files are already durable; the open one is flushed, and the
+        checkpoint may only be saved after ``to_sync`` has been fsynced.
+        """
         current = None
         if self._current is not None:
-            self._current.sync()
+            to_sync.append(self._current.flushed_handle())
             current = {"name": self._current.path.name, "bytes": self._current.bytes,
                        "records": self._current.records}
         return {"records": self.records, "closed": [[path.name, summary] for path, summary in self._closed],

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import math
-from itertools import count
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Optional
 
 import orjson
 
 from genforge import __version__
-from genforge.core.blocks import BLOCK_SIZE, BlockJob, Candidate, RecordEncoder, enumerated_blocks, run_block
+from genforge.core.blocks import BLOCK_SIZE, BlockJob, Candidate, blocks_in_order, unpack
 from genforge.core.canonical import encode_record, pretty_dumps
 from genforge.core.records import record_id
 from genforge.core.spec import TaskSpec
@@ -30,17 +29,13 @@ STALL_BLOCKS = 64
 
 def split_blocks(spec: TaskSpec, split_name: str) -> Iterator[list[Candidate]]:
     """The engine's candidate blocks for one split of ``spec``'s plan, in block order."""
-    task = spec.task_object()
-    plan = spec.plan()
-    split = plan.split(split_name)
-    if split.source == "enumerate":
-        encoder = RecordEncoder(spec.task, split.name, spec.trace)
-        yield from enumerated_blocks(encoder, task.enumerate_split(spec.params, plan, split, spec.seed), split)
-        return
+    split = spec.plan().split(split_name)
+    enumerated, repeats = split.source == "enumerate", spec.allow_repeats or split.repeats
     params_json = json.dumps(dict(spec.params), sort_keys=True)
-    for index in count():
-        yield run_block(BlockJob(spec.task, spec.task_version, params_json, spec.split_plan, split.name,
-                                 spec.seed, index, spec.trace))
+    for block in blocks_in_order(lambda index: BlockJob(spec.task, spec.task_version, params_json, spec.split_plan,
+                                                        split_name, spec.seed, index, spec.trace, enumerated,
+                                                        repeats)):
+        yield list(zip(*unpack(block)))
 
 
 def sample_budget(spec: TaskSpec, size: int) -> int:

@@ -1,0 +1,151 @@
+"""The engine's fast paths give exactly what the plain definitions give.
+
+Records are encoded from a per-split head plus per-record fields and validated
+in two parts; blocks travel packed; enumerated splits run on workers; two_hop
+and comparison compute buckets of many facts at once; checkpoints become
+durable on a background thread. Each is checked here against the slow,
+obvious form it replaces.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import genforge
+from genforge.core.blocks import RecordEncoder, _block_context, pack, unpack
+from genforge.core.canonical import encode_constant_fields, encode_record, encode_varying_fields
+from genforge.core.checkpoints import Checkpoints
+from genforge.core.records import Example
+from genforge.core.rng import RandomStream
+from genforge.core.spec import resolve_spec
+from genforge.core.validation import SPLIT_CONSTANT_FIELDS, split_schema, validator_for_task
+from genforge.generators.knowledge_graph import code_bucket, code_buckets
+
+text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+scalar = st.one_of(st.integers(min_value=-(2**63), max_value=2**63 - 1), text,
+                   st.floats(min_value=1e-4, max_value=1e15), st.just(0.0))
+meta = st.dictionaries(text, st.one_of(scalar, st.dictionaries(text, scalar, max_size=4)), max_size=5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(instruction=st.one_of(st.none(), text), input=text, target=text, meta=meta,
+       trace=st.one_of(st.none(), st.lists(text, max_size=4)), task=st.sampled_from(["rewrite", "two_hop"]),
+       split=st.sampled_from(["train", "test_ood_length"]))
+def test_head_plus_fields_is_the_canonical_record(instruction, input, target, meta, trace, task, split):
+    record = {"id": "", "task": task, "task_version": "1.0", "split": split, "instruction": instruction,
+              "input": input, "target": target}
+    fields = {"instruction": instruction, "input": input, "target": target}
+    if trace is not None:
+        record["trace"] = fields["trace"] = trace
+    record["meta"] = meta
+    head = encode_constant_fields({"task": task, "task_version": "1.0", "split": split})
+    assert b'{"id":"",' + head + encode_varying_fields(fields, meta) == encode_record(record)
+
+
+def _addition_record(**changes):
+    record = {"id": "addition/train/000000", "task": "addition", "task_version": "1.0", "split": "train",
+              "instruction": "add plain", "input": "1+2", "target": "3",
+              "meta": {"domain": "add", "difficulty": 0.5, "complexity": {
+                  "digits_a": 1, "digits_b": 1, "digits": 1, "result_digits": 1, "carries": 0,
+                  "longest_carry_chain": 0}}}
+    for key, value in changes.items():
+        if value is None and key != "instruction":
+            del record[key]
+        else:
+            record[key] = value
+    return record
+
+
+CHANGES = [
+    {}, {"id": "addition/train/12"}, {"id": "Addition/train/000000"}, {"task": "Add"}, {"task_version": "1"},
+    {"split": "a b"}, {"instruction": None}, {"instruction": 3}, {"input": None}, {"target": 7},
+    {"trace": ["a", 1]}, {"trace": ["a"]}, {"extra": 1}, {"meta": {"domain": "add"}},
+    {"meta": {"domain": "mul", "difficulty": 0.5, "complexity": {}}}, {"meta": None},
+]
+
+
+@pytest.mark.parametrize("changes", CHANGES)
+def test_the_two_part_validation_accepts_exactly_what_the_record_schema_accepts(changes):
+    validator = validator_for_task("addition")
+    record = _addition_record(**changes)
+    constant = {key: record[key] for key in SPLIT_CONSTANT_FIELDS if key in record}
+    varying = {key: value for key, value in record.items() if key not in SPLIT_CONSTANT_FIELDS}
+    in_two_parts = validator.constant_part_is_valid(constant) and validator.varying_part_is_valid(varying)
+    assert in_two_parts == validator.is_valid(record)
+
+
+def test_a_schema_that_does_not_separate_is_not_split():
+    assert split_schema({"type": "object", "allOf": [{"required": ["id"]}]}, SPLIT_CONSTANT_FIELDS) is None
+    assert split_schema({"type": "array"}, SPLIT_CONSTANT_FIELDS) is None
+
+
+def test_the_encoder_fast_path_matches_the_whole_record_path():
+    spec = resolve_spec("addition", params={"index_hints": True})
+    task, _, _, sample_params, encoder = _block_context(
+        "addition", json.dumps(dict(spec.params), sort_keys=True), spec.split_plan, "train", True, 0)
+    examples = [e for e in task.sample_block(RandomStream.from_parts("fast path"), sample_params, 64) if e]
+    assert examples
+    for example in examples:
+        assert encoder.body(example) == encoder._checked_record_bytes(example)
+
+
+def test_an_invalid_example_is_explained_on_the_fast_path_too():
+    encoder = RecordEncoder("addition", "train", trace=False)
+    complexity = {"digits_a": 1, "digits_b": 1, "digits": 1, "result_digits": 1, "carries": 0,
+                  "longest_carry_chain": 0}
+    bad = Example("add plain", "1+2", "3", {"domain": "multiply", "complexity": complexity})
+    with pytest.raises(genforge.core.errors.CheckFailed, match="invalid record"):
+        encoder.body(bad)
+
+
+@given(st.lists(st.tuples(st.binary(min_size=16, max_size=16), text.map(lambda t: t.encode())), max_size=20))
+def test_packed_blocks_unpack_to_the_same_candidates(candidates):
+    bodies = [(digest, body.replace(b"\n", b"\\n")) for digest, body in candidates]  # bodies hold no raw newline
+    assert list(zip(*unpack(pack(bodies)))) == bodies
+
+
+def test_bounded_array_draws_like_below_and_stays_in_bounds():
+    bounds = np.array([1, 2, 3, 10, 1000, 2**40], dtype=np.uint64)
+    one, other = RandomStream.from_parts("bounded"), RandomStream.from_parts("bounded")
+    assert one.bounded_array(bounds).tolist() == [other.below(int(b)) for b in bounds]
+    huge = np.full(2000, 2**63 + 1, dtype=np.uint64)  # rejects about half of all words
+    values = RandomStream.from_parts("huge").bounded_array(huge)
+    assert (values < huge).all() and len(set(values.tolist())) == 2000
+    assert values.tolist() == RandomStream.from_parts("huge").bounded_array(huge).tolist()
+
+
+def test_vectorised_fact_buckets_equal_the_scalar_ones():
+    codes = np.concatenate([np.arange(5000, dtype=np.uint64),
+                            RandomStream.from_parts("codes").words(5000), np.array([2**64 - 1], dtype=np.uint64)])
+    vectorised = code_buckets(codes, 12345)
+    scalar = [code_bucket(code, 12345) for code in codes.tolist()]
+    assert vectorised.tolist() == scalar
+    assert 0.0 <= min(scalar) and max(scalar) < 1.0
+    assert 0.45 < float(np.mean(vectorised)) < 0.55
+
+
+def folder_bytes(folder: Path) -> dict:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("task, params, sizes", [
+    ("two_hop", {"entities": 300, "relations": 30, "out_degree": 8}, {"test_id": 50, "test_ood": 20}),
+    ("comparison", {"entities": 120, "attributes": 4}, {"test_id": 50, "test_ood": 20}),
+    ("scan", {}, {}),
+])
+def test_enumerated_splits_are_the_same_bytes_on_workers(tmp_path, task, params, sizes):
+    genforge.generate(task, tmp_path / "one", params=params, sizes=sizes, workers=1)
+    genforge.generate(task, tmp_path / "two", params=params, sizes=sizes, workers=2)
+    assert folder_bytes(tmp_path / "one" / task) == folder_bytes(tmp_path / "two" / task)
+
+
+def test_a_checkpoint_that_fails_in_the_background_is_reported(tmp_path):
+    checkpoints = Checkpoints(tmp_path / "gone", {"request": 1})  # its folder does not exist
+    checkpoints.save_later("train", {"written": 0}, [])
+    with pytest.raises(OSError):
+        checkpoints.settle()
+    checkpoints.settle()  # reported once
