@@ -26,7 +26,7 @@ from genforge.tasks.registry import _entry_points, get_task
 GOLDEN = {
     "addition": ("1.0", "3ceb08325b3794081b0795ecdf48cda38ed8d325d08da48bf56fd58e3c2fa86f"),
     "algorithmic": ("1.0", "0d10d5e9a533c10daf3ff5b8d17247b0e4d36c6c242ec020db4cae28a538e0b2"),
-    "comparison": ("1.0", "73d44cc511dee14e8a70c1c685a67dc6178b7062bf56db68a42a2f27c4367549"),
+    "comparison": ("1.1", "e8e99a5a08b63823eae759b497ea71b1e81f554528d56de0b385a65728935221"),
     "hint": ("1.0", "8c3cbe1ded5703fd9bedc3527532c587ee1a8e6592382a4c5cf5822e55ac0789"),
     "kinship": ("1.0", "2d0bd1263894600f52ee566b293505d2095ea6b5cf74f6e408fa4d129ad69802"),
     "markov": ("1.1", "e585260ab31dbe965cd98c71655935d2213de667c3f4b6f2950c732fa5ab750d"),
@@ -37,7 +37,7 @@ GOLDEN = {
     "scan": ("1.0", "d35c0753c4c1cf70d89013d8bc637d88331323043b24cdbc7679388e3e660ef0"),
     "scan_scaled": ("1.0", "0fc82bda973e216f6f091af51f43ce5900923a6ef3524739e436669a3a42bc70"),
     "symbolic": ("1.1", "546780ed3e7c53a0e2a2c25f330af5653a07ec0cca31c2214c71e143668914f2"),
-    "two_hop": ("1.0", "5b4355ea3bdb3c7e795f9a5b7e648ca2acf25994f5b08caeb018987ca0c413c8"),
+    "two_hop": ("1.1", "6fd41424d09d3348ee28367995d966f46821770be39278a5b188714be31d69e4"),
 }
 
 

@@ -178,14 +178,14 @@ def test_structure_lists_symbols_and_adjacent_pairs():
 
 GOLDEN = {
     "two_hop": {
-        "train.jsonl": "14bba46242cc6559bf463526387ea3c33e51a45d70efcd4ba249ff22ec7697ba",
-        "test_id.jsonl": "fd5436b2ebc2aad2f75487b20ad2e4c070b31321b1a1e7fdf98c7deca2f9119d",
-        "test_ood.jsonl": "f5c82017223c5afcf7dcbc985687ea3496a0928013ea534bc0f9fc606d3b0409",
+        "train.jsonl": "db29c8b933ad46f75060589754474ab2b4609766c5ddbc44e47b31b54221cc0a",
+        "test_id.jsonl": "f2fe62e56cee95d4572de3868bd48dd92a8f4ec2d072ac1623e3f535cbb7e08d",
+        "test_ood.jsonl": "5236163d5bcc7d0175b332bdafe7814319481014e40e0227cb3245c7e851cb46",
     },
     "comparison": {
-        "train.jsonl": "38c2c2b9316c3a9506520269e2c4e2a2dbe8429edb434886dc9677da70131be3",
-        "test_id.jsonl": "0d57ed1389e3fe77bab03be20b99ce7a4a5f7be4123d12171b0e1dd4a74244b5",
-        "test_ood.jsonl": "e9babfb15a4e8b35f76495061c73de08729399734de49e9b9cbefcc323431f4a",
+        "train.jsonl": "ff5a2ef4d974f4f371d6b5cc59ac04b1f42817e2f594427df65c408fcc5b6c7e",
+        "test_id.jsonl": "353674d7b74e94252d596d984982fe559a245f428b7053321b8ce7001c88e222",
+        "test_ood.jsonl": "d2d749ac06a092d077482d3dfbc670a352865ceacb9756dc941257b6b6ce7efe",
     },
 }
 

@@ -18,8 +18,12 @@ modules decide which facts go to which split.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from typing import Callable, Hashable, Iterator, Optional
+from functools import cached_property
+from typing import Iterator, Optional
+
+import numpy as np
 
 from genforge.core.rng import RandomStream
 
@@ -43,11 +47,17 @@ class CompositionGraph:
     #: OOD atomic facts (h, r) in a fixed order, for drawing OOD first hops.
     ood_facts: tuple[tuple[int, int], ...]
 
+    @cached_property
+    def atomic_index(self) -> list[tuple[int, int, int]]:
+        """Every atomic fact (h, r, t) in (h, r) order, listed once per graph."""
+        return list(self.atomic_facts())
+
+    @cached_property
+    def _tails(self) -> dict[tuple[int, int], int]:
+        return {(h, r): t for h, pairs in enumerate(self.edges) for r, t in pairs}
+
     def tail(self, head: int, relation: int) -> Optional[int]:
-        for r, t in self.edges[head]:
-            if r == relation:
-                return t
-        return None
+        return self._tails.get((head, relation))
 
     def atomic_facts(self) -> Iterator[tuple[int, int, int]]:
         for head, pairs in enumerate(self.edges):
@@ -67,15 +77,6 @@ class CompositionGraph:
         """r2(r1(h)), or None when a hop does not exist."""
         bridge = self.tail(head, first)
         return None if bridge is None else self.tail(bridge, second)
-
-    def inferred_of_kind(self, kind: str) -> Iterator[tuple[int, int, int]]:
-        """Every inferred fact (h, r1, r2) of ``kind`` (ID or OOD), in (h, r1, r2) order."""
-        relations = self.id_relations if kind == ID else self.ood_relations
-        for head in range(self.entities):
-            for first in relations[head]:
-                bridge = self.tail(head, first)
-                for second in relations[bridge]:
-                    yield head, first, second
 
     def count_of_kind(self, kind: str) -> int:
         relations = self.id_relations if kind == ID else self.ood_relations
@@ -144,15 +145,6 @@ class AttributeTable:
         a, b = self.values[attribute][first], self.values[attribute][second]
         return "<" if a < b else ("=" if a == b else ">")
 
-    def pairs_of_kind(self, kind: str) -> Iterator[tuple[int, int, int]]:
-        """Every comparison (a, e1, e2) with e1 != e2 of ``kind``, in order."""
-        pools = self.id_entities if kind == ID else self.ood_entities
-        for attribute in range(self.attributes):
-            for first in pools[attribute]:
-                for second in pools[attribute]:
-                    if first != second:
-                        yield attribute, first, second
-
     def count_of_kind(self, kind: str) -> int:
         pools = self.id_entities if kind == ID else self.ood_entities
         return sum(len(p) * (len(p) - 1) for p in pools)
@@ -178,36 +170,135 @@ def build_attribute_table(rng: RandomStream, entities: int, attributes: int, val
     )
 
 
-# -- choosing facts ----------------------------------------------------------------------
-def choose_distinct(
+# -- split buckets of inferred facts -----------------------------------------------------
+# An inferred fact is an integer code (task-specific, a bijection with its input text). Its
+# split bucket is a fixed mix of the code, so that train eligibility of every candidate fact
+# can be computed at once in numpy, and the same fact always gets the same bucket.
+_MASK = (1 << 64) - 1
+_GOLDEN, _MIX1, _MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+
+
+def bucket_salt(name: str) -> int:
+    """A 64-bit salt per task, so two tasks' codes do not share buckets."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
+
+
+def code_bucket(code: int, salt: int) -> float:
+    """The bucket in [0, 1) of one code: SplitMix64's finalizer, top 53 bits."""
+    z = ((code ^ salt) + _GOLDEN) & _MASK
+    z = ((z ^ (z >> 30)) * _MIX1) & _MASK
+    z = ((z ^ (z >> 27)) * _MIX2) & _MASK
+    z ^= z >> 31
+    return (z >> 11) / 9007199254740992.0
+
+
+def code_buckets(codes: np.ndarray, salt: int) -> np.ndarray:
+    """:func:`code_bucket` of every code (uint64 arithmetic wraps modulo 2**64, as the masks do)."""
+    z = (codes.astype(np.uint64) ^ np.uint64(salt)) + np.uint64(_GOLDEN)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(_MIX1)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(_MIX2)
+    z ^= z >> np.uint64(31)
+    return (z >> np.uint64(11)).astype(np.float64) / 9007199254740992.0
+
+
+# -- vectorised candidate lists ---------------------------------------------------------
+def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenated ranges ``starts[i] .. starts[i] + counts[i] - 1``."""
+    total = int(counts.sum())
+    group_start = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(total, dtype=np.int64) - group_start + np.repeat(starts, counts)
+
+
+def composition_codes(graph: CompositionGraph, kind: str) -> np.ndarray:
+    """Codes ``(h * R + r1) * R + r2`` of every inferred fact of ``kind``, in (h, r1, r2) order."""
+    relations = graph.id_relations if kind == ID else graph.ood_relations
+    counts = np.array([len(r) for r in relations], dtype=np.int64)
+    flat = np.array([r for rs in relations for r in rs], dtype=np.int64)
+    starts = np.cumsum(counts) - counts
+    heads = np.repeat(np.arange(graph.entities, dtype=np.int64), counts)
+    tail = graph.tail
+    bridges = np.array([tail(h, r) for h, r in zip(heads.tolist(), flat.tolist())], dtype=np.int64)
+    onward = counts[bridges]
+    seconds = flat[_expand(starts[bridges], onward)]
+    size = graph.relations
+    return ((np.repeat(heads, onward) * size + np.repeat(flat, onward)) * size + seconds).astype(np.uint64)
+
+
+def draw_composition_codes(graph: CompositionGraph, rng: RandomStream, count: int) -> np.ndarray:
+    """``count`` random ID inferred facts as codes, drawn as :meth:`CompositionGraph.draw_inferred`
+    draws them (head, then an ID relation, then an ID relation of the bridge); dead ends dropped."""
+    id_counts = np.array([len(r) for r in graph.id_relations], dtype=np.int64)
+    flat = np.array([r for rs in graph.id_relations for r in rs], dtype=np.int64)
+    starts = np.cumsum(id_counts) - id_counts
+    tail = graph.tail
+    heads = rng.index_array(graph.entities, count).astype(np.int64)
+    heads = heads[id_counts[heads] > 0]
+    firsts = flat[starts[heads] + rng.bounded_array(id_counts[heads]).astype(np.int64)]
+    bridges = np.array([tail(h, r) for h, r in zip(heads.tolist(), firsts.tolist())], dtype=np.int64)
+    alive = id_counts[bridges] > 0
+    heads, firsts, bridges = heads[alive], firsts[alive], bridges[alive]
+    seconds = flat[starts[bridges] + rng.bounded_array(id_counts[bridges]).astype(np.int64)]
+    size = graph.relations
+    return ((heads * size + firsts) * size + seconds).astype(np.uint64)
+
+
+def comparison_codes(table: AttributeTable, kind: str) -> np.ndarray:
+    """Codes ``(a * E + e1) * E + e2`` of every comparison of ``kind`` (e1 != e2), in (a, e1, e2) order."""
+    pools = table.id_entities if kind == ID else table.ood_entities
+    parts = []
+    for attribute, pool in enumerate(pools):
+        entities = np.array(pool, dtype=np.int64)
+        first, second = np.repeat(entities, entities.size), np.tile(entities, entities.size)
+        keep = first != second
+        parts.append((attribute * table.entities + first[keep]) * table.entities + second[keep])
+    return np.concatenate(parts).astype(np.uint64) if parts else np.zeros(0, dtype=np.uint64)
+
+
+def draw_comparison_codes(table: AttributeTable, rng: RandomStream, count: int) -> np.ndarray:
+    """``count`` random ID comparisons as codes: an attribute, then two distinct ID entities of it."""
+    sizes = np.array([len(p) for p in table.id_entities], dtype=np.int64)
+    flat = np.array([e for pool in table.id_entities for e in pool], dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    attributes = rng.index_array(table.attributes, count).astype(np.int64)
+    attributes = attributes[sizes[attributes] >= 2]
+    first = rng.bounded_array(sizes[attributes]).astype(np.int64)
+    second = rng.bounded_array(sizes[attributes] - 1).astype(np.int64)
+    second += second >= first  # distinct from the first, uniform over the rest
+    base = attributes * table.entities
+    codes = (base + flat[starts[attributes] + first]) * table.entities + flat[starts[attributes] + second]
+    return codes.astype(np.uint64)
+
+
+def choose_codes(
     rng: RandomStream,
     count: int,
     space: int,
-    draw: Callable[[RandomStream], Optional[Hashable]],
-    everything: Callable[[], Iterator[Hashable]],
-    eligible: Callable[[Hashable], bool],
-) -> Optional[list]:
-    """``count`` distinct eligible items, in random order; None when fewer exist.
+    listing,
+    drawing,
+    eligible,
+) -> Optional[np.ndarray]:
+    """``count`` distinct eligible codes in random order; None when fewer exist.
 
-    Draws at random while the request is small against the ``space`` of
-    candidates; when it asks for a large share of them, lists every
-    eligible candidate and samples without replacement instead (rejection
-    would crawl as the chosen set fills up).
+    ``listing()`` gives every candidate code; ``drawing(n)`` n random ones;
+    ``eligible(codes)`` a boolean mask. While the request is small against the
+    ``space`` of candidates, codes are drawn in batches (the listing could be
+    too large to hold); otherwise every eligible code is listed and a random
+    subset taken (one random 64-bit key per code, lowest keys first).
     """
     if count == 0:
-        return []
+        return np.zeros(0, dtype=np.uint64)
     if 3 * count <= space:
-        chosen: dict = {}
-        budget = 50 * count + 10_000
-        while len(chosen) < count and budget:
-            budget -= 1
-            item = draw(rng)
-            if item is not None and item not in chosen and eligible(item):
-                chosen[item] = None
-        if len(chosen) == count:
-            return list(chosen)
-    pool = [item for item in everything() if eligible(item)]
-    if len(pool) < count:
+        found, seen = [], set()
+        for _ in range(64):
+            batch = drawing(max(1024, 2 * (count - len(found))))
+            for code in batch[eligible(batch)].tolist():
+                if code not in seen:
+                    seen.add(code)
+                    found.append(code)
+                    if len(found) == count:
+                        return np.array(found, dtype=np.uint64)
+    pool = listing()
+    pool = pool[eligible(pool)]
+    if pool.size < count:
         return None
-    return rng.sample(pool, count)
-
+    return pool[np.argsort(rng.words(pool.size), kind="stable")[:count]]

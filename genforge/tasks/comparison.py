@@ -28,7 +28,8 @@ from typing import Any, Mapping
 
 from genforge.core.errors import UsageError
 from genforge.core.records import Example
-from genforge.generators.knowledge_graph import ID, OOD, build_attribute_table
+from genforge.generators.knowledge_graph import (ID, OOD, build_attribute_table, comparison_codes,
+                                                 draw_comparison_codes)
 from genforge.tasks.implicit_facts import SHARED_PARAMETERS, FactTask
 
 TOKEN_ANSWERS = {"<": "<lt>", "=": "<eq>", ">": "<gt>"}
@@ -39,7 +40,7 @@ COMPARE_TEXT = re.compile(r"Compare the a(\d+) of e(\d+) with that of e(\d+)\.")
 
 class ComparisonTask(FactTask):
     name = "comparison"
-    version = "1.0"
+    version = "1.1"
     balance_key = "target"
     summary = "compare two entities' attribute values learned as atomic facts (Grokked Transformers)"
     knowledge_parameters = ("entities", "attributes", "values", "ood_share")
@@ -67,17 +68,18 @@ class ComparisonTask(FactTask):
                                      params["ood_share"])
 
     # -- rendering ---------------------------------------------------------------------
-    def atomic_examples(self, table, params):
-        tokens = params["format"] == "tokens"
-        for attribute in range(table.attributes):
-            for entity in range(table.entities):
-                value = table.values[attribute][entity]
-                if tokens:
-                    text, target = f"<e_{entity}><a_{attribute}>", f"<v_{value}>"
-                else:
-                    text, target = f"What is the a{attribute} of e{entity}?", f"v{value}"
-                kind = OOD if entity in table.ood[attribute] else ID
-                yield Example(None, text, target, {"domain": kind, "complexity": {"facts": 1}})
+    def atomic_count(self, table) -> int:
+        return table.attributes * table.entities
+
+    def atomic_example(self, table, index, params) -> Example:
+        attribute, entity = divmod(index, table.entities)
+        value = table.values[attribute][entity]
+        if params["format"] == "tokens":
+            text, target = f"<e_{entity}><a_{attribute}>", f"<v_{value}>"
+        else:
+            text, target = f"What is the a{attribute} of e{entity}?", f"v{value}"
+        kind = OOD if entity in table.ood[attribute] else ID
+        return Example(None, text, target, {"domain": kind, "complexity": {"facts": 1}})
 
     def id_atomic_count(self, table) -> int:
         return sum(len(pool) for pool in table.id_entities)
@@ -91,13 +93,27 @@ class ComparisonTask(FactTask):
     def inferred_example(self, table, item, kind, params) -> Example:
         relation = table.compare(*item)
         target = TOKEN_ANSWERS[relation] if params["format"] == "tokens" else relation
-        return Example(None, self.inferred_input(item, params), target, {"domain": kind, "complexity": {"facts": 2}})
+        return Example(None, self.inferred_input(item, params), target, {"domain": kind, "complexity": {"facts": 2}},
+                       bucket=self.bucket_of_item(table, item))
 
     def draw(self, table, rng, kind):
         return table.draw_pair(rng, kind)
 
-    def every_inferred(self, table, kind):
-        return table.pairs_of_kind(kind)
+    # -- codes: (attribute * entities + first) * entities + second -----------------------------
+    def inferred_codes(self, table, kind):
+        return comparison_codes(table, kind)
+
+    def draw_codes(self, table, rng, count):
+        return draw_comparison_codes(table, rng, count)
+
+    def item_of_code(self, table, code):
+        rest, second = divmod(code, table.entities)
+        attribute, first = divmod(rest, table.entities)
+        return attribute, first, second
+
+    def code_of_item(self, table, item):
+        attribute, first, second = item
+        return (attribute * table.entities + first) * table.entities + second
 
     # -- oracle --------------------------------------------------------------------------
     def answer(self, params: Mapping[str, Any], seed: int, input: str) -> str:

@@ -9,12 +9,19 @@ Plan ``id_ood`` (the only one):
 
 * ``train`` (enumerated, every record listed exactly): **all** atomic facts,
   ID and OOD, plus ``round(phi * ID atomic facts)`` ID inferred facts whose
-  input bucket is below ``1 - test_id_probability``; shuffled together.
+  bucket is below ``1 - test_id_probability``; shuffled together.
   Chosen by random draws when the request is small against the ID inferred
   space, otherwise by listing every eligible fact and sampling without
   replacement; more than the eligible facts is an InfeasibleError.
 * ``test_id`` (sampled): ID inferred facts whose bucket is at least
   ``1 - test_id_probability``, so never in train.
+
+An inferred fact's bucket is a fixed hash of its integer code (head and
+relations, or attribute and entities), not of its rendered input: the whole
+candidate list is then hashed, filtered and sampled in numpy in a fraction of
+a second, and the train split is a lazy sequence whose examples are rendered
+block by block by whichever worker encodes them (so ``--workers`` scales this
+split too).
 * ``test_ood`` (sampled): inferred facts both of whose atomic facts are OOD.
 
 Inferred facts mixing an ID and an OOD atomic fact are never emitted.
@@ -32,13 +39,17 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Hashable, Iterable, Mapping, Optional
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any, Mapping, Optional
+
+import numpy as np
 
 from genforge.core.errors import InfeasibleError, UsageError
-from genforge.core.records import Example, bucket_of, key_digest
+from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec
-from genforge.generators.knowledge_graph import ID, OOD, choose_distinct
+from genforge.generators.knowledge_graph import ID, OOD, bucket_salt, choose_codes, code_bucket, code_buckets
 from genforge.tasks.base import Task
 
 SHARED_PARAMETERS: dict[str, dict] = {
@@ -79,17 +90,13 @@ class FactTask(Task):
     def build(self, rng: RandomStream, params: Mapping[str, Any]):
         raise NotImplementedError
 
-    def atomic_examples(self, knowledge, params) -> Iterable[Example]:
-        raise NotImplementedError
-
     def id_atomic_count(self, knowledge) -> int:
         raise NotImplementedError
 
     def inferred_example(self, knowledge, item: tuple, kind: str, params) -> Example:
+        """The example of an inferred fact; its ``bucket`` is :meth:`bucket_of_item`."""
         raise NotImplementedError
 
-    def inferred_input(self, item: tuple, params) -> str:
-        raise NotImplementedError
 
     # -- knowledge base -------------------------------------------------------------
     def knowledge(self, params: Mapping[str, Any], seed: int):
@@ -127,7 +134,7 @@ class FactTask(Task):
         )
         return {"id_ood": SplitPlan("id_ood", "Grokked Transformers ID / OOD split of inferred facts", splits)}
 
-    def enumerate_split(self, params, plan, split, seed) -> Iterable[Example]:
+    def enumerate_split(self, params, plan, split, seed) -> Sequence[Example]:
         if split.name != "train":
             raise NotImplementedError(f"task {self.name} does not enumerate split {split.name}")
         knowledge = self.knowledge(params, seed)
@@ -135,27 +142,53 @@ class FactTask(Task):
         wanted = round(params["phi"] * self.id_atomic_count(knowledge))
         cut = self._train_side(params)
 
-        def eligible(item: Hashable) -> bool:
-            return bucket_of(key_digest(self.inferred_input(item, params))) < cut
+        def eligible(codes):
+            return code_buckets(codes, self.salt) < cut
 
-        chosen = choose_distinct(rng, wanted, knowledge.count_of_kind(ID), lambda r: self.draw(knowledge, r, ID),
-                                 lambda: self.every_inferred(knowledge, ID), eligible)
+        chosen = choose_codes(rng, wanted, knowledge.count_of_kind(ID), lambda: self.inferred_codes(knowledge, ID),
+                              lambda count: self.draw_codes(knowledge, rng, count), eligible)
         if chosen is None:
-            available = sum(1 for item in self.every_inferred(knowledge, ID) if eligible(item))
+            available = int(eligible(self.inferred_codes(knowledge, ID)).sum())
             raise InfeasibleError(
                 f"task {self.name!r}: phi = {params['phi']} asks for {wanted} train inferred facts but only "
                 f"{available} ID inferred facts lie outside test_id; lower phi to at most "
                 f"{available / max(1, self.id_atomic_count(knowledge)):.2f}, lower test_id_probability, "
                 "or enlarge the knowledge base")
-        examples = list(self.atomic_examples(knowledge, params))
-        examples += [self.inferred_example(knowledge, item, ID, params) for item in chosen]
-        rng.shuffle(examples)
-        return examples
+        atomic = self.atomic_count(knowledge)
+        order = np.argsort(rng.words(atomic + chosen.size), kind="stable")
+        return TrainFacts(self, knowledge, params, atomic, chosen, order)
 
-    def draw(self, knowledge, rng: RandomStream, kind: str):
+    # -- codes of inferred facts (subclass hooks) ------------------------------------------
+    def inferred_codes(self, knowledge, kind: str) -> np.ndarray:
+        """Every inferred fact of ``kind`` as a code, in a fixed order."""
         raise NotImplementedError
 
-    def every_inferred(self, knowledge, kind: str):
+    def draw_codes(self, knowledge, rng: RandomStream, count: int) -> np.ndarray:
+        """Up to ``count`` random ID inferred facts as codes (dead-end draws dropped)."""
+        raise NotImplementedError
+
+    def item_of_code(self, knowledge, code: int) -> tuple:
+        raise NotImplementedError
+
+    def code_of_item(self, knowledge, item: tuple) -> int:
+        raise NotImplementedError
+
+    def atomic_count(self, knowledge) -> int:
+        raise NotImplementedError
+
+    def atomic_example(self, knowledge, index: int, params) -> Example:
+        """The atomic fact at ``index`` of a fixed order."""
+        raise NotImplementedError
+
+    @cached_property
+    def salt(self) -> int:
+        return bucket_salt(self.name)
+
+    def bucket_of_item(self, knowledge, item: tuple) -> float:
+        """An inferred fact's split bucket (see the module docstring)."""
+        return code_bucket(self.code_of_item(knowledge, item), self.salt)
+
+    def draw(self, knowledge, rng: RandomStream, kind: str):
         raise NotImplementedError
 
     def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
@@ -192,3 +225,32 @@ class FactTask(Task):
     def structure(self, record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
         atoms = symbols(record["input"])
         return atoms, [f"{a} {b}" for a, b in zip(atoms, atoms[1:])]
+
+
+class TrainFacts(Sequence):
+    """The train split of a FactTask: atomic facts and chosen inferred ones, in a shuffled order.
+
+    Holds only indices and codes; a slice renders its examples when asked, so
+    the rendering is done by whichever process encodes that block.
+    """
+
+    def __init__(self, task: FactTask, knowledge, params, atomic: int, chosen: np.ndarray, order: np.ndarray):
+        self._task, self._knowledge, self._params = task, knowledge, params
+        self._atomic = atomic
+        self._chosen = chosen
+        self._order = order
+
+    def __len__(self) -> int:
+        return self._order.size
+
+    def _example(self, position: int) -> Example:
+        task, knowledge, params = self._task, self._knowledge, self._params
+        if position < self._atomic:
+            return task.atomic_example(knowledge, position, params)
+        item = task.item_of_code(knowledge, int(self._chosen[position - self._atomic]))
+        return task.inferred_example(knowledge, item, ID, params)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._example(position) for position in self._order[index].tolist()]
+        return self._example(int(self._order[index]))

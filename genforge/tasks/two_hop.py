@@ -25,7 +25,8 @@ from typing import Any, Mapping
 
 from genforge.core.errors import UsageError
 from genforge.core.records import Example
-from genforge.generators.knowledge_graph import ID, OOD, build_composition_graph
+from genforge.generators.knowledge_graph import (ID, OOD, build_composition_graph, composition_codes,
+                                                 draw_composition_codes)
 from genforge.tasks.implicit_facts import SHARED_PARAMETERS, FactTask
 
 TOKENS = re.compile(r"<e_(\d+)>((?:<r_\d+>){1,2})")
@@ -34,7 +35,7 @@ TEXT = re.compile(r"What is the (r\d+) of (?:the (r\d+) of )?e(\d+)\?")
 
 class TwoHopTask(FactTask):
     name = "two_hop"
-    version = "1.0"
+    version = "1.1"
     summary = "two-hop composition of facts in a random knowledge graph (Grokked Transformers)"
     knowledge_parameters = ("entities", "relations", "out_degree", "ood_share")
     parameters = {
@@ -63,34 +64,48 @@ class TwoHopTask(FactTask):
     @staticmethod
     def render(head: int, relations: tuple[int, ...], tail: int, fmt: str) -> tuple[str, str]:
         if fmt == "tokens":
+            if len(relations) == 2:  # the common case, spelled out: this runs for every record
+                return f"<e_{head}><r_{relations[0]}><r_{relations[1]}>", f"<e_{tail}>"
             return f"<e_{head}>" + "".join(f"<r_{r}>" for r in relations), f"<e_{tail}>"
         phrase = "".join(f"the r{r} of " for r in reversed(relations))
         return f"What is {phrase}e{head}?", f"e{tail}"
 
-    def atomic_examples(self, graph, params):
-        fmt = params["format"]
-        for head, relation, tail in graph.atomic_facts():
-            text, target = self.render(head, (relation,), tail, fmt)
-            kind = OOD if relation in graph.ood[head] else ID
-            yield Example(None, text, target, {"domain": kind, "complexity": {"facts": 1}})
+    def atomic_count(self, graph) -> int:
+        return len(graph.atomic_index)
+
+    def atomic_example(self, graph, index, params) -> Example:
+        head, relation, tail = graph.atomic_index[index]
+        text, target = self.render(head, (relation,), tail, params["format"])
+        kind = OOD if relation in graph.ood[head] else ID
+        return Example(None, text, target, {"domain": kind, "complexity": {"facts": 1}})
 
     def id_atomic_count(self, graph) -> int:
         return sum(len(r) for r in graph.id_relations)
 
-    def inferred_input(self, item, params) -> str:
-        head, first, second = item
-        return self.render(head, (first, second), 0, params["format"])[0]
-
     def inferred_example(self, graph, item, kind, params) -> Example:
         head, first, second = item
         text, target = self.render(head, (first, second), graph.inferred(head, first, second), params["format"])
-        return Example(None, text, target, {"domain": kind, "complexity": {"facts": 2}})
+        return Example(None, text, target, {"domain": kind, "complexity": {"facts": 2}},
+                       bucket=self.bucket_of_item(graph, item))
 
     def draw(self, graph, rng, kind):
         return graph.draw_inferred(rng, kind)
 
-    def every_inferred(self, graph, kind):
-        return graph.inferred_of_kind(kind)
+    # -- codes: (head * relations + first) * relations + second ------------------------------
+    def inferred_codes(self, graph, kind):
+        return composition_codes(graph, kind)
+
+    def draw_codes(self, graph, rng, count):
+        return draw_composition_codes(graph, rng, count)
+
+    def item_of_code(self, graph, code):
+        rest, second = divmod(code, graph.relations)
+        head, first = divmod(rest, graph.relations)
+        return head, first, second
+
+    def code_of_item(self, graph, item):
+        head, first, second = item
+        return (head * graph.relations + first) * graph.relations + second
 
     # -- oracle --------------------------------------------------------------------------
     def parse(self, input: str) -> tuple[int, tuple[int, ...]]:
