@@ -56,7 +56,7 @@ from typing import Any, Iterable, Iterator, Mapping, Optional
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, bucket_range
-from genforge.generators.scan_grammar import LEXICONS, Vocabulary, interpret
+from genforge.generators.scan_grammar import LEXICONS, Clause, Command, VerbPhrase, Vocabulary, interpret
 from genforge.tasks import scan_common, scan_scaled_sampler
 from genforge.tasks.base import Task
 
@@ -291,8 +291,8 @@ class ScanScaledTask(Task):
         index = self.held_out_verb(params)
         domains = params["domains"]
         share = round(params["primitive_share"] * _SHARE_SCALE)
-        sizes = (params["n_verbs"], params["n_directions"], params["n_repetitions"])
-        primitives = {d: scan_scaled_sampler.bare_verb(d, sizes, index) for d in domains}
+        primitives = {d: scan_common.make_example(_vocabulary(params, d), Command(
+            (Clause(VerbPhrase(index, "", None), 1),), ())) for d in domains}
         bare = {example.input for example in primitives.values()}
         seen: set[str] = set()
         draws: list[Example] = []

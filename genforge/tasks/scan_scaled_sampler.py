@@ -26,7 +26,7 @@ import numpy as np
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.generators.scan_grammar import (
-    LEXICONS, Clause, VerbPhrase, Vocabulary, clause_depth, clause_words, phrase_actions,
+    LEXICONS, Clause, Vocabulary, clause_depth, clause_words, phrase_actions,
 )
 
 #: Built examples are kept only by samplers of at most this many commands (bounds the memory).
@@ -231,9 +231,3 @@ def sampler(domains: tuple[str, ...], n_verbs: int, n_directions: int, n_repetit
             force: Optional[tuple]) -> Sampler:
     return Sampler(domains, (n_verbs, n_directions, n_repetitions), low, high, force)
 
-
-def bare_verb(domain: str, sizes: tuple[int, int, int], verb: int) -> Example:
-    """The one-word command of verb number ``verb``."""
-    table = clause_table(domain, *sizes)
-    index = table.vocabulary.verb_phrases.index(VerbPhrase(verb, "", None))
-    return table.build([index * len(table.vocabulary.repetition_counts)], 0)
