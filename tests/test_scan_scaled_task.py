@@ -15,7 +15,8 @@ import genforge
 from genforge.core.errors import InfeasibleError, ParameterError
 from genforge.core.rng import RandomStream
 from genforge.core.spec import resolve_spec
-from genforge.generators.scan_grammar import LEXICONS
+from genforge.generators.scan_grammar import LEXICONS, Vocabulary, command_text, enumerate_commands, parse_command
+from genforge.tasks import scan_common, scan_scaled_sampler
 from genforge.tasks.registry import get_task
 from genforge.tasks.scan_export import write_original_format
 
@@ -57,7 +58,8 @@ def test_length_plan_cuts_at_the_cutoff(tmp_path):
 
 
 def test_huge_variant_has_many_conjunctions_and_long_outputs(tmp_path):
-    splits = run(tmp_path, "simple", {"train": 100, "test_id": 0}, min_conjunctions=4, max_conjunctions=8,
+    # About 1.4% of these commands have 100 actions or more: 400 records miss them with probability 0.4%.
+    splits = run(tmp_path, "simple", {"train": 400, "test_id": 0}, min_conjunctions=4, max_conjunctions=8,
                  domains=["navigation"])
     conjunctions = [r["meta"]["complexity"]["conjunctions"] for r in splits["train"]]
     assert min(conjunctions) >= 4 and max(conjunctions) <= 8
@@ -183,11 +185,63 @@ def test_every_sample_is_solved_by_the_oracle(n_verbs, n_directions, n_repetitio
         assert 0 <= TASK.difficulty(example) < 1
 
 
+@pytest.mark.parametrize("kept", [True, False])
+@pytest.mark.parametrize("sizes, conjunctions", [((3, 2, 3), (0, 1)), ((1, 1, 0), (1, 3))])
+def test_both_ways_of_drawing_build_what_the_grammar_says(monkeypatch, kept, sizes, conjunctions):
+    """Kept (small spaces) or built each time, every example equals the reference build of its parse."""
+    monkeypatch.setattr(scan_scaled_sampler, "CACHE_COMMANDS", 1 << 16 if kept else 0)
+    scan_scaled_sampler.sampler.cache_clear()
+    (n_verbs, n_directions, n_repetitions), (low, high) = sizes, conjunctions
+    params = resolve_spec("scan_scaled", params={
+        "n_verbs": n_verbs, "n_directions": n_directions, "n_repetitions": n_repetitions, "min_conjunctions": low,
+        "max_conjunctions": high, "domains": ["kitchen", "music"], "held_out_verb": 0, "template_verb": 0,
+        "template_direction": 0}).params
+    sampler = scan_scaled_sampler.sampler(("kitchen", "music"), *sizes, low, high, None)
+    assert (sampler.kept is not None) == kept
+    rng = RandomStream.from_parts("reference", kept)
+    examples = TASK.sample_block(rng, params, 500)
+    assert {e.meta["complexity"]["conjunctions"] for e in examples} == set(range(low, high + 1))
+    for example in examples:
+        vocabulary = Vocabulary(LEXICONS[example.meta["domain"]], *sizes)
+        reference = scan_common.make_example(vocabulary, parse_command(example.input, vocabulary)[1])
+        assert (example.input, example.target, dict(example.meta)) == (
+            reference.input, reference.target, dict(reference.meta))
+    scan_scaled_sampler.sampler.cache_clear()
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_both_ways_of_drawing_follow_the_documented_law(monkeypatch, kept):
+    """Domain, conjunction count, clauses and conjunctions uniform: P(command with k conjunctions)
+    = 1 / (domains * counts * clauses**(k + 1) * 2**k). Chi-square over the whole space of 210 commands."""
+    monkeypatch.setattr(scan_scaled_sampler, "CACHE_COMMANDS", 1 << 16 if kept else 0)
+    scan_scaled_sampler.sampler.cache_clear()
+    params = resolve_spec("scan_scaled", params={"n_verbs": 1, "n_directions": 1, "n_repetitions": 0,
+                                                 "domains": ["navigation", "music"], "held_out_verb": 0,
+                                                 "template_verb": 0, "template_direction": 0}).params
+    rng = RandomStream.from_parts("law", kept)
+    draws = 100_000
+    counts = Counter((e.meta["domain"], e.input) for e in TASK.sample_block(rng, params, draws))
+    clauses = 7  # verb phrases: walk, walk left, turn left and their opposite / around forms
+    expected = {(domain, " ".join(words)): draws / (2 * 2 * clauses ** (len(conjunctions) + 1) * 2 ** len(conjunctions))
+                for domain in ("navigation", "music")
+                for words, conjunctions in _all_commands(LEXICONS[domain], clauses)}
+    assert len(expected) == 2 * (7 + 7 * 7 * 2) and set(counts) <= set(expected)
+    chi_square = sum((counts[key] - mean) ** 2 / mean for key, mean in expected.items())
+    assert chi_square < 300  # 209 degrees of freedom: exceeded with probability 4e-5 under the law
+    scan_scaled_sampler.sampler.cache_clear()
+
+
+def _all_commands(lexicon, clauses):
+    vocabulary = Vocabulary(lexicon, 1, 1, 0)
+    for command in enumerate_commands(vocabulary, 0, 1):
+        yield command_text(vocabulary, command).split(), command.conjunctions
+
+
 GOLDEN = {
-    ("simple", "train.jsonl"): "a17ca7a98bad7b5accb38d50cb39a7b59e35324299175ce3095ef00995070271",
-    ("simple", "test_id.jsonl"): "8feeadc3c25b7e320d430dc71131465a9370cd538e7edc5543bf424adfabe74c",
-    ("addprim", "train.jsonl"): "22a1ec6d4bd039f10901ba5716fea8b7bb779efb0ff1259729e1f8c8f742c586",
-    ("addprim", "test_ood_primitive.jsonl"): "f50ec6c20a308b1397e7dbca2c98b81b25423975d21c68678df414c7330bd800",
+    ("simple", "train.jsonl"): "9f452ab18de5af35a12a9f0408021840edf6d8143bb3a019c5fc9ff9829a67d9",
+    ("simple", "test_id.jsonl"): "4f8a98aab59024c1394c5dbdce91e1c58f2d9c2c571cc613d44d99ab51e851d5",
+    ("addprim", "train.jsonl"): "fae4805ae152a808b4f656ca065e5c901a4d5b24d61c68b363e869a3387c4385",
+    ("addprim", "test_ood_primitive.jsonl"): "1bd688549197d38a208e8bbe9d66f1eb357daef4a050a3dd37b4afc9ccca233d",
 }
 
 

@@ -56,15 +56,15 @@ from typing import Any, Iterable, Iterator, Mapping, Optional
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, bucket_range
-from genforge.generators.scan_grammar import (
-    LEXICONS, Clause, Command, VerbPhrase, Vocabulary, interpret,
-)
-from genforge.tasks import scan_common
+from genforge.generators.scan_grammar import LEXICONS, Clause, Command, VerbPhrase, Vocabulary, interpret
+from genforge.tasks import scan_common, scan_scaled_sampler
 from genforge.tasks.base import Task
 
 #: The addprim train stream ends after this many draws in a row add nothing.
 STALL_DRAWS = 20_000
 _SHARE_SCALE = 1_000_000
+#: The addprim train stream draws its examples this many at a time.
+_ADDPRIM_BLOCK = 256
 
 _DOMAIN_LIST = {"type": "array", "items": {"type": "string", "enum": list(LEXICONS)}, "uniqueItems": True}
 
@@ -76,17 +76,6 @@ def vocabulary(domain: str, n_verbs: int, n_directions: int, n_repetitions: int)
 
 def _vocabulary(params: Mapping[str, Any], domain: str) -> Vocabulary:
     return vocabulary(domain, params["n_verbs"], params["n_directions"], params["n_repetitions"])
-
-
-@lru_cache(maxsize=256)
-def _forced_phrases(n_verbs: int, n_directions: int, force: tuple) -> tuple[VerbPhrase, ...]:
-    """The verb phrases a test sampler puts into one clause so that test examples are found quickly."""
-    phrases = vocabulary("navigation", n_verbs, n_directions, 0).verb_phrases
-    if force[0] == "verb":
-        return tuple(p for p in phrases if p.verb == force[1])
-    _, modifier, verb, direction = force
-    return tuple(p for p in phrases if p.verb is not None and (verb < 0 or p.verb == verb)
-                 and p.modifier == modifier and p.direction == direction)
 
 
 def _template_hits(words: list[str], tail: list[str], verbs: frozenset, null_verb: str) -> tuple[bool, bool]:
@@ -104,7 +93,7 @@ def _template_hits(words: list[str], tail: list[str], verbs: frozenset, null_ver
 
 class ScanScaledTask(Task):
     name = "scan_scaled"
-    version = "1.0"
+    version = "1.1"
     summary = "SCAN's grammar scaled: more verbs, directions, repetitions, conjunctions and lexical domains"
     default_split_plan = "simple"
     parameters = {
@@ -283,20 +272,14 @@ class ScanScaledTask(Task):
 
     # -- sampling --------------------------------------------------------
     def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
-        domains = params["domains"]
-        vocab = _vocabulary(params, domains[rng.below(len(domains))])
-        phrases = vocab.verb_phrases
-        counts = vocab.repetition_counts
-        conjunctions = rng.integer(params["min_conjunctions"], params["max_conjunctions"])
-        clauses = [Clause(phrases[rng.below(len(phrases))], counts[rng.below(len(counts))])
-                   for _ in range(conjunctions + 1)]
-        joins = tuple(("sequence", "reverse")[rng.below(2)] for _ in range(conjunctions))
+        return self.sample_block(rng, params, 1)[0]
+
+    def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
         force = params.get("force")
-        if force is not None:
-            forced = _forced_phrases(vocab.n_verbs, vocab.n_directions, tuple(force))
-            position = rng.below(len(clauses))
-            clauses[position] = Clause(forced[rng.below(len(forced))], clauses[position].count)
-        return scan_common.make_example(vocab, Command(tuple(clauses), joins))
+        return scan_scaled_sampler.sampler(
+            tuple(params["domains"]), params["n_verbs"], params["n_directions"], params["n_repetitions"],
+            params["min_conjunctions"], params["max_conjunctions"], None if force is None else tuple(force),
+        ).draw(rng, count)
 
     def enumerate_split(self, params: Mapping[str, Any], plan: SplitPlan, split: SplitSpec, seed: int) -> Iterable[Example]:
         # Only the addprim train split is listed by the task.
@@ -312,13 +295,16 @@ class ScanScaledTask(Task):
             (Clause(VerbPhrase(index, "", None), 1),), ())) for d in domains}
         bare = {example.input for example in primitives.values()}
         seen: set[str] = set()
+        draws: list[Example] = []
         position = stalled = 0
         while stalled < STALL_DRAWS:
             if (position + 1) * share // _SHARE_SCALE > position * share // _SHARE_SCALE:
                 yield primitives[domains[rng.below(len(domains))]]
                 position += 1
                 continue
-            example = self.sample(rng, sample_params)
+            if not draws:  # the next draws, a block at a time (reversed: taken from the end)
+                draws = self.sample_block(rng, sample_params, _ADDPRIM_BLOCK)[::-1]
+            example = draws.pop()
             if example.input in seen or not split.accepts(example, 0.0) or example.input in bare:
                 stalled += 1
                 continue
