@@ -211,6 +211,11 @@ def _enumeration(task_name: str, params_json: str, plan_name: str, split_name: s
     return examples if isinstance(examples, Sequence) else list(examples)
 
 
+def prime_enumeration(task_name: str, params_json: str, plan_name: str, split_name: str, seed: int) -> None:
+    """Compute a split's enumeration in this process now (a local pool forked after it inherits it)."""
+    _enumeration(task_name, params_json, plan_name, split_name, seed)
+
+
 def forget_enumerations() -> None:
     """Drop the cached enumeration (the engine calls this when an enumerated split is done)."""
     _enumeration.cache_clear()
@@ -222,12 +227,12 @@ def run_block(job: BlockJob) -> Optional[PackedBlock]:
         job.task, job.params_json, job.plan, job.split, job.trace, job.seed
     )
     start = job.block * BLOCK_SIZE
-    repeats = None if job.allow_repeats else _repeat_memory(job.task, job.params_json, job.plan, job.split, job.seed)
-    if job.enumerated:
+    if job.enumerated:  # an enumeration rarely repeats itself: no repeat memory
         examples = _enumeration(job.task, job.params_json, job.plan, job.split, job.seed)
         if start >= len(examples):
             return None
-        return pack(encoder.candidates(examples[start:start + BLOCK_SIZE], spec, repeats, start))
+        return pack(encoder.candidates(examples[start:start + BLOCK_SIZE], spec))
+    repeats = None if job.allow_repeats else _repeat_memory(job.task, job.params_json, job.plan, job.split, job.seed)
     rng = RandomStream.from_parts(job.task, job.task_version, params, job.seed, job.split, job.block)
     return pack(encoder.candidates(task.sample_block(rng, sample_params, BLOCK_SIZE), spec, repeats, start))
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from genforge import __version__
-from genforge.core.blocks import BLOCK_SIZE, BlockJob, PackedBlock, forget_enumerations, run_block, unpack
+from genforge.core.blocks import (BLOCK_SIZE, BlockJob, PackedBlock, forget_enumerations, prime_enumeration, run_block,
+                                  unpack)
 from genforge.core.balance import count_values
 from genforge.core.canonical import pretty_dumps
 from genforge.core.checkpoints import CHECKPOINT_BLOCKS, Checkpoints
@@ -275,6 +276,10 @@ def generate(
     files: list[dict] = []
     earlier: set = set()
     say = note or (lambda message: None)
+    first = next((s for s in plan.splits if spec.sizes[s.name] is not None or s.source == "enumerate"), None)
+    if workers > 1 and not scheduler and first is not None and first.source == "enumerate":
+        # Forked workers inherit it: computed once rather than once per worker.
+        prime_enumeration(spec.task, params_json, spec.split_plan, first.name, spec.seed)
     with ExitStack() as stack:
         # Workers first: a cluster that cannot be reached fails before any folder exists.
         source = stack.enter_context(executor_for(workers, scheduler))

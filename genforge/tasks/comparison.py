@@ -90,11 +90,11 @@ class ComparisonTask(FactTask):
             return f"<e_{first}><a_{attribute}><e_{second}>"
         return f"Compare the a{attribute} of e{first} with that of e{second}."
 
-    def inferred_example(self, table, item, kind, params) -> Example:
+    def inferred_example(self, table, item, kind, params, bucket=None) -> Example:
         relation = table.compare(*item)
         target = TOKEN_ANSWERS[relation] if params["format"] == "tokens" else relation
         return Example(None, self.inferred_input(item, params), target, {"domain": kind, "complexity": {"facts": 2}},
-                       bucket=self.bucket_of_item(table, item))
+                       bucket=self.bucket_of_item(table, item) if bucket is None else bucket)
 
     def draw(self, table, rng, kind):
         return table.draw_pair(rng, kind)

@@ -93,8 +93,8 @@ class FactTask(Task):
     def id_atomic_count(self, knowledge) -> int:
         raise NotImplementedError
 
-    def inferred_example(self, knowledge, item: tuple, kind: str, params) -> Example:
-        """The example of an inferred fact; its ``bucket`` is :meth:`bucket_of_item`."""
+    def inferred_example(self, knowledge, item: tuple, kind: str, params, bucket: Optional[float] = None) -> Example:
+        """The example of an inferred fact; its ``bucket`` is :meth:`bucket_of_item` (given when known)."""
         raise NotImplementedError
 
 
@@ -238,6 +238,7 @@ class TrainFacts(Sequence):
         self._task, self._knowledge, self._params = task, knowledge, params
         self._atomic = atomic
         self._chosen = chosen
+        self._buckets = code_buckets(chosen, task.salt).tolist()
         self._order = order
 
     def __len__(self) -> int:
@@ -247,8 +248,9 @@ class TrainFacts(Sequence):
         task, knowledge, params = self._task, self._knowledge, self._params
         if position < self._atomic:
             return task.atomic_example(knowledge, position, params)
-        item = task.item_of_code(knowledge, int(self._chosen[position - self._atomic]))
-        return task.inferred_example(knowledge, item, ID, params)
+        index = position - self._atomic
+        item = task.item_of_code(knowledge, int(self._chosen[index]))
+        return task.inferred_example(knowledge, item, ID, params, bucket=self._buckets[index])
 
     def __getitem__(self, index):
         if isinstance(index, slice):

@@ -82,11 +82,11 @@ class TwoHopTask(FactTask):
     def id_atomic_count(self, graph) -> int:
         return sum(len(r) for r in graph.id_relations)
 
-    def inferred_example(self, graph, item, kind, params) -> Example:
+    def inferred_example(self, graph, item, kind, params, bucket=None) -> Example:
         head, first, second = item
         text, target = self.render(head, (first, second), graph.inferred(head, first, second), params["format"])
         return Example(None, text, target, {"domain": kind, "complexity": {"facts": 2}},
-                       bucket=self.bucket_of_item(graph, item))
+                       bucket=self.bucket_of_item(graph, item) if bucket is None else bucket)
 
     def draw(self, graph, rng, kind):
         return graph.draw_inferred(rng, kind)
