@@ -438,27 +438,30 @@ def plain_trees(streams: NodeStreams, max_functions: int, max_length: int) -> It
 
     None for a tree with more than ``max_functions`` functions or a value
     longer than ``max_length`` (its remaining nodes are left to the next
-    tree). ``tokens`` is the text as a token list; ``value`` a list of
-    symbols. The hot path of sampling: one loop over the node codes (a
-    generator, so the loop state survives between trees), every function
-    applied inline, codes spelt out as numbers.
+    tree). ``tokens`` is the text as a token list, valid until the next tree is
+    asked for (the list is reused); ``value`` a list of symbols. The hot path
+    of sampling: one loop over the node codes (a generator, so the loop state
+    survives between trees), every function applied inline, codes spelt out
+    as numbers, list methods bound once.
     """
     names, next_symbols, length_offset = FUNCTIONS, streams.next_symbols, streams.length_offset
     symbols, position = streams._symbols, streams._position
     tokens: list[str] = []
     frames: list[int] = []  # open applications, innermost last
     held: list[list[str]] = []  # first arguments of the binary frames that hold one
+    add_token, open_frame, close_frame = tokens.append, frames.append, frames.pop
+    hold, release = held.append, held.pop
     functions = depth = strings = 0
     for code in streams.codes:
         if code < 10:  # a function (STRING is 10)
             functions += 1
             if functions > max_functions:
                 yield None
-                tokens, frames, held = [], [], []
+                tokens.clear(), frames.clear(), held.clear()
                 functions = depth = strings = 0
                 continue
-            tokens.append(names[code])
-            frames.append(code)
+            add_token(names[code])
+            open_frame(code)
             continue
         if not tokens:  # the expression itself is an application: a string cannot start it
             continue
@@ -476,7 +479,7 @@ def plain_trees(streams: NodeStreams, max_functions: int, max_length: int) -> It
         tokens += value
         # The string completes arguments: apply every frame it completes, innermost first.
         while frames:
-            code = frames.pop()
+            code = close_frame()
             if code < 6:  # unary 0..5
                 if code < 3:
                     if code == 1:
@@ -495,12 +498,12 @@ def plain_trees(streams: NodeStreams, max_functions: int, max_length: int) -> It
                     if len(value) > max_length:
                         break
             elif code < 10:  # binary 6..9: the value is its first argument, a second follows
-                frames.append(code + 5)  # + HELD
-                held.append(value)
-                tokens.append(",")
+                open_frame(code + 5)  # + HELD
+                hold(value)
+                add_token(",")
                 break
             else:  # binary holding its first argument (11..14): the value is the second
-                first = held.pop()
+                first = release()
                 if code < 13:
                     value = first + value if code == 11 else value + first
                     if len(value) > max_length:
@@ -510,12 +513,12 @@ def plain_trees(streams: NodeStreams, max_functions: int, max_length: int) -> It
                 # 13 (remove_first) keeps the second argument
         else:
             yield tokens, value, functions, depth, strings
-            tokens, frames, held = [], [], []
+            tokens.clear()
             functions = depth = strings = 0
             continue
         if len(value) > max_length:  # the break above was a value too long, not a binary waiting
             yield None
-            tokens, frames, held = [], [], []
+            tokens.clear(), frames.clear(), held.clear()
             functions = depth = strings = 0
 
 

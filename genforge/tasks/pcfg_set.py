@@ -107,6 +107,10 @@ class PcfgExample(Example):
         return evaluate(parse(self.input), parse_exceptions(self.instruction)).steps
 
 
+#: Default values of the Example fields after ``meta``, for building examples with tuple.__new__.
+_DEFAULTS_AFTER_META = tuple(Example._field_defaults[name] for name in Example._fields[Example._fields.index("meta") + 1:])
+
+
 class SampledExample(PcfgExample):
     """A PcfgExample that also carries facts its sampler knew, so that split predicates need not parse it.
 
@@ -308,23 +312,31 @@ class PcfgSetTask(Task):
                      max_length: int) -> list[Optional[Example]]:
         """Attempts without edge, twin or exception constraints: the hot path of the default plan."""
         next_tree = plain_trees(streams, max_functions, max_length).__next__
-        new_tuple = tuple.__new__
+        new_tuple, after_meta = tuple.__new__, _DEFAULTS_AFTER_META
         examples: list[Optional[Example]] = []
         for _ in range(count):
-            example = None
-            for _ in range(INNER_DRAWS):
-                tree = next_tree()
-                if tree is None or tree[2] < min_functions:
+            tree = next_tree()
+            if tree is None or tree[2] < min_functions:
+                tree = PcfgSetTask._redraw(next_tree, min_functions)
+                if tree is None:
+                    examples.append(None)
                     continue
-                tokens, value, functions, depth, strings = tree
-                complexity = {"functions": functions, "depth": depth, "input_length": len(tokens),
-                              "output_length": len(value), "arguments": strings, "twins": 0, "exceptions": 0}
-                # tuple.__new__ skips the NamedTuple's Python-level __new__ (a third of the cost)
-                example = new_tuple(PcfgExample, (None, " ".join(tokens), " ".join(value),
-                                                  {"domain": "regular", "complexity": complexity}, None))
-                break
-            examples.append(example)
+            tokens, value, functions, depth, strings = tree
+            complexity = {"functions": functions, "depth": depth, "input_length": len(tokens),
+                          "output_length": len(value), "arguments": strings, "twins": 0, "exceptions": 0}
+            # tuple.__new__ skips the NamedTuple's Python-level __new__ (a third of the cost)
+            examples.append(new_tuple(PcfgExample, (None, " ".join(tokens), " ".join(value),
+                                                    {"domain": "regular", "complexity": complexity}) + after_meta))
         return examples
+
+    @staticmethod
+    def _redraw(next_tree, min_functions: int) -> Optional[tuple]:
+        """The rest of an attempt whose first tree failed: up to INNER_DRAWS trees in all."""
+        for _ in range(INNER_DRAWS - 1):
+            tree = next_tree()
+            if tree is not None and tree[2] >= min_functions:
+                return tree
+        return None
 
     def _constrained_attempt(self, rng: RandomStream, streams: NodeStreams, params: Mapping[str, Any],
                              max_functions: int, max_length: int) -> Optional[Example]:
