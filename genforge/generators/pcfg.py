@@ -201,32 +201,28 @@ def parse(text: str) -> Expression:
 
 
 # -- meaning --------------------------------------------------------------------
+#: The meaning of each function by code (its index in FUNCTIONS); binary ones take (x, y).
+MEANINGS = (
+    lambda x: x,  # copy
+    lambda x: x[::-1],  # reverse
+    lambda x: x[1:] + x[:1],  # shift
+    lambda x: x + x[-1:],  # echo
+    lambda x: x if len(x) < 2 else x[-1:] + x[1:-1] + x[:1],  # swap_first_last
+    lambda x: x + x,  # repeat
+    lambda x, y: x + y,  # append
+    lambda x, y: y + x,  # prepend
+    lambda x, y: y,  # remove_first
+    lambda x, y: x,  # remove_second
+)
+_CODES = {name: code for code, name in enumerate(FUNCTIONS)}
+
+
 def apply_function(name: str, arguments: list[Value]) -> Value:
     """The meaning of one function (twins mean what their base function means)."""
-    function = base_function(name)
-    x = arguments[0]
-    if function == "copy":
-        return x
-    if function == "reverse":
-        return x[::-1]
-    if function == "shift":
-        return x[1:] + x[:1]
-    if function == "echo":
-        return x + x[-1:]
-    if function == "swap_first_last":
-        return x if len(x) < 2 else x[-1:] + x[1:-1] + x[:1]
-    if function == "repeat":
-        return x + x
-    y = arguments[1]
-    if function == "append":
-        return x + y
-    if function == "prepend":
-        return y + x
-    if function == "remove_first":
-        return y
-    if function == "remove_second":
-        return x
-    raise ValueError(f"unknown function {name!r}")
+    code = _CODES.get(base_function(name))
+    if code is None:
+        raise ValueError(f"unknown function {name!r}")
+    return MEANINGS[code](*arguments)
 
 
 @dataclass(frozen=True)
@@ -441,8 +437,8 @@ def plain_trees(streams: NodeStreams, max_functions: int, max_length: int) -> It
     tree). ``tokens`` is the text as a token list, valid until the next tree is
     asked for (the list is reused); ``value`` a list of symbols. The hot path
     of sampling: one loop over the node codes (a generator, so the loop state
-    survives between trees), every function applied inline, codes spelt out
-    as numbers, list methods bound once.
+    survives between trees), every function applied inline (MEANINGS spelt
+    out), codes spelt out as numbers, list methods bound once.
     """
     names, next_symbols, length_offset = FUNCTIONS, streams.next_symbols, streams.length_offset
     symbols, position = streams._symbols, streams._position
@@ -612,9 +608,9 @@ def walk(streams: NodeStreams, max_functions: int, max_length: int,
                 producers = (first_producer, producer)
             frames.pop()
             has_first.pop()
-            value = list(apply_function(FUNCTIONS[code], arguments))
+            value = MEANINGS[code](*arguments)
             if exceptions and any(code * 16 + child in exceptions for child in producers):
-                value.reverse()
+                value = value[::-1]
                 applied += 1
             producer = code
             if len(value) > max_length:

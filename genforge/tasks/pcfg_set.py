@@ -129,6 +129,24 @@ def _twins_in_context(example: Example, context: str) -> tuple[int, int]:
     return known[context] if context in known else twins_in_context(parse(example.input), context)
 
 
+class _Constraints:
+    """What a constrained split asks of its trees, read from the sampling parameters once per block.
+
+    Edge sets are :func:`pair_codes`; ``exceptions`` the exception pairs by name
+    (empty outside the overgeneralisation plan), whose edges an attempt then
+    requires or forbids instead of ``require`` / ``forbid``.
+    """
+
+    def __init__(self, params: Mapping[str, Any]):
+        self.min_functions = params.get("_min_functions", 1)
+        self.require = pair_codes(_pairs(params.get("_require_edges", ())))
+        self.forbid = pair_codes(_pairs(params.get("_forbid_edges", ())))
+        self.twins = params.get("_twins")
+        self.exceptions = _pairs(params["exception_pairs"]) if params.get("_exceptions") else frozenset()
+        self.exception_codes = pair_codes(self.exceptions)
+        self.instruction = format_exceptions(params["exception_pairs"]) if self.exceptions else None
+
+
 class PcfgSetTask(Task):
     name = "pcfg_set"
     version = "1.1"
@@ -305,7 +323,9 @@ class PcfgSetTask(Task):
         constrained = any(key in params for key in ("_require_edges", "_forbid_edges", "_twins", "_exceptions"))
         if not constrained:
             return self._plain_block(streams, count, params.get("_min_functions", 1), max_functions, max_length)
-        return [self._constrained_attempt(rng, streams, params, max_functions, max_length) for _ in range(count)]
+        constraints = _Constraints(params)
+        return [self._constrained_attempt(rng, streams, params, constraints, max_functions, max_length)
+                for _ in range(count)]
 
     @staticmethod
     def _plain_block(streams: NodeStreams, count: int, min_functions: int, max_functions: int,
@@ -339,36 +359,28 @@ class PcfgSetTask(Task):
         return None
 
     def _constrained_attempt(self, rng: RandomStream, streams: NodeStreams, params: Mapping[str, Any],
-                             max_functions: int, max_length: int) -> Optional[Example]:
+                             constraints: "_Constraints", max_functions: int, max_length: int) -> Optional[Example]:
         """One attempt of the systematicity, substitutivity and overgeneralisation splits."""
-        min_functions = params.get("_min_functions", 1)
-        require = pair_codes(_pairs(params.get("_require_edges", ())))
-        forbid = pair_codes(_pairs(params.get("_forbid_edges", ())))
-        twins = params.get("_twins")
-        exceptions: frozenset = frozenset()
-        instruction = None
-        want_exception = False
-        if params.get("_exceptions"):
-            exceptions = _pairs(params["exception_pairs"])
-            instruction = format_exceptions(params["exception_pairs"])
+        c = constraints
+        require, forbid, want_exception = c.require, c.forbid, False
+        if c.exceptions:
             want_exception = rng.random() < params["_exception_share"]
             if want_exception:
-                require = pair_codes(exceptions)
+                require = c.exception_codes
             else:
-                forbid = pair_codes(exceptions)
-        exception_codes = pair_codes(exceptions)
+                forbid = c.exception_codes
         for _ in range(EXCEPTION_DRAWS if want_exception else INNER_DRAWS):
-            tree = walk(streams, max_functions, max_length, forbid, exception_codes)
-            if tree is None or tree.functions < min_functions:
+            tree = walk(streams, max_functions, max_length, forbid, c.exception_codes)
+            if tree is None or tree.functions < c.min_functions:
                 continue
             if require and require.isdisjoint(tree.edge_pairs()):
                 continue
             twin_counts = None
-            if twins is not None:
-                twin_counts = self._place_twins(rng, tree, params, forbidden_wanted=twins == "forbidden")
+            if c.twins is not None:
+                twin_counts = self._place_twins(rng, tree, params, forbidden_wanted=c.twins == "forbidden")
                 if twin_counts is None:
                     continue
-            example = self._walk_example(tree, instruction, exceptions, params["twin_train_context"], twin_counts)
+            example = self._walk_example(tree, c.instruction, c.exceptions, params["twin_train_context"], twin_counts)
             if (example.meta["domain"] == "exception") == want_exception:
                 return example
         return None
