@@ -108,7 +108,8 @@ class PcfgExample(Example):
 
 
 #: Default values of the Example fields after ``meta``, for building examples with tuple.__new__.
-_DEFAULTS_AFTER_META = tuple(Example._field_defaults[name] for name in Example._fields[Example._fields.index("meta") + 1:])
+_DEFAULTS_AFTER_META = tuple(Example._field_defaults[name]
+                             for name in Example._fields[Example._fields.index("meta") + 1:])
 
 
 class SampledExample(PcfgExample):
