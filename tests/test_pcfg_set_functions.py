@@ -140,3 +140,30 @@ def test_difficulty_grows_with_functions():
 def test_reference_pairs_match_the_tree_edges():
     text = "append reverse A1 B1 , shift echo C1"
     assert sorted(parent_child_pairs(text)) == sorted(parse(text).edges())
+
+
+PLAN_SPLITS = [("random", "train"), ("productivity", "train"), ("productivity", "test_ood_productivity"),
+               ("systematicity", "train"), ("systematicity", "test_ood_systematicity"),
+               ("substitutivity", "train"), ("substitutivity", "test_ood_substitutivity"),
+               ("overgeneralisation", "train"), ("overgeneralisation", "test_ood_exception")]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32), st.sampled_from(PLAN_SPLITS), st.sampled_from(["alone", "leaf"]))
+def test_block_sampler_meta_and_split_facts_agree_with_the_parsed_input(seed, plan_split, context):
+    # The block sampler computes complexity, domain and the facts split predicates read while it
+    # walks the streams; the same must come out of the parsed input (a plain Example has no facts).
+    from genforge.core.records import Example
+    from genforge.tasks.pcfg_set import parse_exceptions
+    params = _params(exception_ratio=0.5, twin_train_context=context)
+    plan, split_name = plan_split
+    split = TASK.split_plans(params)[plan].split(split_name)
+    examples = TASK.sample_block(RandomStream.from_parts("facts", seed), {**params, **split.sample_params}, 12)
+    for example in filter(None, examples):
+        exceptions = parse_exceptions(example.instruction)
+        rebuilt = TASK._example(parse(example.input), example.instruction, exceptions, params["max_output_length"])
+        assert (example.target, example.meta) == (rebuilt.target, rebuilt.meta)
+        assert tuple(example.trace) == tuple(rebuilt.trace)
+        plain = Example(*example)
+        for bucket in (0.0, 0.85, 0.95):
+            assert split.accepts(example, bucket) == split.accepts(plain, bucket)

@@ -175,33 +175,33 @@ def test_describe_lists_every_parameter_and_plan():
 #: sha256 of each file of a small default run, seed 0; a change needs a version bump of the task.
 GOLDEN = {
     "random": {
-        "train": "82215b8615863194bd7f2261d786995fd61f4665689ac51cba8d08a63c71eef3",
-        "validation": "0e97c0e4067e7e56f5e9575e2521d9be62ddbd805359a318414280bfd8239731",
-        "test_id": "63fbf4376bf98dcc14944ae6eee08326eed12d56250b2412a4da2b3a74031667",
+        "train": "b1c3b0a52f28e64fe29b1efaf18282aa6813b0bb344ecebfbb1d0a99f2e80321",
+        "validation": "aa0c8cbb3ed9ba8629b0ae76951b9709feb215bdf7cd12e90ef05d221d0221ff",
+        "test_id": "89f039a71d60817f5c8bb247e31fd47eab997937c0513f403c9f7b049b898d8f",
     },
     "systematicity": {
-        "train": "838cdebef515efa1ba89afd23d4ec3aacd7d5712927ef2b55be39b984b1ebe27",
-        "validation": "28c1c6497bc3f57167fd50ba8f0cb14c0110e3705272f1fa65096161e40e8959",
-        "test_id": "f4e9c8b29703316bac65e10b952c0e038caac7c0d9655185c5c2942f278b91a9",
-        "test_ood_systematicity": "3c7c18aa98ab55411fae71eaec2ca67ced89a3cacb336877cd1781481b8427fa",
+        "train": "cb4675184bf00dd5599e06610d4892b982c023d21b2788395f9d20d5d504a507",
+        "validation": "84569f6cb29b1b1ac2bbd9ced4eb2f136aec052529f6eefc6e30e6732d03a5ee",
+        "test_id": "11393a6e404110784f17c9529c4f82868a02fa9e0cee8358fd5671c957722a14",
+        "test_ood_systematicity": "21a561008b737868069c0f453a823ed23ba1fa323e8f5e02215974abb2467b94",
     },
     "productivity": {
-        "train": "f790908a3517f9602e7fcce67b3743aaef292cca3e875303ef62af1be19c6289",
-        "validation": "7186e72c42def05339a95161865b0839569646ee7bd7293de6caec67528a44ee",
-        "test_id": "87cc78f9b36e033a9e971d91c8a58b0bdd238b1aff6388c9460478938c85d9ad",
-        "test_ood_productivity": "2741a5ecd7b910fa4fc80db5db1bf76a453e1cdab0837b4c93bdadbfbe195811",
+        "train": "08643e3407ee3078cafa31104fb2d27f65073f7dd3f1ea424f033d3a4cd50e8f",
+        "validation": "5fa9623eb4c72e6acc5f23bad4123d9fc5693957cd1c5a267543e3244febcc72",
+        "test_id": "3d0ec6f2b6f9fa32536ad34fdb507ca1cfa1441b3b6fe4f560597f2a809025a0",
+        "test_ood_productivity": "e005536cc170dd159b549c9bf4d5209be9a55428cd001f813bad1e4de45e962f",
     },
     "substitutivity": {
-        "train": "62a4647ff297806257d6e3b92e7d5d04ddb98f2b6c502679731559a5ce1d7338",
-        "validation": "f205cea5389395a7826f35d3772f095b719a19a77f4ea247886fabf2519d0046",
-        "test_id": "e1e79822bde14df137bfa1e1d91fb62495ac4b744022097b663a333f210b1559",
-        "test_ood_substitutivity": "d977ad006d24a6100140757f6f034470262d24a70e1b6107174e9123182a9156",
+        "train": "671af54e9a0147c28a0d5ad7710bd7cbaa1e064c0e5e77ffb2101c9000f98812",
+        "validation": "aa0c8cbb3ed9ba8629b0ae76951b9709feb215bdf7cd12e90ef05d221d0221ff",
+        "test_id": "89f039a71d60817f5c8bb247e31fd47eab997937c0513f403c9f7b049b898d8f",
+        "test_ood_substitutivity": "0f13a8388edb78472c5907675d7cfee5654b04ba0580136b8d2c6f901b32e720",
     },
     "overgeneralisation": {
-        "train": "73fd6c0d99582e456f6774520234d1c779cb2b9e39e9534c0f885ec080f57eb2",
-        "validation": "4bec5f43f2a73cf7d7fea4a3b20ae3a14299e96acb98f0048eb736f2e18e051d",
-        "test_id": "eb1b0f92f4dc4fb51ecf7b23376cfc9b8448f3c7e657f9793aac583fceaa885a",
-        "test_ood_exception": "87634284d7f669c96f59783a24f4da9e90db34693f9984eda77de85bafb5c4ad",
+        "train": "93f3e18420beeb4170b6e54fb2bf188cf630e526286e8c9e1e6c7aef7ebf40b0",
+        "validation": "1844fd98b61d52cc8d1d3ad637ac029b0969f2e65d7b577a9e5870fac4fa6161",
+        "test_id": "1266cad672a33ec051bbe8d640d3dd692e03d0f8423cf386605c1e31c47b59bc",
+        "test_ood_exception": "b15f794422e7c44bc61ae908670e12fa1b37f08d26e602bd25622367a71c1d7a",
     },
 }
 

@@ -32,7 +32,11 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Optional
+from functools import lru_cache
+from itertools import chain
+from typing import Callable, Iterable, Iterator, Optional
+
+import numpy as np
 
 from genforge.core.rng import RandomStream
 
@@ -197,32 +201,28 @@ def parse(text: str) -> Expression:
 
 
 # -- meaning --------------------------------------------------------------------
+#: The meaning of each function by code (its index in FUNCTIONS); binary ones take (x, y).
+MEANINGS = (
+    lambda x: x,  # copy
+    lambda x: x[::-1],  # reverse
+    lambda x: x[1:] + x[:1],  # shift
+    lambda x: x + x[-1:],  # echo
+    lambda x: x if len(x) < 2 else x[-1:] + x[1:-1] + x[:1],  # swap_first_last
+    lambda x: x + x,  # repeat
+    lambda x, y: x + y,  # append
+    lambda x, y: y + x,  # prepend
+    lambda x, y: y,  # remove_first
+    lambda x, y: x,  # remove_second
+)
+_CODES = {name: code for code, name in enumerate(FUNCTIONS)}
+
+
 def apply_function(name: str, arguments: list[Value]) -> Value:
     """The meaning of one function (twins mean what their base function means)."""
-    function = base_function(name)
-    x = arguments[0]
-    if function == "copy":
-        return x
-    if function == "reverse":
-        return x[::-1]
-    if function == "shift":
-        return x[1:] + x[:1]
-    if function == "echo":
-        return x + x[-1:]
-    if function == "swap_first_last":
-        return x if len(x) < 2 else x[-1:] + x[1:-1] + x[:1]
-    if function == "repeat":
-        return x + x
-    y = arguments[1]
-    if function == "append":
-        return x + y
-    if function == "prepend":
-        return y + x
-    if function == "remove_first":
-        return y
-    if function == "remove_second":
-        return x
-    raise ValueError(f"unknown function {name!r}")
+    code = _CODES.get(base_function(name))
+    if code is None:
+        raise ValueError(f"unknown function {name!r}")
+    return MEANINGS[code](*arguments)
 
 
 @dataclass(frozen=True)
@@ -320,58 +320,305 @@ class Grammar:
     string_length_max: int
 
 
-def sample_shape(rng: RandomStream, grammar: Grammar, max_functions: int) -> Optional[Expression]:
-    """The functions of one PCFG draw, strings left empty; None past ``max_functions`` (truncation).
+# -- block sampling -----------------------------------------------------------------
+# A PCFG draw read in prefix order is a run of independent node draws: each node
+# is a unary function, a binary function or a string (with its length) with the
+# grammar's probabilities (the root is conditioned on being a function), and the
+# tree ends when no argument is left open. So a block draws its node codes and
+# its symbols in bulk with numpy and cuts them into trees in one pass that also
+# evaluates them. A tree abandoned part-way (too many functions, too long a
+# value) leaves the next tree to start at the next node, which keeps every tree
+# an independent draw of the grammar.
 
-    Sampling is split in two (:func:`fill_strings` draws the symbols) so that
-    a draw rejected for its functions costs no symbol draws.
-    """
-    unary_weights = list(grammar.function_weights[: len(UNARY)])
-    binary_weights = list(grammar.function_weights[len(UNARY):])
+#: Node codes: 0..9 are the functions in FUNCTIONS order; STRING + k is a string of
+#: string_length_min + k symbols.
+STRING = len(FUNCTIONS)
+#: A binary frame holding its first argument is written as its code + HELD (11..14).
+HELD = STRING + 1 - len(UNARY)
+assert (len(UNARY), STRING, HELD, SEPARATOR) == (6, 10, 5, ","), "plain_trees spells these out"
+#: Fewest draws per chunk, so that a short run of trees does not pay numpy's call overhead per draw.
+_MIN_CHUNK = 64
+
+
+@lru_cache(maxsize=16)
+def _node_table(grammar: Grammar) -> np.ndarray:
+    """Cumulative probabilities of the node codes but the last (a draw past them all is the last)."""
     p_unary, p_binary = grammar.unary_probability, grammar.binary_probability
-    budget = [max_functions]
-    empty = Expression(None)
+    weights = grammar.function_weights
+    unary, binary = sum(weights[: len(UNARY)]), sum(weights[len(UNARY):])
+    probabilities = [p_unary * w / unary if unary else 0.0 for w in weights[: len(UNARY)]]
+    probabilities += [p_binary * w / binary if binary else 0.0 for w in weights[len(UNARY):]]
+    lengths = grammar.string_length_max - grammar.string_length_min + 1
+    probabilities += [(1.0 - p_unary - p_binary) / lengths] * (lengths - 1)
+    return np.cumsum(probabilities)
 
-    def application(binary: bool) -> Optional[Expression]:
-        budget[0] -= 1
-        if budget[0] < 0:
-            return None
-        if binary:
-            name = BINARY[rng.weighted_index(binary_weights)]
+
+@lru_cache(maxsize=16)
+def _symbol_table(alphabet: tuple[str, ...]) -> np.ndarray:
+    return np.array(alphabet, dtype=object)
+
+
+def expected_draws(grammar: Grammar, max_functions: int) -> tuple[float, float]:
+    """About how many node codes and symbols one tree takes from the streams (to size the chunks).
+
+    An argument has on average m = p_unary + 2 p_binary arguments of its own, so
+    (when m < 1) it spans 1 / (1 - m) nodes; a tree stops by max_functions anyway.
+    """
+    p_unary, p_binary = grammar.unary_probability, grammar.binary_probability
+    p_function, m = p_unary + p_binary, p_unary + 2 * p_binary
+    root_arguments = m / p_function
+    skipped = (1 - p_function) / p_function  # string draws that cannot start a tree
+    nodes, strings = 2.0 * max_functions + 1, max_functions + 1.0
+    if m < 1:
+        nodes = min(nodes, 1 + root_arguments / (1 - m))
+        strings = min(strings, root_arguments * (1 - p_function) / (1 - m))
+    return nodes + skipped, strings * (grammar.string_length_min + grammar.string_length_max) / 2
+
+
+def _chunk_sizes(first: float) -> Iterator[int]:
+    """The expected need first, then top-ups of a quarter of it: little is drawn in vain."""
+    first = max(_MIN_CHUNK, int(first) + 1)
+    yield first
+    while True:
+        yield max(_MIN_CHUNK, first // 4)
+
+
+def _node_chunks(rng: RandomStream, grammar: Grammar, first: float) -> Iterator[list[int]]:
+    cumulative = _node_table(grammar)
+    for size in _chunk_sizes(first):
+        uniforms = (rng.words(size) >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+        # searchsorted counts the cumulative bounds <= u: the code whose interval holds u
+        yield np.searchsorted(cumulative, uniforms, side="right").tolist()
+
+
+def _symbol_chunks(rng: RandomStream, alphabet: tuple[str, ...], first: float) -> Iterator[list[str]]:
+    symbols = _symbol_table(alphabet)
+    for size in _chunk_sizes(first):
+        yield symbols[rng.index_array(len(symbols), size)].tolist()
+
+
+class NodeStreams:
+    """The random node codes and symbols of one block, drawn in chunks as they are consumed.
+
+    ``codes`` iterates over the node codes (``next_code()`` gives the next one);
+    :meth:`string` takes the symbols of a string node. Pure functions of the
+    random stream; the first chunks hold what ``trees`` trees need on average.
+    One consumer at a time: :func:`plain_trees` keeps its place in the symbols itself.
+    """
+
+    __slots__ = ("codes", "next_code", "next_symbols", "length_offset", "_symbols", "_position")
+
+    def __init__(self, rng: RandomStream, grammar: Grammar, trees: int, max_functions: int):
+        nodes, symbols = expected_draws(grammar, max_functions)
+        self.codes: Iterator[int] = chain.from_iterable(_node_chunks(rng, grammar, trees * nodes))
+        self.next_code: Callable[[], int] = self.codes.__next__
+        #: the next chunk of symbols (a list of names)
+        self.next_symbols: Callable[[], list[str]] = _symbol_chunks(rng, grammar.alphabet, trees * symbols).__next__
+        #: a string node's code minus this is its length
+        self.length_offset = STRING - grammar.string_length_min
+        self._symbols: list[str] = []
+        self._position = 0
+
+    def string(self, code: int) -> list[str]:
+        """The symbols of the string node ``code``, the next ones of the symbol stream."""
+        start, end = self._position, self._position + code - self.length_offset
+        if end > len(self._symbols):
+            self._symbols = self._symbols[start:] + self.next_symbols()
+            start, end = 0, end - start
+        self._position = end
+        return self._symbols[start:end]
+
+
+def plain_trees(streams: NodeStreams, max_functions: int, max_length: int) -> Iterator[Optional[tuple]]:
+    """The trees of the streams, one after another, evaluated: ``(tokens, value, functions, depth, strings)``.
+
+    None for a tree with more than ``max_functions`` functions or a value
+    longer than ``max_length`` (its remaining nodes are left to the next
+    tree). ``tokens`` is the text as a token list, valid until the next tree is
+    asked for (the list is reused); ``value`` a list of symbols. The hot path
+    of sampling: one loop over the node codes (a generator, so the loop state
+    survives between trees), every function applied inline (MEANINGS spelt
+    out), codes spelt out as numbers, list methods bound once.
+    """
+    names, next_symbols, length_offset = FUNCTIONS, streams.next_symbols, streams.length_offset
+    symbols, position = streams._symbols, streams._position
+    tokens: list[str] = []
+    frames: list[int] = []  # open applications, innermost last
+    held: list[list[str]] = []  # first arguments of the binary frames that hold one
+    add_token, open_frame, close_frame = tokens.append, frames.append, frames.pop
+    hold, release = held.append, held.pop
+    functions = depth = strings = 0
+    for code in streams.codes:
+        if code < 10:  # a function (STRING is 10)
+            functions += 1
+            if functions > max_functions:
+                yield None
+                tokens.clear(), frames.clear(), held.clear()
+                functions = depth = strings = 0
+                continue
+            add_token(names[code])
+            open_frame(code)
+            continue
+        if not tokens:  # the expression itself is an application: a string cannot start it
+            continue
+        # The open frames are the string's function ancestors: the deepest path ends at a string.
+        if len(frames) > depth:
+            depth = len(frames)
+        end = position + code - length_offset
+        if end > len(symbols):
+            symbols = symbols[position:] + next_symbols()
+            end -= position
+            position = 0
+        value = symbols[position:end]
+        position = end
+        strings += 1
+        tokens += value
+        # The string completes arguments: apply every frame it completes, innermost first.
+        while frames:
+            code = close_frame()
+            if code < 6:  # unary 0..5
+                if code < 3:
+                    if code == 1:
+                        value = value[::-1]
+                    elif code == 2:
+                        value = value[1:] + value[:1]
+                elif code == 3:
+                    value = value + value[-1:]
+                    if len(value) > max_length:
+                        break
+                elif code == 4:
+                    if len(value) > 1:
+                        value = value[-1:] + value[1:-1] + value[:1]
+                else:
+                    value = value + value
+                    if len(value) > max_length:
+                        break
+            elif code < 10:  # binary 6..9: the value is its first argument, a second follows
+                open_frame(code + 5)  # + HELD
+                hold(value)
+                add_token(",")
+                break
+            else:  # binary holding its first argument (11..14): the value is the second
+                first = release()
+                if code < 13:
+                    value = first + value if code == 11 else value + first
+                    if len(value) > max_length:
+                        break
+                elif code == 14:
+                    value = first
+                # 13 (remove_first) keeps the second argument
         else:
-            name = UNARY[rng.weighted_index(unary_weights)]
-        arguments = []
-        for _ in range(2 if binary else 1):
-            draw = rng.random()
-            if draw < p_unary:
-                argument = application(False)
-            elif draw < p_unary + p_binary:
-                argument = application(True)
-            else:
-                argument = empty
-            if argument is None:
+            yield tokens, value, functions, depth, strings
+            tokens.clear()
+            functions = depth = strings = 0
+            continue
+        if len(value) > max_length:  # the break above was a value too long, not a binary waiting
+            yield None
+            tokens.clear(), frames.clear(), held.clear()
+            functions = depth = strings = 0
+
+
+class Walk:
+    """One tree of :func:`walk` with what the split constraints need.
+
+    ``nodes``: token index of each function, in prefix order; ``codes`` their
+    function codes; ``edges``: (parent, child) node indices; ``leaf``: whether
+    each function takes strings only; ``exceptions``: applications that took
+    their exception meaning.
+    """
+
+    __slots__ = ("tokens", "value", "functions", "depth", "strings", "nodes", "codes", "edges", "leaf", "exceptions")
+
+    def edge_pairs(self) -> list[int]:
+        """Each edge as ``parent code * 16 + child code`` (base functions)."""
+        codes = self.codes
+        return [codes[parent] * 16 + codes[child] for parent, child in self.edges]
+
+    def written_edges(self) -> set[tuple[str, str]]:
+        """Edges as (parent, child) names as written in ``tokens`` (twins included)."""
+        tokens, nodes = self.tokens, self.nodes
+        return {(tokens[nodes[parent]], tokens[nodes[child]]) for parent, child in self.edges}
+
+
+def pair_codes(pairs: Iterable[tuple[str, str]]) -> frozenset[int]:
+    """(parent, child) function names as the ``parent code * 16 + child code`` of :meth:`Walk.edge_pairs`."""
+    index = {name: code for code, name in enumerate(FUNCTIONS)}
+    return frozenset(index[parent] * 16 + index[child] for parent, child in pairs)
+
+
+def walk(streams: NodeStreams, max_functions: int, max_length: int,
+         forbid: frozenset[int] = frozenset(), exceptions: frozenset[int] = frozenset()) -> Optional[Walk]:
+    """Like :func:`plain_trees` (one tree), also recording the tree's structure and applying exception meanings.
+
+    ``forbid`` and ``exceptions`` are edge pairs (see :func:`pair_codes`): a
+    forbidden edge abandons the tree at once; an exception edge reverses the
+    parent's result.
+    """
+    next_code = streams.next_code
+    code = next_code()
+    while code >= STRING:  # the expression itself is an application
+        code = next_code()
+    tokens: list[str] = []
+    frames: list[int] = []  # open applications as node indices, innermost last
+    has_first: list[bool] = []  # per frame: a binary that holds its first argument
+    held: list[tuple[list[str], int]] = []  # (first argument, the code that produced it or STRING)
+    nodes: list[int] = []
+    codes: list[int] = []
+    edges: list[tuple[int, int]] = []
+    leaf: list[bool] = []
+    applied = depth = strings = 0
+    while True:
+        if code < STRING:
+            node = len(codes)
+            if node == max_functions:
                 return None
-            arguments.append(argument)
-        return Expression(name, tuple(arguments))
-
-    return application(rng.random() * (p_unary + p_binary) >= p_unary)
-
-
-def fill_strings(rng: RandomStream, shape: Expression, grammar: Grammar) -> Expression:
-    """``shape`` with every string drawn: uniform length, uniform symbols, in prefix order."""
-    alphabet, size = grammar.alphabet, len(grammar.alphabet)
-
-    def fill(node: Expression) -> Expression:
-        if node.is_string:
-            length = rng.integer(grammar.string_length_min, grammar.string_length_max)
-            # below() per symbol: cheaper than the vectorised indices() for a handful of symbols
-            return Expression(None, symbols=tuple(alphabet[rng.below(size)] for _ in range(length)))
-        return Expression(node.function, tuple(fill(argument) for argument in node.arguments))
-
-    return fill(shape)
-
-
-def sample_expression(rng: RandomStream, grammar: Grammar, max_functions: int) -> Optional[Expression]:
-    """One draw from the PCFG (functions, then strings), or None past ``max_functions``."""
-    shape = sample_shape(rng, grammar, max_functions)
-    return None if shape is None else fill_strings(rng, shape, grammar)
+            if frames:
+                parent = frames[-1]
+                if codes[parent] * 16 + code in forbid:
+                    return None
+                edges.append((parent, node))
+                leaf[parent] = False
+            nodes.append(len(tokens))
+            codes.append(code)
+            leaf.append(True)
+            tokens.append(FUNCTIONS[code])
+            frames.append(node)
+            has_first.append(False)
+            depth = max(depth, len(frames))
+            code = next_code()
+            continue
+        value = streams.string(code)
+        producer = STRING
+        strings += 1
+        tokens += value
+        while frames:
+            node = frames[-1]
+            code = codes[node]
+            if code < len(UNARY):
+                arguments = [value]
+                producers = (producer,)
+            elif not has_first[-1]:
+                has_first[-1] = True
+                held.append((value, producer))
+                tokens.append(SEPARATOR)
+                break
+            else:
+                first, first_producer = held.pop()
+                arguments = [first, value]
+                producers = (first_producer, producer)
+            frames.pop()
+            has_first.pop()
+            value = MEANINGS[code](*arguments)
+            if exceptions and any(code * 16 + child in exceptions for child in producers):
+                value = value[::-1]
+                applied += 1
+            producer = code
+            if len(value) > max_length:
+                return None
+        else:
+            result = Walk()
+            result.tokens, result.value, result.functions, result.depth = tokens, value, len(codes), depth
+            result.strings, result.nodes, result.codes, result.edges = strings, nodes, codes, edges
+            result.leaf, result.exceptions = leaf, applied
+            return result
+        code = next_code()

@@ -66,10 +66,11 @@ from typing import Any, Mapping, Optional
 from genforge.core.errors import UsageError
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
-from genforge.core.splits import SplitPlan, SplitSpec, all_of, bucket_range, iid_splits
+from genforge.core.splits import SplitPlan, SplitSpec, accept_all, all_of, bucket_range, iid_splits
 from genforge.generators.pcfg import (
     BINARY, FUNCTIONS, MAX_ALPHABET_SIZE, TWIN_CONTEXTS, TWIN_SUFFIX, UNARY, Expression, ExpressionSyntaxError,
-    Grammar, evaluate, fill_strings, parse, sample_shape, symbol_alphabet, twin_positions, twins_in_context,
+    Grammar, NodeStreams, Walk, evaluate, pair_codes, parse, plain_trees, symbol_alphabet, twins_in_context,
+    walk,
 )
 from genforge.tasks.base import Task
 
@@ -93,13 +94,63 @@ def _pairs(texts) -> frozenset[tuple[str, str]]:
     return frozenset(tuple(text.split()) for text in texts)
 
 
-def _parsed(example: Example) -> Expression:
-    return parse(example.input)
+class PcfgExample(Example):
+    """An Example whose trace is worked out from its own instruction and input when read.
+
+    Records carry the trace only with ``--trace``, so sampling does not build it.
+    """
+
+    __slots__ = ()
+
+    @property
+    def trace(self) -> tuple[str, ...]:
+        return evaluate(parse(self.input), parse_exceptions(self.instruction)).steps
+
+
+#: Default values of the Example fields after ``meta``, for building examples with tuple.__new__.
+_DEFAULTS_AFTER_META = tuple(Example._field_defaults[name]
+                             for name in Example._fields[Example._fields.index("meta") + 1:])
+
+
+class SampledExample(PcfgExample):
+    """A PcfgExample that also carries facts its sampler knew, so that split predicates need not parse it.
+
+    ``edges``: (parent, child) names as written; ``twins_in_context``: context ->
+    (twins in allowed, in forbidden contexts). Any other Example is parsed.
+    """
+
+
+def _edges(example: Example) -> set[tuple[str, str]]:
+    edges = getattr(example, "edges", None)
+    return set(parse(example.input).edges()) if edges is None else edges
+
+
+def _twins_in_context(example: Example, context: str) -> tuple[int, int]:
+    known = getattr(example, "twins_in_context", {})
+    return known[context] if context in known else twins_in_context(parse(example.input), context)
+
+
+class _Constraints:
+    """What a constrained split asks of its trees, read from the sampling parameters once per block.
+
+    Edge sets are :func:`pair_codes`; ``exceptions`` the exception pairs by name
+    (empty outside the overgeneralisation plan), whose edges an attempt then
+    requires or forbids instead of ``require`` / ``forbid``.
+    """
+
+    def __init__(self, params: Mapping[str, Any]):
+        self.min_functions = params.get("_min_functions", 1)
+        self.require = pair_codes(_pairs(params.get("_require_edges", ())))
+        self.forbid = pair_codes(_pairs(params.get("_forbid_edges", ())))
+        self.twins = params.get("_twins")
+        self.exceptions = _pairs(params["exception_pairs"]) if params.get("_exceptions") else frozenset()
+        self.exception_codes = pair_codes(self.exceptions)
+        self.instruction = format_exceptions(params["exception_pairs"]) if self.exceptions else None
 
 
 class PcfgSetTask(Task):
     name = "pcfg_set"
-    version = "1.0"
+    version = "1.1"
     summary = "evaluate a prefix expression of string functions (PCFG SET, Hupkes et al. 2020)"
     default_split_plan = "random"
     parameters = {
@@ -187,7 +238,7 @@ class PcfgSetTask(Task):
         held_pairs = _pairs(params["systematicity_pairs"])
 
         def has_held_pair(example: Example, bucket: float) -> bool:
-            return not held_pairs.isdisjoint(_parsed(example).edges())
+            return not held_pairs.isdisjoint(_edges(example))
 
         def no_held_pair(example: Example, bucket: float) -> bool:
             return not has_held_pair(example, bucket)
@@ -213,10 +264,10 @@ class PcfgSetTask(Task):
         context = params["twin_train_context"]
 
         def twins_allowed(example: Example, bucket: float) -> bool:
-            return twins_in_context(_parsed(example), context)[1] == 0
+            return _twins_in_context(example, context)[1] == 0
 
         def twins_forbidden(example: Example, bucket: float) -> bool:
-            return twins_in_context(_parsed(example), context)[1] > 0
+            return _twins_in_context(example, context)[1] > 0
 
         substitutivity = iid(twins_allowed, {"_twins": "allowed"}, f", twins only in context {context!r}") + (SplitSpec(
             "test_ood_substitutivity", test_size,
@@ -226,7 +277,7 @@ class PcfgSetTask(Task):
         exception_pairs = _pairs(params["exception_pairs"])
 
         def no_exception_edge(example: Example, bucket: float) -> bool:
-            return exception_pairs.isdisjoint(_parsed(example).edges())
+            return exception_pairs.isdisjoint(_edges(example))
 
         def exception_example(example: Example, bucket: float) -> bool:
             return example.meta["domain"] == "exception"
@@ -248,9 +299,8 @@ class PcfgSetTask(Task):
                       all_of(bucket_range(0.9, 1.0), exception_example), {**exceptions, "_exception_share": 1.0},
                       "overgeneralisation"),
         )
-        accept = lambda example, bucket: True  # noqa: E731
         return {
-            "random": SplitPlan("random", "train / validation / test_id from one distribution", iid(accept)),
+            "random": SplitPlan("random", "train / validation / test_id from one distribution", iid(accept_all)),
             "systematicity": SplitPlan("systematicity", "test on function pairs never composed in training",
                                        systematicity),
             "productivity": SplitPlan("productivity", "test on more functions than any training example",
@@ -264,60 +314,125 @@ class PcfgSetTask(Task):
 
     # -- sampling --------------------------------------------------------
     def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
-        grammar = self._grammar(params)
-        min_functions = params.get("_min_functions", 1)
+        return self.sample_block(rng, params, 1)[0]
+
+    def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
+        """``count`` attempts, each taking trees from one :class:`NodeStreams` until one qualifies."""
         max_functions = params.get("_max_functions", params["max_functions"])
-        require = _pairs(params.get("_require_edges", ()))
-        forbid = _pairs(params.get("_forbid_edges", ()))
-        twins = params.get("_twins")
-        exceptions: frozenset = frozenset()
-        instruction = None
-        want_exception = False
-        if params.get("_exceptions"):
-            exceptions = _pairs(params["exception_pairs"])
-            instruction = format_exceptions(params["exception_pairs"])
+        streams = NodeStreams(rng, self._grammar(params), count, max_functions)
+        max_length = params["max_output_length"]
+        constrained = any(key in params for key in ("_require_edges", "_forbid_edges", "_twins", "_exceptions"))
+        if not constrained:
+            return self._plain_block(streams, count, params.get("_min_functions", 1), max_functions, max_length)
+        constraints = _Constraints(params)
+        return [self._constrained_attempt(rng, streams, params, constraints, max_functions, max_length)
+                for _ in range(count)]
+
+    @staticmethod
+    def _plain_block(streams: NodeStreams, count: int, min_functions: int, max_functions: int,
+                     max_length: int) -> list[Optional[Example]]:
+        """Attempts without edge, twin or exception constraints: the hot path of the default plan."""
+        next_tree = plain_trees(streams, max_functions, max_length).__next__
+        new_tuple, after_meta = tuple.__new__, _DEFAULTS_AFTER_META
+        examples: list[Optional[Example]] = []
+        for _ in range(count):
+            tree = next_tree()
+            if tree is None or tree[2] < min_functions:
+                tree = PcfgSetTask._redraw(next_tree, min_functions)
+                if tree is None:
+                    examples.append(None)
+                    continue
+            tokens, value, functions, depth, strings = tree
+            complexity = {"functions": functions, "depth": depth, "input_length": len(tokens),
+                          "output_length": len(value), "arguments": strings, "twins": 0, "exceptions": 0}
+            # tuple.__new__ skips the NamedTuple's Python-level __new__ (a third of the cost)
+            examples.append(new_tuple(PcfgExample, (None, " ".join(tokens), " ".join(value),
+                                                    {"domain": "regular", "complexity": complexity}) + after_meta))
+        return examples
+
+    @staticmethod
+    def _redraw(next_tree, min_functions: int) -> Optional[tuple]:
+        """The rest of an attempt whose first tree failed: up to INNER_DRAWS trees in all."""
+        for _ in range(INNER_DRAWS - 1):
+            tree = next_tree()
+            if tree is not None and tree[2] >= min_functions:
+                return tree
+        return None
+
+    def _constrained_attempt(self, rng: RandomStream, streams: NodeStreams, params: Mapping[str, Any],
+                             constraints: "_Constraints", max_functions: int, max_length: int) -> Optional[Example]:
+        """One attempt of the systematicity, substitutivity and overgeneralisation splits."""
+        c = constraints
+        require, forbid, want_exception = c.require, c.forbid, False
+        if c.exceptions:
             want_exception = rng.random() < params["_exception_share"]
             if want_exception:
-                require = exceptions
+                require = c.exception_codes
             else:
-                forbid = exceptions
+                forbid = c.exception_codes
         for _ in range(EXCEPTION_DRAWS if want_exception else INNER_DRAWS):
-            shape = sample_shape(rng, grammar, max_functions)
-            if shape is None or len(shape.functions()) < min_functions:
+            tree = walk(streams, max_functions, max_length, forbid, c.exception_codes)
+            if tree is None or tree.functions < c.min_functions:
                 continue
-            edges = shape.edges()
-            if (require and require.isdisjoint(edges)) or not forbid.isdisjoint(edges):
+            if require and require.isdisjoint(tree.edge_pairs()):
                 continue
-            tree = fill_strings(rng, shape, grammar)
-            if twins is not None:
-                tree = self._place_twins(rng, tree, params, forbidden_wanted=twins == "forbidden")
-                if tree is None:
+            twin_counts = None
+            if c.twins is not None:
+                twin_counts = self._place_twins(rng, tree, params, forbidden_wanted=c.twins == "forbidden")
+                if twin_counts is None:
                     continue
-            example = self._example(tree, instruction, exceptions, params["max_output_length"])
-            if example is not None and (example.meta["domain"] == "exception") == want_exception:
+            example = self._walk_example(tree, c.instruction, c.exceptions, params["twin_train_context"], twin_counts)
+            if (example.meta["domain"] == "exception") == want_exception:
                 return example
         return None
 
-    def _place_twins(self, rng: RandomStream, tree: Expression, params: Mapping[str, Any],
-                     forbidden_wanted: bool) -> Optional[Expression]:
-        """Write twinned functions as twins; None when a forbidden-context twin is wanted but impossible."""
-        twinned = set(params["twin_functions"])
-        allowed, forbidden = twin_positions(tree, params["twin_train_context"])
-        nodes = list(tree.nodes())
-        candidates = sorted(allowed + forbidden) if forbidden_wanted else allowed
-        candidates = [p for p in candidates if nodes[p].function in twinned]
-        renames = {p: nodes[p].function + TWIN_SUFFIX for p in candidates if rng.random() < params["twin_rate"]}
+    @staticmethod
+    def _place_twins(rng: RandomStream, tree: Walk, params: Mapping[str, Any],
+                     forbidden_wanted: bool) -> Optional[tuple[int, int]]:
+        """Write twinned functions as twins in ``tree.tokens``; (twins in allowed, in forbidden contexts).
+
+        None when a forbidden-context twin is wanted but no twinned function stands in a forbidden context.
+        """
+        twinned = {FUNCTIONS.index(name) for name in params["twin_functions"]}
+        if params["twin_train_context"] == "alone":
+            allowed_here = [tree.functions == 1] * tree.functions
+        else:
+            allowed_here = tree.leaf
+        candidates = [node for node, code in enumerate(tree.codes)
+                      if code in twinned and (forbidden_wanted or allowed_here[node])]
+        rate = params["twin_rate"]
+        renamed = [node for node in candidates if rng.random() < rate]
         if forbidden_wanted:
-            options = [p for p in forbidden if nodes[p].function in twinned]
+            options = [node for node in candidates if not allowed_here[node]]
             if not options:
                 return None
-            if not any(p in renames for p in options):
-                chosen = rng.choice(options)
-                renames[chosen] = nodes[chosen].function + TWIN_SUFFIX
-        return tree.renamed(renames) if renames else tree
+            if not any(not allowed_here[node] for node in renamed):
+                renamed.append(rng.choice(options))
+        tokens, nodes = tree.tokens, tree.nodes
+        for node in renamed:
+            tokens[nodes[node]] += TWIN_SUFFIX
+        outside = sum(1 for node in renamed if not allowed_here[node])
+        return len(renamed) - outside, outside
+
+    @staticmethod
+    def _walk_example(tree: Walk, instruction: Optional[str], exceptions: frozenset, context: str,
+                      twin_counts: Optional[tuple[int, int]]) -> "SampledExample":
+        text = " ".join(tree.tokens)
+        target = " ".join(tree.value)
+        complexity = {"functions": tree.functions, "depth": tree.depth, "input_length": len(tree.tokens),
+                      "output_length": len(tree.value), "arguments": tree.strings,
+                      "twins": sum(twin_counts) if twin_counts else 0, "exceptions": tree.exceptions}
+        # An exception edge inside a discarded argument leaves the target as the rules make it.
+        differs = tree.exceptions > 0 and " ".join(evaluate(parse(text)).value) != target
+        example = SampledExample(instruction, text, target,
+                                 {"domain": "exception" if differs else "regular", "complexity": complexity})
+        example.edges = tree.written_edges()
+        example.twins_in_context = {context: twin_counts or (0, 0)}
+        return example
 
     def _example(self, tree: Expression, instruction: Optional[str], exceptions: frozenset,
                  max_length: int) -> Optional[Example]:
+        """The example of a given tree (what the samplers build from their streams), None if too long."""
         evaluation = evaluate(tree, exceptions, max_length)
         if evaluation is None:
             return None
@@ -332,7 +447,6 @@ class PcfgSetTask(Task):
             "twins": sum(1 for name in functions if name.endswith(TWIN_SUFFIX)),
             "exceptions": evaluation.exceptions,
         }
-        # An exception edge inside a discarded argument leaves the target as the rules make it.
         differs = evaluation.exceptions > 0 and evaluate(tree).value != evaluation.value
         domain = "exception" if differs else "regular"
         return Example(instruction, " ".join(tokens), " ".join(evaluation.value),
