@@ -138,10 +138,10 @@ def test_golden_output(tmp_path):
     assert digests == GOLDEN
 
 
-# A change here needs a version bump of the task (addition 1.0).
+# A change here needs a version bump of the task (addition 1.1).
 GOLDEN = {
-    "train": "e0590d0e266815d263e30168897d80836b01b40d6163c46b4e4f4847031752f5",
-    "validation": "48c17139efd02add6fd375b066ae38681737cae7a5fe84ac5ff3defb1c2e18dc",
-    "test_id": "c9db5480b94119dbdde6c3fefe63a68c845d39a01f8c7c23e9cb9c414ee53c3c",
-    "test_ood_length": "44bd6c54ad11bc946f72dfe475eeea6ca02515a7476727c26193237e5734d660",
+    "train": "a07fb892ed4223127377b3aa4fd0d63c57ebd5ff17ebc4e05cddb532cf04cf0c",
+    "validation": "d201d4214829618b22c4ee5d5f6139b3d06967d99e884b1ff3a5ca4230cd66df",
+    "test_id": "b69a84b42696e1dbf4e3d666cc9f3d7687c3f9a6e3e7c8659bf579c615fb1cd0",
+    "test_ood_length": "72b886b384534f48229f93146072e1de1af50961b6daf78fd70288a6a67b3550",
 }

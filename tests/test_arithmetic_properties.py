@@ -2,6 +2,7 @@
 
 import string
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -169,3 +170,54 @@ def test_carry_counts_of_long_operands_match_an_independent_column_walk(a, b):
     assert arithmetic.addition_carries(str(a), str(b)) == (sum(add_flags), longest_run(add_flags))
     mul_flags = independent_multiplication_carries(a, b)
     assert arithmetic.multiplication_carries(str(a), str(b)) == (sum(mul_flags), longest_run(mul_flags))
+
+
+def digit_rows(values, width):
+    return np.array([[int(d) for d in str(v).zfill(width)[::-1]] for v in values], dtype=np.uint8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["add", "multiply"]), st.integers(1, 80),
+       st.lists(st.tuples(st.integers(0, 10 ** 80 - 1), st.integers(0, 10 ** 80 - 1)), min_size=1, max_size=12))
+def test_block_carries_and_results_match_an_independent_column_walk(operation, width, pairs):
+    # Widths above 62 take the column-by-column path for addition, narrower ones the bit-mask path.
+    pairs = [(a % 10 ** width, b % 10 ** width) for a, b in pairs]
+    a_rows, b_rows = digit_rows([a for a, _ in pairs], width), digit_rows([b for _, b in pairs], width)
+    digits, carries, longest = arithmetic.propagate_carries(operation, arithmetic.column_sums(operation, a_rows, b_rows))
+    lengths = arithmetic.significant_lengths(digits)
+    results = arithmetic.decimal_strings(digits, lengths)
+    operands = arithmetic.decimal_strings(a_rows, arithmetic.significant_lengths(a_rows))
+    for index, (a, b) in enumerate(pairs):
+        flags = independent_addition_carries(a, b) if operation == "add" else independent_multiplication_carries(a, b)
+        assert (carries[index], longest[index]) == (sum(flags), longest_run(flags))
+        assert results[index] == str(a + b if operation == "add" else a * b)
+        assert operands[index] == str(a)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.sampled_from(["add", "multiply"]), st.integers(55, 70), st.integers(0, 2 ** 32))
+def test_sampled_long_operands_have_exact_lengths_targets_and_carries(operation, high, seed):
+    task = get_task(TASKS[operation])
+    params = {**resolve(task.parameters, {"train_digits_min": high - 3, "train_digits_max": high,
+                                          "test_digits_min": high + 1, "test_digits_max": high + 2}), "seed": 0}
+    for example in task.sample_block(RandomStream.from_parts("long", seed), params, 30):
+        a, b = (int(x) for x in example.input.split(SYMBOLS[operation]))
+        complexity = example.meta["complexity"]
+        assert example.target == str(a + b if operation == "add" else a * b)
+        assert (complexity["digits_a"], complexity["digits_b"]) == (digit_count(a), digit_count(b))
+        assert high - 3 <= complexity["digits_a"] <= high and high - 3 <= complexity["digits_b"] <= high
+        flags = independent_addition_carries(a, b) if operation == "add" else independent_multiplication_carries(a, b)
+        assert (complexity["carries"], complexity["longest_carry_chain"]) == (sum(flags), longest_run(flags))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["add", "multiply"]), formats, st.integers(0, 10 ** 22 - 1), st.integers(0, 10 ** 22 - 1),
+       st.integers(0, 8))
+def test_the_samplers_block_renderer_writes_what_render_writes(operation, digit_format, a, b, offset):
+    offset = offset if digit_format.index_hints else 0
+    pairs = [(a, b), (b, a), (a, 0)]
+    results = [str(x + y if operation == "add" else x * y) for x, y in pairs]
+    inputs, targets = arithmetic.render_block(operation, digit_format, [str(x) for x, _ in pairs],
+                                              [str(y) for _, y in pairs], results, [offset] * 3)
+    assert list(zip(inputs, targets)) == [arithmetic.render(operation, str(x), str(y), digit_format, offset)
+                                          for x, y in pairs]

@@ -75,10 +75,10 @@ def test_golden_output(tmp_path):
     assert digests == GOLDEN
 
 
-# A change here needs a version bump of the task (multiplication 1.0).
+# A change here needs a version bump of the task (multiplication 1.1).
 GOLDEN = {
-    "train": "4b51d17cd00985b6cf47ba6c55f593b82fbb5c402e6866094c96dfde20d441f4",
-    "validation": "0aaeaca774c77b75d3c813eb6fb97c443f4e18c13ce5cc44cb9cc14f6cd483e7",
-    "test_id": "54073e66fb83388a0ce03670a9c976708f58daa4cb8992b52382754911a4c058",
-    "test_ood_length": "faf6dd89676d1f30c620a616ead89c16962502427f2c4344a629d73a2cdbb120",
+    "train": "d4d33e3b7aa90b77ba86fcaaed39b9a44e99b8be668851c741ebe9817f2b279a",
+    "validation": "0ddf40fc99186fde3019f14b089d870ee04b0ce47d9e751f174defbe2e1ed2ea",
+    "test_id": "f8c4fa199625e2fba5f2fed153ed884af132835df81119df5a0092546d8e0e6f",
+    "test_ood_length": "49ebd9e8863b77f2c36afc8da4ab431b66c4eab28273f1901bfc7b097edc8834",
 }
