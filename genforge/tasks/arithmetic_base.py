@@ -225,6 +225,8 @@ class ArithmeticTask(Task):
         return self.sample_block(rng, params, 1)[0]
 
     def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
+        if count <= 0:
+            return []
         low = params.get("digits_min", params["train_digits_min"])
         high = params.get("digits_max", params["train_digits_max"])
         chain_min = params.get("carry_chain_min", 0)
