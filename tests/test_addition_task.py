@@ -140,8 +140,8 @@ def test_golden_output(tmp_path):
 
 # A change here needs a version bump of the task (addition 1.1).
 GOLDEN = {
-    "train": "a07fb892ed4223127377b3aa4fd0d63c57ebd5ff17ebc4e05cddb532cf04cf0c",
-    "validation": "d201d4214829618b22c4ee5d5f6139b3d06967d99e884b1ff3a5ca4230cd66df",
-    "test_id": "b69a84b42696e1dbf4e3d666cc9f3d7687c3f9a6e3e7c8659bf579c615fb1cd0",
-    "test_ood_length": "72b886b384534f48229f93146072e1de1af50961b6daf78fd70288a6a67b3550",
+    "train": "7fe7fa41f36937bc58105ea0eb7c4e0e1cf124775b8462fc5c40f13fd11976d0",
+    "validation": "1f79c74833b6cd909e2bc1b985a22d08972115ed4c0ea6ef9bd2f3a48fd87041",
+    "test_id": "0963662f197384a70f83da7c2f1c753cc6f97738e2fc8d7fb2974350b06d64d7",
+    "test_ood_length": "87c2fa0acaf5339746a2c4492dbde67cfc06e1b8830c2f2b0db99748d9c04207",
 }

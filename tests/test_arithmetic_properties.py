@@ -1,8 +1,10 @@
 """Every addition / multiplication target checked against an independent reading and Python int arithmetic."""
 
 import string
+from collections import Counter
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -180,10 +182,12 @@ def digit_rows(values, width):
 @given(st.sampled_from(["add", "multiply"]), st.integers(1, 80),
        st.lists(st.tuples(st.integers(0, 10 ** 80 - 1), st.integers(0, 10 ** 80 - 1)), min_size=1, max_size=12))
 def test_block_carries_and_results_match_an_independent_column_walk(operation, width, pairs):
-    # Widths above 62 take the column-by-column path for addition, narrower ones the bit-mask path.
+    # Widths of 62 and more take the column-by-column path for addition (61 digits + 1 carry place fit
+    # the bit-mask path), widths up to 15 its lookup of carry chains.
     pairs = [(a % 10 ** width, b % 10 ** width) for a, b in pairs]
     a_rows, b_rows = digit_rows([a for a, _ in pairs], width), digit_rows([b for _, b in pairs], width)
-    digits, carries, longest = arithmetic.propagate_carries(operation, arithmetic.column_sums(operation, a_rows, b_rows))
+    sums = arithmetic.column_sums(operation, a_rows, b_rows)
+    digits, carries, longest = arithmetic.propagate_carries(operation, sums)
     lengths = arithmetic.significant_lengths(digits)
     results = arithmetic.decimal_strings(digits, lengths)
     operands = arithmetic.decimal_strings(a_rows, arithmetic.significant_lengths(a_rows))
@@ -221,3 +225,20 @@ def test_the_samplers_block_renderer_writes_what_render_writes(operation, digit_
                                               [str(y) for _, y in pairs], results, [offset] * 3)
     assert list(zip(inputs, targets)) == [arithmetic.render(operation, str(x), str(y), digit_format, offset)
                                           for x, y in pairs]
+
+
+@pytest.mark.parametrize("name", ["addition", "multiplication"])
+def test_sampled_operands_are_uniform_over_their_digit_counts(name):
+    # Operands of 1..2 digits: a length uniform on {1, 2}, then a uniform number of that length, so 0..9
+    # are each drawn with probability 1/20 and 10..99 with 1/180. Chi-square over 100 values, 99 d.o.f.
+    task = get_task(name)
+    params = {**resolve(task.parameters, {"train_digits_max": 2, "test_digits_min": 3, "test_digits_max": 4}),
+              "seed": 0}
+    counts = Counter()
+    for block in range(40):
+        for example in task.sample_block(RandomStream.from_parts("uniform", block), params, 256):
+            counts.update(int(x) for x in example.input.split(SYMBOLS[task.operation]))
+    total = sum(counts.values())
+    expected = {value: total / (20 if value < 10 else 180) for value in range(100)}
+    assert set(counts) == set(expected)
+    assert sum((counts[v] - e) ** 2 / e for v, e in expected.items()) < 170

@@ -77,8 +77,8 @@ def test_golden_output(tmp_path):
 
 # A change here needs a version bump of the task (multiplication 1.1).
 GOLDEN = {
-    "train": "d4d33e3b7aa90b77ba86fcaaed39b9a44e99b8be668851c741ebe9817f2b279a",
-    "validation": "0ddf40fc99186fde3019f14b089d870ee04b0ce47d9e751f174defbe2e1ed2ea",
-    "test_id": "f8c4fa199625e2fba5f2fed153ed884af132835df81119df5a0092546d8e0e6f",
-    "test_ood_length": "49ebd9e8863b77f2c36afc8da4ab431b66c4eab28273f1901bfc7b097edc8834",
+    "train": "f0cb50e5f155f4350b4831811cfe4ff7feeb6c172eb11d01831c1bb5e6a8ee36",
+    "validation": "867632e2542d148cd6cff756d483c0e8f212d2e9610a46c01e3f323da9756573",
+    "test_id": "e14f467f77d2bc290c4d76650774a473c3e549d4be002d175b224de52986265c",
+    "test_ood_length": "7606b2529972b36cd8b594ee416d4492534e60d26fdb8e32c18738c315723772",
 }

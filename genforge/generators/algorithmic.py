@@ -139,7 +139,8 @@ def apply_block(op: str, tokens: np.ndarray, lengths: np.ndarray, vocabulary_siz
     if op in ("copy_unique", "copy_repeat"):
         return inputs, lengths.tolist()
     if op == "sort":
-        return token_lines(sorted_segments(tokens, lengths, vocabulary_size), lengths, vocabulary_size), lengths.tolist()
+        ordered = sorted_segments(tokens, lengths, vocabulary_size)
+        return token_lines(ordered, lengths, vocabulary_size), lengths.tolist()
     if op == "reverse":
         # Reversing the whole block reverses every segment and the order of the segments.
         return token_lines(tokens[::-1], lengths[::-1], vocabulary_size)[::-1], lengths.tolist()

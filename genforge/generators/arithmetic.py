@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 import numpy as np
@@ -269,10 +270,10 @@ def random_digit_rows(rng: RandomStream, lengths: np.ndarray, width: int) -> np.
     count = len(lengths)
     digits = rng.index_array(10, count * width).astype(np.uint8).reshape(count, width)
     leading = 1 + rng.index_array(9, count).astype(np.uint8)
-    places = np.arange(width)
-    digits *= places < lengths[:, None]
-    lead_place = places == np.where(lengths > 1, lengths - 1, -1)[:, None]
-    return np.where(lead_place, leading[:, None], digits)
+    digits *= np.arange(width) < lengths[:, None]
+    several = np.flatnonzero(lengths > 1)
+    digits.reshape(-1)[several * width + lengths[several] - 1] = leading[several]
+    return digits
 
 
 def column_sums(operation: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -299,42 +300,51 @@ def propagate_carries(operation: str, sums: np.ndarray) -> tuple[np.ndarray, np.
     of ``addition_carries`` and ``multiplication_carries``). Columns above an
     operand pair's own width never carry: their sum is only a carry-in below 10.
     """
-    if operation == "add" and sums.shape[1] <= 63:
+    if operation == "add" and sums.shape[1] <= 62:
         return _addition_carries_bitwise(sums)
     return _carries_column_by_column(sums)
 
 
 def _addition_carries_bitwise(sums: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Addition's carries for every number at once, as bit masks (bit k = place k).
+    """Addition's carries for every number at once, as bit masks (bit k = place k; at most 62 places).
 
     A column generates a carry when its digit sum is >= 10 and propagates its
     carry-in when the sum is 9. These are exactly the carries of the *binary*
     sum G + (G | P) of the generate and propagate masks (a generating bit is
-    1 + 1, a propagating one 0 + 1), so one uint64 addition finds all of them.
+    1 + 1, a propagating one 0 + 1), so one int64 addition finds all of them.
     """
     count, places = sums.shape
-    weights = np.uint64(1) << np.arange(places, dtype=np.uint64)
-    generate = ((sums >= 10) * weights).sum(axis=1, dtype=np.uint64)
-    propagate = ((sums == 9) * weights).sum(axis=1, dtype=np.uint64)
+    shifts = np.arange(places, dtype=np.int64)
+    weights = np.int64(1) << shifts
+    generate = (sums >= 10).astype(np.int64) @ weights  # a matrix product packs the bits fastest
+    propagate = (sums == 9).astype(np.int64) @ weights
     carry_in = (generate + (generate | propagate)) ^ propagate  # bit k: carry into place k
-    carry_out = carry_in >> np.uint64(1)
-    in_bits = ((carry_in[:, None] >> np.arange(places, dtype=np.uint64)) & np.uint64(1)).astype(np.uint8)
+    in_bits = ((carry_in[:, None] >> shifts) & 1).astype(np.uint8)
     digits = sums + in_bits
     digits[digits >= 10] -= 10
-    return digits, in_bits.sum(axis=1), _longest_runs(carry_out)
+    return digits, in_bits.sum(axis=1), _longest_runs(carry_in >> 1, places)
 
 
-def _longest_runs(masks: np.ndarray) -> np.ndarray:
-    """Longest run of consecutive one bits in each mask (each round shortens every run by one)."""
+@lru_cache(maxsize=16)
+def _run_table(bits: int) -> np.ndarray:
+    """Longest run of one bits of every mask below 2**bits (a lookup for narrow operands)."""
+    return _count_runs(np.arange(1 << bits, dtype=np.int64))
+
+
+def _longest_runs(masks: np.ndarray, bits: int) -> np.ndarray:
+    """Longest run of consecutive one bits in each mask of at most ``bits`` bits."""
+    return _run_table(bits)[masks] if bits <= 16 else _count_runs(masks)
+
+
+def _count_runs(masks: np.ndarray) -> np.ndarray:
     longest = np.zeros(len(masks), dtype=np.int64)
     masks = masks.copy()
-    one = np.uint64(1)
-    while True:
+    while True:  # each round shortens every run by one bit
         alive = masks != 0
         if not alive.any():
             return longest
         longest += alive
-        masks &= masks >> one
+        masks &= masks >> 1
 
 
 def _carries_column_by_column(sums: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

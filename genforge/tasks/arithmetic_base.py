@@ -235,9 +235,14 @@ class ArithmeticTask(Task):
         # The whole block at once: lengths, digits, column sums and carries are numpy arrays.
         operation = self.operation
         lengths_a = low + rng.index_array(high - low + 1, count).astype(np.int64)
-        lengths_b = lengths_a if params["equal_lengths"] else low + rng.index_array(high - low + 1, count).astype(np.int64)
-        a_digits = arithmetic.random_digit_rows(rng, lengths_a, high)
-        b_digits = arithmetic.random_digit_rows(rng, lengths_b, high)
+        if params["equal_lengths"]:
+            lengths_b = lengths_a
+        else:
+            lengths_b = low + rng.index_array(high - low + 1, count).astype(np.int64)
+        # Both operands in one draw: rows 0..count-1 are the a's, the rest the b's.
+        operand_lengths = np.concatenate((lengths_a, lengths_b))
+        operand_digits = arithmetic.random_digit_rows(rng, operand_lengths, high)
+        a_digits, b_digits = operand_digits[:count], operand_digits[count:]
         digits, carries, longest = arithmetic.propagate_carries(
             operation, arithmetic.column_sums(operation, a_digits, b_digits))
         result_lengths = arithmetic.significant_lengths(digits)
@@ -246,8 +251,8 @@ class ArithmeticTask(Task):
 
         digit_format = self.digit_format(params)
         instruction = arithmetic.instruction_text(operation, digit_format)
-        a_texts = arithmetic.decimal_strings(a_digits, lengths_a)
-        b_texts = arithmetic.decimal_strings(b_digits, lengths_b)
+        operand_texts = arithmetic.decimal_strings(operand_digits, operand_lengths)
+        a_texts, b_texts = operand_texts[:count], operand_texts[count:]
         results = arithmetic.decimal_strings(digits, result_lengths)
         inputs, targets = arithmetic.render_block(operation, digit_format, a_texts, b_texts, results, offsets)
         make_example, Scratchpad = Example._make, arithmetic.Scratchpad  # _make: the cheapest NamedTuple build
