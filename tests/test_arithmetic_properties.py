@@ -242,3 +242,17 @@ def test_sampled_operands_are_uniform_over_their_digit_counts(name):
     expected = {value: total / (20 if value < 10 else 180) for value in range(100)}
     assert set(counts) == set(expected)
     assert sum((counts[v] - e) ** 2 / e for v, e in expected.items()) < 170
+
+
+def test_very_long_products_are_sampled_exactly():
+    # 900-digit operands: the spread-digit big-integer trick of multiplication_column_carries would pass
+    # Python's 4300-digit limit on int <-> str conversion; the block sampler never converts.
+    task = get_task("multiplication")
+    params = {**resolve(task.parameters, {"train_digits_min": 900, "train_digits_max": 900,
+                                          "test_digits_min": 901, "test_digits_max": 901}), "seed": 0}
+    for example in task.sample_block(RandomStream.from_parts("very long"), params, 3):
+        a, b = (int(x) for x in example.input.split("*"))
+        assert example.target == str(a * b)
+        flags = independent_multiplication_carries(a, b)
+        complexity = example.meta["complexity"]
+        assert (complexity["carries"], complexity["longest_carry_chain"]) == (sum(flags), longest_run(flags))

@@ -256,21 +256,19 @@ class ArithmeticTask(Task):
         results = arithmetic.decimal_strings(digits, result_lengths)
         inputs, targets = arithmetic.render_block(operation, digit_format, a_texts, b_texts, results, offsets)
         make_example, Scratchpad = Example._make, arithmetic.Scratchpad  # _make: the cheapest NamedTuple build
-        examples: list[Optional[Example]] = []
-        for a, b, text, target, length_a, length_b, width, result_length, carry_count, chain in zip(
-                a_texts, b_texts, inputs, targets, lengths_a.tolist(), lengths_b.tolist(), widths.tolist(),
-                result_lengths.tolist(), carries.tolist(), longest.tolist()):
-            complexity = {
+        return [
+            make_example((instruction, text, target, {"domain": operation, "complexity": {
                 "digits_a": length_a,
                 "digits_b": length_b,
                 "digits": width,
                 "result_digits": result_length,
                 "carries": carry_count,
                 "longest_carry_chain": chain,
-            }
-            examples.append(make_example((instruction, text, target, {"domain": operation, "complexity": complexity},
-                                          Scratchpad(operation, a, b))))
-        return examples
+            }}, Scratchpad(operation, a, b)))
+            for a, b, text, target, length_a, length_b, width, result_length, carry_count, chain in zip(
+                a_texts, b_texts, inputs, targets, lengths_a.tolist(), lengths_b.tolist(), widths.tolist(),
+                result_lengths.tolist(), carries.tolist(), longest.tolist())
+        ]
 
     def _hint_offsets(self, rng: RandomStream, params: Mapping[str, Any], widths: np.ndarray) -> list[int]:
         """The units marker of every example: 0, or random when asked, leaving room for every result place."""
