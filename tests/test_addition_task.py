@@ -138,10 +138,10 @@ def test_golden_output(tmp_path):
     assert digests == GOLDEN
 
 
-# A change here needs a version bump of the task (addition 1.0).
+# A change here needs a version bump of the task (addition 1.1).
 GOLDEN = {
-    "train": "e0590d0e266815d263e30168897d80836b01b40d6163c46b4e4f4847031752f5",
-    "validation": "48c17139efd02add6fd375b066ae38681737cae7a5fe84ac5ff3defb1c2e18dc",
-    "test_id": "c9db5480b94119dbdde6c3fefe63a68c845d39a01f8c7c23e9cb9c414ee53c3c",
-    "test_ood_length": "44bd6c54ad11bc946f72dfe475eeea6ca02515a7476727c26193237e5734d660",
+    "train": "7fe7fa41f36937bc58105ea0eb7c4e0e1cf124775b8462fc5c40f13fd11976d0",
+    "validation": "1f79c74833b6cd909e2bc1b985a22d08972115ed4c0ea6ef9bd2f3a48fd87041",
+    "test_id": "0963662f197384a70f83da7c2f1c753cc6f97738e2fc8d7fb2974350b06d64d7",
+    "test_ood_length": "87c2fa0acaf5339746a2c4492dbde67cfc06e1b8830c2f2b0db99748d9c04207",
 }

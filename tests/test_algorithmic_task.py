@@ -3,6 +3,7 @@
 import hashlib
 from collections import Counter
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,6 +12,7 @@ import genforge
 from genforge.core.errors import InfeasibleError, ParameterError, UsageError
 from genforge.core.params import resolve
 from genforge.core.rng import RandomStream
+from genforge.generators import algorithmic
 from genforge.generators.algorithmic import OPS
 from genforge.tasks.registry import get_task
 
@@ -88,6 +90,47 @@ def test_sampled_targets_match_an_independent_computation(op, vocabulary, high, 
             assert len(tokens) == 2
 
 
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(OPS), st.sampled_from([11, 1000, 10 ** 6]), st.integers(1, 45), st.booleans(),
+       st.integers(0, 2 ** 32))
+def test_every_sampling_method_matches_an_independent_computation(op, vocabulary, high, dense, seed):
+    # Large vocabularies (copy_unique redraws repeated tokens) and, with the dense shuffle switched off,
+    # small ones (copy_unique samples segment by segment) take the paths the default parameters do not.
+    vocabulary = max(vocabulary, high + 5)
+    params = {**resolve(TASK.parameters, {"op": op, "vocabulary_size": vocabulary, "train_length_max": high,
+                                          "test_length_min": high + 1, "test_length_max": high + 5}), "seed": 0}
+    with pytest.MonkeyPatch.context() as patch:
+        if not dense:
+            patch.setattr(algorithmic, "_DENSE_SWAP_LIMIT", 0)
+        examples = TASK.sample_block(RandomStream.from_parts("methods", seed), params, 40)
+    for example in examples:
+        tokens = [int(word) for word in example.input.split(" ")]
+        target = [int(word) for word in example.target.split(" ")]
+        assert example.input == " ".join(map(str, tokens)) and example.target == " ".join(map(str, target))
+        assert target == independent_target(op, tokens)
+        length = tokens[1] - tokens[0] + 1 if op == "count" else len(tokens)
+        assert example.meta["complexity"] == {"length": length, "output_length": len(target)}
+        assert 1 <= length <= high
+        assert all(0 <= token < (2 if op == "parity" else vocabulary) for token in tokens + target)
+        if op == "copy_unique":
+            assert len(set(tokens)) == len(tokens)
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_copy_unique_draws_every_ordered_sample_equally_often(monkeypatch, dense):
+    # 5 tokens, length 3: 60 ordered samples; a chi-square far above its 59 degrees of freedom means bias.
+    if not dense:
+        monkeypatch.setattr(algorithmic, "_DENSE_SWAP_LIMIT", 0)
+    counts = Counter()
+    for block in range(60):
+        tokens = algorithmic.distinct_token_block(RandomStream.from_parts("uniform", block), 5,
+                                                  np.full(256, 3, dtype=np.int64))
+        counts.update(map(tuple, tokens.reshape(-1, 3).tolist()))
+    assert len(counts) == 60
+    expected = 60 * 256 / 60
+    assert sum((seen - expected) ** 2 / expected for seen in counts.values()) < 120
+
 @pytest.mark.parametrize("op", OPS)
 def test_no_training_example_reaches_the_test_lengths(tmp_path, read_records, op):
     sizes = {"train": 200, "validation": 20, "test_id": 20, "test_ood_length": 40}
@@ -147,48 +190,48 @@ def test_golden_output(tmp_path):
     assert digests == GOLDEN
 
 
-# A change here needs a version bump of the task (algorithmic 1.0).
+# A change here needs a version bump of the task (algorithmic 1.1).
 GOLDEN = {
     "count": {
-        "train": "9702c39bdf2b6fc8ec1354e4b73cddf6",
-        "validation": "353aae4ba2c506fdb2717c5aada2d80f",
-        "test_id": "1911c96e59eb843caa920221cb79ce09",
-        "test_ood_length": "9fd86a4234e6a51ef62408141cdce3e0",
+        "train": "ec016d65e3dffc177f9492787b975e39",
+        "validation": "cf1dd0d06d237fcfc3ca15a8de498446",
+        "test_id": "7d55496f627614f4220cf3e73a8d5e45",
+        "test_ood_length": "d6800a3e3081e25b814832cbf8ddf935",
     },
     "mode": {
-        "train": "01af84e63c0b8b7ed1ec2e7638bab347",
-        "validation": "fdc7108ee80f6f96c8ebbe25c86d3c7a",
-        "test_id": "e5216f48e7283cbd6679a6c8ce64bba8",
-        "test_ood_length": "eb62b647fec7504caa4a4dd5ce2bde2d",
+        "train": "9aa13325dc6d4a0c033a19a2455897fb",
+        "validation": "bbe086c2dfb308349db156bba8e95ecc",
+        "test_id": "20be771f22b14fbf5fc036b8272fa919",
+        "test_ood_length": "5b5afb276c48e2913b84ceb3ab9f8ea3",
     },
     "copy_unique": {
-        "train": "efacdd3534a67ccdadb3c3f9f1bd9bfc",
-        "validation": "17e509a551432fa5d1c056a3588912cc",
-        "test_id": "3a466bcebb22a133b247312f537304ca",
-        "test_ood_length": "641e4db0f0798b5ba892611ed87b5bfe",
+        "train": "62a63808868098c978811f8b3ccbd331",
+        "validation": "36200d25d9f73d00cdfac78a4469e2c5",
+        "test_id": "887de92420bf85853e845b9614afbebb",
+        "test_ood_length": "dd09cc95f1cad729e748b45b7dc76f9c",
     },
     "copy_repeat": {
-        "train": "a2f68615536521d54b5234e57e89905f",
-        "validation": "bfd1f3f3e5ccf37575343235668858fa",
-        "test_id": "8bd988f3893830e1b9682381db5504c6",
-        "test_ood_length": "eb3b701c864d16a503ef6d146862cbd4",
+        "train": "63fff59d65be9023e2b004c0a1ff8181",
+        "validation": "bb402195b970e5c4869279ba1c5f6f3e",
+        "test_id": "7835d8fab98c19f77939f7969c85c4d2",
+        "test_ood_length": "06f721979e85018e2656eae9fab9cf8f",
     },
     "sort": {
-        "train": "ffdfd8d72972aa91e570404ee1aa46da",
-        "validation": "0468aa3dfeb1ac6a7f52fa4843e7bfb2",
-        "test_id": "be9890f1b53c51d7207bf332bbffa07b",
-        "test_ood_length": "a0c8939210869ec4caa9f830f6cf05bd",
+        "train": "ec7b7c03ce0c8603a7ec8dd4e84cd1f2",
+        "validation": "c63397a7ea88dbac7a16ecd22e9f4785",
+        "test_id": "d96c5650c8576304ede10a1182ed7cdb",
+        "test_ood_length": "e4286e79a8ee058bf1881d4d7708c272",
     },
     "reverse": {
-        "train": "09c6c27c2c1cfc18c500a4fce595c675",
-        "validation": "c693419a626f860a10718b38091d6de3",
-        "test_id": "d94fc7f7c7f55439d8772f7be341c6f8",
-        "test_ood_length": "72ba265f4e61e0f1c5661d2fa7151d01",
+        "train": "e0b1aeb8a88c3dd1d171fa62424d27a5",
+        "validation": "f7ff011c76f08a3741ffe2fea22c8ab9",
+        "test_id": "37a9224a289e716951fc1efc60ab4187",
+        "test_ood_length": "09e8b2ed1eb16a291983bac33e1058f3",
     },
     "parity": {
-        "train": "56575739edaa7c0aaeead443ba66f07b",
-        "validation": "218a0baabbfd55b3a933dfdfc9d9135b",
-        "test_id": "8ffef70f55aee6085435e137e3fddd0d",
-        "test_ood_length": "6a7f10a574b07b3ef66182e49a0c3b84",
+        "train": "1647ee4fe35999e4177dfb374cef2967",
+        "validation": "1a6fb7be6a77ed95855bea8c33cea709",
+        "test_id": "bf1ca2433cde237b0a45558b88bb09cf",
+        "test_ood_length": "50f52d4900eb35dbd2345cc7d79118b0",
     },
 }

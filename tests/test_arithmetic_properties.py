@@ -1,7 +1,10 @@
 """Every addition / multiplication target checked against an independent reading and Python int arithmetic."""
 
 import string
+from collections import Counter
 
+import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -169,3 +172,87 @@ def test_carry_counts_of_long_operands_match_an_independent_column_walk(a, b):
     assert arithmetic.addition_carries(str(a), str(b)) == (sum(add_flags), longest_run(add_flags))
     mul_flags = independent_multiplication_carries(a, b)
     assert arithmetic.multiplication_carries(str(a), str(b)) == (sum(mul_flags), longest_run(mul_flags))
+
+
+def digit_rows(values, width):
+    return np.array([[int(d) for d in str(v).zfill(width)[::-1]] for v in values], dtype=np.uint8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["add", "multiply"]), st.integers(1, 80),
+       st.lists(st.tuples(st.integers(0, 10 ** 80 - 1), st.integers(0, 10 ** 80 - 1)), min_size=1, max_size=12))
+def test_block_carries_and_results_match_an_independent_column_walk(operation, width, pairs):
+    # Widths of 62 and more take the column-by-column path for addition (61 digits + 1 carry place fit
+    # the bit-mask path), widths up to 15 its lookup of carry chains.
+    pairs = [(a % 10 ** width, b % 10 ** width) for a, b in pairs]
+    a_rows, b_rows = digit_rows([a for a, _ in pairs], width), digit_rows([b for _, b in pairs], width)
+    sums = arithmetic.column_sums(operation, a_rows, b_rows)
+    digits, carries, longest = arithmetic.propagate_carries(operation, sums)
+    lengths = arithmetic.significant_lengths(digits)
+    results = arithmetic.decimal_strings(digits, lengths)
+    operands = arithmetic.decimal_strings(a_rows, arithmetic.significant_lengths(a_rows))
+    for index, (a, b) in enumerate(pairs):
+        flags = independent_addition_carries(a, b) if operation == "add" else independent_multiplication_carries(a, b)
+        assert (carries[index], longest[index]) == (sum(flags), longest_run(flags))
+        assert results[index] == str(a + b if operation == "add" else a * b)
+        assert operands[index] == str(a)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.sampled_from(["add", "multiply"]), st.integers(55, 70), st.integers(0, 2 ** 32))
+def test_sampled_long_operands_have_exact_lengths_targets_and_carries(operation, high, seed):
+    task = get_task(TASKS[operation])
+    params = {**resolve(task.parameters, {"train_digits_min": high - 3, "train_digits_max": high,
+                                          "test_digits_min": high + 1, "test_digits_max": high + 2}), "seed": 0}
+    for example in task.sample_block(RandomStream.from_parts("long", seed), params, 30):
+        a, b = (int(x) for x in example.input.split(SYMBOLS[operation]))
+        complexity = example.meta["complexity"]
+        assert example.target == str(a + b if operation == "add" else a * b)
+        assert (complexity["digits_a"], complexity["digits_b"]) == (digit_count(a), digit_count(b))
+        assert high - 3 <= complexity["digits_a"] <= high and high - 3 <= complexity["digits_b"] <= high
+        flags = independent_addition_carries(a, b) if operation == "add" else independent_multiplication_carries(a, b)
+        assert (complexity["carries"], complexity["longest_carry_chain"]) == (sum(flags), longest_run(flags))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["add", "multiply"]), formats, st.integers(0, 10 ** 22 - 1), st.integers(0, 10 ** 22 - 1),
+       st.integers(0, 8))
+def test_the_samplers_block_renderer_writes_what_render_writes(operation, digit_format, a, b, offset):
+    offset = offset if digit_format.index_hints else 0
+    pairs = [(a, b), (b, a), (a, 0)]
+    results = [str(x + y if operation == "add" else x * y) for x, y in pairs]
+    inputs, targets = arithmetic.render_block(operation, digit_format, [str(x) for x, _ in pairs],
+                                              [str(y) for _, y in pairs], results, [offset] * 3)
+    assert list(zip(inputs, targets)) == [arithmetic.render(operation, str(x), str(y), digit_format, offset)
+                                          for x, y in pairs]
+
+
+@pytest.mark.parametrize("name", ["addition", "multiplication"])
+def test_sampled_operands_are_uniform_over_their_digit_counts(name):
+    # Operands of 1..2 digits: a length uniform on {1, 2}, then a uniform number of that length, so 0..9
+    # are each drawn with probability 1/20 and 10..99 with 1/180. Chi-square over 100 values, 99 d.o.f.
+    task = get_task(name)
+    params = {**resolve(task.parameters, {"train_digits_max": 2, "test_digits_min": 3, "test_digits_max": 4}),
+              "seed": 0}
+    counts = Counter()
+    for block in range(40):
+        for example in task.sample_block(RandomStream.from_parts("uniform", block), params, 256):
+            counts.update(int(x) for x in example.input.split(SYMBOLS[task.operation]))
+    total = sum(counts.values())
+    expected = {value: total / (20 if value < 10 else 180) for value in range(100)}
+    assert set(counts) == set(expected)
+    assert sum((counts[v] - e) ** 2 / e for v, e in expected.items()) < 170
+
+
+def test_very_long_products_are_sampled_exactly():
+    # 900-digit operands: the spread-digit big-integer trick of multiplication_column_carries would pass
+    # Python's 4300-digit limit on int <-> str conversion; the block sampler never converts.
+    task = get_task("multiplication")
+    params = {**resolve(task.parameters, {"train_digits_min": 900, "train_digits_max": 900,
+                                          "test_digits_min": 901, "test_digits_max": 901}), "seed": 0}
+    for example in task.sample_block(RandomStream.from_parts("very long"), params, 3):
+        a, b = (int(x) for x in example.input.split("*"))
+        assert example.target == str(a * b)
+        flags = independent_multiplication_carries(a, b)
+        complexity = example.meta["complexity"]
+        assert (complexity["carries"], complexity["longest_carry_chain"]) == (sum(flags), longest_run(flags))

@@ -75,10 +75,10 @@ def test_golden_output(tmp_path):
     assert digests == GOLDEN
 
 
-# A change here needs a version bump of the task (multiplication 1.0).
+# A change here needs a version bump of the task (multiplication 1.1).
 GOLDEN = {
-    "train": "4b51d17cd00985b6cf47ba6c55f593b82fbb5c402e6866094c96dfde20d441f4",
-    "validation": "0aaeaca774c77b75d3c813eb6fb97c443f4e18c13ce5cc44cb9cc14f6cd483e7",
-    "test_id": "54073e66fb83388a0ce03670a9c976708f58daa4cb8992b52382754911a4c058",
-    "test_ood_length": "faf6dd89676d1f30c620a616ead89c16962502427f2c4344a629d73a2cdbb120",
+    "train": "f0cb50e5f155f4350b4831811cfe4ff7feeb6c172eb11d01831c1bb5e6a8ee36",
+    "validation": "867632e2542d148cd6cff756d483c0e8f212d2e9610a46c01e3f323da9756573",
+    "test_id": "e14f467f77d2bc290c4d76650774a473c3e549d4be002d175b224de52986265c",
+    "test_ood_length": "7606b2529972b36cd8b594ee416d4492534e60d26fdb8e32c18738c315723772",
 }

@@ -18,6 +18,13 @@ non-negative integers written in decimal, separated by single spaces.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+import numpy as np
+
+from genforge.core.rng import RandomStream
+from genforge.generators.block_draws import below_each
+
 OPS = ("count", "mode", "copy_unique", "copy_repeat", "sort", "reverse", "parity")
 
 
@@ -70,3 +77,124 @@ def write_tokens(tokens: list[int]) -> str:
 
 def solve(op: str, text: str) -> str:
     return write_tokens(apply(op, read_tokens(text)))
+
+
+# -- blocks: many token lists at once (numpy) -------------------------------------
+# A block is one flat array of tokens and the lengths of its consecutive
+# segments (one segment per example). Texts and targets are computed for the
+# whole block; every function below agrees with ``apply`` / ``write_tokens``
+# segment by segment (tests check it).
+_DENSE_SWAP_LIMIT = 1 << 20  # vocabulary * block size up to which copy_unique shuffles a dense array (8 MB)
+
+
+@lru_cache(maxsize=4)
+def _token_cells(vocabulary_size: int) -> np.ndarray:
+    """Row t: the decimal digits of token t right-aligned after NUL padding, then a space."""
+    width = len(str(vocabulary_size - 1))
+    tokens = np.arange(vocabulary_size, dtype=np.int64)
+    cells = np.zeros((vocabulary_size, width + 1), dtype=np.uint8)
+    for place in range(width):
+        shown = (tokens >= 10 ** place) | (place == 0)
+        cells[:, width - 1 - place] = np.where(shown, 48 + tokens // 10 ** place % 10, 0)
+    cells[:, width] = 32
+    return cells
+
+
+def token_lines(tokens: np.ndarray, lengths: np.ndarray, vocabulary_size: int) -> list[str]:
+    """``write_tokens`` of every segment: one byte table lookup, then str.replace and str.split cut in C."""
+    if not len(lengths):
+        return []
+    cells = np.take(_token_cells(vocabulary_size), tokens, axis=0)  # much faster than fancy indexing here
+    cells[np.cumsum(lengths) - 1, -1] = 10  # a newline instead of a space after each segment's last token
+    return cells.tobytes().decode("ascii").replace("\0", "")[:-1].split("\n")
+
+
+def segment_ids(lengths: np.ndarray) -> np.ndarray:
+    """For every token of the block, the index of its segment."""
+    return np.repeat(np.arange(len(lengths)), lengths)
+
+
+def sorted_segments(tokens: np.ndarray, lengths: np.ndarray, vocabulary_size: int) -> np.ndarray:
+    """Every segment sorted in place, by one sort of (segment, token) keys."""
+    keys = segment_ids(lengths) * vocabulary_size + tokens
+    return np.sort(keys) % vocabulary_size
+
+
+def segment_modes(tokens: np.ndarray, lengths: np.ndarray, vocabulary_size: int) -> np.ndarray:
+    """``mode`` of every segment (most frequent token; a tie goes to the smallest)."""
+    keys = np.sort(segment_ids(lengths) * vocabulary_size + tokens)
+    # Runs of equal keys are (segment, token) counts; segments stay in order.
+    run_starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    run_lengths = np.diff(np.append(run_starts, len(keys)))
+    run_segments, run_tokens = np.divmod(keys[run_starts], vocabulary_size)
+    # The best run has the largest count, then the smallest token: the largest score.
+    scores = run_lengths * vocabulary_size + (vocabulary_size - 1 - run_tokens)
+    first_runs = np.searchsorted(run_segments, np.arange(len(lengths)))
+    return vocabulary_size - 1 - np.maximum.reduceat(scores, first_runs) % vocabulary_size
+
+
+def apply_block(op: str, tokens: np.ndarray, lengths: np.ndarray, vocabulary_size: int,
+                inputs: list[str]) -> tuple[list[str], list[int]]:
+    """(target texts, output lengths) of ``op`` on every segment; ``inputs`` are the segments' texts."""
+    if op in ("copy_unique", "copy_repeat"):
+        return inputs, lengths.tolist()
+    if op == "sort":
+        ordered = sorted_segments(tokens, lengths, vocabulary_size)
+        return token_lines(ordered, lengths, vocabulary_size), lengths.tolist()
+    if op == "reverse":
+        # Reversing the whole block reverses every segment and the order of the segments.
+        return token_lines(tokens[::-1], lengths[::-1], vocabulary_size)[::-1], lengths.tolist()
+    ones = np.ones(len(lengths), dtype=np.int64)
+    if op == "mode":
+        return token_lines(segment_modes(tokens, lengths, vocabulary_size), ones, vocabulary_size), ones.tolist()
+    if op == "parity":
+        starts = np.cumsum(lengths) - lengths
+        return ["01"[bit] for bit in (np.add.reduceat(tokens, starts) % 2).tolist()], ones.tolist()
+    raise TokenError(f"no block form for operation {op!r}")
+
+
+def count_runs(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The segments ``start, start + 1, ..., start + length - 1`` one after another."""
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()))
+
+
+def distinct_token_block(rng: RandomStream, vocabulary_size: int, lengths: np.ndarray) -> np.ndarray:
+    """Segments of pairwise distinct tokens, each an ordered uniform sample without replacement.
+
+    Every position is uniform over the tokens its segment has not used yet
+    (the law of ``rng.sample``), drawn by one of three equivalent methods.
+    """
+    count, longest = len(lengths), int(lengths.max())
+    if vocabulary_size * count <= _DENSE_SWAP_LIMIT:
+        # Partial Fisher-Yates on every row of a (segments x vocabulary) array at once; the swap
+        # partner of position p is uniform on p..vocabulary-1, drawn for all positions in one call.
+        positions = np.arange(longest)
+        partners = positions[:, None] + below_each(
+            rng, np.repeat(vocabulary_size - positions, count)).astype(np.int64).reshape(longest, count)
+        pools = np.tile(np.arange(vocabulary_size, dtype=np.int64), count)  # row r starts at r * vocabulary
+        row_starts = np.arange(count) * vocabulary_size
+        for position in range(longest):
+            here, there = row_starts + position, row_starts + partners[position]
+            chosen = pools[there]
+            pools[there] = pools[here]
+            pools[here] = chosen
+        return pools.reshape(count, vocabulary_size)[:, :longest][positions < lengths[:, None]]
+    if 4 * longest <= vocabulary_size:
+        # Draw with replacement and redraw a repeated token until unused: few repeats in a large vocabulary.
+        tokens = rng.index_array(vocabulary_size, int(lengths.sum())).astype(np.int64)
+        ends = np.cumsum(lengths)
+        keys = np.sort(segment_ids(lengths) * vocabulary_size + tokens)
+        repeated = np.unique(keys[1:][keys[1:] == keys[:-1]] // vocabulary_size)
+        for segment in repeated.tolist():  # only segments with a repeat are walked
+            used: set[int] = set()
+            for position in range(int(ends[segment] - lengths[segment]), int(ends[segment])):
+                token = int(tokens[position])
+                while token in used:
+                    token = rng.below(vocabulary_size)
+                used.add(token)
+                tokens[position] = token
+        return tokens
+    population = range(vocabulary_size)
+    return np.array([token for length in lengths.tolist() for token in rng.sample(population, length)],
+                    dtype=np.int64)

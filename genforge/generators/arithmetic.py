@@ -39,7 +39,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
+
+import numpy as np
+
+from genforge.core.rng import RandomStream
 
 HINT_MARKERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MARKER_INDEX = {marker: index for index, marker in enumerate(HINT_MARKERS)}
@@ -129,6 +134,25 @@ def render(operation: str, a: str, b: str, digit_format: DigitFormat, hint_offse
     text = (write_number(a, reversed_operands, hints, hint_offset) + OPERATIONS[operation]
             + write_number(b, reversed_operands, hints, hint_offset))
     return text, write_number(result, digit_format.reversed_output, hints, hint_offset)
+
+
+def render_block(operation: str, digit_format: DigitFormat, a: list[str], b: list[str], results: list[str],
+                 hint_offsets: list[int]) -> tuple[list[str], list[str]]:
+    """(inputs, targets) of many examples in one format; the same strings as ``render`` one by one.
+
+    Formats without padding or hints need only concatenation and reversal,
+    done here list by list; padded or hinted formats go through ``render``.
+    """
+    if digit_format.pads_operands:
+        pairs = [render(operation, x, y, digit_format, offset, result)
+                 for x, y, result, offset in zip(a, b, results, hint_offsets)]
+        return [text for text, _ in pairs], [target for _, target in pairs]
+    symbol = OPERATIONS[operation]
+    if digit_format.reversed_operands:
+        inputs = [x[::-1] + symbol + y[::-1] for x, y in zip(a, b)]
+    else:
+        inputs = [x + symbol + y for x, y in zip(a, b)]
+    return inputs, ([result[::-1] for result in results] if digit_format.reversed_output else results)
 
 
 # -- parsing -------------------------------------------------------------
@@ -230,6 +254,135 @@ def multiplication_carries(a: str, b: str) -> tuple[int, int]:
         else:
             run = 0
     return count, longest
+
+
+# -- blocks: many operands at once (numpy) ----------------------------------------
+# A block of n numbers of at most W digits is an (n, W) uint8 array of "digit
+# rows": column k holds the digit of place k (units first), zero above a
+# number's length. The sampler draws, adds and multiplies whole blocks.
+def random_digit_rows(rng: RandomStream, lengths: np.ndarray, width: int) -> np.ndarray:
+    """Uniform numbers with exactly ``lengths[i]`` digits (0..9 when 1) as digit rows of ``width`` places.
+
+    Every digit is uniform on 0..9 except the leading one of a number with two
+    or more digits, uniform on 1..9: exactly the uniform law on
+    ``10**(d-1) .. 10**d - 1``.
+    """
+    count = len(lengths)
+    digits = rng.index_array(10, count * width).astype(np.uint8).reshape(count, width)
+    leading = 1 + rng.index_array(9, count).astype(np.uint8)
+    digits *= np.arange(width) < lengths[:, None]
+    several = np.flatnonzero(lengths > 1)
+    digits.reshape(-1)[several * width + lengths[several] - 1] = leading[several]
+    return digits
+
+
+def column_sums(operation: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Sum of every result column before carries: digit sums (add) or sums of digit products (multiply).
+
+    One column per place of the longest possible result (``result_width``).
+    """
+    count, width = a.shape
+    if operation == "add":
+        sums = np.zeros((count, width + 1), dtype=np.uint8)
+        np.add(a, b, out=sums[:, :width])
+        return sums
+    sums = np.zeros((count, 2 * width), dtype=np.int64)
+    wide_b = b.astype(np.int64)
+    for place in range(width):  # digit `place` of a times every digit of b lands in columns place..
+        sums[:, place:place + width] += a[:, place:place + 1] * wide_b
+    return sums
+
+
+def propagate_carries(operation: str, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(result digit rows, carry count, longest carry chain) of column sums.
+
+    A column carries when its sum plus the carry-in is >= 10 (the definition
+    of ``addition_carries`` and ``multiplication_carries``). Columns above an
+    operand pair's own width never carry: their sum is only a carry-in below 10.
+    """
+    if operation == "add" and sums.shape[1] <= 62:
+        return _addition_carries_bitwise(sums)
+    return _carries_column_by_column(sums)
+
+
+def _addition_carries_bitwise(sums: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Addition's carries for every number at once, as bit masks (bit k = place k; at most 62 places).
+
+    A column generates a carry when its digit sum is >= 10 and propagates its
+    carry-in when the sum is 9. These are exactly the carries of the *binary*
+    sum G + (G | P) of the generate and propagate masks (a generating bit is
+    1 + 1, a propagating one 0 + 1), so one int64 addition finds all of them.
+    """
+    count, places = sums.shape
+    shifts = np.arange(places, dtype=np.int64)
+    weights = np.int64(1) << shifts
+    generate = (sums >= 10).astype(np.int64) @ weights  # a matrix product packs the bits fastest
+    propagate = (sums == 9).astype(np.int64) @ weights
+    carry_in = (generate + (generate | propagate)) ^ propagate  # bit k: carry into place k
+    in_bits = ((carry_in[:, None] >> shifts) & 1).astype(np.uint8)
+    digits = sums + in_bits
+    digits[digits >= 10] -= 10
+    return digits, in_bits.sum(axis=1), _longest_runs(carry_in >> 1, places)
+
+
+@lru_cache(maxsize=16)
+def _run_table(bits: int) -> np.ndarray:
+    """Longest run of one bits of every mask below 2**bits (a lookup for narrow operands)."""
+    return _count_runs(np.arange(1 << bits, dtype=np.int64))
+
+
+def _longest_runs(masks: np.ndarray, bits: int) -> np.ndarray:
+    """Longest run of consecutive one bits in each mask of at most ``bits`` bits."""
+    return _run_table(bits)[masks] if bits <= 16 else _count_runs(masks)
+
+
+def _count_runs(masks: np.ndarray) -> np.ndarray:
+    longest = np.zeros(len(masks), dtype=np.int64)
+    masks = masks.copy()
+    while True:  # each round shortens every run by one bit
+        alive = masks != 0
+        if not alive.any():
+            return longest
+        longest += alive
+        masks &= masks >> 1
+
+
+def _carries_column_by_column(sums: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Carries of any column sums (multiplication carries may exceed 1), one column after another."""
+    count, places = sums.shape
+    digits = np.empty((count, places), dtype=np.uint8)
+    carry = np.zeros(count, dtype=np.int64)
+    carries = np.zeros(count, dtype=np.int64)
+    run = np.zeros(count, dtype=np.int64)
+    longest = np.zeros(count, dtype=np.int64)
+    for place in range(places):
+        carry, digits[:, place] = np.divmod(sums[:, place] + carry, 10)
+        carried = carry > 0
+        carries += carried
+        run = (run + 1) * carried
+        np.maximum(longest, run, out=longest)
+    return digits, carries, longest
+
+
+def significant_lengths(digits: np.ndarray) -> np.ndarray:
+    """Digits of each number of a block of digit rows, without leading zeros (1 for zero)."""
+    nonzero = digits != 0
+    top = digits.shape[1] - 1 - np.argmax(nonzero[:, ::-1], axis=1)
+    return np.where(nonzero.any(axis=1), top + 1, 1)
+
+
+def decimal_strings(digits: np.ndarray, lengths: np.ndarray) -> list[str]:
+    """The numbers of a block of digit rows in decimal; ``lengths`` are their digit counts."""
+    count, width = digits.shape
+    # Most significant digit first, the places above each length blank ('0' - 16 = ' '), a newline
+    # after each number: str.replace and str.split then cut the block into numbers in C.
+    text = np.empty((count, width + 1), dtype=np.uint8)
+    blank = np.arange(width - 1, -1, -1) >= lengths[:, None]
+    np.subtract(digits[:, ::-1] + 48, blank * np.uint8(16), out=text[:, :width])
+    text[:, width] = 10
+    if not count:
+        return []
+    return text.tobytes().decode("ascii")[:-1].replace(" ", "").split("\n")
 
 
 # -- scratchpads -------------------------------------------------------------

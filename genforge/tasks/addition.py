@@ -25,7 +25,7 @@ from genforge.tasks.arithmetic_base import ArithmeticTask, arithmetic_parameters
 
 class AdditionTask(ArithmeticTask):
     name = "addition"
-    version = "1.0"
+    version = "1.1"
     summary = "multi-digit addition; digit format (reversed, index hints, padding) as parameters (Zhou et al. 2023)"
     operation = "add"
     parameters = arithmetic_parameters(train_digits_max=10, test_digits=(11, 20), train_max_carry_chain=4)

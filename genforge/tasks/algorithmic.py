@@ -35,9 +35,10 @@ tokens; compounds are the adjacent input token bigrams.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from math import perm
 from typing import Any, Mapping, Optional
+
+import numpy as np
 
 from genforge.core.errors import UsageError
 from genforge.core.records import Example
@@ -45,19 +46,15 @@ from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, iid_splits
 from genforge.generators import algorithmic
 from genforge.generators.algorithmic import OPS, TokenError
+from genforge.generators.block_draws import below_each
 from genforge.tasks.base import Task
 
 MAX_LENGTH = 100_000
 
 
-@lru_cache(maxsize=8)
-def _token_texts(vocabulary_size: int) -> tuple[str, ...]:
-    return tuple(str(token) for token in range(vocabulary_size))
-
-
 class AlgorithmicTask(Task):
     name = "algorithmic"
-    version = "1.0"
+    version = "1.1"
     summary = "RASP-L tasks (count, mode, copy, sort, reverse, parity) for length generalization (Zhou et al. 2023)"
     default_split_plan = "length"
     parameters = {
@@ -133,38 +130,38 @@ class AlgorithmicTask(Task):
         return self.sample_block(rng, params, 1)[0]
 
     def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
-        # Lengths for the whole block in one draw, then tokens in one draw where the op allows it.
+        # Lengths and tokens of the whole block in a few array draws; inputs and targets are cut from
+        # block-wide strings (see generators.algorithmic), so no Python work per token.
+        if count <= 0:
+            return []
         op = params["op"]
         low = params.get("length_min", params["train_length_min"])
         high = params.get("length_max", params["train_length_max"])
-        lengths = [low + offset for offset in rng.indices(high - low + 1, count)]
+        lengths = low + rng.index_array(high - low + 1, count).astype(np.int64)
         size = 2 if op == "parity" else params["vocabulary_size"]
-        texts = _token_texts(size)
         if op == "count":
-            starts = [rng.below(size - length + 1) for length in lengths]
-            return [self._count_example(start, length) for start, length in zip(starts, lengths)]
+            return self._count_block(rng, size, lengths)
         if op == "copy_unique":
-            population = range(size)
-            return [self._example(op, rng.sample(population, length), texts) for length in lengths]
-        pool = rng.indices(size, sum(lengths))
-        examples, position = [], 0
-        for length in lengths:
-            examples.append(self._example(op, pool[position: position + length], texts))
-            position += length
-        return examples
+            tokens = algorithmic.distinct_token_block(rng, size, lengths)
+        else:
+            tokens = rng.index_array(size, int(lengths.sum())).astype(np.int64)
+        inputs = algorithmic.token_lines(tokens, lengths, size)
+        targets, output_lengths = algorithmic.apply_block(op, tokens, lengths, size, inputs)
+        make_example = Example._make  # the cheapest NamedTuple build
+        return [make_example((op, text, target, {"domain": op, "complexity": {"length": length,
+                                                                               "output_length": output_length}},
+                              None))
+                for text, target, length, output_length in zip(inputs, targets, lengths.tolist(), output_lengths)]
 
     @staticmethod
-    def _count_example(start: int, length: int) -> Example:
-        end = start + length - 1
-        target = " ".join(map(str, range(start, end + 1)))
-        return Example("count", f"{start} {end}", target,
-                       {"domain": "count", "complexity": {"length": length, "output_length": length}})
-
-    @staticmethod
-    def _example(op: str, tokens: list[int], texts: tuple[str, ...]) -> Example:
-        output = algorithmic.apply(op, tokens)
-        return Example(op, " ".join([texts[t] for t in tokens]), " ".join([texts[t] for t in output]),
-                       {"domain": op, "complexity": {"length": len(tokens), "output_length": len(output)}})
+    def _count_block(rng: RandomStream, size: int, lengths: np.ndarray) -> list[Optional[Example]]:
+        """``count`` examples: the length is the output's; the start is uniform where the run fits."""
+        starts = below_each(rng, size - lengths + 1).astype(np.int64)
+        targets = algorithmic.token_lines(algorithmic.count_runs(starts, lengths), lengths, size)
+        make_example = Example._make
+        return [make_example(("count", f"{start} {start + length - 1}", target,
+                              {"domain": "count", "complexity": {"length": length, "output_length": length}}, None))
+                for start, length, target in zip(starts.tolist(), lengths.tolist(), targets)]
 
     def difficulty(self, example: Example) -> float:
         length = example.meta["complexity"]["length"]

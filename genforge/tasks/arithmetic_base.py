@@ -38,12 +38,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Mapping, Optional
 
+import numpy as np
+
 from genforge.core.errors import UsageError
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, iid_splits
 from genforge.generators import arithmetic
 from genforge.generators.arithmetic import HINT_MARKERS, MARKER_INDEX, DigitFormat, FormatError
+from genforge.generators.block_draws import below_each
 from genforge.tasks.base import Task
 
 MAX_DIGITS = 1000
@@ -196,15 +199,6 @@ class ArithmeticTask(Task):
         length_b = length_a if equal else (rng.integer(low, high) if low < high else low)
         return length_a, length_b
 
-    def _operands(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[tuple[str, str]]:
-        low = params.get("digits_min", params["train_digits_min"])
-        high = params.get("digits_max", params["train_digits_max"])
-        chain_min = params.get("carry_chain_min", 0)
-        if chain_min and self.operation == "add":
-            return self._operands_with_chain(rng, max(low, chain_min), high, chain_min, params["equal_lengths"])
-        length_a, length_b = self._lengths(rng, low, high, params["equal_lengths"])
-        return random_number(rng, length_a), random_number(rng, length_b)
-
     def _operands_with_chain(self, rng, low, high, chain_min, equal) -> Optional[tuple[str, str]]:
         """Addition operands with a carry chain of chain_min..shorter length columns, placed at random.
 
@@ -231,23 +225,76 @@ class ArithmeticTask(Task):
         return self.sample_block(rng, params, 1)[0]
 
     def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
-        # The format, bounds and instruction are fixed for the block; only the operands (and offset) vary.
+        if count <= 0:
+            return []
+        low = params.get("digits_min", params["train_digits_min"])
+        high = params.get("digits_max", params["train_digits_max"])
+        chain_min = params.get("carry_chain_min", 0)
+        if chain_min and self.operation == "add":
+            return self._sample_with_chains(rng, params, count, max(low, chain_min), high, chain_min)
+        # The whole block at once: lengths, digits, column sums and carries are numpy arrays.
+        operation = self.operation
+        lengths_a = low + rng.index_array(high - low + 1, count).astype(np.int64)
+        if params["equal_lengths"]:
+            lengths_b = lengths_a
+        else:
+            lengths_b = low + rng.index_array(high - low + 1, count).astype(np.int64)
+        # Both operands in one draw: rows 0..count-1 are the a's, the rest the b's.
+        operand_lengths = np.concatenate((lengths_a, lengths_b))
+        operand_digits = arithmetic.random_digit_rows(rng, operand_lengths, high)
+        a_digits, b_digits = operand_digits[:count], operand_digits[count:]
+        digits, carries, longest = arithmetic.propagate_carries(
+            operation, arithmetic.column_sums(operation, a_digits, b_digits))
+        result_lengths = arithmetic.significant_lengths(digits)
+        widths = np.maximum(lengths_a, lengths_b)
+        offsets = self._hint_offsets(rng, params, widths)
+
+        digit_format = self.digit_format(params)
+        instruction = arithmetic.instruction_text(operation, digit_format)
+        operand_texts = arithmetic.decimal_strings(operand_digits, operand_lengths)
+        a_texts, b_texts = operand_texts[:count], operand_texts[count:]
+        results = arithmetic.decimal_strings(digits, result_lengths)
+        inputs, targets = arithmetic.render_block(operation, digit_format, a_texts, b_texts, results, offsets)
+        make_example, Scratchpad = Example._make, arithmetic.Scratchpad  # _make: the cheapest NamedTuple build
+        return [
+            make_example((instruction, text, target, {"domain": operation, "complexity": {
+                "digits_a": length_a,
+                "digits_b": length_b,
+                "digits": width,
+                "result_digits": result_length,
+                "carries": carry_count,
+                "longest_carry_chain": chain,
+            }}, Scratchpad(operation, a, b)))
+            for a, b, text, target, length_a, length_b, width, result_length, carry_count, chain in zip(
+                a_texts, b_texts, inputs, targets, lengths_a.tolist(), lengths_b.tolist(), widths.tolist(),
+                result_lengths.tolist(), carries.tolist(), longest.tolist())
+        ]
+
+    def _hint_offsets(self, rng: RandomStream, params: Mapping[str, Any], widths: np.ndarray) -> list[int]:
+        """The units marker of every example: 0, or random when asked, leaving room for every result place."""
+        if not (params["random_hint_offset"] and params["index_hints"]):
+            return [0] * len(widths)
+        # Hints pad both operands to the longer width n; the result may need n+1 or 2n places.
+        bounds = [len(HINT_MARKERS) - arithmetic.result_width(self.operation, n, n) + 1 for n in widths.tolist()]
+        return below_each(rng, np.array(bounds, dtype=np.uint64)).tolist()
+
+    def _sample_with_chains(self, rng: RandomStream, params: Mapping[str, Any], count: int,
+                            low: int, high: int, chain_min: int) -> list[Optional[Example]]:
+        """Addition's carry test split, example by example (operands built around a forced chain)."""
         digit_format = self.digit_format(params)
         instruction = arithmetic.instruction_text(self.operation, digit_format)
         random_offset = params["random_hint_offset"] and digit_format.index_hints
-        operation = self.operation
         examples: list[Optional[Example]] = []
         for _ in range(count):
-            operands = self._operands(rng, params)
+            operands = self._operands_with_chain(rng, low, high, chain_min, params["equal_lengths"])
             if operands is None:
                 examples.append(None)
                 continue
             a, b = operands
             offset = 0
             if random_offset:
-                # Hints pad both operands to the longer width n; the result may need n+1 or 2n places.
                 width = max(len(a), len(b))
-                offset = rng.below(len(HINT_MARKERS) - arithmetic.result_width(operation, width, width) + 1)
+                offset = rng.below(len(HINT_MARKERS) - arithmetic.result_width(self.operation, width, width) + 1)
             examples.append(self.example(a, b, digit_format, offset, instruction))
         return examples
 

@@ -27,7 +27,7 @@ from genforge.tasks.arithmetic_base import ArithmeticTask, arithmetic_parameters
 
 class MultiplicationTask(ArithmeticTask):
     name = "multiplication"
-    version = "1.0"
+    version = "1.1"
     summary = "multi-digit multiplication; digit format (reversed, index hints, padding) as parameters"
     operation = "multiply"
     parameters = arithmetic_parameters(train_digits_max=5, test_digits=(6, 10), train_max_carry_chain=2)
