@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -40,3 +42,33 @@ def test_the_quick_start_runs_as_written(tmp_path):
     result = subprocess.run([sys.executable, "-c", python], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 100
+
+
+def _documented_samples():
+    import re
+
+    for section in sorted((ROOT / "docs" / "sections").glob("*.md")):
+        text = section.read_text("utf-8")
+        for command, file, record in re.findall(
+                r"Sample record \(`(genforge generate [^`]*)`, `([^`]+)`\):\s*```json\n(.*?)\n```", text, flags=re.S):
+            yield section.stem, command, file, record
+
+
+@pytest.mark.parametrize("section, command, file, record", list(_documented_samples()),
+                         ids=lambda value: value if "/" not in str(value) and " " not in str(value) else "")
+def test_every_documented_sample_record_is_what_its_command_writes(tmp_path, section, command, file, record):
+    import json
+    import shlex
+
+    from click.testing import CliRunner
+
+    from genforge.cli import cli
+
+    arguments = shlex.split(command)[1:]
+    arguments[arguments.index("--out") + 1] = str(tmp_path)
+    result = CliRunner().invoke(cli, arguments)
+    assert result.exit_code == 0, result.output
+    documented = json.loads(record)
+    task = documented["task"]
+    written = {json.loads(line)["id"]: line for line in (tmp_path / task / file).read_text("utf-8").splitlines()}
+    assert written[documented["id"]] == record

@@ -24,14 +24,14 @@ from genforge.tasks.registry import _entry_points, get_task
 
 #: task -> (task version, fingerprint of the small default generation)
 GOLDEN = {
-    "addition": ("1.0", "3ceb08325b3794081b0795ecdf48cda38ed8d325d08da48bf56fd58e3c2fa86f"),
-    "algorithmic": ("1.0", "0d10d5e9a533c10daf3ff5b8d17247b0e4d36c6c242ec020db4cae28a538e0b2"),
+    "addition": ("1.1", "7617fa7757ff1738cd6190c4ea9ea8c161f03e2971ca9ab12612c451ab86ba13"),
+    "algorithmic": ("1.1", "acbf6d9b5d460b96feaa08384f7e384dfb3806841ca73f188ecebdb4629beb36"),
     "comparison": ("1.1", "e8e99a5a08b63823eae759b497ea71b1e81f554528d56de0b385a65728935221"),
     "hint": ("1.0", "8c3cbe1ded5703fd9bedc3527532c587ee1a8e6592382a4c5cf5822e55ac0789"),
     "kinship": ("1.0", "2d0bd1263894600f52ee566b293505d2095ea6b5cf74f6e408fa4d129ad69802"),
     "markov": ("1.1", "e585260ab31dbe965cd98c71655935d2213de667c3f4b6f2950c732fa5ab750d"),
-    "multiplication": ("1.0", "466a27cb52042c32c6709c6b4328267900baa365cb18f928b7159bad6bde001e"),
-    "pcfg_set": ("1.0", "575ac6d26435081f7c671520860264f89b712c33998edbea58d3aa691488679b"),
+    "multiplication": ("1.1", "c2cca22936ed871f634a09aa9246c28501958e1845e291eb99d0988d32495bc7"),
+    "pcfg_set": ("1.1", "b892ab034553775859e7c5aa0c94ebc431a45c1f98a0b05bbd8b7bee2bcbb399"),
     "relation_algebra": ("1.0", "8ba0ce853ef07c809f95bcb36a69b5deb59854aea0f666548f20c475a0907cae"),
     "rewrite": ("1.1", "609787f21e8c614e2525f224201816920f1e39b7e810bea4ec9bb34cd241fb56"),
     "scan": ("1.0", "d35c0753c4c1cf70d89013d8bc637d88331323043b24cdbc7679388e3e660ef0"),

@@ -23,7 +23,6 @@ from functools import lru_cache
 import numpy as np
 
 from genforge.core.rng import RandomStream
-from genforge.generators.block_draws import below_each
 
 OPS = ("count", "mode", "copy_unique", "copy_repeat", "sort", "reverse", "parity")
 
@@ -170,8 +169,8 @@ def distinct_token_block(rng: RandomStream, vocabulary_size: int, lengths: np.nd
         # Partial Fisher-Yates on every row of a (segments x vocabulary) array at once; the swap
         # partner of position p is uniform on p..vocabulary-1, drawn for all positions in one call.
         positions = np.arange(longest)
-        partners = positions[:, None] + below_each(
-            rng, np.repeat(vocabulary_size - positions, count)).astype(np.int64).reshape(longest, count)
+        bounds = np.repeat(vocabulary_size - positions, count)
+        partners = positions[:, None] + rng.bounded_array(bounds).astype(np.int64).reshape(longest, count)
         pools = np.tile(np.arange(vocabulary_size, dtype=np.int64), count)  # row r starts at r * vocabulary
         row_starts = np.arange(count) * vocabulary_size
         for position in range(longest):

@@ -41,12 +41,11 @@ from typing import Any, Mapping, Optional
 import numpy as np
 
 from genforge.core.errors import UsageError
-from genforge.core.records import Example
+from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, iid_splits
 from genforge.generators import algorithmic
 from genforge.generators.algorithmic import OPS, TokenError
-from genforge.generators.block_draws import below_each
 from genforge.tasks.base import Task
 
 MAX_LENGTH = 100_000
@@ -147,7 +146,7 @@ class AlgorithmicTask(Task):
             tokens = rng.index_array(size, int(lengths.sum())).astype(np.int64)
         inputs = algorithmic.token_lines(tokens, lengths, size)
         targets, output_lengths = algorithmic.apply_block(op, tokens, lengths, size, inputs)
-        make_example = Example._make  # the cheapest NamedTuple build
+        make_example = example_of
         return [make_example((op, text, target, {"domain": op, "complexity": {"length": length,
                                                                                "output_length": output_length}},
                               None))
@@ -156,9 +155,9 @@ class AlgorithmicTask(Task):
     @staticmethod
     def _count_block(rng: RandomStream, size: int, lengths: np.ndarray) -> list[Optional[Example]]:
         """``count`` examples: the length is the output's; the start is uniform where the run fits."""
-        starts = below_each(rng, size - lengths + 1).astype(np.int64)
+        starts = rng.bounded_array(size - lengths + 1).astype(np.int64)
         targets = algorithmic.token_lines(algorithmic.count_runs(starts, lengths), lengths, size)
-        make_example = Example._make
+        make_example = example_of
         return [make_example(("count", f"{start} {start + length - 1}", target,
                               {"domain": "count", "complexity": {"length": length, "output_length": length}}, None))
                 for start, length, target in zip(starts.tolist(), lengths.tolist(), targets)]

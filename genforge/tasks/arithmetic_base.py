@@ -41,12 +41,11 @@ from typing import Any, ClassVar, Mapping, Optional
 import numpy as np
 
 from genforge.core.errors import UsageError
-from genforge.core.records import Example
+from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, iid_splits
 from genforge.generators import arithmetic
 from genforge.generators.arithmetic import HINT_MARKERS, MARKER_INDEX, DigitFormat, FormatError
-from genforge.generators.block_draws import below_each
 from genforge.tasks.base import Task
 
 MAX_DIGITS = 1000
@@ -255,7 +254,7 @@ class ArithmeticTask(Task):
         a_texts, b_texts = operand_texts[:count], operand_texts[count:]
         results = arithmetic.decimal_strings(digits, result_lengths)
         inputs, targets = arithmetic.render_block(operation, digit_format, a_texts, b_texts, results, offsets)
-        make_example, Scratchpad = Example._make, arithmetic.Scratchpad  # _make: the cheapest NamedTuple build
+        make_example, Scratchpad = example_of, arithmetic.Scratchpad
         return [
             make_example((instruction, text, target, {"domain": operation, "complexity": {
                 "digits_a": length_a,
@@ -276,7 +275,7 @@ class ArithmeticTask(Task):
             return [0] * len(widths)
         # Hints pad both operands to the longer width n; the result may need n+1 or 2n places.
         bounds = [len(HINT_MARKERS) - arithmetic.result_width(self.operation, n, n) + 1 for n in widths.tolist()]
-        return below_each(rng, np.array(bounds, dtype=np.uint64)).tolist()
+        return rng.bounded_array(np.array(bounds, dtype=np.uint64)).tolist()
 
     def _sample_with_chains(self, rng: RandomStream, params: Mapping[str, Any], count: int,
                             low: int, high: int, chain_min: int) -> list[Optional[Example]]:

@@ -118,17 +118,6 @@ def clause_table(domain: str, n_verbs: int, n_directions: int, n_repetitions: in
     return ClauseTable(Vocabulary(LEXICONS[domain], n_verbs, n_directions, n_repetitions))
 
 
-def _below_each(rng: RandomStream, bounds: np.ndarray) -> np.ndarray:
-    """One uniform integer in ``[0, bounds[i])`` per entry, by the rejection rule of RandomStream.below."""
-    bounds = bounds.astype(np.uint64)
-    raw = rng.words(len(bounds))
-    values = raw % bounds
-    thresholds = (np.uint64(0) - bounds) % bounds  # 2**64 % bound, in 64-bit arithmetic
-    for position in np.nonzero(raw < thresholds)[0].tolist():
-        values[position] = rng.below(int(bounds[position]))
-    return values
-
-
 class Sampler:
     """Draws blocks of examples for one set of sampling parameters.
 
@@ -208,7 +197,7 @@ class Sampler:
     def _force(self, rng: RandomStream, clauses: np.ndarray, conjunctions: np.ndarray) -> None:
         """Give one clause of every row (at a uniform position) a forced verb phrase, keeping its repetition."""
         count = len(conjunctions)
-        positions = _below_each(rng, conjunctions + 1).astype(np.int64)
+        positions = rng.bounded_array(conjunctions + 1).astype(np.int64)
         phrases = self.forced[rng.index_array(len(self.forced), count)]
         rows = np.arange(count)
         repetition = clauses[rows, positions] % np.uint64(self.repetitions)
