@@ -131,16 +131,16 @@ def after(name, limit, original):
 
 def after_lines(limit, original):
     # The engine writes a block of lines at a time: die right after the write that reaches line `limit`.
-    def wrapper(self, lines):
-        result = original(self, lines)
-        counts["lines"] += len(lines)
+    def wrapper(self, data, count):
+        result = original(self, data, count)
+        counts["lines"] += count
         if counts["lines"] >= limit:
             die()
         return result
     return wrapper
 
 if point.startswith("line-"):
-    writer.HashingWriter.write_lines = after_lines(int(point[5:]), writer.HashingWriter.write_lines)
+    writer.HashingWriter.write_block = after_lines(int(point[5:]), writer.HashingWriter.write_block)
 elif point.startswith("checkpoint-"):
     engine.Checkpoints.save = after("saves", int(point[11:]), engine.Checkpoints.save)
 elif point == "inside-checkpoint":

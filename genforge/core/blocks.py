@@ -49,22 +49,27 @@ class BlockJob:
 #: One accepted candidate: (16-byte digest of its canonical input, record body bytes).
 Candidate = tuple[bytes, bytes]
 #: A block's accepted candidates packed for the trip between processes: their digests
-#: concatenated and their bodies joined by newlines. Two objects to pickle instead of
-#: hundreds; a canonical body never holds a raw newline (control characters are escaped).
+#: concatenated, and their bodies each followed by a newline. Two objects to pickle instead of
+#: hundreds; a canonical body never holds a raw newline or carriage return (control characters
+#: are escaped), so the bodies split back exactly.
 PackedBlock = tuple[bytes, bytes]
 DIGEST_SIZE = 16
 
 
 def pack(candidates: list[Candidate]) -> PackedBlock:
-    return b"".join(digest for digest, _ in candidates), b"\n".join(body for _, body in candidates)
+    return b"".join(digest for digest, _ in candidates), b"".join(body + b"\n" for _, body in candidates)
+
+
+def unpack_lines(block: PackedBlock) -> tuple[list[bytes], list[bytes]]:
+    """(digests, bodies each ending in a newline) of a packed block, in order."""
+    digests, bodies = block
+    return [digests[i:i + DIGEST_SIZE] for i in range(0, len(digests), DIGEST_SIZE)], bodies.splitlines(True)
 
 
 def unpack(block: PackedBlock) -> tuple[list[bytes], list[bytes]]:
     """(digests, bodies) of a packed block, in order."""
-    digests, bodies = block
-    if not digests:
-        return [], []
-    return [digests[i:i + DIGEST_SIZE] for i in range(0, len(digests), DIGEST_SIZE)], bodies.split(b"\n")
+    digests, bodies = unpack_lines(block)
+    return digests, [body[:-1] for body in bodies]
 
 
 class RecordEncoder:

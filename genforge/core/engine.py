@@ -15,12 +15,13 @@ import math
 import os
 import time
 from contextlib import ExitStack
+from itertools import chain
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from genforge import __version__
 from genforge.core.blocks import (BLOCK_SIZE, BlockJob, PackedBlock, forget_enumerations, prime_enumeration, run_block,
-                                  unpack)
+                                  unpack, unpack_lines)
 from genforge.core.balance import count_values
 from genforge.core.canonical import pretty_dumps
 from genforge.core.checkpoints import CHECKPOINT_BLOCKS, Checkpoints
@@ -92,7 +93,8 @@ def _fill_split(
     allow_repeats = spec.allow_repeats or split.repeats
     current = set() if current is None else current
     state = state or _SplitState()
-    id_head = f'{{"id":"{spec.task}/{split.name}/'.encode()
+    # Ids of six digits and more; "%" on bytes keeps them bytes.
+    id_format = f'{{"id":"{spec.task}/{split.name}/'.encode().replace(b"%", b"%%") + b'%06d",'
     written = state.written
     last_report = 0.0
     if size == 0:
@@ -105,28 +107,30 @@ def _fill_split(
         state.blocks_used += 1
         before = written
         # A block's lines and digests are written at once: one write and one hash update per block.
-        block_digests, bodies = unpack(block)
-        if (earlier.isdisjoint(block_digests) and (allow_repeats or (
-                current.isdisjoint(block_digests) and len(set(block_digests)) == len(block_digests)))):
-            # The usual case, checked with set operations: nothing in the block is a repeat.
-            room = len(bodies) if size is None else size - written
+        block_digests, bodies = unpack_lines(block)
+        fresh = set(block_digests)
+        if (len(fresh) == len(block_digests) or allow_repeats) and earlier.isdisjoint(fresh) and (
+                allow_repeats or current.isdisjoint(fresh)):
+            # The usual case, checked with set operations: nothing in the block is dropped, and
+            # its lines are joined without a Python-level step per record.
+            room = len(bodies) if size is None else min(len(bodies), size - written)
             kept = block_digests[:room]
             current.update(kept)
-            lines = [id_head + b"%06d" % number + b'",' + body + b"\n"
-                     for number, body in enumerate(bodies[:room], written)]
-            written += len(lines)
+            numbers = map(id_format.__mod__, range(written, written + room))
+            writer.write_block(b"".join(chain.from_iterable(zip(numbers, bodies))), room)
+            written += room
         else:
             lines, kept = [], []
             for digest, body in zip(block_digests, bodies):
                 if digest in earlier or (digest in current and not allow_repeats):
                     continue
                 current.add(digest)
-                lines.append(id_head + b"%06d" % written + b'",' + body + b"\n")
+                lines.append(id_format % written + body)
                 kept.append(digest)
                 written += 1
                 if written == size:
                     break
-        writer.write_lines(lines)
+            writer.write_lines(lines)
         if digests is not None:
             digests.write(b"".join(kept))
         state.written = written

@@ -22,9 +22,18 @@ from genforge.core.errors import UsageError
 JobMaker = Callable[[int], BlockJob]
 
 
-#: Consecutive blocks sent to a worker as one task: fewer messages, wake-ups and GIL hand-offs in the
-#: parent, which is the serial part of a parallel run.
-BLOCKS_PER_TASK = 4
+#: At most this many consecutive blocks go to a worker as one task: fewer messages, wake-ups and
+#: GIL hand-offs in the parent, which is the serial part of a parallel run.
+BLOCKS_PER_TASK = 8
+
+
+def _task_size(first_block: int) -> int:
+    """Blocks in the task starting at ``first_block``: one at first, more as the split proves long.
+
+    A small split (a few blocks) then computes few blocks past its end, and a
+    long one soon sends BLOCKS_PER_TASK at a time.
+    """
+    return max(1, min(BLOCKS_PER_TASK, first_block // 8))
 
 
 def run_blocks(jobs: list[BlockJob]) -> list[Optional[PackedBlock]]:
@@ -39,14 +48,15 @@ def run_blocks(jobs: list[BlockJob]) -> list[Optional[PackedBlock]]:
 
 def _windowed(submit: Callable[[list[BlockJob]], object], result: Callable[[object], list],
               cancel: Callable[[object], None], make_job: JobMaker, window_size: int) -> Iterator[Optional[PackedBlock]]:
-    """Block results in order, with ``window_size`` tasks of BLOCKS_PER_TASK blocks in flight."""
+    """Block results in order, with ``window_size`` tasks of blocks in flight."""
     window: deque = deque()
     next_index = 0
     try:
         while True:
             while len(window) < window_size:
-                window.append(submit([make_job(next_index + i) for i in range(BLOCKS_PER_TASK)]))
-                next_index += BLOCKS_PER_TASK
+                size = _task_size(next_index)
+                window.append(submit([make_job(next_index + i) for i in range(size)]))
+                next_index += size
             yield from result(window.popleft())
     finally:
         for future in window:
@@ -101,7 +111,7 @@ class ProcessPool:
 
     def blocks(self, make_job: JobMaker) -> Iterator[Optional[PackedBlock]]:
         return _windowed(lambda jobs: self._pool.submit(run_blocks, jobs), lambda f: f.result(),
-                         lambda f: f.cancel(), make_job, 2 * self.workers)
+                         lambda f: f.cancel(), make_job, 3 * self.workers)
 
 
 class DaskCluster:
@@ -139,7 +149,7 @@ class DaskCluster:
     def blocks(self, make_job: JobMaker) -> Iterator[Optional[PackedBlock]]:
         threads = sum(self._client.nthreads().values()) or 1
         return _windowed(lambda jobs: self._client.submit(run_blocks, jobs, pure=False), lambda f: f.result(),
-                         lambda f: f.cancel(), make_job, 2 * threads)
+                         lambda f: f.cancel(), make_job, 3 * threads)
 
 
 def executor_for(workers: int, scheduler: Optional[str]):

@@ -174,6 +174,30 @@ class RandomStream:
                 values[position] = self.below(int(bounds[position]))
         return values
 
+    def _distinct_keys(self, count: int) -> np.ndarray:
+        """``count`` random 64-bit sort keys, made distinct by putting the index in their low bits.
+
+        Distinct keys give one sorted order whatever sort algorithm or numpy
+        version orders them (ties would not); the high bits stay random.
+        """
+        shift = np.uint64(max(1, int(count).bit_length()))
+        return ((self.words(count) >> shift) << shift) | np.arange(count, dtype=np.uint64)
+
+    def permutation(self, count: int) -> np.ndarray:
+        """A uniformly random order of ``range(count)`` as an int64 array (sorted random keys)."""
+        return np.argsort(self._distinct_keys(count)).astype(np.int64)
+
+    def subset(self, count: int, size: int) -> np.ndarray:
+        """``size`` distinct members of ``range(count)`` in random order (those with the lowest random keys)."""
+        if not 0 <= size <= count:
+            raise ValueError(f"cannot take {size} of {count} items")
+        keys = self._distinct_keys(count)
+        if size == count:
+            lowest = np.arange(count)
+        else:  # the set of the `size` lowest distinct keys is the same for any selection algorithm
+            lowest = np.argpartition(keys, size - 1)[:size] if size else np.zeros(0, dtype=np.int64)
+        return lowest[np.argsort(keys[lowest])].astype(np.int64)
+
     def indices(self, bound: int, count: int) -> list[int]:
         """``count`` independent uniform integers in ``[0, bound)`` (see :meth:`index_array`)."""
         return self.index_array(bound, count).tolist()

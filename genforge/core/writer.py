@@ -59,10 +59,13 @@ class HashingWriter:
 
     def write_lines(self, lines: list[bytes]) -> None:
         """Several lines in one write and one hash update (the engine writes a block at a time)."""
-        data = b"".join(lines)
+        self.write_block(b"".join(lines), len(lines))
+
+    def write_block(self, data: bytes, count: int) -> None:
+        """``count`` lines already joined."""
         self._file.write(data)
         self._hash.update(data)
-        self.records += len(lines)
+        self.records += count
         self.bytes += len(data)
 
     def sync(self) -> None:
@@ -159,6 +162,15 @@ class SplitWriter:
             self._current.write_lines(chunk)
             self.records += len(chunk)
             start += len(chunk)
+
+    def write_block(self, data: bytes, count: int) -> None:
+        """``count`` lines already joined: written at once unless they cross a shard boundary."""
+        if self._current is not None and (self.shard_size is None or
+                                          self._current.records + count <= self.shard_size):
+            self._current.write_block(data, count)
+            self.records += count
+        else:
+            self.write_lines(data.splitlines(keepends=True))
 
     def close(self) -> list[dict]:
         """Finish the files; return their manifest entries (name, split, records, bytes, sha256)."""

@@ -79,8 +79,27 @@ class CompositionGraph:
         return None if bridge is None else self.tail(bridge, second)
 
     def count_of_kind(self, kind: str) -> int:
-        relations = self.id_relations if kind == ID else self.ood_relations
-        return sum(len(relations[self.tail(h, r)]) for h in range(self.entities) for r in relations[h])
+        return self.hops(kind).inferred_count
+
+    @cached_property
+    def _atomic_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(h * relations + r for every atomic fact, ascending; its tails), for vectorised lookups."""
+        keys = np.array([h * self.relations + r for h, pairs in enumerate(self.edges) for r, _ in pairs],
+                        dtype=np.int64)
+        tails = np.array([t for pairs in self.edges for _, t in pairs], dtype=np.int64)
+        return keys, tails
+
+    def tails_of(self, heads: np.ndarray, relations: np.ndarray) -> np.ndarray:
+        """The tail of every (head, relation) pair; every pair must be an atomic fact."""
+        keys, tails = self._atomic_arrays
+        return tails[np.searchsorted(keys, heads * self.relations + relations)]
+
+    @cached_property
+    def _hops(self) -> dict:
+        return {kind: Hops.of(self, kind) for kind in (ID, OOD)}
+
+    def hops(self, kind: str) -> "Hops":
+        return self._hops[kind]
 
     def draw_inferred(self, rng: RandomStream, kind: str) -> Optional[tuple[int, int, int]]:
         """A random inferred fact of ``kind``, or None when the draw hit a dead end."""
@@ -99,6 +118,31 @@ class CompositionGraph:
         if not onward:
             return None
         return head, first, rng.choice(onward)
+
+
+@dataclass(frozen=True)
+class Hops:
+    """The hops of one kind (ID or OOD) as arrays: each head's relations of that kind (CSR: counts,
+    starts, flat) and, for every such first hop, its head and bridge entity."""
+
+    counts: np.ndarray
+    starts: np.ndarray
+    flat: np.ndarray
+    heads: np.ndarray
+    bridges: np.ndarray
+
+    @classmethod
+    def of(cls, graph: CompositionGraph, kind: str) -> "Hops":
+        relations = graph.id_relations if kind == ID else graph.ood_relations
+        counts = np.array([len(r) for r in relations], dtype=np.int64)
+        flat = np.array([r for rs in relations for r in rs], dtype=np.int64)
+        heads = np.repeat(np.arange(graph.entities, dtype=np.int64), counts)
+        return cls(counts, np.cumsum(counts) - counts, flat, heads, graph.tails_of(heads, flat))
+
+    @property
+    def inferred_count(self) -> int:
+        """Inferred facts of this kind: second hops of this kind from every first hop's bridge."""
+        return int(self.counts[self.bridges].sum())
 
 
 def build_composition_graph(rng: RandomStream, entities: int, relations: int, out_degree: int,
@@ -211,33 +255,25 @@ def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 def composition_codes(graph: CompositionGraph, kind: str) -> np.ndarray:
     """Codes ``(h * R + r1) * R + r2`` of every inferred fact of ``kind``, in (h, r1, r2) order."""
-    relations = graph.id_relations if kind == ID else graph.ood_relations
-    counts = np.array([len(r) for r in relations], dtype=np.int64)
-    flat = np.array([r for rs in relations for r in rs], dtype=np.int64)
-    starts = np.cumsum(counts) - counts
-    heads = np.repeat(np.arange(graph.entities, dtype=np.int64), counts)
-    tail = graph.tail
-    bridges = np.array([tail(h, r) for h, r in zip(heads.tolist(), flat.tolist())], dtype=np.int64)
-    onward = counts[bridges]
-    seconds = flat[_expand(starts[bridges], onward)]
+    hops = graph.hops(kind)
+    onward = hops.counts[hops.bridges]
+    seconds = hops.flat[_expand(hops.starts[hops.bridges], onward)]
     size = graph.relations
-    return ((np.repeat(heads, onward) * size + np.repeat(flat, onward)) * size + seconds).astype(np.uint64)
+    return ((np.repeat(hops.heads, onward) * size + np.repeat(hops.flat, onward)) * size + seconds).astype(np.uint64)
 
 
 def draw_composition_codes(graph: CompositionGraph, rng: RandomStream, count: int) -> np.ndarray:
     """``count`` random ID inferred facts as codes, drawn as :meth:`CompositionGraph.draw_inferred`
     draws them (head, then an ID relation, then an ID relation of the bridge); dead ends dropped."""
-    id_counts = np.array([len(r) for r in graph.id_relations], dtype=np.int64)
-    flat = np.array([r for rs in graph.id_relations for r in rs], dtype=np.int64)
-    starts = np.cumsum(id_counts) - id_counts
-    tail = graph.tail
+    hops = graph.hops(ID)
+    counts, starts, flat = hops.counts, hops.starts, hops.flat
     heads = rng.index_array(graph.entities, count).astype(np.int64)
-    heads = heads[id_counts[heads] > 0]
-    firsts = flat[starts[heads] + rng.bounded_array(id_counts[heads]).astype(np.int64)]
-    bridges = np.array([tail(h, r) for h, r in zip(heads.tolist(), firsts.tolist())], dtype=np.int64)
-    alive = id_counts[bridges] > 0
+    heads = heads[counts[heads] > 0]
+    firsts = flat[starts[heads] + rng.bounded_array(counts[heads]).astype(np.int64)]
+    bridges = graph.tails_of(heads, firsts)
+    alive = counts[bridges] > 0
     heads, firsts, bridges = heads[alive], firsts[alive], bridges[alive]
-    seconds = flat[starts[bridges] + rng.bounded_array(id_counts[bridges]).astype(np.int64)]
+    seconds = flat[starts[bridges] + rng.bounded_array(counts[bridges]).astype(np.int64)]
     size = graph.relations
     return ((heads * size + firsts) * size + seconds).astype(np.uint64)
 
@@ -301,4 +337,4 @@ def choose_codes(
     pool = pool[eligible(pool)]
     if pool.size < count:
         return None
-    return pool[np.argsort(rng.words(pool.size), kind="stable")[:count]]
+    return pool[rng.subset(pool.size, count)]

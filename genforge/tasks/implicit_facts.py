@@ -155,7 +155,7 @@ class FactTask(Task):
                 f"{available / max(1, self.id_atomic_count(knowledge)):.2f}, lower test_id_probability, "
                 "or enlarge the knowledge base")
         atomic = self.atomic_count(knowledge)
-        order = np.argsort(rng.words(atomic + chosen.size), kind="stable")
+        order = rng.permutation(atomic + chosen.size)
         return TrainFacts(self, knowledge, params, atomic, chosen, order)
 
     # -- codes of inferred facts (subclass hooks) ------------------------------------------
