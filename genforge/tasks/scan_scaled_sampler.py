@@ -19,7 +19,8 @@ out the same object again.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Optional
+from itertools import product
+from typing import Iterator, Optional
 
 import numpy as np
 
@@ -102,6 +103,14 @@ class ClauseTable:
             target = " ".join(before + after)
             text = " ".join(words)
         return Example(None, text, target, self._meta(length, output, len(clauses) - 1, depth, repetitions))
+
+    def every_example(self, min_conjunctions: int, max_conjunctions: int) -> Iterator[Example]:
+        """Every command's example, in the order of :func:`~genforge.generators.scan_grammar.enumerate_commands`."""
+        for count in range(min_conjunctions, max_conjunctions + 1):
+            for conjunctions in product((0, 1), repeat=count):
+                joins = sum(reverse << position for position, reverse in enumerate(conjunctions))
+                for clauses in product(range(len(self.rows)), repeat=count + 1):
+                    yield self.build(list(clauses), joins)
 
     def _meta(self, length: int, output: int, conjunctions: int, depth: int, repetitions: int) -> dict:
         key = (length, output, conjunctions, depth, repetitions)
