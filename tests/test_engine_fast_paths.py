@@ -150,3 +150,25 @@ def test_a_checkpoint_that_fails_in_the_background_is_reported(tmp_path):
     with pytest.raises(OSError):
         checkpoints.settle()
     checkpoints.settle()  # reported once
+
+
+def test_the_repeat_memory_skips_only_later_attempts_and_retires_when_useless():
+    from genforge.core.blocks import RepeatMemory
+
+    memory = RepeatMemory()
+    memory.note(b"a" * 16, 10)
+    assert memory.seen_before(b"a" * 16, 11) and not memory.seen_before(b"a" * 16, 10)
+    assert not memory.seen_before(b"a" * 16, 3)  # an earlier attempt (another worker's block) is kept
+    memory.note(b"a" * 16, 3)
+    assert memory.seen_before(b"a" * 16, 10)
+    large = RepeatMemory()  # a large space: no repeats, so the memory switches itself off
+    for attempt in range(RepeatMemory.TRIAL):
+        large.note(attempt.to_bytes(16, "big"), attempt)
+    assert not large.active
+    small = RepeatMemory()  # random draws from a space of 30,000 inputs: repeats are common, so it stays on
+    draws = RandomStream.from_parts("small space").indices(30_000, 60_000)
+    for attempt, value in enumerate(draws):
+        digest = value.to_bytes(16, "big")
+        if not small.seen_before(digest, attempt):
+            small.note(digest, attempt)
+    assert small.active and len(set(draws)) > RepeatMemory.TRIAL

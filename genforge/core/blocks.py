@@ -163,24 +163,35 @@ class RepeatMemory:
     attempt a" is a fact about the split, true in every run and on every
     worker; a later attempt with the same digest is certain to be dropped by
     the engine's dedup, and need not be encoded or sent. In small spaces most
-    draws are such repeats. Bounded: past ``LIMIT`` inputs nothing new is
-    remembered (the engine's own dedup stays exact regardless).
+    draws are such repeats. In large ones there are none, so the memory
+    switches itself off after ``TRIAL`` inputs with under 1% repeats, and it
+    stops growing at ``LIMIT`` inputs (the engine's own dedup stays exact
+    regardless).
     """
 
+    TRIAL = 20_000
     LIMIT = 250_000
 
     def __init__(self):
         self._first: dict[bytes, int] = {}
+        self._repeats = 0
+        self.active = True
 
     def seen_before(self, digest: bytes, attempt: int) -> bool:
         first = self._first.get(digest)
-        return first is not None and first < attempt
+        if first is not None and first < attempt:
+            self._repeats += 1
+            return True
+        return False
 
     def note(self, digest: bytes, attempt: int) -> None:
         first = self._first.get(digest)
         if first is None:
             if len(self._first) < self.LIMIT:
                 self._first[digest] = attempt
+                if len(self._first) == self.TRIAL and self._repeats < self.TRIAL // 100:
+                    self.active = False
+                    self._first.clear()
         elif attempt < first:
             self._first[digest] = attempt
 
@@ -238,6 +249,8 @@ def run_block(job: BlockJob) -> Optional[PackedBlock]:
             return None
         return pack(encoder.candidates(examples[start:start + BLOCK_SIZE], spec))
     repeats = None if job.allow_repeats else _repeat_memory(job.task, job.params_json, job.plan, job.split, job.seed)
+    if repeats is not None and not repeats.active:
+        repeats = None
     rng = RandomStream.from_parts(job.task, job.task_version, params, job.seed, job.split, job.block)
     return pack(encoder.candidates(task.sample_block(rng, sample_params, BLOCK_SIZE), spec, repeats, start))
 
