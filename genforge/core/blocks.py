@@ -163,8 +163,9 @@ class RepeatMemory:
     attempt a" is a fact about the split, true in every run and on every
     worker; a later attempt with the same digest is certain to be dropped by
     the engine's dedup, and need not be encoded or sent. In small spaces most
-    draws are such repeats. In large ones there are none, so the memory
-    switches itself off after ``TRIAL`` inputs with under 1% repeats, and it
+    draws are such repeats. Where they are rare it costs more than it saves,
+    so the memory switches itself off if its first ``TRIAL`` inputs came with
+    fewer than TRIAL / 10 repeats, and it
     stops growing at ``LIMIT`` inputs (the engine's own dedup stays exact
     regardless).
     """
@@ -189,7 +190,7 @@ class RepeatMemory:
         if first is None:
             if len(self._first) < self.LIMIT:
                 self._first[digest] = attempt
-                if len(self._first) == self.TRIAL and self._repeats < self.TRIAL // 100:
+                if len(self._first) == self.TRIAL and self._repeats < self.TRIAL // 10:
                     self.active = False
                     self._first.clear()
         elif attempt < first:
