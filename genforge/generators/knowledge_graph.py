@@ -324,15 +324,14 @@ def choose_codes(
     if count == 0:
         return np.zeros(0, dtype=np.uint64)
     if 3 * count <= space:
-        found, seen = [], set()
+        found = np.zeros(0, dtype=np.uint64)  # distinct eligible codes, in order of first draw
         for _ in range(64):
-            batch = drawing(max(1024, 2 * (count - len(found))))
-            for code in batch[eligible(batch)].tolist():
-                if code not in seen:
-                    seen.add(code)
-                    found.append(code)
-                    if len(found) == count:
-                        return np.array(found, dtype=np.uint64)
+            batch = drawing(max(1024, 2 * (count - found.size)))
+            drawn = np.concatenate([found, batch[eligible(batch)]])
+            first = np.unique(drawn, return_index=True)[1]
+            found = drawn[np.sort(first)]
+            if found.size >= count:
+                return found[:count]
     pool = listing()
     pool = pool[eligible(pool)]
     if pool.size < count:
