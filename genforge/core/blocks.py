@@ -92,8 +92,9 @@ class RecordEncoder:
                     "split": split}
         self._fast = self.validator.separable
         if self._fast and not self.validator.constant_part_is_valid(constant):
+            sample = {**constant, "instruction": None, "input": "", "target": "", "meta": {}}
             raise CheckFailed(f"task {self.task.name!r}, split {split!r}: invalid record fields: "
-                              f"{self.validator.explain({**constant, 'instruction': None, 'input': '', 'target': '', 'meta': {}})}")
+                              f"{self.validator.explain(sample)}")
         del constant["id"]
         self._head = encode_constant_fields(constant)
 
@@ -164,10 +165,9 @@ class RepeatMemory:
     worker; a later attempt with the same digest is certain to be dropped by
     the engine's dedup, and need not be encoded or sent. In small spaces most
     draws are such repeats. Where they are rare it costs more than it saves,
-    so the memory switches itself off if its first ``TRIAL`` inputs came with
-    fewer than TRIAL / 10 repeats, and it
-    stops growing at ``LIMIT`` inputs (the engine's own dedup stays exact
-    regardless).
+    so it switches itself off if its first ``TRIAL`` inputs came with fewer
+    than TRIAL / 10 repeats; it stops growing at ``LIMIT`` inputs. The
+    engine's own dedup stays exact regardless.
     """
 
     TRIAL = 20_000
@@ -216,10 +216,12 @@ def _repeat_memory(task_name: str, params_json: str, plan: str, split: str, seed
 def _enumeration(task_name: str, params_json: str, plan_name: str, split_name: str, seed: int) -> Sequence[Example]:
     """A split's enumeration, computed once per process and cut into blocks by position.
 
-    Each worker computes it itself (a pure function of its arguments), so only
-    the cheap part of a task's enumeration should happen eagerly: a task may
-    return a lazy Sequence whose slices build their examples on demand, which
-    spreads that work over the workers (two_hop, comparison).
+    It is a pure function of its arguments, so any process may compute it; a
+    local pool inherits the parent's (see :func:`prime_enumeration`), other
+    executors compute it once per worker. Only the cheap part should happen
+    eagerly: a task may return a lazy Sequence whose slices build their
+    examples on demand, which spreads that work over the workers (two_hop,
+    comparison).
     """
     task = get_task(task_name)
     params = json.loads(params_json)

@@ -280,10 +280,10 @@ def generate(
     files: list[dict] = []
     earlier: set = set()
     say = note or (lambda message: None)
-    first = next((s for s in plan.splits if spec.sizes[s.name] is not None or s.source == "enumerate"), None)
-    if workers > 1 and not scheduler and first is not None and first.source == "enumerate":
+    first_split = next((s for s in plan.splits if spec.sizes[s.name] is not None or s.source == "enumerate"), None)
+    if workers > 1 and not scheduler and first_split is not None and first_split.source == "enumerate":
         # Forked workers inherit it: computed once rather than once per worker.
-        prime_enumeration(spec.task, params_json, spec.split_plan, first.name, spec.seed)
+        prime_enumeration(spec.task, params_json, spec.split_plan, first_split.name, spec.seed)
     with ExitStack() as stack:
         # Workers first: a cluster that cannot be reached fails before any folder exists.
         source = stack.enter_context(executor_for(workers, scheduler))
