@@ -1,6 +1,6 @@
 """genforge: synthetic benchmarks with controlled train/test splits for studying generalization."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from genforge.api import describe, generate, list_tasks, load, load_snapshot, solve  # noqa: E402
 from genforge.core.errors import GenforgeError  # noqa: E402

@@ -28,7 +28,7 @@ DEFAULT_CANARY = "932b005b-9ede-4fec-aa80-62c669860a49"
 
 #: Release date of each genforge version: Croissant's datePublished when a suite sets no date.
 #: A constant, not the clock, so that a rebuild is byte-identical.
-RELEASE_DATES = {"0.1.0": "2026-11-28"}
+RELEASE_DATES = {"0.1.0": "2026-11-28", "0.2.0": "2026-11-28"}
 
 DEFAULT_LICENSE = "cc-by-4.0"
 DEFAULT_CREATOR = {"name": "genforge developers"}
