@@ -20,7 +20,6 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 
 CHILD = r"""
 import json, resource, shutil, sys, tempfile, time
@@ -41,6 +40,20 @@ for split in plan.splits:
         space = task.space_size(genforge.core.spec.resolve_spec(task_name).params, split)
         wanted = records if space is None else min(records, space * 2 // 3)
         sizes[split.name] = wanted if split is plan.splits[0] else 0
+# Time spent in the task's own sampling (sample_block, enumerate_split); the rest is the engine's.
+# With workers the sampling runs in other processes, so it is only counted on one worker.
+in_task = [0.0]
+def timed(method):
+    def wrapper(*args, **kwargs):
+        begin = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            in_task[0] += time.perf_counter() - begin
+    return wrapper
+if workers == 1:
+    task.sample_block = timed(task.sample_block)
+    task.enumerate_split = timed(task.enumerate_split)
 out = Path(tempfile.mkdtemp())
 start = time.perf_counter()
 manifest = genforge.generate(task_name, out, sizes=sizes, workers=workers)
@@ -58,7 +71,7 @@ for record in parsed:
 encode = time.perf_counter() - start
 shutil.rmtree(out)  # a benchmark should not fill the disk (or the page cache) it measures
 print(json.dumps({"records": count, "seconds": elapsed, "encoded": len(parsed), "encode_seconds": encode,
-                  "peak_rss_mb": peak_rss_mb}))
+                  "peak_rss_mb": peak_rss_mb, "in_task_seconds": in_task[0]}))
 """
 
 
@@ -83,11 +96,12 @@ def main() -> None:
     memory_sizes = [int(m) for m in args.memory.split(",") if m]
     header = ["task", "records"] + [f"{w} worker{'s' if w > 1 else ''} rec/s" for w in worker_counts]
     header += ["2 / 1 workers"] if len(worker_counts) == 2 else []
-    header += ["serialization rec/s", "end-to-end / ceiling"] + [f"peak MB @ {m:,}" for m in memory_sizes]
+    header += ["µs/record in task / in engine", "serialization rec/s", "end-to-end / ceiling"]
+    header += [f"peak MB @ {m:,}" for m in memory_sizes]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for task in args.tasks.split(","):
-        row, ceiling, single, rates = [task], None, None, []
+        row, ceiling, single, rates, split_times = [task], None, None, [], "-"
         for workers in worker_counts:
             result = measure(task, args.records, workers)
             if "error" in result:
@@ -100,11 +114,15 @@ def main() -> None:
             row.append(f"{rate:,.0f}")
             if workers == 1:
                 single = rate
+                task_us = result["in_task_seconds"] / result["records"] * 1e6
+                engine_us = (result["seconds"] - result["in_task_seconds"]) / result["records"] * 1e6
+                split_times = f"{task_us:.1f} / {engine_us:.1f}"
                 ceiling = result["encoded"] / result["encode_seconds"]
         if len(row) == 1:
             row.append("-")
         if len(worker_counts) == 2:
             row.append(f"{rates[1] / rates[0]:.2f}x" if len(rates) == 2 else "-")
+        row.append(split_times)
         row.append(f"{ceiling:,.0f}" if ceiling else "-")
         row.append(f"{single / ceiling:.0%}" if ceiling and single else "-")
         for size in memory_sizes:
