@@ -106,14 +106,8 @@ class ComparisonTask(FactTask):
     def draw_codes(self, table, rng, count):
         return draw_comparison_codes(table, rng, count)
 
-    def item_of_code(self, table, code):
-        rest, second = divmod(code, table.entities)
-        attribute, first = divmod(rest, table.entities)
-        return attribute, first, second
-
-    def code_of_item(self, table, item):
-        attribute, first, second = item
-        return (attribute * table.entities + first) * table.entities + second
+    def code_base(self, table) -> int:
+        return table.entities
 
     # -- oracle --------------------------------------------------------------------------
     def answer(self, params: Mapping[str, Any], seed: int, input: str) -> str:

@@ -167,11 +167,18 @@ class FactTask(Task):
         """Up to ``count`` random ID inferred facts as codes (dead-end draws dropped)."""
         raise NotImplementedError
 
-    def item_of_code(self, knowledge, code: int) -> tuple:
+    def code_base(self, knowledge) -> int:
+        """The base B of codes ``(x * B + y) * B + z`` of inferred facts (x, y, z)."""
         raise NotImplementedError
 
+    def item_of_code(self, knowledge, code: int) -> tuple:
+        base = self.code_base(knowledge)
+        rest, last = divmod(code, base)
+        return (*divmod(rest, base), last)
+
     def code_of_item(self, knowledge, item: tuple) -> int:
-        raise NotImplementedError
+        base = self.code_base(knowledge)
+        return (item[0] * base + item[1]) * base + item[2]
 
     def atomic_count(self, knowledge) -> int:
         raise NotImplementedError

@@ -98,14 +98,8 @@ class TwoHopTask(FactTask):
     def draw_codes(self, graph, rng, count):
         return draw_composition_codes(graph, rng, count)
 
-    def item_of_code(self, graph, code):
-        rest, second = divmod(code, graph.relations)
-        head, first = divmod(rest, graph.relations)
-        return head, first, second
-
-    def code_of_item(self, graph, item):
-        head, first, second = item
-        return (head * graph.relations + first) * graph.relations + second
+    def code_base(self, graph) -> int:
+        return graph.relations
 
     # -- oracle --------------------------------------------------------------------------
     def parse(self, input: str) -> tuple[int, tuple[int, ...]]:
