@@ -243,7 +243,7 @@ def test_result_cap_gives_the_same_bytes_with_any_worker_count(tmp_path):
     # The cap's pilot sample is rebuilt in each worker process; it must not depend on which.
     sizes = {"train": 300, "validation": 0, "SS": 0, "LS": 30, "SL": 30, "LL": 0}
     genforge.generate("hint", tmp_path / "one", sizes=sizes, workers=1)
-    TASK._acceptance.clear()  # so the forked workers build their own pilot tables
+    TASK._samplings.clear()  # so the forked workers build their own pilot tables
     genforge.generate("hint", tmp_path / "two", sizes=sizes, workers=2)
     for split in ("train", "LS", "SL"):
         assert (tmp_path / "one" / "hint" / f"{split}.jsonl").read_bytes() == \
