@@ -25,6 +25,7 @@ int64 never overflows; such trees are rejected anyway.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -92,12 +93,13 @@ def draw(rng: RandomStream, operators: np.ndarray, most: int, cap: int) -> Batch
     while slots.size:
         depth[slots // width] = level  # levels grow, so each tree keeps its deepest
         inner = pending > 0
-        nodes, size = slots[inner], pending[inner]
-        left_size = rng.bounded_array(size).astype(np.int64)
-        operator = rng.index_array(4, nodes.size).astype(np.int64)
-        leaf_slots = slots[~inner]
-        leaves.append(leaf_slots)
-        digits.append(rng.index_array(10, leaf_slots.size).astype(np.int64))
+        # One uniform draw per node: a digit for a leaf; for an operator node with c operators,
+        # 4 * k + operator, k uniform in 0..c-1 and the operator uniform (independently).
+        drawn = rng.bounded_array(np.where(inner, 4 * pending, 10)).astype(np.int64)
+        leaves.append(slots[~inner])
+        digits.append(drawn[~inner])
+        nodes, size, drawn = slots[inner], pending[inner], drawn[inner]
+        left_size, operator = drawn >> 2, drawn & 3
         right = nodes + 2 + 2 * left_size
         levels.append(Level(nodes, right, operator))
         slots = np.concatenate([nodes + 1, right])
@@ -118,6 +120,23 @@ def _evaluate_level(level: Level, value, precedence, length, invalid, width: int
     """Values, precedences and text lengths of one level's operators (their children are done)."""
     nodes, right, operator = level.nodes, level.right, level.operator
     a, b = value[nodes + 1], value[right]
+    table = _operation_table(cap)
+    if table is not None:
+        result = table[(operator * (cap + 2) + a) * (cap + 2) + b]
+        invalid[nodes[result > cap] // width] = True
+    else:
+        result = _operate(operator, a, b, cap)
+        invalid[nodes[(result > cap) | ((operator == _DIVIDE) & (b == 0))] // width] = True
+    value[nodes] = result
+    mine = np.where(operator < _TIMES, 1, 2)
+    precedence[nodes] = mine
+    level.wrap_left = (precedence[nodes + 1] < mine).astype(np.int64)
+    level.wrap_right = (precedence[right] <= mine).astype(np.int64)
+    length[nodes] = length[nodes + 1] + length[right] + 1 + 2 * (level.wrap_left + level.wrap_right)
+
+
+def _operate(operator: np.ndarray, a: np.ndarray, b: np.ndarray, cap: int) -> np.ndarray:
+    """HINT's operations on operands <= cap + 1, results clamped to cap + 1 (no int64 overflow)."""
     safe_b = np.maximum(b, 1)
     product = np.where(a > cap // safe_b, cap + 1, a * safe_b)
     result = np.select(
@@ -125,15 +144,26 @@ def _evaluate_level(level: Level, value, precedence, length, invalid, width: int
         [a + b, np.maximum(a - b, 0), np.where(b == 0, 0, product)],
         -(-a // safe_b),  # ceiling division
     )
-    result = np.minimum(result, cap + 1)
-    bad = (result > cap) | ((operator == _DIVIDE) & (b == 0))
-    invalid[nodes[bad] // width] = True
-    value[nodes] = result
-    mine = np.where(operator < _TIMES, 1, 2)
-    precedence[nodes] = mine
-    level.wrap_left = (precedence[nodes + 1] < mine).astype(np.int64)
-    level.wrap_right = (precedence[right] <= mine).astype(np.int64)
-    length[nodes] = length[nodes + 1] + length[right] + 1 + 2 * (level.wrap_left + level.wrap_right)
+    return np.minimum(result, cap + 1)
+
+
+#: Caps up to this use a lookup table of every operation (4 * (cap + 2)**2 entries, about 1 MB at most).
+TABLE_CAP = 256
+
+
+@lru_cache(maxsize=8)
+def _operation_table(cap: int):
+    """``table[(op * (cap + 2) + a) * (cap + 2) + b]``: the clamped result, ``cap + 1`` for a division by zero.
+
+    None above ``TABLE_CAP``. Both cap + 1 cases reject the tree, so one gather does the operation and the checks.
+    """
+    if cap > TABLE_CAP:
+        return None
+    side = np.arange(cap + 2, dtype=np.int64)
+    a, b = (np.repeat(side, cap + 2), np.tile(side, cap + 2))
+    tables = [_operate(np.full(a.size, code, dtype=np.int64), a, b, cap) for code in range(4)]
+    tables[_DIVIDE][b == 0] = cap + 1
+    return np.concatenate(tables)
 
 
 @dataclass
