@@ -45,13 +45,11 @@ NO_VALUE = -1
 
 @dataclass
 class Level:
-    """The operator nodes at one depth: slot, right child's slot, operator code; wraps are set bottom-up."""
+    """The operator nodes at one depth: their slots, their right children's slots, their operator codes."""
 
     nodes: np.ndarray
     right: np.ndarray
     operator: np.ndarray
-    wrap_left: np.ndarray = None
-    wrap_right: np.ndarray = None
 
 
 @dataclass
@@ -68,6 +66,8 @@ class Batch:
     precedence: np.ndarray      # per slot
     length: np.ndarray          # per slot: symbols in the node's text, its own parentheses excluded
     invalid: np.ndarray         # per tree: a division by zero or a value above the cap
+    wrapped: np.ndarray         # per slot: 1 if its parent puts it in parentheses
+    code: np.ndarray            # per slot: its symbol's ASCII code
 
     @property
     def roots(self) -> np.ndarray:
@@ -111,12 +111,17 @@ def draw(rng: RandomStream, operators: np.ndarray, most: int, cap: int) -> Batch
     precedence = np.full(count * width, _DIGIT_PRECEDENCE, dtype=np.int64)
     length = np.ones(count * width, dtype=np.int64)
     invalid = np.zeros(count, dtype=bool)
+    wrapped = np.zeros(count * width, dtype=np.int64)
     for level in reversed(levels):
-        _evaluate_level(level, value, precedence, length, invalid, width, cap)
-    return Batch(count, width, operators, depth, levels, leaves, value, precedence, length, invalid)
+        _evaluate_level(level, value, precedence, length, wrapped, invalid, width, cap)
+    code = np.zeros(count * width, dtype=np.uint8)
+    code[leaves] = value[leaves] + ord("0")
+    for level in levels:
+        code[level.nodes] = _OPERATOR_BYTES[level.operator]
+    return Batch(count, width, operators, depth, levels, leaves, value, precedence, length, invalid, wrapped, code)
 
 
-def _evaluate_level(level: Level, value, precedence, length, invalid, width: int, cap: int) -> None:
+def _evaluate_level(level: Level, value, precedence, length, wrapped, invalid, width: int, cap: int) -> None:
     """Values, precedences and text lengths of one level's operators (their children are done)."""
     nodes, right, operator = level.nodes, level.right, level.operator
     a, b = value[nodes + 1], value[right]
@@ -130,9 +135,9 @@ def _evaluate_level(level: Level, value, precedence, length, invalid, width: int
     value[nodes] = result
     mine = np.where(operator < _TIMES, 1, 2)
     precedence[nodes] = mine
-    level.wrap_left = (precedence[nodes + 1] < mine).astype(np.int64)
-    level.wrap_right = (precedence[right] <= mine).astype(np.int64)
-    length[nodes] = length[nodes + 1] + length[right] + 1 + 2 * (level.wrap_left + level.wrap_right)
+    wrap_left = wrapped[nodes + 1] = precedence[nodes + 1] < mine
+    wrap_right = wrapped[right] = precedence[right] <= mine
+    length[nodes] = length[nodes + 1] + length[right] + 1 + 2 * (wrap_left.astype(np.int64) + wrap_right)
 
 
 def _operate(operator: np.ndarray, a: np.ndarray, b: np.ndarray, cap: int) -> np.ndarray:
@@ -178,39 +183,35 @@ class Layout:
 
 def lay_out(batch: Batch, chosen: np.ndarray) -> Layout:
     """Text, heads and values of the trees ``chosen`` (indices into the batch), in that order."""
-    width = batch.width
-    row_of = np.full(batch.count, -1, dtype=np.int64)
-    row_of[chosen] = np.arange(chosen.size)
+    width, length = batch.width, batch.length
+    # Per slot, top-down: where its text starts (inside any parentheses round it), where its
+    # own symbol goes (the operator, or the digit) and the position of the operator consuming it.
+    start = np.zeros(batch.count * width, dtype=np.int64)
+    position = np.zeros(batch.count * width, dtype=np.int64)
+    head = np.full(batch.count * width, -1, dtype=np.int64)
+    for level in batch.levels:
+        nodes, right = level.nodes, level.right
+        begin, left = start[nodes], nodes + 1
+        start[left] = begin + batch.wrapped[left]
+        symbol = begin + 2 * batch.wrapped[left] + length[left]
+        start[right] = symbol + 1 + batch.wrapped[right]
+        position[nodes] = head[left] = head[right] = symbol
+    position[batch.leaves] = start[batch.leaves]
+    # The chosen trees' slots in use (prefix order fills 0..2n), row by row.
     columns = 2 * width  # at most 2n + 1 symbols and n parenthesis pairs
+    in_use = np.arange(width) < 2 * batch.operators[chosen, None] + 1
+    slots = (chosen[:, None] * width + np.arange(width))[in_use]
+    row_start = (np.arange(chosen.size)[:, None] * columns + np.zeros(width, dtype=np.int64))[in_use]
     cells = chosen.size * columns
     text = np.zeros(cells, dtype=np.uint8)
     heads = np.full(cells, -1, dtype=np.int64)
     values = np.full(cells, NO_VALUE, dtype=np.int64)
-    # Per slot: where its text starts (after any parenthesis its parent put round it) and its head.
-    start = np.zeros(batch.count * width, dtype=np.int64)
-    head = np.full(batch.count * width, -1, dtype=np.int64)
-    length = batch.length
-
-    def place(slots, position, codes, symbol_heads, symbol_values):
-        cell = row_of[slots // width] * columns + position
-        text[cell], heads[cell], values[cell] = codes, symbol_heads, symbol_values
-
-    for level in batch.levels:
-        keep = row_of[level.nodes // width] >= 0
-        nodes, right = level.nodes[keep], level.right[keep]
-        wrap_left, wrap_right = level.wrap_left[keep], level.wrap_right[keep]
-        begin, left = start[nodes], nodes + 1
-        start[left] = begin + wrap_left
-        symbol = begin + 2 * wrap_left + length[left]
-        start[right] = symbol + 1 + wrap_right
-        head[left] = head[right] = symbol
-        place(nodes, symbol, _OPERATOR_BYTES[level.operator[keep]], head[nodes], batch.value[nodes])
-        for wrapped, child, opening in ((wrap_left == 1, left, begin), (wrap_right == 1, right, symbol + 1)):
-            slots, at = nodes[wrapped], opening[wrapped]
-            place(slots, at, _OPEN, -1, NO_VALUE)
-            place(slots, at + 1 + length[child[wrapped]], _CLOSE, -1, NO_VALUE)
-    leaves = batch.leaves[row_of[batch.leaves // width] >= 0]
-    place(leaves, start[leaves], batch.value[leaves] + ord("0"), head[leaves], batch.value[leaves])
+    at = row_start + position[slots]
+    text[at], heads[at], values[at] = batch.code[slots], head[slots], batch.value[slots]
+    wrapped = batch.wrapped[slots] == 1
+    opening = row_start[wrapped] + start[slots[wrapped]] - 1
+    text[opening] = _OPEN
+    text[opening + 1 + length[slots[wrapped]]] = _CLOSE
     shape = (chosen.size, columns)
     return Layout(text.reshape(shape), heads.reshape(shape), values.reshape(shape), length[chosen * width])
 
