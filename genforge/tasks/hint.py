@@ -127,8 +127,8 @@ class _Sampling:
             accepted &= chance < self._keep_chance(result)
         chosen = np.nonzero(accepted)[0][:wanted]
         layout = hint_batch.lay_out(batch, chosen)
-        return _examples(layout, batch.operators[chosen].tolist(), largest[chosen].tolist(),
-                         batch.depth[chosen].tolist(), result[chosen].tolist(), dependencies)
+        return _examples(layout, batch.operators[chosen], largest[chosen], batch.depth[chosen], result[chosen],
+                         dependencies)
 
     def _keep_chance(self, result: np.ndarray) -> np.ndarray:
         where = np.minimum(np.searchsorted(self.keep_results, result), self.keep_results.size - 1)
@@ -140,21 +140,22 @@ def _examples(layout, operators, largest, depths, results, dependencies: bool) -
     lengths = layout.length.tolist()
     columns = layout.text.shape[1]
     text = layout.text.tobytes().decode("ascii")
+    inputs = [text[start:start + length] for start, length in zip(range(0, len(text), columns), lengths)]
+    targets = hint_batch.number_rows(results, np.ones(results.size, dtype=np.int64), "")
+    complexities = [{"operators": n, "max_value": m, "depth": d, "length": length}
+                    for n, m, d, length in zip(operators.tolist(), largest.tolist(), depths.tolist(), lengths)]
     if dependencies:
         used = np.arange(columns) < layout.length[:, None]
-        heads = hint_batch.number_rows(layout.heads[used], layout.length, "-1")
-        values = hint_batch.number_rows(layout.values[used], layout.length, "_")
+        metas = [{"domain": "arithmetic", "complexity": complexity, "heads": heads, "values": values}
+                 for complexity, heads, values in zip(
+                     complexities, hint_batch.number_rows(layout.heads[used], layout.length, "-1"),
+                     hint_batch.number_rows(layout.values[used], layout.length, "_"))]
+    else:
+        metas = [{"domain": "arithmetic", "complexity": complexity} for complexity in complexities]
+    # tuple.__new__ skips the NamedTuple's Python-level __new__.
     new_tuple, after_meta = tuple.__new__, _DEFAULTS_AFTER_META
-    out = []
-    for row, length in enumerate(lengths):
-        start = row * columns
-        meta: dict[str, Any] = {"domain": "arithmetic", "complexity": {
-            "operators": operators[row], "max_value": largest[row], "depth": depths[row], "length": length}}
-        if dependencies:
-            meta["heads"], meta["values"] = heads[row], values[row]
-        # tuple.__new__ skips the NamedTuple's Python-level __new__.
-        out.append(new_tuple(HintExample, (None, text[start:start + length], str(results[row]), meta) + after_meta))
-    return out
+    return [new_tuple(HintExample, (None, input, target, meta) + after_meta)
+            for input, target, meta in zip(inputs, targets, metas)]
 
 
 class HintTask(Task):
