@@ -106,12 +106,13 @@ def draw(rng: RandomStream, operators: np.ndarray, most: int, cap: int) -> Batch
         pending = np.concatenate([left_size, size - 1 - left_size])
         level += 1
     leaves = np.concatenate(leaves)
-    value = np.zeros(count * width, dtype=np.int64)
+    # Small dtypes where they suffice: these arrays are allocated and filled for every batch.
+    value = np.zeros(count * width, dtype=np.int32 if _operation_table(cap) is not None else np.int64)
     value[leaves] = np.concatenate(digits)
-    precedence = np.full(count * width, _DIGIT_PRECEDENCE, dtype=np.int64)
-    length = np.ones(count * width, dtype=np.int64)
+    precedence = np.full(count * width, _DIGIT_PRECEDENCE, dtype=np.int8)
+    length = np.ones(count * width, dtype=np.int32)
     invalid = np.zeros(count, dtype=bool)
-    wrapped = np.zeros(count * width, dtype=np.int64)
+    wrapped = np.zeros(count * width, dtype=np.int8)
     for level in reversed(levels):
         _evaluate_level(level, value, precedence, length, wrapped, invalid, width, cap)
     code = np.zeros(count * width, dtype=np.uint8)
@@ -133,11 +134,11 @@ def _evaluate_level(level: Level, value, precedence, length, wrapped, invalid, w
         result = _operate(operator, a, b, cap)
         invalid[nodes[(result > cap) | ((operator == _DIVIDE) & (b == 0))] // width] = True
     value[nodes] = result
-    mine = np.where(operator < _TIMES, 1, 2)
+    mine = np.where(operator < _TIMES, 1, 2).astype(np.int8)
     precedence[nodes] = mine
     wrap_left = wrapped[nodes + 1] = precedence[nodes + 1] < mine
     wrap_right = wrapped[right] = precedence[right] <= mine
-    length[nodes] = length[nodes + 1] + length[right] + 1 + 2 * (wrap_left.astype(np.int64) + wrap_right)
+    length[nodes] = length[nodes + 1] + length[right] + 1 + 2 * (wrap_left.astype(np.int32) + wrap_right)
 
 
 def _operate(operator: np.ndarray, a: np.ndarray, b: np.ndarray, cap: int) -> np.ndarray:
@@ -168,7 +169,7 @@ def _operation_table(cap: int):
     a, b = (np.repeat(side, cap + 2), np.tile(side, cap + 2))
     tables = [_operate(np.full(a.size, code, dtype=np.int64), a, b, cap) for code in range(4)]
     tables[_DIVIDE][b == 0] = cap + 1
-    return np.concatenate(tables)
+    return np.concatenate(tables).astype(np.int32)
 
 
 @dataclass
@@ -186,9 +187,9 @@ def lay_out(batch: Batch, chosen: np.ndarray) -> Layout:
     width, length = batch.width, batch.length
     # Per slot, top-down: where its text starts (inside any parentheses round it), where its
     # own symbol goes (the operator, or the digit) and the position of the operator consuming it.
-    start = np.zeros(batch.count * width, dtype=np.int64)
-    position = np.zeros(batch.count * width, dtype=np.int64)
-    head = np.full(batch.count * width, -1, dtype=np.int64)
+    start = np.zeros(batch.count * width, dtype=np.int32)
+    position = np.zeros(batch.count * width, dtype=np.int32)
+    head = np.full(batch.count * width, -1, dtype=np.int32)
     for level in batch.levels:
         nodes, right = level.nodes, level.right
         begin, left = start[nodes], nodes + 1
