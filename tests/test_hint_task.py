@@ -5,6 +5,7 @@ import json
 import re
 from collections import Counter
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -267,3 +268,97 @@ GOLDEN = {
     "SL": "1dffbcf7793d4c7269e77066effd4029080fab2c5db85b514267bd656e429703",
     "LL": "0f420a6a06d501d4d30c92c16eac851379a0103ec5b6dcf714f4ea6d8c1c464c",
 }
+
+
+# -- the batch sampler: same trees as the reference functions, same law as the reference sampler ---------
+
+from genforge.core.rng import RandomStream  # noqa: E402
+from genforge.generators import hint_batch  # noqa: E402
+from genforge.generators.hint_expressions import depth, evaluate, sample_expression  # noqa: E402
+
+SAMPLE_PARAMS = [  # operators_min, operators_max, value_floor, value_cap: the four paper ranges and edge cases
+    (0, 10, -1, 100), (11, 20, -1, 100), (0, 10, 100, 10_000), (11, 20, 100, 10_000),
+    (0, 0, -1, 100), (3, 6, -1, 10**15), (2, 5, 300, 1000),
+]
+
+
+@pytest.mark.parametrize("low, high, floor, cap", SAMPLE_PARAMS)
+def test_sampled_examples_agree_with_the_one_tree_functions(low, high, floor, cap):
+    params = {"operators_min": low, "operators_max": high, "value_floor": floor, "value_cap": cap,
+              "zero_result_min_operators": 3, "result_share_cap": 0.05, "dependencies": True}
+    examples = [e for e in TASK.sample_block(RandomStream.from_parts("agree", low, cap), params, 300) if e]
+    assert len(examples) >= 200  # the last range is rare: a block may give up on some slots
+    for example in examples:
+        tree = parse(example.input)
+        assert to_text(tree) == example.input
+        value, largest = independent_value(example.input)
+        assert example.target == str(value) == str(evaluate(tree))
+        symbols = annotate(tree)
+        assert example.meta["heads"] == " ".join(str(head) for _, head, _ in symbols)
+        assert example.meta["values"] == " ".join("_" if v is None else str(v) for _, _, v in symbols)
+        assert example.meta["complexity"] == {"operators": sum(map(example.input.count, "+-*/")),
+                                              "max_value": largest, "depth": depth(tree),
+                                              "length": len(example.input)}
+        assert low <= example.meta["complexity"]["operators"] <= high and floor < largest <= cap
+        assert not (value == 0 and example.meta["complexity"]["operators"] >= 3)
+
+
+def _shape(tree):
+    return "d" if isinstance(tree, int) else ("o", _shape(tree[1]), _shape(tree[2]))
+
+
+def _shape_law(count):
+    """Exact probability of each shape with ``count`` operators: k uniform in 0..count-1 at every node."""
+    if count == 0:
+        return {"d": 1.0}
+    law = {}
+    for k in range(count):
+        for left, p in _shape_law(k).items():
+            for right, q in _shape_law(count - 1 - k).items():
+                law[("o", left, right)] = p * q / count
+    return law
+
+
+def _chi_square(counts: Counter, law: dict, total: int) -> float:
+    return sum((counts[key] - total * p) ** 2 / (total * p) for key, p in law.items())
+
+
+def test_batch_trees_follow_the_prefix_order_law():
+    # Four operators, no cap: shapes (14), operators and digits against their exact laws.
+    total = 20_000
+    batch = hint_batch.draw(RandomStream.from_parts("law"), np.full(total, 4, dtype=np.int64), 4, 10**15)
+    chosen = np.arange(total)
+    layout = hint_batch.lay_out(batch, chosen)
+    texts = [bytes(row[:length]).decode() for row, length in zip(layout.text, layout.length)]
+    trees = [parse(text) for text in texts]
+    shapes = Counter(_shape(tree) for tree in trees)
+    law = _shape_law(4)
+    assert set(shapes) == set(law)
+    assert _chi_square(shapes, law, total) < 40  # 13 degrees of freedom: p ~ 1e-4
+    symbols = Counter(char for text in texts for char in text if char not in "()")
+    operators = Counter({op: symbols[op] for op in "+-*/"})
+    digits = Counter({d: symbols[d] for d in "0123456789"})
+    assert _chi_square(operators, {op: 0.25 for op in "+-*/"}, 4 * total) < 22  # 3 dof
+    assert _chi_square(digits, {d: 0.1 for d in "0123456789"}, 5 * total) < 33  # 9 dof
+    valid = ~batch.invalid
+    assert valid.mean() > 0.8  # only divisions by zero are invalid here
+    assert [str(v) for v in batch.result()[valid].tolist()] == \
+        [TASK.solve(None, text) for text, ok in zip(texts, valid) if ok]
+
+
+def test_accepted_results_follow_the_reference_sampler():
+    # Before the result cap: the batch sampler and the one-tree reference give the same result law.
+    params = {"operators_min": 0, "operators_max": 10, "value_floor": -1, "value_cap": 100,
+              "zero_result_min_operators": 3, "result_share_cap": 1.0, "dependencies": False}
+    batch_results = Counter(e.target for e in TASK.sample_block(RandomStream.from_parts("ref"), params, 6000))
+    rng, reference = RandomStream.from_parts("reference"), Counter()
+    while sum(reference.values()) < 6000:
+        n = rng.integer(0, 10)
+        drawn = sample_expression(rng, n, 100)
+        if drawn is not None and not (drawn[1] == 0 and n >= 3):
+            reference[str(drawn[1])] += 1
+    common = [r for r, _ in reference.most_common(15)]
+    bins = lambda counts: [counts[r] for r in common] + [sum(counts.values()) - sum(counts[r] for r in common)]
+    a, b = bins(batch_results), bins(reference)
+    statistic = sum((x - y) ** 2 / (x + y) for x, y in zip(a, b) if x + y)  # two-sample chi-square, 15 dof
+    assert statistic < 45

@@ -221,7 +221,7 @@ _POWERS_OF_TEN = 10 ** np.arange(1, 19, dtype=np.int64)
 
 
 def number_rows(numbers: np.ndarray, row_lengths: np.ndarray, marker: str) -> list[str]:
-    """Each row's numbers as one space-separated string, ``marker`` for -1 (numbers are >= -1).
+    """Each (non-empty) row's numbers as one space-separated string, ``marker`` for -1 (numbers are >= -1).
 
     ``numbers`` holds the rows one after the other. Written with numpy into
     one buffer (digit by digit for all numbers at once) and cut into rows, as

@@ -13,6 +13,9 @@ expression is drawn in prefix order (see the generator); draws that divide by
 zero, leave the split's value range, or (for ``n >= zero_result_min_operators``)
 evaluate to 0 are rejected; the share of any single result in a split is held
 under ``result_share_cap`` as described in :mod:`genforge.tasks.hint_result_cap`.
+A block draws its trees many at a time (:mod:`genforge.generators.hint_batch`,
+same law as the one-tree reference ``sample_expression``) until it has one kept
+draw per slot, and the trace is worked out from the input only when written.
 
 Split plan ``hint`` (default) follows the paper's test subsets; "max value" is
 the largest value of any sub-expression (digits, intermediate values and the
@@ -141,7 +144,7 @@ def _examples(layout, operators, largest, depths, results, dependencies: bool) -
     columns = layout.text.shape[1]
     text = layout.text.tobytes().decode("ascii")
     inputs = [text[start:start + length] for start, length in zip(range(0, len(text), columns), lengths)]
-    targets = hint_batch.number_rows(results, np.ones(results.size, dtype=np.int64), "")
+    targets = hint_batch.number_rows(results, np.ones(results.size, dtype=np.int64), "")  # results are >= 0
     complexities = [{"operators": n, "max_value": m, "depth": d, "length": length}
                     for n, m, d, length in zip(operators.tolist(), largest.tolist(), depths.tolist(), lengths)]
     if dependencies:
@@ -160,7 +163,7 @@ def _examples(layout, operators, largest, depths, results, dependencies: bool) -
 
 class HintTask(Task):
     name = "hint"
-    version = "1.0"
+    version = "1.1"
     summary = "evaluate HINT arithmetic expressions (truncated -, ceiling /) with SS/LS/SL/LL test splits"
     default_split_plan = "hint"
     parameters = {
@@ -259,14 +262,21 @@ class HintTask(Task):
         return sampling
 
     def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
-        """``count`` examples (None where even ``MAX_DRAWS_PER_SLOT`` draws per slot found too few)."""
+        """``count`` kept draws, in draw order; None for the slots left when the block's draws run out.
+
+        A block draws until it has ``count`` examples, at most
+        ``MAX_DRAWS_PER_SLOT`` per slot (one per slot when the pilot found
+        none at all: the split may be empty, and the engine gives up after
+        so many blocks).
+        """
         sampling = self._sampling(params)
         examples: list[Optional[Example]] = []
-        drawn, budget = 0, count * MAX_DRAWS_PER_SLOT
+        rate = sampling.kept_per_draw
+        drawn, budget = 0, count * (MAX_DRAWS_PER_SLOT if rate > 0 else 1)
         while len(examples) < count and drawn < budget:
             wanted = count - len(examples)
             # Enough draws to fill the block at once in most blocks; a short one draws again.
-            size = min(budget - drawn, 16 + int(wanted * 1.2 / max(sampling.kept_per_draw, 1 / MAX_DRAWS_PER_SLOT)))
+            size = min(budget - drawn, 16 + int(wanted * 1.2 / max(rate, 1 / MAX_DRAWS_PER_SLOT)))
             examples.extend(sampling.examples(rng, size, wanted, params["dependencies"]))
             drawn += size
         examples.extend([None] * (count - len(examples)))
