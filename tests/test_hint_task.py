@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 import genforge
 from genforge.core.errors import ParameterError, UsageError
-from genforge.generators.hint_expressions import annotate, parse, to_text
+from genforge.core.rng import RandomStream
+from genforge.generators import hint_batch
+from genforge.generators.hint_expressions import annotate, depth, evaluate, parse, sample_expression, to_text
 from genforge.tasks.registry import get_task
 
 TASK = get_task("hint")
@@ -259,22 +261,19 @@ def test_golden_output(tmp_path):
     assert digests == GOLDEN
 
 
-# A change here needs a version bump of the task (hint 1.0).
+# A change here needs a version bump of the task (hint 1.1).
 GOLDEN = {
-    "train": "dfbb46057db758aad14353e7e64d9eb510d2afabcef72911e6ef3c2489c998aa",
-    "validation": "a8522243e641044e62bff53564f6fd48b60021b60588f5b9a80f4113141346f3",
-    "SS": "7abbe88bee6bd9e1d4dc9c73c5261e093e02580bc77bcdef7d1abec595833886",
-    "LS": "490060b1406a9f6a2f51c8436007aaef9272774891ebd97ca6d3dba292eb3fea",
-    "SL": "1dffbcf7793d4c7269e77066effd4029080fab2c5db85b514267bd656e429703",
-    "LL": "0f420a6a06d501d4d30c92c16eac851379a0103ec5b6dcf714f4ea6d8c1c464c",
+    "train": "f88278bb1b797a562be50648a0cbda7b1059eb5e45dafc3ee349a7067e3ef409",
+    "validation": "b199d94b2e2183fc4c7b5d2603bab750bd2a53436351fa938169c66c14b8b53b",
+    "SS": "8f613d40f581445846b2fe76a679377949edebc92cddb19a3a3f238e0d6996c8",
+    "LS": "d6b342310884c4f0d3b48b35717121be5df163d1aa92b70e9055aab93a5242a7",
+    "SL": "a73f7e848251d5f03cf0a20ab788da4f49b12a39cf99aac5085dcafc38d79489",
+    "LL": "e950eac96b6fccb52ac92ced8ac9bf834d11591763772a728301066d1cb67f85",
 }
 
 
 # -- the batch sampler: same trees as the reference functions, same law as the reference sampler ---------
 
-from genforge.core.rng import RandomStream  # noqa: E402
-from genforge.generators import hint_batch  # noqa: E402
-from genforge.generators.hint_expressions import depth, evaluate, sample_expression  # noqa: E402
 
 SAMPLE_PARAMS = [  # operators_min, operators_max, value_floor, value_cap: the four paper ranges and edge cases
     (0, 10, -1, 100), (11, 20, -1, 100), (0, 10, 100, 10_000), (11, 20, 100, 10_000),
