@@ -263,12 +263,12 @@ def test_golden_output(tmp_path):
 
 # A change here needs a version bump of the task (hint 1.1).
 GOLDEN = {
-    "train": "f88278bb1b797a562be50648a0cbda7b1059eb5e45dafc3ee349a7067e3ef409",
-    "validation": "b199d94b2e2183fc4c7b5d2603bab750bd2a53436351fa938169c66c14b8b53b",
-    "SS": "8f613d40f581445846b2fe76a679377949edebc92cddb19a3a3f238e0d6996c8",
-    "LS": "d6b342310884c4f0d3b48b35717121be5df163d1aa92b70e9055aab93a5242a7",
-    "SL": "a73f7e848251d5f03cf0a20ab788da4f49b12a39cf99aac5085dcafc38d79489",
-    "LL": "e950eac96b6fccb52ac92ced8ac9bf834d11591763772a728301066d1cb67f85",
+    "train": "592288ba3923c5a53dc91ce3903ccbafbbcdb1c86284c85e6bb2e996803e596a",
+    "validation": "7ce410ecc71838bbadd4eab8d463962cf774965c644a5579ce98a8e975504672",
+    "SS": "94c497bb75d6c50be35e99603b6f8d984e8a6ba32c6ea24c62983d7282e1f813",
+    "LS": "7241b5fe6698d22250cdeb1c52e69d9bcaf60bf8be1600e6206a30df6c25ad9f",
+    "SL": "b7136233ff2288977bc9c40bfad967616f7270a7ce14fa5a13e3e5d7bd0027aa",
+    "LL": "59781d6236409796b1c3f8c12c543d6fc98b07a2faa476c1115077ad706cec9b",
 }
 
 

@@ -276,7 +276,7 @@ class HintTask(Task):
         while len(examples) < count and drawn < budget:
             wanted = count - len(examples)
             # Enough draws to fill the block at once in most blocks; a short one draws again.
-            size = min(budget - drawn, 16 + int(wanted * 1.2 / max(rate, 1 / MAX_DRAWS_PER_SLOT)))
+            size = min(budget - drawn, 8 + int(wanted * 1.1 / max(rate, 1 / MAX_DRAWS_PER_SLOT)))
             examples.extend(sampling.examples(rng, size, wanted, params["dependencies"]))
             drawn += size
         examples.extend([None] * (count - len(examples)))
