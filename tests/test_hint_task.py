@@ -5,13 +5,16 @@ import json
 import re
 from collections import Counter
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import genforge
 from genforge.core.errors import ParameterError, UsageError
-from genforge.generators.hint_expressions import annotate, parse, to_text
+from genforge.core.rng import RandomStream
+from genforge.generators import hint_batch
+from genforge.generators.hint_expressions import annotate, depth, evaluate, parse, sample_expression, to_text
 from genforge.tasks.registry import get_task
 
 TASK = get_task("hint")
@@ -243,7 +246,7 @@ def test_result_cap_gives_the_same_bytes_with_any_worker_count(tmp_path):
     # The cap's pilot sample is rebuilt in each worker process; it must not depend on which.
     sizes = {"train": 300, "validation": 0, "SS": 0, "LS": 30, "SL": 30, "LL": 0}
     genforge.generate("hint", tmp_path / "one", sizes=sizes, workers=1)
-    TASK._acceptance.clear()  # so the forked workers build their own pilot tables
+    TASK._samplings.clear()  # so the forked workers build their own pilot tables
     genforge.generate("hint", tmp_path / "two", sizes=sizes, workers=2)
     for split in ("train", "LS", "SL"):
         assert (tmp_path / "one" / "hint" / f"{split}.jsonl").read_bytes() == \
@@ -258,12 +261,103 @@ def test_golden_output(tmp_path):
     assert digests == GOLDEN
 
 
-# A change here needs a version bump of the task (hint 1.0).
+# A change here needs a version bump of the task (hint 1.1).
 GOLDEN = {
-    "train": "dfbb46057db758aad14353e7e64d9eb510d2afabcef72911e6ef3c2489c998aa",
-    "validation": "a8522243e641044e62bff53564f6fd48b60021b60588f5b9a80f4113141346f3",
-    "SS": "7abbe88bee6bd9e1d4dc9c73c5261e093e02580bc77bcdef7d1abec595833886",
-    "LS": "490060b1406a9f6a2f51c8436007aaef9272774891ebd97ca6d3dba292eb3fea",
-    "SL": "1dffbcf7793d4c7269e77066effd4029080fab2c5db85b514267bd656e429703",
-    "LL": "0f420a6a06d501d4d30c92c16eac851379a0103ec5b6dcf714f4ea6d8c1c464c",
+    "train": "592288ba3923c5a53dc91ce3903ccbafbbcdb1c86284c85e6bb2e996803e596a",
+    "validation": "7ce410ecc71838bbadd4eab8d463962cf774965c644a5579ce98a8e975504672",
+    "SS": "94c497bb75d6c50be35e99603b6f8d984e8a6ba32c6ea24c62983d7282e1f813",
+    "LS": "7241b5fe6698d22250cdeb1c52e69d9bcaf60bf8be1600e6206a30df6c25ad9f",
+    "SL": "b7136233ff2288977bc9c40bfad967616f7270a7ce14fa5a13e3e5d7bd0027aa",
+    "LL": "59781d6236409796b1c3f8c12c543d6fc98b07a2faa476c1115077ad706cec9b",
 }
+
+
+# -- the batch sampler: same trees as the reference functions, same law as the reference sampler ---------
+
+
+SAMPLE_PARAMS = [  # operators_min, operators_max, value_floor, value_cap: the four paper ranges and edge cases
+    (0, 10, -1, 100), (11, 20, -1, 100), (0, 10, 100, 10_000), (11, 20, 100, 10_000),
+    (0, 0, -1, 100), (3, 6, -1, 10**15), (2, 5, 300, 1000),
+]
+
+
+@pytest.mark.parametrize("low, high, floor, cap", SAMPLE_PARAMS)
+def test_sampled_examples_agree_with_the_one_tree_functions(low, high, floor, cap):
+    params = {"operators_min": low, "operators_max": high, "value_floor": floor, "value_cap": cap,
+              "zero_result_min_operators": 3, "result_share_cap": 0.05, "dependencies": True}
+    examples = [e for e in TASK.sample_block(RandomStream.from_parts("agree", low, cap), params, 300) if e]
+    assert len(examples) >= 200  # the last range is rare: a block may give up on some slots
+    for example in examples:
+        tree = parse(example.input)
+        assert to_text(tree) == example.input
+        value, largest = independent_value(example.input)
+        assert example.target == str(value) == str(evaluate(tree))
+        symbols = annotate(tree)
+        assert example.meta["heads"] == " ".join(str(head) for _, head, _ in symbols)
+        assert example.meta["values"] == " ".join("_" if v is None else str(v) for _, _, v in symbols)
+        assert example.meta["complexity"] == {"operators": sum(map(example.input.count, "+-*/")),
+                                              "max_value": largest, "depth": depth(tree),
+                                              "length": len(example.input)}
+        assert low <= example.meta["complexity"]["operators"] <= high and floor < largest <= cap
+        assert not (value == 0 and example.meta["complexity"]["operators"] >= 3)
+
+
+def _shape(tree):
+    return "d" if isinstance(tree, int) else ("o", _shape(tree[1]), _shape(tree[2]))
+
+
+def _shape_law(count):
+    """Exact probability of each shape with ``count`` operators: k uniform in 0..count-1 at every node."""
+    if count == 0:
+        return {"d": 1.0}
+    law = {}
+    for k in range(count):
+        for left, p in _shape_law(k).items():
+            for right, q in _shape_law(count - 1 - k).items():
+                law[("o", left, right)] = p * q / count
+    return law
+
+
+def _chi_square(counts: Counter, law: dict, total: int) -> float:
+    return sum((counts[key] - total * p) ** 2 / (total * p) for key, p in law.items())
+
+
+def test_batch_trees_follow_the_prefix_order_law():
+    # Four operators, no cap: shapes (14), operators and digits against their exact laws.
+    total = 20_000
+    batch = hint_batch.draw(RandomStream.from_parts("law"), np.full(total, 4, dtype=np.int64), 4, 10**15)
+    chosen = np.arange(total)
+    layout = hint_batch.lay_out(batch, chosen)
+    texts = [bytes(row[:length]).decode() for row, length in zip(layout.text, layout.length)]
+    trees = [parse(text) for text in texts]
+    shapes = Counter(_shape(tree) for tree in trees)
+    law = _shape_law(4)
+    assert set(shapes) == set(law)
+    assert _chi_square(shapes, law, total) < 40  # 13 degrees of freedom: p ~ 1e-4
+    symbols = Counter(char for text in texts for char in text if char not in "()")
+    operators = Counter({op: symbols[op] for op in "+-*/"})
+    digits = Counter({d: symbols[d] for d in "0123456789"})
+    assert _chi_square(operators, {op: 0.25 for op in "+-*/"}, 4 * total) < 22  # 3 dof
+    assert _chi_square(digits, {d: 0.1 for d in "0123456789"}, 5 * total) < 33  # 9 dof
+    valid = ~batch.invalid
+    assert valid.mean() > 0.8  # only divisions by zero are invalid here
+    assert [str(v) for v in batch.result()[valid].tolist()] == \
+        [TASK.solve(None, text) for text, ok in zip(texts, valid) if ok]
+
+
+def test_accepted_results_follow_the_reference_sampler():
+    # Before the result cap: the batch sampler and the one-tree reference give the same result law.
+    params = {"operators_min": 0, "operators_max": 10, "value_floor": -1, "value_cap": 100,
+              "zero_result_min_operators": 3, "result_share_cap": 1.0, "dependencies": False}
+    batch_results = Counter(e.target for e in TASK.sample_block(RandomStream.from_parts("ref"), params, 6000))
+    rng, reference = RandomStream.from_parts("reference"), Counter()
+    while sum(reference.values()) < 6000:
+        n = rng.integer(0, 10)
+        drawn = sample_expression(rng, n, 100)
+        if drawn is not None and not (drawn[1] == 0 and n >= 3):
+            reference[str(drawn[1])] += 1
+    common = [r for r, _ in reference.most_common(15)]
+    bins = lambda counts: [counts[r] for r in common] + [sum(counts.values()) - sum(counts[r] for r in common)]
+    a, b = bins(batch_results), bins(reference)
+    statistic = sum((x - y) ** 2 / (x + y) for x, y in zip(a, b) if x + y)  # two-sample chi-square, 15 dof
+    assert statistic < 45

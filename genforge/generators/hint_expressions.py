@@ -63,6 +63,9 @@ class _TooLarge(Exception):
 def sample_expression(rng: RandomStream, operators: int, value_cap: Optional[int] = None):
     """``(tree, value, max_value)`` for a random expression, or None.
 
+    The one-tree reference of the sampling law; the task draws its trees with
+    :mod:`genforge.generators.hint_batch`, and the tests compare the two.
+
     None when a division by zero occurs or, with ``value_cap``, when any
     intermediate value exceeds it (checked while building, so hopeless draws
     stop early). ``max_value`` is the largest value of any sub-expression,

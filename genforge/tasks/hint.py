@@ -13,6 +13,9 @@ expression is drawn in prefix order (see the generator); draws that divide by
 zero, leave the split's value range, or (for ``n >= zero_result_min_operators``)
 evaluate to 0 are rejected; the share of any single result in a split is held
 under ``result_share_cap`` as described in :mod:`genforge.tasks.hint_result_cap`.
+A block draws its trees many at a time (:mod:`genforge.generators.hint_batch`,
+same law as the one-tree reference ``sample_expression``) until it has one kept
+draw per slot, and the trace is worked out from the input only when written.
 
 Split plan ``hint`` (default) follows the paper's test subsets; "max value" is
 the largest value of any sub-expression (digits, intermediate values and the
@@ -48,6 +51,8 @@ from __future__ import annotations
 
 import json
 import math
+
+import numpy as np
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping, Optional
 
@@ -55,20 +60,110 @@ from genforge.core.errors import UsageError
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, iid_splits
+from genforge.generators import hint_batch
 from genforge.generators.hint_expressions import (
-    DIGITS, ExpressionSyntaxError, DivisionByZero, annotate, depth, evaluate, operator_pairs, parse,
-    sample_expression, steps, to_text,
+    DIGITS, ExpressionSyntaxError, DivisionByZero, evaluate, operator_pairs, parse, steps,
 )
 from genforge.tasks.base import Task
-from genforge.tasks.hint_result_cap import acceptance
+from genforge.tasks.hint_result_cap import keep_probabilities, pilot
 
 #: sample_params keys a split sets: operator range and the open-closed value range (value_floor, value_cap].
 _RANGE_KEYS = ("operators_min", "operators_max", "value_floor", "value_cap")
+#: A block gives up on a slot (leaves it None) after this many draws per slot on average.
+MAX_DRAWS_PER_SLOT = 64
+#: Default values of the Example fields after ``meta``, for building examples with tuple.__new__.
+_DEFAULTS_AFTER_META = tuple(Example._field_defaults[name]
+                             for name in Example._fields[Example._fields.index("meta") + 1:])
+
+
+class HintExample(Example):
+    """An Example whose trace is worked out from its input when read (records carry it only with --trace)."""
+
+    __slots__ = ()
+
+    @property
+    def trace(self) -> tuple[str, ...]:
+        return tuple(steps(parse(self.input)))
+
+
+class _Sampling:
+    """One split's sampling parameters, its result cap and its batch sampler.
+
+    A draw is one tree: ``n`` uniform in the operator range, then the tree
+    (:mod:`genforge.generators.hint_batch`); it is kept when it divides by no
+    zero, its largest value is in ``(value_floor, value_cap]``, it is not a
+    forbidden 0, and it survives the result cap's thinning.
+    """
+
+    def __init__(self, relevant: Mapping[str, Any]):
+        self.low, self.high = relevant["operators_min"], relevant["operators_max"]
+        self.floor, self.cap = relevant["value_floor"], relevant["value_cap"]
+        self.zero_min = relevant["zero_result_min_operators"]
+        self.set_cap({}, 1.0)
+
+    def set_cap(self, keep: Mapping[int, float], kept_per_draw: float) -> None:
+        """Thin result ``r`` to ``keep[r]`` (results not listed are kept); ``kept_per_draw`` sizes the batches."""
+        self.keep_results = np.array(sorted(keep), dtype=np.int64)
+        self.keep_chances = np.array([keep[r] for r in sorted(keep)], dtype=np.float64)
+        self.kept_per_draw = kept_per_draw
+
+    def _draw(self, rng: RandomStream, size: int):
+        """A batch of ``size`` trees and the mask of those the split accepts (before the cap)."""
+        span = self.high - self.low + 1
+        operators = self.low + rng.index_array(span, size).astype(np.int64) if span > 1 else \
+            np.full(size, self.low, dtype=np.int64)
+        batch = hint_batch.draw(rng, operators, self.high, self.cap)
+        result, largest = batch.result(), batch.largest_value()
+        accepted = ~batch.invalid & (largest > self.floor) & ~((result == 0) & (operators >= self.zero_min))
+        return batch, result, largest, accepted
+
+    def results(self, rng: RandomStream, size: int) -> list[int]:
+        """Results of the accepted draws among ``size`` (for the result cap's pilot)."""
+        _, result, _, accepted = self._draw(rng, size)
+        return result[accepted].tolist()
+
+    def examples(self, rng: RandomStream, size: int, wanted: int, dependencies: bool) -> list[Example]:
+        """The examples of the first ``wanted`` kept draws among ``size``, in draw order."""
+        batch, result, largest, accepted = self._draw(rng, size)
+        if self.keep_results.size:
+            chance = (rng.words(size) >> np.uint64(11)).astype(np.float64) / 9007199254740992.0
+            accepted &= chance < self._keep_chance(result)
+        chosen = np.nonzero(accepted)[0][:wanted]
+        layout = hint_batch.lay_out(batch, chosen)
+        return _examples(layout, batch.operators[chosen], largest[chosen], batch.depth[chosen], result[chosen],
+                         dependencies)
+
+    def _keep_chance(self, result: np.ndarray) -> np.ndarray:
+        where = np.minimum(np.searchsorted(self.keep_results, result), self.keep_results.size - 1)
+        return np.where(self.keep_results[where] == result, self.keep_chances[where], 1.0)
+
+
+def _examples(layout, operators, largest, depths, results, dependencies: bool) -> list[Example]:
+    """Examples from a layout: the text, complexity and (with ``dependencies``) heads and values strings."""
+    lengths = layout.length.tolist()
+    columns = layout.text.shape[1]
+    text = layout.text.tobytes().decode("ascii")
+    inputs = [text[start:start + length] for start, length in zip(range(0, len(text), columns), lengths)]
+    targets = hint_batch.number_rows(results, np.ones(results.size, dtype=np.int64), "")  # results are >= 0
+    complexities = [{"operators": n, "max_value": m, "depth": d, "length": length}
+                    for n, m, d, length in zip(operators.tolist(), largest.tolist(), depths.tolist(), lengths)]
+    if dependencies:
+        used = np.arange(columns) < layout.length[:, None]
+        metas = [{"domain": "arithmetic", "complexity": complexity, "heads": heads, "values": values}
+                 for complexity, heads, values in zip(
+                     complexities, hint_batch.number_rows(layout.heads[used], layout.length, "-1"),
+                     hint_batch.number_rows(layout.values[used], layout.length, "_"))]
+    else:
+        metas = [{"domain": "arithmetic", "complexity": complexity} for complexity in complexities]
+    # tuple.__new__ skips the NamedTuple's Python-level __new__.
+    new_tuple, after_meta = tuple.__new__, _DEFAULTS_AFTER_META
+    return [new_tuple(HintExample, (None, input, target, meta) + after_meta)
+            for input, target, meta in zip(inputs, targets, metas)]
 
 
 class HintTask(Task):
     name = "hint"
-    version = "1.0"
+    version = "1.1"
     summary = "evaluate HINT arithmetic expressions (truncated -, ceiling /) with SS/LS/SL/LL test splits"
     default_split_plan = "hint"
     parameters = {
@@ -96,7 +191,7 @@ class HintTask(Task):
     }
 
     def __init__(self):
-        self._acceptance: dict[str, dict[int, float]] = {}
+        self._samplings: dict[str, _Sampling] = {}
 
     def check_params(self, params: Mapping[str, Any]) -> None:
         self.require_order(params, "min_operators", "<=", "max_operators")
@@ -152,52 +247,43 @@ class HintTask(Task):
         }
 
     # -- sampling --------------------------------------------------------
-    def _draw(self, rng: RandomStream, params: Mapping[str, Any]):
-        """(tree, value, max_value) of one draw the split would accept before the result cap, or None."""
-        low, high = params["operators_min"], params["operators_max"]
-        operators = rng.integer(low, high) if low < high else low
-        drawn = sample_expression(rng, operators, params["value_cap"])
-        if drawn is None:
-            return None
-        tree, value, max_value = drawn
-        if max_value <= params["value_floor"]:
-            return None
-        if value == 0 and operators >= params["zero_result_min_operators"]:
-            return None
-        return operators, tree, value, max_value
-
-    def _keep_probability(self, params: Mapping[str, Any]) -> dict[int, float]:
+    def _sampling(self, params: Mapping[str, Any]) -> "_Sampling":
         relevant = {key: params[key] for key in (*_RANGE_KEYS, "zero_result_min_operators", "result_share_cap")}
         key = json.dumps(relevant, sort_keys=True)
-        table = self._acceptance.get(key)
-        if table is None:
-            if params["result_share_cap"] >= 1.0:
-                table = {}
-            else:
-                def result_of(rng: RandomStream) -> Optional[int]:
-                    drawn = self._draw(rng, params)
-                    return None if drawn is None else drawn[2]
+        sampling = self._samplings.get(key)
+        if sampling is None:
+            sampling = _Sampling(relevant)
+            found = pilot(sampling.results, (self.name, self.version, relevant))
+            keep = {} if relevant["result_share_cap"] >= 1.0 else keep_probabilities(
+                found.shares, relevant["result_share_cap"])
+            thinned = sum(share * keep.get(result, 1.0) for result, share in found.shares.items())
+            sampling.set_cap(keep, found.results_per_attempt * thinned)
+            self._samplings[key] = sampling
+        return sampling
 
-                table = acceptance(result_of, (self.name, self.version, relevant), params["result_share_cap"])
-            self._acceptance[key] = table
-        return table
+    def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
+        """``count`` kept draws, in draw order; None for the slots left when the block's draws run out.
+
+        A block draws until it has ``count`` examples, at most
+        ``MAX_DRAWS_PER_SLOT`` per slot (one per slot when the pilot found
+        none at all: the split may be empty, and the engine gives up after
+        so many blocks).
+        """
+        sampling = self._sampling(params)
+        examples: list[Optional[Example]] = []
+        rate = sampling.kept_per_draw
+        drawn, budget = 0, count * (MAX_DRAWS_PER_SLOT if rate > 0 else 1)
+        while len(examples) < count and drawn < budget:
+            wanted = count - len(examples)
+            # Enough draws to fill the block at once in most blocks; a short one draws again.
+            size = min(budget - drawn, 8 + int(wanted * 1.1 / max(rate, 1 / MAX_DRAWS_PER_SLOT)))
+            examples.extend(sampling.examples(rng, size, wanted, params["dependencies"]))
+            drawn += size
+        examples.extend([None] * (count - len(examples)))
+        return examples
 
     def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
-        drawn = self._draw(rng, params)
-        if drawn is None:
-            return None
-        operators, tree, value, max_value = drawn
-        keep = self._keep_probability(params).get(value)
-        if keep is not None and rng.random() >= keep:
-            return None
-        text = to_text(tree)
-        complexity = {"operators": operators, "max_value": max_value, "depth": depth(tree), "length": len(text)}
-        meta: dict[str, Any] = {"domain": "arithmetic", "complexity": complexity}
-        if params["dependencies"]:
-            symbols = annotate(tree)
-            meta["heads"] = " ".join(str(head) for _, head, _ in symbols)
-            meta["values"] = " ".join("_" if v is None else str(v) for _, _, v in symbols)
-        return Example(None, text, str(value), meta, tuple(steps(tree)))
+        return self.sample_block(rng, params, 1)[0]
 
     def difficulty(self, example: Example) -> float:
         c = example.meta["complexity"]

@@ -23,7 +23,8 @@ worker count.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable, Mapping, Optional
+from dataclasses import dataclass
+from typing import Callable, Mapping, Optional, Sequence
 
 from genforge.core.rng import RandomStream
 
@@ -31,6 +32,8 @@ PILOT_DRAWS = 4000
 SAFETY = 0.8
 #: Pilot attempts per wanted pilot draw before giving up (rare, tight ranges).
 PILOT_BUDGET = 200
+#: Attempts drawn at a time by the pilot.
+PILOT_BATCH = 2048
 
 
 def threshold(shares: Mapping[int, float], cap: float) -> Optional[float]:
@@ -53,29 +56,39 @@ def threshold(shares: Mapping[int, float], cap: float) -> Optional[float]:
     return low
 
 
-def acceptance(
-    draw: Callable[[RandomStream], Optional[int]], pilot_seed: tuple, cap: float
-) -> dict[int, float]:
-    """Result -> keep probability (results not listed are always kept).
+@dataclass(frozen=True)
+class Pilot:
+    """What the pilot sample says about a split: its result shares and how often an attempt yields a result."""
 
-    ``draw`` returns the result of one sampled example that the split would
-    accept, or None for a rejected attempt.
+    shares: dict
+    results_per_attempt: float
+
+
+def pilot(draw_results: Callable[[RandomStream, int], Sequence[int]], pilot_seed: tuple) -> Pilot:
+    """The first ``PILOT_DRAWS`` results of a fixed random stream.
+
+    ``draw_results(rng, attempts)`` makes ``attempts`` sampling attempts and
+    returns, in order, the results of those the split would accept (before
+    the cap). Gives up after ``PILOT_DRAWS * PILOT_BUDGET`` attempts.
     """
     rng = RandomStream.from_parts(*pilot_seed, "result-cap-pilot")
-    counts: Counter = Counter()
-    kept = 0
-    for _ in range(PILOT_DRAWS * PILOT_BUDGET):
-        result = draw(rng)
-        if result is None:
-            continue
-        counts[result] += 1
-        kept += 1
-        if kept == PILOT_DRAWS:
-            break
-    if kept == 0:
-        return {}
-    shares = {result: count / kept for result, count in sorted(counts.items())}
-    t = threshold(shares, cap * SAFETY)
+    results: list = []
+    attempts = 0
+    while len(results) < PILOT_DRAWS and attempts < PILOT_DRAWS * PILOT_BUDGET:
+        results.extend(draw_results(rng, PILOT_BATCH))
+        attempts += PILOT_BATCH
+    rate = len(results) / attempts
+    results = results[:PILOT_DRAWS]
+    if not results:
+        return Pilot({}, 0.0)
+    counts = Counter(results)
+    shares = {result: count / len(results) for result, count in sorted(counts.items())}
+    return Pilot(shares, rate)
+
+
+def keep_probabilities(shares: Mapping[int, float], cap: float) -> dict[int, float]:
+    """Result -> keep probability (results not listed are always kept)."""
+    t = threshold(shares, cap * SAFETY) if shares else None
     if t is None or t <= 0:
         return {}
     return {result: t / share for result, share in shares.items() if share > t}
