@@ -27,7 +27,7 @@ GOLDEN = {
     "addition": ("1.1", "7617fa7757ff1738cd6190c4ea9ea8c161f03e2971ca9ab12612c451ab86ba13"),
     "algorithmic": ("1.1", "acbf6d9b5d460b96feaa08384f7e384dfb3806841ca73f188ecebdb4629beb36"),
     "comparison": ("1.1", "e8e99a5a08b63823eae759b497ea71b1e81f554528d56de0b385a65728935221"),
-    "hint": ("1.0", "8c3cbe1ded5703fd9bedc3527532c587ee1a8e6592382a4c5cf5822e55ac0789"),
+    "hint": ("1.1", "fdd0b0de2eda995bedf6439edf2b63e4c618a3c147b0a894662c34caf0abf2d1"),
     "kinship": ("1.0", "2d0bd1263894600f52ee566b293505d2095ea6b5cf74f6e408fa4d129ad69802"),
     "markov": ("1.1", "e585260ab31dbe965cd98c71655935d2213de667c3f4b6f2950c732fa5ab750d"),
     "multiplication": ("1.1", "c2cca22936ed871f634a09aa9246c28501958e1845e291eb99d0988d32495bc7"),
