@@ -38,16 +38,18 @@ class Example(NamedTuple):
         return self.instruction + "\x1f" + self.input
 
 
-_DEFAULTS_AFTER_TRACE = tuple(Example._field_defaults[name] for name in Example._fields[5:])
+#: Defaults of the fields after ``target`` (meta, trace, bucket), for :func:`example_of`.
+_DEFAULTS_AFTER_TARGET = tuple(Example._field_defaults[name] for name in Example._fields[3:])
 
 
-def example_of(fields: tuple) -> Example:
-    """An Example from ``(instruction, input, target, meta, trace)``, later fields at their defaults.
+def example_of(fields: tuple, kind: type = Example) -> Example:
+    """An Example (or subclass ``kind``) from its first fields, ``(instruction, input, target[, meta[, trace]])``,
+    the rest at their defaults.
 
     The cheapest way to build one (tuple.__new__ skips the NamedTuple's
     Python-level constructor), for block samplers that build thousands.
     """
-    return tuple.__new__(Example, fields + _DEFAULTS_AFTER_TRACE)
+    return tuple.__new__(kind, fields + _DEFAULTS_AFTER_TARGET[len(fields) - 3:])
 
 
 def key_digest(key: str) -> bytes:

@@ -57,7 +57,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping, Optional
 
 from genforge.core.errors import UsageError
-from genforge.core.records import Example
+from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, iid_splits
 from genforge.generators import hint_batch
@@ -71,9 +71,6 @@ from genforge.tasks.hint_result_cap import keep_probabilities, pilot
 _RANGE_KEYS = ("operators_min", "operators_max", "value_floor", "value_cap")
 #: A block gives up on a slot (leaves it None) after this many draws per slot on average.
 MAX_DRAWS_PER_SLOT = 64
-#: Default values of the Example fields after ``meta``, for building examples with tuple.__new__.
-_DEFAULTS_AFTER_META = tuple(Example._field_defaults[name]
-                             for name in Example._fields[Example._fields.index("meta") + 1:])
 
 
 class HintExample(Example):
@@ -155,10 +152,7 @@ def _examples(layout, operators, largest, depths, results, dependencies: bool) -
                      hint_batch.number_rows(layout.values[used], layout.length, "_"))]
     else:
         metas = [{"domain": "arithmetic", "complexity": complexity} for complexity in complexities]
-    # tuple.__new__ skips the NamedTuple's Python-level __new__.
-    new_tuple, after_meta = tuple.__new__, _DEFAULTS_AFTER_META
-    return [new_tuple(HintExample, (None, input, target, meta) + after_meta)
-            for input, target, meta in zip(inputs, targets, metas)]
+    return [example_of((None, input, target, meta), HintExample) for input, target, meta in zip(inputs, targets, metas)]
 
 
 class HintTask(Task):

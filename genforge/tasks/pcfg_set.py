@@ -64,7 +64,7 @@ from functools import lru_cache
 from typing import Any, Mapping, Optional
 
 from genforge.core.errors import UsageError
-from genforge.core.records import Example
+from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, accept_all, all_of, bucket_range, iid_splits
 from genforge.generators.pcfg import (
@@ -107,9 +107,6 @@ class PcfgExample(Example):
         return evaluate(parse(self.input), parse_exceptions(self.instruction)).steps
 
 
-#: Default values of the Example fields after ``meta``, for building examples with tuple.__new__.
-_DEFAULTS_AFTER_META = tuple(Example._field_defaults[name]
-                             for name in Example._fields[Example._fields.index("meta") + 1:])
 
 
 class SampledExample(PcfgExample):
@@ -333,7 +330,6 @@ class PcfgSetTask(Task):
                      max_length: int) -> list[Optional[Example]]:
         """Attempts without edge, twin or exception constraints: the hot path of the default plan."""
         next_tree = plain_trees(streams, max_functions, max_length).__next__
-        new_tuple, after_meta = tuple.__new__, _DEFAULTS_AFTER_META
         examples: list[Optional[Example]] = []
         for _ in range(count):
             tree = next_tree()
@@ -345,9 +341,8 @@ class PcfgSetTask(Task):
             tokens, value, functions, depth, strings = tree
             complexity = {"functions": functions, "depth": depth, "input_length": len(tokens),
                           "output_length": len(value), "arguments": strings, "twins": 0, "exceptions": 0}
-            # tuple.__new__ skips the NamedTuple's Python-level __new__ (a third of the cost)
-            examples.append(new_tuple(PcfgExample, (None, " ".join(tokens), " ".join(value),
-                                                    {"domain": "regular", "complexity": complexity}) + after_meta))
+            examples.append(example_of((None, " ".join(tokens), " ".join(value),
+                                        {"domain": "regular", "complexity": complexity}), PcfgExample))
         return examples
 
     @staticmethod
