@@ -286,10 +286,10 @@ def test_golden_output(tmp_path):
     assert digests == GOLDEN
 
 
-# A change here needs a version bump of the task (symbolic 1.1).
+# A change here needs a version bump of the task (symbolic 1.2).
 GOLDEN = {
-    "train": "9fdf0d761b35d846da5bf8ab56718c0afbe161f56a421aadacf17a8305ee6886",
-    "validation": "75e37cba63e7c6d08fbdf8b8fc4a9877abf532a251d7957bf5c0c9f8c587acf9",
-    "test_id": "3ae1fa1b667885e1c0151b77be6be3158dc6ad8239864c3b2b38792f96ece130",
-    "test_ood_instruction": "e7c39964911ccedb844eba678cd631d207238c48e02bf5a681d2dcc193d308c6",
+    "train": "11818b55c51eb9be15f0f39f3edf3aaec8d8f9b0686928517d939eb0670fba94",
+    "validation": "c7f8713f84c542d54fb1274e64fd2fcd46f26f013b2e9ff48aafedbd01d2cbdc",
+    "test_id": "eb2386027bb3bdfe6075c43973cdcc7de58eeb47fd7575708b547ed4ea725503",
+    "test_ood_instruction": "e7857992f0c6b8ed1af6d17ac820f5a3d82943bec43457041b7a6dad6e855394",
 }

@@ -1,4 +1,4 @@
-"""Algebraic identities as rewrite rules, and random inputs that contain them.
+"""Algebraic identities as rewrite rules, and what may stand for their pattern variables.
 
 Section 3 of the Only-IF study (Zhang, Wang, Charton 2024, "Only-IF:
 Revealing the Decisive Effect of Instruction Diversity on Generalization",
@@ -16,7 +16,9 @@ The catalogue has three semantic domains, families of identities:
 family has base identities (most in both directions) and variants with an
 integer constant ``k`` (``(a + 3)^2 -> a^2 + 6*a + 9``), so the number of
 distinct rules can be varied over a wide range. Identities hold over the
-positive reals (the logarithm rules need positive arguments).
+positive reals (the logarithm rules need positive arguments). Random inputs
+that contain a rule's instance are drawn by
+:mod:`genforge.generators.symbolic_sampler`.
 
 Pure functions only: no files, splits or global state.
 """
@@ -24,12 +26,8 @@ Pure functions only: no files, splits or global state.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
-from genforge.core.rng import RandomStream
-from genforge.generators.symbolic_expressions import (
-    PATTERN_VARIABLES, Tree, depth, labels, parse, rewrite_first, substitute, to_text,
-)
+from genforge.generators.symbolic_expressions import PATTERN_VARIABLES, Tree, parse, to_text
 
 DOMAINS = ("polynomial", "trigonometric", "exponential_logarithmic")
 VARIABLES = ("x", "y", "z")
@@ -39,7 +37,6 @@ CONTEXT_BINARY = ("+", "-", "*")
 #: Functions the context may wrap around the instance: defined everywhere (no log, whose
 #: argument could be identically 0), so every input is a meaningful expression.
 CONTEXT_FUNCTIONS = ("sin", "cos", "tan", "exp")
-_WITHOUT_EXP = tuple(name for name in CONTEXT_FUNCTIONS if name != "exp")
 K_VALUES = range(2, 10)
 
 
@@ -152,16 +149,9 @@ def build_catalogue() -> tuple[Rule, ...]:
 CATALOGUE = build_catalogue()
 
 
-# -- random inputs -----------------------------------------------------------
+# -- operands: what may stand for a pattern variable ---------------------------
 
-def random_term(rng: RandomStream, max_depth: int) -> Tree:
-    """A random tree of depth at most ``max_depth`` over x y z, 1..9 and ``+ - *``."""
-    if max_depth == 0 or rng.below(3) == 0:
-        return rng.choice(VARIABLES) if rng.below(3) else rng.choice(CONSTANTS)
-    return (rng.choice(CONTEXT_BINARY), random_term(rng, max_depth - 1), random_term(rng, max_depth - 1))
-
-
-def _polynomial_of(term: Tree) -> dict:
+def polynomial_of(term: Tree) -> dict:
     """A term over x y z, integers and ``+ - *`` as {exponents of (x, y, z): coefficient}, zeros dropped."""
     if isinstance(term, str):
         if term.isdigit():
@@ -169,7 +159,7 @@ def _polynomial_of(term: Tree) -> dict:
         exponents = tuple(int(term == name) for name in VARIABLES)
         return {exponents: 1}
     operator, left, right = term
-    a, b = _polynomial_of(left), _polynomial_of(right)
+    a, b = polynomial_of(left), polynomial_of(right)
     out: dict = {}
     if operator == "*":
         for ea, ca in a.items():
@@ -186,7 +176,7 @@ def _polynomial_of(term: Tree) -> dict:
 
 def is_zero(term: Tree) -> bool:
     """True when a random term is identically 0 (``x - x``): log(0) and 1/0 would follow."""
-    return not _polynomial_of(term)
+    return not polynomial_of(term)
 
 
 def is_operand(term: Tree) -> bool:
@@ -196,78 +186,9 @@ def is_operand(term: Tree) -> bool:
     positive somewhere, but ``4 - 6`` never is (``log((4 - 6)^6)`` is not
     ``6*log(4 - 6)``).
     """
-    polynomial = _polynomial_of(term)
+    polynomial = polynomial_of(term)
     if not polynomial:
         return False
     if set(polynomial) == {(0, 0, 0)}:
         return polynomial[(0, 0, 0)] > 0
     return True
-
-
-def random_instance(rng: RandomStream, rule: Rule, operand_depth: int) -> Optional[Tree]:
-    """The rule's left side with each pattern variable replaced by a random term.
-
-    None when a term is not an operand (:func:`is_operand`) or two pattern
-    variables get equal terms: ``log(a*b)`` with ``a = x - x``, or
-    ``(a - b)*(...)`` with ``a = b`` inside a log, would make the expression
-    undefined.
-    """
-    bindings = {name: random_term(rng, rng.integer(0, operand_depth)) for name in PATTERN_VARIABLES}
-    used = sorted(_pattern_variables(rule.left))
-    if not all(is_operand(bindings[name]) for name in used):
-        return None
-    if any(is_zero(("-", bindings[first], bindings[second]))
-           for index, first in enumerate(used) for second in used[index + 1:]):
-        return None
-    return substitute(rule.left, bindings)
-
-
-def embed(rng: RandomStream, instance: Tree, total_depth: int, context_depth: int) -> Tree:
-    """A random tree of depth exactly ``total_depth`` with ``instance`` at the end of its longest path.
-
-    Needs ``total_depth >= depth(instance)``. Each of the path's nodes is a
-    context operator (``+ - *``, the tree so far on a random side, a random
-    term of depth at most ``context_depth`` on the other) or, one time in
-    four, a function (``CONTEXT_FUNCTIONS``) applied to the tree so far;
-    never ``exp`` around a tree that already has one, since towers such as
-    ``exp(exp(120))`` are beyond what anyone (sympy included) can evaluate. Short side terms keep the
-    size growing linearly with the depth, so depth stays the measure that moves.
-    """
-    tree = instance
-    for level in range(total_depth - depth(instance)):
-        if rng.below(4) == 0:
-            choices = CONTEXT_FUNCTIONS if "exp" not in labels(tree) else _WITHOUT_EXP
-            tree = (rng.choice(choices), tree)
-            continue
-        sibling = random_term(rng, min(depth(tree), context_depth))
-        operator = rng.choice(CONTEXT_BINARY)
-        tree = (operator, tree, sibling) if rng.below(2) else (operator, sibling, tree)
-    return tree
-
-
-@dataclass(frozen=True)
-class Rewrite:
-    input: Tree
-    target: Tree
-    matched: Tree
-    replacement: Tree
-    match_depth: int
-
-
-def random_rewrite(
-    rng: RandomStream, rule: Rule, total_depth: int, operand_depth: int, context_depth: int
-) -> Optional[Rewrite]:
-    """An input of depth ``total_depth`` containing the rule's left side, and its rewrite; None if it does not fit."""
-    room = total_depth - depth(rule.left)
-    if room < 0:
-        return None
-    instance = random_instance(rng, rule, min(operand_depth, room))
-    if instance is None or depth(instance) > total_depth:
-        return None
-    tree = embed(rng, instance, total_depth, context_depth)
-    applied = rewrite_first(tree, rule.left, rule.right)
-    # The instance is in the tree, so a match exists; it may be an earlier one.
-    target, matched, replacement, where = applied
-    if target == tree:
-        return None
-    return Rewrite(tree, target, matched, replacement, where)

@@ -11,7 +11,9 @@ one application of the rule at its first match in pre-order
 positive reals. The text syntax is documented in
 :mod:`genforge.generators.symbolic_expressions`, the rule families (the
 semantic domains ``polynomial``, ``trigonometric``,
-``exponential_logarithmic``) in :mod:`genforge.generators.symbolic_rules`.
+``exponential_logarithmic``) in :mod:`genforge.generators.symbolic_rules`,
+the random inputs (and the law they follow) in
+:mod:`genforge.generators.symbolic_sampler`.
 
 Training rules form a fixed pool of ``n_instructions`` distinct rules per
 seed, from rules whose text hashes below ``SEEN_FRACTION`` (as in the
@@ -47,27 +49,36 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional
 
 from genforge.core.errors import UsageError
-from genforge.core.records import Example
+from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
-from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits, text_bucket
+from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits
 from genforge.generators.symbolic_expressions import (
-    ExpressionSyntaxError, depth, labels, operator_pairs, parse, rewrite_first, size, to_text,
+    ExpressionSyntaxError, labels, operator_pairs, parse, rewrite_first, to_text,
 )
-from genforge.generators.symbolic_rules import CATALOGUE, DOMAINS, Rule, parse_rule, random_rewrite
+from genforge.generators.symbolic_rules import CATALOGUE, DOMAINS, parse_rule
+from genforge.generators.symbolic_sampler import CompiledRule, sample_rewrite
 from genforge.tasks.base import Task
-from genforge.tasks.instruction_pool import SEEN_FRACTION, PoolCache, is_seen_instruction
+from genforge.tasks.instruction_pool import PoolCache, is_seen_instruction
 from genforge.tasks.rewriting_plans import SHARED_PARAMETERS
 
 _DOMAIN_LIST = {"type": "array", "items": {"type": "string", "enum": list(DOMAINS)}, "uniqueItems": True}
-#: Training-eligible rules per domain, fixed by the catalogue.
-_SEEN = {domain: [r for r in CATALOGUE if r.domain == domain and is_seen_instruction(r.text())] for domain in DOMAINS}
-_UNSEEN = {domain: [r for r in CATALOGUE if r.domain == domain and not is_seen_instruction(r.text())]
+_COMPILED = tuple(CompiledRule(rule) for rule in CATALOGUE)
+#: Training-eligible rules per domain, fixed by the catalogue (compiled for sampling).
+_SEEN = {domain: [r for r in _COMPILED if r.domain == domain and is_seen_instruction(r.text)] for domain in DOMAINS}
+_UNSEEN = {domain: [r for r in _COMPILED if r.domain == domain and not is_seen_instruction(r.text)]
            for domain in DOMAINS}
+#: Whether each catalogue rule may be in a training pool (text_bucket, looked up instead of hashed per draw).
+_SEEN_TEXTS = {rule.text: is_seen_instruction(rule.text) for rule in _COMPILED}
+
+
+def _is_seen(instruction: str) -> bool:
+    seen = _SEEN_TEXTS.get(instruction)
+    return is_seen_instruction(instruction) if seen is None else seen
 
 
 class SymbolicTask(Task):
     name = "symbolic"
-    version = "1.1"
+    version = "1.2"
     summary = "apply one algebraic identity (a rewrite rule) to an expression tree (Only-IF, section 3)"
     default_split_plan = "unseen_instructions"
     parameters = {
@@ -96,6 +107,7 @@ class SymbolicTask(Task):
 
     def __init__(self):
         self._pools = PoolCache()
+        self._rule_lists: dict = {}
 
     def check_params(self, params: Mapping[str, Any]) -> None:
         self.require_order(params, "min_depth", "<=", "max_depth")
@@ -123,7 +135,7 @@ class SymbolicTask(Task):
             return accepts
 
         def seen(example: Example, bucket: float) -> bool:
-            return text_bucket(example.instruction) < SEEN_FRACTION
+            return _is_seen(example.instruction)
 
         def unseen(example: Example, bucket: float) -> bool:
             return not seen(example, bucket)
@@ -133,11 +145,21 @@ class SymbolicTask(Task):
                 return example.meta["domain"] in domains
             return accepts
 
+        def seen_within(domains):
+            """depth_between(low, high), seen and in_domains(domains) in one call (run on every train draw)."""
+            domains = frozenset(domains)
+
+            def accepts(example: Example, bucket: float) -> bool:
+                meta = example.meta
+                return (low <= meta["complexity"]["depth"] <= high and meta["domain"] in domains
+                        and _is_seen(example.instruction))
+            return accepts
+
         def sampling(source, domains, lowest, highest):
             return {"rule_source": source, "domains": list(domains), "depth_min": lowest, "depth_max": highest}
 
         def iid(domains):
-            within = all_of(depth_between(low, high), seen, in_domains(domains))
+            within = seen_within(domains)
             return tuple(
                 SplitSpec(s.name, s.size, s.description, s.accepts,
                           sampling("pool", domains, low, high), s.shift)
@@ -172,38 +194,49 @@ class SymbolicTask(Task):
 
         def make(rng: RandomStream):
             rule = rng.choice(candidates)
-            return rule, rule.text()
+            return rule, rule.text
 
         return self._pools.get(self.name, self.version, {"domains": domains}, params["seed"],
                                params["n_instructions"], params["imbalance_alpha"], make)
 
-    def _rule(self, rng: RandomStream, params: Mapping[str, Any]) -> Rule:
+    def _rule_drawer(self, params: Mapping[str, Any]):
+        """A function drawing one compiled rule from the split's rule source."""
         source = params["rule_source"]
         if source == "pool":
-            return self._pool(params).draw(rng)
-        table = _UNSEEN if source == "unseen" else None
-        rules = [rule for domain in params["domains"]
-                 for rule in (table[domain] if table else _SEEN[domain] + _UNSEEN[domain])]
-        return rng.choice(rules)
+            return self._pool(params).draw
+        key = (source, tuple(params["domains"]))
+        rules = self._rule_lists.get(key)
+        if rules is None:
+            table = _UNSEEN if source == "unseen" else None
+            rules = self._rule_lists[key] = [rule for domain in params["domains"]
+                                             for rule in (table[domain] if table else _SEEN[domain] + _UNSEEN[domain])]
+        return lambda rng: rng.choice(rules)
 
     def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
-        rule = self._rule(rng, params)
-        lowest = max(params["depth_min"], depth(rule.left))
-        if lowest > params["depth_max"]:
-            return None
-        total_depth = rng.integer(lowest, params["depth_max"])
-        rewrite = random_rewrite(rng, rule, total_depth, params["operand_depth"], params["context_depth"])
-        if rewrite is None:
-            return None
-        complexity = {
-            "depth": depth(rewrite.input),
-            "nodes": size(rewrite.input),
-            "rule_nodes": size(rule.left),
-            "match_depth": rewrite.match_depth,
-        }
-        trace = (f"match {to_text(rewrite.matched)}", f"replace {to_text(rewrite.replacement)}")
-        return Example(rule.text(), to_text(rewrite.input), to_text(rewrite.target),
-                       {"domain": rule.domain, "complexity": complexity}, trace)
+        return self.sample_block(rng, params, 1)[0]
+
+    def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
+        draw_rule = self._rule_drawer(params)
+        low, high = params["depth_min"], params["depth_max"]
+        operand_depth, context_depth = params["operand_depth"], params["context_depth"]
+        examples: list[Optional[Example]] = []
+        for _ in range(count):
+            rule = draw_rule(rng)
+            lowest = max(low, rule.left_depth)
+            if lowest > high:
+                examples.append(None)
+                continue
+            total_depth = lowest + rng.below(high - lowest + 1)
+            drawn = sample_rewrite(rng, rule, total_depth, operand_depth, context_depth)
+            if drawn is None:
+                examples.append(None)
+                continue
+            text, target, matched, replacement, nodes, match_depth = drawn
+            complexity = {"depth": total_depth, "nodes": nodes, "rule_nodes": rule.left_size,
+                          "match_depth": match_depth}
+            examples.append(example_of((rule.text, text, target, {"domain": rule.domain, "complexity": complexity},
+                                        (f"match {matched}", f"replace {replacement}"))))
+        return examples
 
     def difficulty(self, example: Example) -> float:
         c = example.meta["complexity"]
