@@ -150,8 +150,8 @@ class ChainTrace(Sequence):
         return f"ChainTrace({self.lines()!r})"
 
 
-def _name_people(rng: RandomStream, facts, genders, names_by_gender) -> Optional[dict[int, str]]:
-    """Distinct names for the people of a story, in order of first mention, or None if a list runs short.
+def _name_people(rng: RandomStream, people, genders, names_by_gender) -> Optional[dict[int, str]]:
+    """Distinct names for ``people`` (ids in order of first mention), or None if a list runs short.
 
     Names are drawn per story, so trees of the pool repeat but stories do not.
     """
@@ -159,21 +159,19 @@ def _name_people(rng: RandomStream, facts, genders, names_by_gender) -> Optional
     taken: set[str] = set()
     counts = {"male": 0, "female": 0}
     below = rng.below
-    for a, _, b in facts:
-        for person in (a, b):
-            if person in names:
-                continue
-            gender = genders[person]
-            options = names_by_gender[gender]
-            counts[gender] += 1
-            if counts[gender] > len(options):
-                return None
-            # Rejection keeps every unused name equally likely; stories use few of the 40+ names.
-            name = options[below(len(options))]
-            while name in taken:
-                name = options[below(len(options))]
-            taken.add(name)
-            names[person] = name
+    for person in people:
+        gender = genders[person]
+        options = names_by_gender[gender]
+        size = len(options)
+        counts[gender] += 1
+        if counts[gender] > size:
+            return None
+        # Rejection keeps every unused name equally likely; stories use few of the 40+ names.
+        name = options[below(size)]
+        while name in taken:
+            name = options[below(size)]
+        taken.add(name)
+        names[person] = name
     return names
 
 
@@ -317,13 +315,15 @@ class KinshipTask(Task):
             return None
         tree, chain, noise = found
         nodes = chain.nodes
-        facts = [(nodes[i], r, nodes[i + 1]) for i, r in enumerate(chain.relations)]
+        facts = chain.facts()
         if context.any_noise:
             for fact in noise.supporting + noise.irrelevant + noise.disconnected:
                 facts.insert(below(len(facts) + 1), fact)
         name_set = context.name_sets[name_set_index]
         genders = tree.genders
-        names = _name_people(rng, facts, genders, context.names[name_set])
+        # People in order of first mention: along the chain, unless noise facts were shuffled in.
+        people = dict.fromkeys([p for a, _, b in facts for p in (a, b)]) if context.any_noise else nodes
+        names = _name_people(rng, people, genders, context.names[name_set])
         if names is None:
             return None
         story = render_story(below, facts, names, genders, context.story_format)
