@@ -210,21 +210,20 @@ def family_tree(graph: nx.DiGraph, rules: KinshipRules) -> FamilyTree:
     relation = kinship_edges(graph)
     size = graph.number_of_nodes()
     neighbours: list[list[tuple[int, str]]] = [[] for _ in range(size)]
-    edges_by_type: dict[str, list[tuple[int, int]]] = {r: [] for r in rules.relations}
     for (a, b), r in sorted(relation.items()):
         neighbours[a].append((b, r))
-        edges_by_type[r].append((a, b))
-    # Walk a -> b -> c along tree edges and keep b when r(a, b) . r(b, c) = r(a, c): the table rules
-    # out most walks before the pair (a, c) is looked up. Options come in node order of b.
     compose = rules.compose
-    found: dict[tuple[int, int], list[tuple[int, str, str]]] = {}
-    for a, around in enumerate(neighbours):
-        for b, r1 in around:
-            for c, r2 in neighbours[b]:
-                r = compose.get((r1, r2))
-                if r is not None and relation.get((a, c)) == r:
-                    found.setdefault((a, c), []).append((b, r1, r2))
-    splits = {pair: tuple(found[pair]) for pair in sorted(found)}
+    splits = {}
+    edges_by_type: dict[str, list[tuple[int, int]]] = {r: [] for r in rules.relations}
+    for (a, c), r in sorted(relation.items()):
+        edges_by_type[r].append((a, c))
+        options = []
+        for b, r1 in neighbours[a]:
+            r2 = relation.get((b, c))
+            if r2 is not None and compose.get((r1, r2)) == r:
+                options.append((b, r1, r2))
+        if options:
+            splits[(a, c)] = tuple(options)
     return FamilyTree(
         genders=tuple(graph.nodes[n]["gender"] for n in range(size)),
         relation=relation,
