@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from genforge.generators.kinship_text import parse_input, parse_sentence, render_input, render_sentence
+from genforge.generators.kinship_text import (
+    fact_forms, parse_input, parse_sentence, render_fact, render_input, render_sentence, sentence_forms,
+)
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "clutrr"
 
@@ -90,3 +92,20 @@ def test_an_input_in_either_format_parses_to_its_facts_and_query():
 def test_text_that_is_not_a_story_is_not_parsed():
     assert parse_input("Ann likes tea.\nQuery: (Ann, Bob)", WORD_MEANING) is None
     assert parse_input("Bob is Ann's son.", WORD_MEANING) is None
+
+
+def test_prefilled_forms_write_the_same_text_as_the_templates():
+    # The sampler writes sentences from forms with the word and pronoun filled in ahead of time.
+    forms = sentence_forms()
+    for relation, templates in TEMPLATES.items():
+        if relation == "comment":
+            continue
+        for a_gender in ("male", "female"):
+            for b_gender in ("male", "female"):
+                word = RULES["words"][relation][b_gender]
+                options = forms[relation, a_gender, b_gender]
+                assert len(options) == len(templates)
+                for template, (form, a_first) in zip(templates, options):
+                    names = ("Alice", "Bob") if a_first else ("Bob", "Alice")
+                    assert form % names == render_sentence(template, "Alice", a_gender, word, "Bob")
+                assert fact_forms()[relation, b_gender] % ("Alice", "Bob") == render_fact("Alice", word, "Bob")

@@ -29,7 +29,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Iterable, Mapping, Optional
+from typing import Iterable, Mapping, NamedTuple, Optional
 
 import networkx as nx
 
@@ -237,12 +237,12 @@ def family_tree(graph: nx.DiGraph, rules: KinshipRules) -> FamilyTree:
 # -- stories ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Chain:
+class Chain(NamedTuple):
     """A story's reasoning chain: people ``nodes[0..k]``, ``relations[i]`` links node i to i+1.
 
     ``steps`` records the backward chaining, one ``(A, r, C, B, r1, r2)`` per
-    split of edge (A r C) into (A r1 B), (B r2 C).
+    split of edge (A r C) into (A r1 B), (B r2 C). A NamedTuple (immutable)
+    because one is built per draw, where a frozen dataclass costs more.
     """
 
     nodes: tuple[int, ...]
@@ -254,24 +254,29 @@ class Chain:
         return self.steps[0][1] if self.steps else self.relations[0]
 
     def facts(self) -> list[Fact]:
-        return [(self.nodes[i], r, self.nodes[i + 1]) for i, r in enumerate(self.relations)]
+        nodes = self.nodes
+        return [(nodes[i], r, nodes[i + 1]) for i, r in enumerate(self.relations)]
 
 
 def backward_chain(rng: RandomStream, tree: FamilyTree, target: str, k: int) -> Optional[Chain]:
-    """A chain of ``k`` distinct-person edges composing to a ``target`` edge of ``tree``, or None."""
+    """A chain of ``k`` distinct-person edges composing to a ``target`` edge of ``tree``, or None.
+
+    Each step picks a uniformly random chain edge to start from, takes the
+    first edge (cyclically) that splits through a person not yet in the chain,
+    and splits it through a uniformly random such person.
+    """
     starts = tree.edges_by_type.get(target)
     if not starts:
         return None
-    a, c = starts[rng.below(len(starts))]
+    below = rng.below
+    a, c = starts[below(len(starts))]
     nodes, relations, steps = [a, c], [target], []
     used = {a, c}
     splits = tree.splits
-    below = rng.below
-    while len(relations) < k:
-        count = len(relations)
+    for count in range(1, k):
         start = below(count) if count > 1 else 0
-        for offset in range(count):
-            i = (start + offset) % count
+        for i in range(start - count, start):  # negative indices first: the cyclic order from ``start``
+            i %= count
             options = splits.get((nodes[i], nodes[i + 1]))
             if not options:
                 continue
@@ -288,13 +293,13 @@ def backward_chain(rng: RandomStream, tree: FamilyTree, target: str, k: int) -> 
         b, r1, r2 = choice
         steps.append((nodes[i], relations[i], nodes[i + 1], b, r1, r2))
         nodes.insert(i + 1, b)
-        relations[i:i + 1] = [r1, r2]
+        relations[i] = r2
+        relations.insert(i, r1)
         used.add(b)
     return Chain(tuple(nodes), tuple(relations), tuple(steps))
 
 
-@dataclass(frozen=True)
-class Noise:
+class Noise(NamedTuple):
     """Extra facts of a story, by CLUTRR's kinds."""
 
     supporting: tuple[Fact, ...] = ()

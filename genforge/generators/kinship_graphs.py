@@ -97,16 +97,19 @@ def walk(rng: RandomStream, model: FamilyModel, start: int, end: int, length: in
         return None
     people = [start]
     current = start
-    word, steps = rng.word, model.steps
+    # The step tables are cached on the model; look them up here and build only the missing ones.
+    cached, build = model._steps, model.steps
+    word, find = rng.word, bisect.bisect_right
     for left in range(length - 1, -1, -1):
-        choices, thresholds = steps(current, end, left)
-        current = choices[bisect.bisect_right(thresholds, word())]
+        choices, thresholds = cached.get((current, end, left)) or build(current, end, left)
+        current = choices[find(thresholds, word())]
         people.append(current)
     return people
 
 
 def atoms_of_walk(model: FamilyModel, people: list[int]) -> tuple[int, ...]:
-    return tuple(model.relation[a][b] for a, b in zip(people, people[1:]))
+    relation = model.relation
+    return tuple([relation[a][b] for a, b in zip(people, people[1:])])
 
 
 def nested_between(rng: RandomStream, model: FamilyModel, start: int, end: int, span: int,

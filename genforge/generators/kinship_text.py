@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping, Optional
 
-from genforge.generators.kinship import GENDERS, load_data
+from genforge.generators.kinship import GENDERS, load_data, load_rules
 
 POSSESSIVE = {"male": "his", "female": "her"}
 QUERY_PREFIX = "Query: "
@@ -60,6 +60,57 @@ def render_sentence(template: str, a_name: str, a_gender: str, word: str, b_name
 
 def render_fact(a_name: str, word: str, b_name: str) -> str:
     return f"({a_name}, {word}, {b_name})"
+
+
+#: A sentence template with its word and pronoun filled in: a %-format of the two names, and
+#: whether A's name comes first in it.
+SentenceForm = tuple[str, bool]
+
+
+def _sentence_form(template: str, a_gender: str, word: str) -> SentenceForm:
+    """``template`` as a %-format of (first name, second name); the same text as :func:`render_sentence`."""
+    a_first = template.index("{A}") < template.index("{B}")
+    form = template.replace("%", "%%").replace("{A_pos}", POSSESSIVE[a_gender]).replace("{word}", word)
+    return form.replace("{A}", "%s").replace("{B}", "%s"), a_first
+
+
+@lru_cache(maxsize=1)
+def sentence_forms() -> dict[tuple[str, str, str], tuple[SentenceForm, ...]]:
+    """(relation type, A's gender, B's gender) -> the forms of its templates, in template order.
+
+    Filling the word and pronoun in once, ahead of time, leaves two names to
+    place per sentence on the hot path.
+    """
+    words = load_rules().words
+    return {
+        (relation, a_gender, b_gender): tuple(_sentence_form(t, a_gender, words[relation][b_gender])
+                                              for t in templates)
+        for relation, templates in load_templates().items() for a_gender in GENDERS for b_gender in GENDERS
+    }
+
+
+@lru_cache(maxsize=1)
+def fact_forms() -> dict[tuple[str, str], str]:
+    """(relation type, B's gender) -> ``(%s, word, %s)``: :func:`render_fact` as a %-format."""
+    words = load_rules().words
+    return {(relation, gender): f"(%s, {words[relation][gender]}, %s)" for relation in words for gender in GENDERS}
+
+
+def render_story(below, facts, names: Mapping[int, str], genders, story_format: str) -> str:
+    """The story lines of ``facts`` (people as ids, named by ``names``), joined as the format wants.
+
+    Sentences draw one template per fact with ``below`` (uniform in [0, n)).
+    """
+    if story_format != "sentences":
+        forms = fact_forms()
+        return "\n".join([forms[r, genders[b]] % (names[a], names[b]) for a, r, b in facts])
+    forms = sentence_forms()
+    lines = []
+    for a, r, b in facts:
+        options = forms[r, genders[a], genders[b]]
+        form, a_first = options[below(len(options))]
+        lines.append(form % ((names[a], names[b]) if a_first else (names[b], names[a])))
+    return " ".join(lines)
 
 
 def render_input(lines: list[str], story_format: str, first: str, last: str) -> str:

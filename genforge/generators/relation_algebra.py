@@ -299,10 +299,12 @@ def backward_chain(rng: RandomStream, sampler: ChainSampler, target: int, length
     Each step splits the remaining relation r into (first, rest) with r in
     first o rest; extensionality makes every prefix realisable.
     """
+    # ``sampler.split`` inlined: this is the inner loop of nested graphs.
+    word, pairs, thresholds, find = rng.word, sampler.pairs, sampler.thresholds, bisect.bisect_right
     chain = []
     remaining = target
     for _ in range(length - 1):
-        first, remaining = sampler.split(rng, remaining)
+        first, remaining = pairs[remaining][find(thresholds[remaining], word())]
         chain.append(first)
     chain.append(remaining)
     return chain

@@ -33,10 +33,11 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from collections.abc import Sequence
 from typing import Any, Mapping, Optional
 
 from genforge.core.errors import UsageError
-from genforge.core.records import Example
+from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits, text_bucket
 from genforge.generators.kinship import (
@@ -44,7 +45,7 @@ from genforge.generators.kinship import (
     story_answers,
 )
 from genforge.generators.kinship_text import (
-    QUERY_PREFIX, load_names, load_templates, name_genders, parse_input, render_fact, render_sentence,
+    QUERY_PREFIX, load_names, load_templates, name_genders, parse_input, render_story,
 )
 from genforge.tasks.base import Task
 
@@ -111,8 +112,46 @@ class _BlockContext:
         self.instruction = INSTRUCTIONS[self.story_format]
 
 
-def _name_people(rng: RandomStream, facts, genders, names_by_gender) -> Optional[dict[int, str]]:
-    """Distinct names for the people of a story, in order of first mention, or None if a list runs short.
+class ChainTrace(Sequence):
+    """The backward-chaining steps of a story as trace lines, written only when read.
+
+    The engine writes traces only on request (``--trace``) without telling
+    the sampler, so the lines are built when a record is built, not per draw.
+    """
+
+    __slots__ = ("steps", "names")
+
+    def __init__(self, steps, names: Mapping[int, str]):
+        self.steps, self.names = steps, names
+
+    def lines(self) -> tuple[str, ...]:
+        names = self.names
+        return tuple([
+            f"{names[a]} {r} {names[c]} <= {names[a]} {r1} {names[b]} & {names[b]} {r2} {names[c]}"
+            for a, r, c, b, r1, r2 in self.steps
+        ])
+
+    def __getitem__(self, index):
+        return self.lines()[index]
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __iter__(self):
+        return iter(self.lines())
+
+    def __eq__(self, other) -> bool:
+        return tuple(self) == tuple(other) if isinstance(other, Sequence) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.lines())
+
+    def __repr__(self) -> str:
+        return f"ChainTrace({self.lines()!r})"
+
+
+def _name_people(rng: RandomStream, people, genders, names_by_gender) -> Optional[dict[int, str]]:
+    """Distinct names for ``people`` (ids in order of first mention), or None if a list runs short.
 
     Names are drawn per story, so trees of the pool repeat but stories do not.
     """
@@ -120,21 +159,19 @@ def _name_people(rng: RandomStream, facts, genders, names_by_gender) -> Optional
     taken: set[str] = set()
     counts = {"male": 0, "female": 0}
     below = rng.below
-    for a, _, b in facts:
-        for person in (a, b):
-            if person in names:
-                continue
-            gender = genders[person]
-            options = names_by_gender[gender]
-            counts[gender] += 1
-            if counts[gender] > len(options):
-                return None
-            # Rejection keeps every unused name equally likely; stories use few of the 40+ names.
-            name = options[below(len(options))]
-            while name in taken:
-                name = options[below(len(options))]
-            taken.add(name)
-            names[person] = name
+    for person in people:
+        gender = genders[person]
+        options = names_by_gender[gender]
+        size = len(options)
+        counts[gender] += 1
+        if counts[gender] > size:
+            return None
+        # Rejection keeps every unused name equally likely; stories use few of the 40+ names.
+        name = options[below(size)]
+        while name in taken:
+            name = options[below(size)]
+        taken.add(name)
+        names[person] = name
     return names
 
 
@@ -278,32 +315,20 @@ class KinshipTask(Task):
             return None
         tree, chain, noise = found
         nodes = chain.nodes
-        facts = [(nodes[i], r, nodes[i + 1]) for i, r in enumerate(chain.relations)]
+        facts = chain.facts()
         if context.any_noise:
             for fact in noise.supporting + noise.irrelevant + noise.disconnected:
                 facts.insert(below(len(facts) + 1), fact)
         name_set = context.name_sets[name_set_index]
         genders = tree.genders
-        names = _name_people(rng, facts, genders, context.names[name_set])
+        # People in order of first mention: along the chain, unless noise facts were shuffled in.
+        people = dict.fromkeys([p for a, _, b in facts for p in (a, b)]) if context.any_noise else nodes
+        names = _name_people(rng, people, genders, context.names[name_set])
         if names is None:
             return None
-        words = context.rules.words
-        if context.story_format == "sentences":
-            templates = context.templates
-            lines = []
-            for a, r, b in facts:
-                options = templates[r]
-                lines.append(render_sentence(options[below(len(options))], names[a], genders[a],
-                                             words[r][genders[b]], names[b]))
-            story = " ".join(lines)
-        else:
-            story = "\n".join([render_fact(names[a], words[r][genders[b]], names[b]) for a, r, b in facts])
+        story = render_story(below, facts, names, genders, context.story_format)
         last = nodes[-1]
         text = f"{story}\n{QUERY_PREFIX}({names[nodes[0]]}, {names[last]})"
-        trace = tuple([
-            f"{names[a]} {r} {names[c]} <= {names[a]} {r1} {names[b]} & {names[b]} {r2} {names[c]}"
-            for a, r, c, b, r1, r2 in chain.steps
-        ])
         meta = {
             "domain": name_set,
             "relation": target,
@@ -316,7 +341,8 @@ class KinshipTask(Task):
                 "disconnected_facts": len(noise.disconnected),
             },
         }
-        return Example(context.instruction, text, words[target][genders[last]], meta, trace)
+        return example_of((context.instruction, text, context.rules.words[target][genders[last]], meta,
+                           ChainTrace(chain.steps, names)))
 
     def difficulty(self, example: Example) -> float:
         c = example.meta["complexity"]

@@ -54,11 +54,11 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional
 
 from genforge.core.errors import UsageError
-from genforge.core.records import Example
+from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits
 from genforge.generators.relation_algebra import (
-    ALGEBRAS, GraphShape, chain_sampler, flat_edges, graph_edges, load_algebra, sample_flat_graph, sample_graph,
+    ALGEBRAS, GraphShape, chain_sampler, graph_edges, load_algebra, sample_flat_graph, sample_graph,
     series_parallel_closure,
 )
 from genforge.generators.kinship_graphs import family_model, sample_kinship_graph
@@ -82,6 +82,43 @@ LONG_NAMES = {
 CASELESS_NAMES = {r.lower(): r for name in ("rcc8", "kinship") for r in load_algebra(name).relations}
 #: Draws of (k, branches, graph) per example before giving up on the chosen target.
 TARGET_RETRIES = 64
+
+
+#: Node numbers as text (graphs have at most a few hundred nodes; larger ones fall back to str).
+_NUMBERS = tuple(str(n) for n in range(1024))
+
+
+def _node_labels(word, nodes: int) -> list[str]:
+    """Text names of nodes 0..nodes-1: source 0 and sink ``nodes - 1`` keep theirs, inner ones are shuffled.
+
+    Random names so that a number carries no hint of where the node sits; sorting by
+    random 64-bit keys draws a uniform permutation with one word per inner node.
+    """
+    inner = range(nodes - 2)
+    keys = [word() for _ in inner]
+    numbers = _NUMBERS if nodes <= len(_NUMBERS) else tuple(str(n) for n in range(nodes))
+    labels = ["0"] + [numbers[p + 1] for p in sorted(inner, key=keys.__getitem__)]
+    labels.append(numbers[nodes - 1])
+    return labels
+
+
+def _flat_lines(branches: list[list[int]], length: int, labels: list[str], padded: tuple[str, ...]) -> list[str]:
+    """Edge lines of parallel chains, numbered as :func:`flat_edges` numbers them (inner nodes branch by branch)."""
+    lines: list[str] = []
+    source, sink = labels[0], labels[-1]
+    first = 1
+    for atoms in branches:
+        path = [source, *labels[first:first + length - 1], sink]
+        first += length - 1
+        lines += [path[j] + padded[atom] + path[j + 1] for j, atom in enumerate(atoms)]
+    return lines
+
+
+def _shuffled_text(word, lines: list[str], nodes: int) -> str:
+    """The input: edge lines in a random order (random sort keys, as for node names), then the query."""
+    keys = [word() for _ in lines]
+    order = sorted(range(len(lines)), key=keys.__getitem__)
+    return "\n".join([lines[i] for i in order]) + f"\nquery: 0 ? {nodes - 1}"
 
 
 class RelationAlgebraTask(Task):
@@ -179,6 +216,7 @@ class RelationAlgebraTask(Task):
         family = family_model(float(params["tightness"])) if name == "kinship" else None
         k_count, cells = k_hi - k_lo + 1, (k_hi - k_lo + 1) * (b_hi - b_lo + 1)
         word, below = rng.word, rng.below
+        padded = tuple(f" {r} " for r in relations)
         examples: list[Optional[Example]] = []
         for _ in range(count):
             target = targets[below(len(targets))]
@@ -188,36 +226,28 @@ class RelationAlgebraTask(Task):
                 if family is not None:
                     graph = sample_kinship_graph(rng, family, target, k, branches,
                                                  nesting if k >= nest_from else GraphShape(0.0))
-                    if graph is not None:
-                        edges, nodes = graph_edges(graph)
-                        nested = graph.nested_count
-                        break
                 elif k >= nest_from:
                     graph = sample_graph(rng, sampler, target, k, branches, nesting)
-                    if graph is not None:
-                        edges, nodes = graph_edges(graph)
-                        nested = graph.nested_count
-                        break
                 else:
                     flat = sample_flat_graph(rng, sampler, target, k, branches)
                     if flat is not None:
-                        edges, nodes = flat_edges(flat, k)
-                        nested = 0
+                        nodes = branches * (k - 1) + 2
+                        lines = _flat_lines(flat, k, _node_labels(word, nodes), padded)
+                        edge_count, nested = len(lines), 0
                         break
+                    continue
+                if graph is not None:
+                    edges, nodes = graph_edges(graph)
+                    labels = _node_labels(word, nodes)
+                    lines = [labels[u] + padded[atom] + labels[v] for u, atom, v in edges]
+                    edge_count, nested = len(lines), graph.nested_count
+                    break
             else:
                 examples.append(None)
                 continue
-            # Random inner node names and edge order, so position in the text carries no hint.
-            # Sorting by random 64-bit keys draws a uniform permutation with one word per item.
-            keys = [word() for _ in range(nodes - 2)]
-            rename = [0] + [p + 1 for p in sorted(range(nodes - 2), key=keys.__getitem__)] + [nodes - 1]
-            lines = [f"{rename[u]} {relations[atom]} {rename[v]}" for u, atom, v in edges]
-            keys = [word() for _ in lines]
-            lines = [lines[i] for i in sorted(range(len(lines)), key=keys.__getitem__)]
-            lines.append(f"query: 0 ? {nodes - 1}")
-            complexity = {"k": k, "branches": branches, "edges": len(edges), "nodes": nodes, "nested": nested}
-            examples.append(Example(instruction, "\n".join(lines), relations[target],
-                                    {"domain": name, "complexity": complexity}))
+            complexity = {"k": k, "branches": branches, "edges": edge_count, "nodes": nodes, "nested": nested}
+            examples.append(example_of((instruction, _shuffled_text(word, lines, nodes), relations[target],
+                                        {"domain": name, "complexity": complexity}, None)))
         return examples
 
     def difficulty(self, example: Example) -> float:
