@@ -149,14 +149,21 @@ GOLDEN = {
 }
 
 
-def test_classification_tasks_report_label_balance_per_split(tmp_path):
-    manifest = genforge.generate("relation_algebra", tmp_path, split_plan="iid",
-                                 sizes={"train": 300, "validation": 40, "test_id": 40})
+@pytest.mark.parametrize("task, plan, key, workers", [
+    ("relation_algebra", "iid", lambda record: record["target"], 1),
+    ("kinship", "iid", lambda record: record["meta"]["relation"], 2),
+    ("comparison", "id_ood", lambda record: record["target"], 2),
+])
+def test_classification_tasks_report_label_balance_per_split(tmp_path, task, plan, key, workers):
+    # Labels are counted as records are written (from the workers' examples): they must match the files.
+    sizes = {"comparison": {"test_id": 40, "test_ood": 40}}.get(task, {"train": 300, "validation": 40, "test_id": 40})
+    params = {"entities": 60} if task == "comparison" else {}
+    manifest = genforge.generate(task, tmp_path, split_plan=plan, sizes=sizes, params=params, workers=workers)
     for entry in manifest["splits"]:
         counted = {}
-        for line in (tmp_path / "relation_algebra" / f"{entry['name']}.jsonl").read_text().splitlines():
-            target = json.loads(line)["target"]
-            counted[target] = counted.get(target, 0) + 1
+        for line in (tmp_path / task / f"{entry['name']}.jsonl").read_text().splitlines():
+            label = str(key(json.loads(line)))
+            counted[label] = counted.get(label, 0) + 1
         assert entry["balance"] == dict(sorted(counted.items()))
         assert sum(entry["balance"].values()) == entry["size"]
     assert "balance" not in genforge.generate("rewrite", tmp_path / "r", sizes=SMALL)["splits"][0]

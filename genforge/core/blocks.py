@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from itertools import count
 from typing import Callable, Iterable, Iterator, Optional
 
+from genforge.core.balance import label_of
 from genforge.core.canonical import encode_constant_fields, encode_record, encode_varying_fields
 from genforge.core.errors import CheckFailed
 from genforge.core.records import Example, bucket_of, build_record, key_digest, record_id
@@ -52,17 +53,18 @@ Candidate = tuple[bytes, bytes]
 #: concatenated, and their bodies each followed by a newline. Two objects to pickle instead of
 #: hundreds; a canonical body never holds a raw newline or carriage return (control characters
 #: are escaped), so the bodies split back exactly.
-PackedBlock = tuple[bytes, bytes]
+#: Third: the accepted examples' labels when the task declares a ``balance_key``, else None.
+PackedBlock = tuple[bytes, bytes, Optional[list[str]]]
 DIGEST_SIZE = 16
 
 
-def pack(candidates: list[Candidate]) -> PackedBlock:
-    return b"".join(digest for digest, _ in candidates), b"".join(body + b"\n" for _, body in candidates)
+def pack(candidates: list[Candidate], labels: Optional[list[str]] = None) -> PackedBlock:
+    return b"".join(digest for digest, _ in candidates), b"".join(body + b"\n" for _, body in candidates), labels
 
 
 def unpack_lines(block: PackedBlock) -> tuple[list[bytes], list[bytes]]:
     """(digests, bodies each ending in a newline) of a packed block, in order."""
-    digests, bodies = block
+    digests, bodies, _ = block
     return [digests[i:i + DIGEST_SIZE] for i in range(0, len(digests), DIGEST_SIZE)], bodies.splitlines(True)
 
 
@@ -134,12 +136,14 @@ class RecordEncoder:
         return encode_record(record)[_EMPTY_ID_PREFIX:]
 
     def candidates(self, examples: Iterable[Example | None], spec: SplitSpec,
-                   repeats: Optional["RepeatMemory"] = None, first_attempt: int = 0) -> list[Candidate]:
+                   repeats: Optional["RepeatMemory"] = None, first_attempt: int = 0,
+                   labels: Optional[list[str]] = None) -> list[Candidate]:
         """The accepted examples of a block as (digest, body), in order.
 
         With ``repeats``, an example already accepted at an earlier attempt of
         the split (``first_attempt`` numbers this block's first one) is left
         out before it is encoded: the engine would drop it as a repeat anyway.
+        With ``labels``, each accepted example's balance label is appended to it.
         """
         accepted = []
         accepts, body = spec.accepts, self.body
@@ -154,6 +158,8 @@ class RecordEncoder:
                 if repeats is not None:
                     repeats.note(digest, attempt)
                 accepted.append((digest, body(example)))
+                if labels is not None:
+                    labels.append(label_of(example, self.task.balance_key))
         return accepted
 
 
@@ -246,16 +252,18 @@ def run_block(job: BlockJob) -> Optional[PackedBlock]:
         job.task, job.params_json, job.plan, job.split, job.trace, job.seed
     )
     start = job.block * BLOCK_SIZE
+    labels = [] if task.balance_key else None
     if job.enumerated:  # an enumeration rarely repeats itself: no repeat memory
         examples = _enumeration(job.task, job.params_json, job.plan, job.split, job.seed)
         if start >= len(examples):
             return None
-        return pack(encoder.candidates(examples[start:start + BLOCK_SIZE], spec))
+        return pack(encoder.candidates(examples[start:start + BLOCK_SIZE], spec, labels=labels), labels)
     repeats = None if job.allow_repeats else _repeat_memory(job.task, job.params_json, job.plan, job.split, job.seed)
     if repeats is not None and not repeats.active:
         repeats = None
     rng = RandomStream.from_parts(job.task, job.task_version, params, job.seed, job.split, job.block)
-    return pack(encoder.candidates(task.sample_block(rng, sample_params, BLOCK_SIZE), spec, repeats, start))
+    examples = task.sample_block(rng, sample_params, BLOCK_SIZE)
+    return pack(encoder.candidates(examples, spec, repeats, start, labels), labels)
 
 
 def blocks_in_order(make_job: Callable[[int], BlockJob]) -> Iterator[PackedBlock]:

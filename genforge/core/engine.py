@@ -14,6 +14,7 @@ import json
 import math
 import os
 import time
+from collections import Counter
 from contextlib import ExitStack
 from itertools import chain
 from pathlib import Path
@@ -83,12 +84,14 @@ def _fill_split(
     digests=None,
     checkpoint: Optional[Callable[[_SplitState], None]] = None,
     byte_limit: Optional[Callable[[], None]] = None,
+    labels: Optional[Counter] = None,
 ) -> set:
     """Write up to ``size`` records (all for None); return this split's digests.
 
     ``current`` and ``state`` continue a resumed split; ``digests`` (a binary
     file) receives each written record's digest; ``checkpoint`` is called every
-    CHECKPOINT_BLOCKS blocks, ``byte_limit`` after every block.
+    CHECKPOINT_BLOCKS blocks, ``byte_limit`` after every block; ``labels``
+    counts the balance labels of the records written.
     """
     allow_repeats = spec.allow_repeats or split.repeats
     current = set() if current is None else current
@@ -119,14 +122,18 @@ def _fill_split(
             numbers = map(id_format.__mod__, range(written, written + room))
             writer.write_block(b"".join(chain.from_iterable(zip(numbers, bodies))), room)
             written += room
+            if labels is not None:
+                labels.update(block[2][:room])
         else:
             lines, kept = [], []
-            for digest, body in zip(block_digests, bodies):
+            for index, (digest, body) in enumerate(zip(block_digests, bodies)):
                 if digest in earlier or (digest in current and not allow_repeats):
                     continue
                 current.add(digest)
                 lines.append(id_format % written + body)
                 kept.append(digest)
+                if labels is not None:
+                    labels[block[2][index]] += 1
                 written += 1
                 if written == size:
                     break
@@ -278,6 +285,7 @@ def generate(
     params_json = json.dumps(dict(spec.params), sort_keys=True)
     head = manifest_head(spec)
     files: list[dict] = []
+    balances: dict[str, dict[str, int]] = {}  # label counts of the splits written by this run
     earlier: set = set()
     say = note or (lambda message: None)
     first_split = next((s for s in plan.splits if spec.sizes[s.name] is not None or s.source == "enumerate"), None)
@@ -350,10 +358,12 @@ def generate(
                         "nothing was kept. Ask for smaller splits or raise --max-bytes"
                     )
 
+            # A resumed split's earlier records were written by another run: counted from the files.
+            labels = Counter() if task.balance_key and not state.written else None
             try:
                 current = _fill_split(spec, split, size, blocks, earlier, writer, progress, budget,
                                       current=current, state=state, digests=digests, checkpoint=checkpoint,
-                                      byte_limit=byte_limit if max_bytes is not None else None)
+                                      byte_limit=byte_limit if max_bytes is not None else None, labels=labels)
             except BaseException:
                 checkpoints.settle(report=False)  # the run failed already; its checkpoint no longer matters
                 writer.abandon()
@@ -364,6 +374,8 @@ def generate(
                 forget_enumerations()
             checkpoints.settle()  # the last mid-split checkpoint lands before the split's own
             files.extend(writer.close())
+            if labels is not None:
+                balances[split.name] = dict(sorted(labels.items()))
             earlier |= current
             checkpoints.done = list(files)
             checkpoints.save()
@@ -372,6 +384,7 @@ def generate(
             split_files = [f for f in files if f["split"] == entry["name"]]
             entry["size"] = sum(f["records"] for f in split_files)
             if task.balance_key:
-                entry["balance"] = count_values((staging / f["name"] for f in split_files), task.balance_key)
+                entry["balance"] = balances.get(entry["name"]) or count_values(
+                    (staging / f["name"] for f in split_files), task.balance_key)
         (staging / "manifest.json").write_bytes(pretty_dumps(manifest))
     return manifest
