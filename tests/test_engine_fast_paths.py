@@ -172,3 +172,14 @@ def test_the_repeat_memory_skips_only_later_attempts_and_retires_when_useless():
         if not small.seen_before(digest, attempt):
             small.note(digest, attempt)
     assert small.active and len(set(draws)) > RepeatMemory.TRIAL
+
+
+def test_generation_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+    import gc
+
+    before = gc.get_threshold()
+    genforge.generate("rewrite", tmp_path, sizes={"train": 300, "validation": 10, "test_id": 10,
+                                                  "test_ood_instruction": 10})
+    with pytest.raises(genforge.core.errors.UsageError):
+        genforge.generate("rewrite", tmp_path, sizes={"train": 1})  # the folder exists: refused
+    assert gc.get_threshold() == before
