@@ -183,3 +183,23 @@ def test_generation_leaves_the_garbage_collector_as_it_found_it(tmp_path):
     with pytest.raises(genforge.core.errors.UsageError):
         genforge.generate("rewrite", tmp_path, sizes={"train": 1})  # the folder exists: refused
     assert gc.get_threshold() == before
+
+
+def test_row_subsets_are_sorted_distinct_and_uniform():
+    rows = RandomStream.from_parts("rows").row_subsets(4000, 10, 3)
+    assert rows.shape == (4000, 3)
+    assert (np.diff(rows, axis=1) > 0).all() and rows.min() >= 0 and rows.max() < 10
+    counts = np.bincount(rows.reshape(-1), minlength=10)  # each member is chosen with probability 3/10
+    assert (abs(counts - 1200) < 150).all()
+    full = RandomStream.from_parts("rows").row_subsets(5, 4, 4)
+    assert full.tolist() == [[0, 1, 2, 3]] * 5
+    assert RandomStream.from_parts("same").row_subsets(3, 50, 5).tolist() == (
+        RandomStream.from_parts("same").row_subsets(3, 50, 5).tolist())
+
+
+def test_subset_and_permutation_draw_every_member_once():
+    stream = RandomStream.from_parts("perm")
+    assert sorted(stream.permutation(1000).tolist()) == list(range(1000))
+    chosen = stream.subset(1000, 300).tolist()
+    assert len(set(chosen)) == 300 and all(0 <= c < 1000 for c in chosen)
+    assert stream.subset(5, 0).tolist() == [] and sorted(stream.subset(5, 5).tolist()) == [0, 1, 2, 3, 4]

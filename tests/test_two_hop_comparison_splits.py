@@ -178,9 +178,9 @@ def test_structure_lists_symbols_and_adjacent_pairs():
 
 GOLDEN = {
     "two_hop": {
-        "train.jsonl": "db29c8b933ad46f75060589754474ab2b4609766c5ddbc44e47b31b54221cc0a",
-        "test_id.jsonl": "f2fe62e56cee95d4572de3868bd48dd92a8f4ec2d072ac1623e3f535cbb7e08d",
-        "test_ood.jsonl": "5236163d5bcc7d0175b332bdafe7814319481014e40e0227cb3245c7e851cb46",
+        "train.jsonl": "32bf93bfec10339f9eeecfdc76e738fa10aa66242cccbd5403c6445aa0b0cc58",
+        "test_id.jsonl": "c04f1ad3bc420b60d1e22f1aaa308296fcdae3cfd04a5c9fd42e50afaa01eb8e",
+        "test_ood.jsonl": "a3f393d10b0708ddc6a4112c5b0fff429f060273fbf0a8c7df21652735a55109",
     },
     "comparison": {
         "train.jsonl": "ff5a2ef4d974f4f371d6b5cc59ac04b1f42817e2f594427df65c408fcc5b6c7e",

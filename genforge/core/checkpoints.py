@@ -11,8 +11,19 @@ from typing import Optional
 from genforge.core.checking import file_digest
 from genforge.core.writer import atomic_write_bytes
 
-#: Blocks between two checkpoints of a split (and one after each split).
-CHECKPOINT_BLOCKS = 16
+#: A split is checkpointed after 16 blocks, then 32, 64, ... doubling up to every CHECKPOINT_BLOCKS
+#: blocks (and after each split): early in a run little is lost, and a long run at most 256 blocks
+#: (a second or two of work) without spending time on checkpoints every few milliseconds.
+FIRST_CHECKPOINT_BLOCKS = 16
+CHECKPOINT_BLOCKS = 256
+
+
+def checkpoint_due(blocks_used: int) -> bool:
+    """Whether a split that has consumed ``blocks_used`` blocks is checkpointed now."""
+    if blocks_used % CHECKPOINT_BLOCKS == 0:
+        return True
+    return blocks_used < CHECKPOINT_BLOCKS and blocks_used >= FIRST_CHECKPOINT_BLOCKS and (
+        blocks_used & (blocks_used - 1)) == 0
 
 
 class Checkpoints:
@@ -23,7 +34,7 @@ class Checkpoints:
     written and the writer's files and offsets. Each written record's 16-byte
     digest goes to ``.digests-<split>.bin`` so the dedup and disjointness sets
     can be rebuilt exactly. A checkpoint is written (atomically, after syncing
-    the files it describes) every ``CHECKPOINT_BLOCKS`` blocks and after each
+    the files it describes) when :func:`checkpoint_due` says so and after each
     split; a run killed at any moment continues from the last one, and since
     blocks are pure functions of their index the bytes are those of an
     uninterrupted run.

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from genforge import __version__
-from genforge.core.blocks import (BLOCK_SIZE, BlockJob, PackedBlock, forget_enumerations, prime_enumeration, run_block,
+from genforge.core.blocks import (BLOCK_SIZE, DIGEST_SIZE, BlockJob, PackedBlock, forget_enumerations, prime_enumeration, run_block,
                                   unpack, unpack_lines)
 from genforge.core.balance import count_values
 from genforge.core.canonical import pretty_dumps
-from genforge.core.checkpoints import CHECKPOINT_BLOCKS, Checkpoints
+from genforge.core.checkpoints import Checkpoints, checkpoint_due
 from genforge.core.errors import InfeasibleError, UsageError
 from genforge.core.executors import executor_for
 from genforge.core.spec import TaskSpec
@@ -93,7 +93,7 @@ def _fill_split(
 
     ``current`` and ``state`` continue a resumed split; ``digests`` (a binary
     file) receives each written record's digest; ``checkpoint`` is called every
-    CHECKPOINT_BLOCKS blocks, ``byte_limit`` after every block; ``labels``
+    time :func:`checkpoint_due` says so, ``byte_limit`` after every block; ``labels``
     counts the balance labels of the records written.
     """
     allow_repeats = spec.allow_repeats or split.repeats
@@ -120,8 +120,8 @@ def _fill_split(
             # The usual case, checked with set operations: nothing in the block is dropped, and
             # its lines are joined without a Python-level step per record.
             room = len(bodies) if size is None else min(len(bodies), size - written)
-            kept = block_digests[:room]
-            current.update(kept)
+            kept = block[0][:DIGEST_SIZE * room]  # the block's digests, already joined
+            current.update(block_digests[:room])
             numbers = map(id_format.__mod__, range(written, written + room))
             writer.write_block(b"".join(chain.from_iterable(zip(numbers, bodies))), room)
             written += room
@@ -142,7 +142,7 @@ def _fill_split(
                     break
             writer.write_lines(lines)
         if digests is not None:
-            digests.write(b"".join(kept))
+            digests.write(kept if isinstance(kept, bytes) else b"".join(kept))
         state.written = written
         if byte_limit is not None:
             byte_limit()
@@ -151,7 +151,7 @@ def _fill_split(
         state.stalled = state.stalled + 1 if written == before else 0
         if budget_blocks is not None and (state.blocks_used >= budget_blocks or state.stalled >= STALL_BLOCKS):
             break
-        if checkpoint is not None and state.blocks_used % CHECKPOINT_BLOCKS == 0:
+        if checkpoint is not None and checkpoint_due(state.blocks_used):
             checkpoint(state)
         if progress is not None and time.monotonic() - last_report > 0.5:
             last_report = time.monotonic()

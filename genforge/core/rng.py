@@ -198,6 +198,27 @@ class RandomStream:
             lowest = np.argpartition(keys, size - 1)[:size] if size else np.zeros(0, dtype=np.int64)
         return lowest[np.argsort(keys[lowest])].astype(np.int64)
 
+    def row_subsets(self, rows: int, count: int, size: int) -> np.ndarray:
+        """For each of ``rows`` rows, ``size`` distinct members of ``range(count)``, ascending (rows x size).
+
+        The lowest random keys of each row (keys made distinct within a row by
+        its column in their low bits); drawn in chunks of rows, so memory stays
+        bounded however many rows there are.
+        """
+        if not 0 <= size <= count:
+            raise ValueError(f"cannot take {size} of {count} items")
+        shift = np.uint64(max(1, int(count).bit_length()))
+        columns = np.arange(count, dtype=np.uint64)
+        chunk = max(1, (1 << 22) // max(1, count))
+        parts = []
+        for start in range(0, rows, chunk):
+            height = min(chunk, rows - start)
+            keys = ((self.words(height * count).reshape(height, count) >> shift) << shift) | columns
+            lowest = np.argpartition(keys, size - 1, axis=1)[:, :size] if 0 < size < count else (
+                np.broadcast_to(np.arange(size), (height, size)))
+            parts.append(np.sort(lowest, axis=1))
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros((0, size), dtype=np.int64)
+
     def indices(self, bound: int, count: int) -> list[int]:
         """``count`` independent uniform integers in ``[0, bound)`` (see :meth:`index_array`)."""
         return self.index_array(bound, count).tolist()

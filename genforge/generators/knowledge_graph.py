@@ -147,22 +147,27 @@ class Hops:
 
 def build_composition_graph(rng: RandomStream, entities: int, relations: int, out_degree: int,
                             ood_share: float) -> CompositionGraph:
-    """Random tails for ``out_degree`` distinct relations per head; exactly round(share * facts) OOD facts."""
-    edges = []
-    for _ in range(entities):
-        chosen = sorted(rng.sample(range(relations), out_degree))
-        edges.append(tuple((r, rng.below(entities)) for r in chosen))
-    facts = [(h, r) for h in range(entities) for r, _ in edges[h]]
-    ood_count = round(ood_share * len(facts))
-    ood_facts = sorted(rng.sample(facts, ood_count))
+    """Random tails for ``out_degree`` distinct relations per head; exactly round(share * facts) OOD facts.
+
+    Drawn as arrays: each head's relations are a uniform subset (ascending),
+    each tail uniform over the entities, the OOD facts a uniform subset of
+    all facts.
+    """
+    chosen = rng.row_subsets(entities, relations, out_degree)
+    tails = rng.index_array(entities, entities * out_degree).astype(np.int64).reshape(entities, out_degree)
+    edges = tuple(tuple(zip(row, tail_row)) for row, tail_row in zip(chosen.tolist(), tails.tolist()))
+    ood_count = round(ood_share * entities * out_degree)
+    ood_index = np.sort(rng.subset(entities * out_degree, ood_count))
+    heads = (ood_index // max(1, out_degree)).tolist()
+    ood_facts = tuple(zip(heads, chosen.reshape(-1)[ood_index].tolist()))
     ood: list[set] = [set() for _ in range(entities)]
     for head, relation in ood_facts:
         ood[head].add(relation)
     return CompositionGraph(
-        entities, relations, tuple(edges), tuple(frozenset(s) for s in ood),
+        entities, relations, edges, tuple(frozenset(s) for s in ood),
         tuple(tuple(r for r, _ in edges[h] if r not in ood[h]) for h in range(entities)),
         tuple(tuple(r for r, _ in edges[h] if r in ood[h]) for h in range(entities)),
-        tuple(ood_facts),
+        ood_facts,
     )
 
 
