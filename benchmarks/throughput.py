@@ -1,6 +1,6 @@
 """Records per second, end to end and serialization alone, per task.
 
-    python benchmarks/throughput.py                      # every task, 100k records, 1 and 2 workers
+    python benchmarks/throughput.py                      # every task, 100k records, 1 and 2 workers, median of 3
     python benchmarks/throughput.py --tasks rewrite,markov --records 200000
     python benchmarks/throughput.py --memory 100000,1000000   # peak memory at several sizes
 
@@ -83,6 +83,14 @@ def measure(task: str, records: int, workers: int) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def median_run(results: list[dict]) -> dict:
+    """The run with the median time (an error if any run failed)."""
+    failed = [result for result in results if "error" in result]
+    if failed:
+        return failed[0]
+    return sorted(results, key=lambda result: result["seconds"])[len(results) // 2]
+
+
 def main() -> None:
     from genforge.tasks.registry import task_names
 
@@ -91,6 +99,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--workers", default="1,2", help="worker counts to measure")
     parser.add_argument("--memory", default="", help="record counts at which to report peak RSS (1 worker)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the median run is reported")
     args = parser.parse_args()
     worker_counts = [int(w) for w in args.workers.split(",") if w]
     memory_sizes = [int(m) for m in args.memory.split(",") if m]
@@ -102,8 +111,14 @@ def main() -> None:
     print("|" + "---|" * len(header))
     for task in args.tasks.split(","):
         row, ceiling, single, rates, split_times = [task], None, None, [], "-"
+        # Worker counts take turns, and each figure is the median run: a shared machine's noise
+        # then falls on every column alike.
+        runs: dict[int, list[dict]] = {workers: [] for workers in worker_counts}
+        for _ in range(args.repeat):
+            for workers in worker_counts:
+                runs[workers].append(measure(task, args.records, workers))
         for workers in worker_counts:
-            result = measure(task, args.records, workers)
+            result = median_run(runs[workers])
             if "error" in result:
                 row.append(result["error"][:60])
                 continue
