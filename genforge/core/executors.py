@@ -7,6 +7,7 @@ function of its job, all three produce the same bytes.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -99,6 +100,10 @@ class ProcessPool:
         self._pool: Optional[ProcessPoolExecutor] = None
 
     def __enter__(self):
+        # Objects that exist now are shared with the forked workers page by page; frozen, the
+        # collector no longer walks them (writing to them, so copying their pages) in any
+        # process. Unfrozen when the pool is done.
+        gc.freeze()
         self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"),
                                          initializer=_exit_with_parent, initargs=(os.getpid(),))
         # With fork, the first job starts every worker: do it now, before the engine opens the
@@ -108,6 +113,7 @@ class ProcessPool:
 
     def __exit__(self, *exc):
         self._pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
 
     def blocks(self, make_job: JobMaker) -> Iterator[Optional[PackedBlock]]:
         return _windowed(lambda jobs: self._pool.submit(run_blocks, jobs), lambda f: f.result(),
