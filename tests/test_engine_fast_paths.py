@@ -203,3 +203,44 @@ def test_subset_and_permutation_draw_every_member_once():
     chosen = stream.subset(1000, 300).tolist()
     assert len(set(chosen)) == 300 and all(0 <= c < 1000 for c in chosen)
     assert stream.subset(5, 0).tolist() == [] and sorted(stream.subset(5, 5).tolist()) == [0, 1, 2, 3, 4]
+
+
+def _breaking_at_block_five(action):
+    from genforge.core import executors
+
+    original = executors.run_block
+
+    def run_block(job):
+        if job.block == 5:
+            action()
+        return original(job)
+
+    return run_block
+
+
+def test_a_failure_in_a_worker_is_raised_in_the_parent_and_nothing_is_kept(tmp_path, monkeypatch):
+    from genforge.core import executors
+    from genforge.core.errors import CheckFailed
+
+    def fail():
+        raise CheckFailed("block five is broken")
+
+    monkeypatch.setattr(executors, "run_block", _breaking_at_block_five(fail))  # forked workers inherit it
+    with pytest.raises(CheckFailed, match="block five is broken"):
+        genforge.generate("rewrite", tmp_path, sizes={"train": 5000, "validation": 10, "test_id": 10,
+                                                      "test_ood_instruction": 10}, workers=2)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_worker_that_dies_is_a_clear_error_and_nothing_is_kept(tmp_path, monkeypatch):
+    import os
+
+    from genforge.core import executors
+
+    parent = os.getpid()
+    monkeypatch.setattr(executors, "run_block", _breaking_at_block_five(
+        lambda: os._exit(3) if os.getpid() != parent else None))
+    with pytest.raises(genforge.core.errors.UsageError, match="worker process ended unexpectedly"):
+        genforge.generate("rewrite", tmp_path, sizes={"train": 5000, "validation": 10, "test_id": 10,
+                                                      "test_ood_instruction": 10}, workers=2)
+    assert list(tmp_path.iterdir()) == []

@@ -1,6 +1,6 @@
-"""Where blocks run: this process, a local process pool, or a Dask cluster.
+"""Where blocks run: this process, local workers (with this process), or a Dask cluster.
 
-Every executor yields block results in block order, keeping a bounded window
+Every executor yields block results in block order, keeping a bounded number
 of blocks in flight so memory stays flat. Because a block's result is a pure
 function of its job, all three produce the same bytes.
 """
@@ -13,7 +13,6 @@ import os
 import threading
 import time
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from itertools import count
 from typing import Callable, Iterator, Optional
 
@@ -92,32 +91,132 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True, name="genforge-parent-watchdog").start()
 
 
+class _Failure:
+    """A worker's exception, sent back so the parent raises it (a block result is never one)."""
+
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+def _worker_loop(connection, parent: int) -> None:
+    """A local worker: run each job received, send its result back, until told to stop (None)."""
+    _exit_with_parent(parent)
+    while True:
+        job = connection.recv()
+        if job is None:
+            return
+        try:
+            result = run_block(job)
+        except BaseException as error:  # the parent raises it; this worker is done
+            connection.send(_Failure(error))
+            return
+        connection.send(result)
+
+
 class ProcessPool:
-    """``--workers N`` on one machine (fork: workers inherit the loaded tasks)."""
+    """``--workers N`` on one machine: N - 1 forked workers, and this process computes blocks too.
+
+    Each worker keeps ``QUEUED`` jobs at hand on its own connection; this
+    process takes results in block order and, whenever the next one is not
+    there yet, computes the next unassigned block itself (up to ``AHEAD``
+    blocks ahead) instead of waiting. So N processes share N cores, no core
+    idles while this one merges and writes, and each side's share adapts to
+    the task. Block results are pure functions of their index: the bytes are
+    those of one process. Fork: workers inherit the loaded tasks and any
+    primed enumeration.
+    """
+
+    QUEUED = 8
+    AHEAD = 32
 
     def __init__(self, workers: int):
-        self.workers = workers
-        self._pool: Optional[ProcessPoolExecutor] = None
+        self.workers = workers - 1
+        self._connections: list = []
+        self._processes: list = []
+        self._outstanding: list[deque] = []
 
     def __enter__(self):
         # Objects that exist now are shared with the forked workers page by page; frozen, the
         # collector no longer walks them (writing to them, so copying their pages) in any
-        # process. Unfrozen when the pool is done.
+        # process. Unfrozen when the workers are done. Workers fork now, before the engine
+        # opens the output lock and staging files, so that they do not inherit them.
         gc.freeze()
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"),
-                                         initializer=_exit_with_parent, initargs=(os.getpid(),))
-        # With fork, the first job starts every worker: do it now, before the engine opens the
-        # output lock and staging files, so that workers do not inherit them.
-        self._pool.submit(int).result()
+        context = multiprocessing.get_context("fork")
+        for _ in range(self.workers):
+            mine, theirs = context.Pipe(duplex=True)
+            process = context.Process(target=_worker_loop, args=(theirs, os.getpid()), daemon=True,
+                                      name="genforge-worker")
+            process.start()
+            theirs.close()
+            self._connections.append(mine)
+            self._processes.append(process)
+            self._outstanding.append(deque())
         return self
 
     def __exit__(self, *exc):
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for connection in self._connections:
+            try:
+                connection.send(None)
+            except OSError:
+                pass
+        for process in self._processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+        for connection in self._connections:
+            connection.close()
         gc.unfreeze()
 
+    def _receive(self, number: int) -> tuple[int, Optional[PackedBlock]]:
+        """The oldest outstanding result of worker ``number`` (its block index, the result)."""
+        try:
+            result = self._connections[number].recv()
+        except (EOFError, OSError):
+            raise UsageError(f"a worker process ended unexpectedly (exit code "
+                             f"{self._processes[number].exitcode}); nothing was kept") from None
+        if isinstance(result, _Failure):
+            raise result.error
+        return self._outstanding[number].popleft(), result
+
     def blocks(self, make_job: JobMaker) -> Iterator[Optional[PackedBlock]]:
-        return _windowed(lambda jobs: self._pool.submit(run_blocks, jobs), lambda f: f.result(),
-                         lambda f: f.cancel(), make_job, 3 * self.workers)
+        results: dict[int, Optional[PackedBlock]] = {}  # received or computed here, not yet yielded
+        at_worker: dict[int, int] = {}  # block index -> the worker computing it
+        next_index = wanted = 0
+        try:
+            while True:
+                for number, connection in enumerate(self._connections):
+                    while len(self._outstanding[number]) < self.QUEUED:
+                        try:
+                            connection.send(make_job(next_index))
+                        except OSError:  # the worker is gone: report why (its failure, or its end)
+                            while True:
+                                self._receive(number)
+                        self._outstanding[number].append(next_index)
+                        at_worker[next_index] = number
+                        next_index += 1
+                    while self._outstanding[number] and connection.poll():
+                        index, result = self._receive(number)
+                        results[index] = result
+                        del at_worker[index]
+                if wanted in results:
+                    yield results.pop(wanted)
+                    wanted += 1
+                elif len(results) < self.AHEAD:
+                    results[next_index] = run_block(make_job(next_index))
+                    next_index += 1
+                else:  # far enough ahead: wait for the worker that has the next block
+                    index, result = self._receive(at_worker[wanted])
+                    results[index] = result
+                    del at_worker[index]
+        finally:
+            # Take in what the workers still compute, so that they are idle for the next split.
+            for number in range(len(self._connections)):
+                while self._outstanding[number]:
+                    try:
+                        self._receive(number)
+                    except BaseException:
+                        self._outstanding[number].clear()
 
 
 class DaskCluster:
