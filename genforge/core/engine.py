@@ -1,7 +1,7 @@
 """The engine: turns a TaskSpec into split files and a manifest.
 
 For each split, in plan order, blocks of candidates arrive in block order (from
-this process or a pool of workers); the engine drops candidates already seen
+this process and local workers, or Dask); the engine drops candidates already seen
 in this split (unless repeats are allowed) or in an earlier split, numbers the
 rest and streams them to disk until the requested size is reached. Memory is
 flat apart from the 16-byte digests kept for dedup and disjointness.
@@ -268,7 +268,7 @@ def generate(
 ) -> dict:
     """Generate every split of ``spec`` into ``out_dir/<task>/`` and return the manifest.
 
-    ``workers`` > 1 runs blocks in a local process pool; ``scheduler`` (a Dask
+    ``workers`` > 1 runs blocks in ``workers`` processes (this one and forked workers); ``scheduler`` (a Dask
     scheduler address, or ``"local"`` for a local cluster of ``workers``
     processes) runs them on Dask. The bytes are the same either way.
 
