@@ -174,14 +174,16 @@ class RandomStream:
                 values[position] = self.below(int(bounds[position]))
         return values
 
-    def _distinct_keys(self, count: int) -> np.ndarray:
-        """``count`` random 64-bit sort keys, made distinct by putting the index in their low bits.
+    def _distinct_keys(self, count: int, rows: int = 1) -> np.ndarray:
+        """``rows`` x ``count`` random 64-bit sort keys, made distinct within a row by putting the
+        column in their low bits (one row: a flat array).
 
         Distinct keys give one sorted order whatever sort algorithm or numpy
         version orders them (ties would not); the high bits stay random.
         """
         shift = np.uint64(max(1, int(count).bit_length()))
-        return ((self.words(count) >> shift) << shift) | np.arange(count, dtype=np.uint64)
+        keys = ((self.words(rows * count).reshape(rows, count) >> shift) << shift) | np.arange(count, dtype=np.uint64)
+        return keys[0] if rows == 1 else keys
 
     def permutation(self, count: int) -> np.ndarray:
         """A uniformly random order of ``range(count)`` as an int64 array (sorted random keys)."""
@@ -207,13 +209,11 @@ class RandomStream:
         """
         if not 0 <= size <= count:
             raise ValueError(f"cannot take {size} of {count} items")
-        shift = np.uint64(max(1, int(count).bit_length()))
-        columns = np.arange(count, dtype=np.uint64)
         chunk = max(1, (1 << 22) // max(1, count))
         parts = []
         for start in range(0, rows, chunk):
             height = min(chunk, rows - start)
-            keys = ((self.words(height * count).reshape(height, count) >> shift) << shift) | columns
+            keys = self._distinct_keys(count, height).reshape(height, count)
             lowest = np.argpartition(keys, size - 1, axis=1)[:, :size] if 0 < size < count else (
                 np.broadcast_to(np.arange(size), (height, size)))
             parts.append(np.sort(lowest, axis=1))
