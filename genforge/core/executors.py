@@ -22,8 +22,8 @@ from genforge.core.errors import UsageError
 JobMaker = Callable[[int], BlockJob]
 
 
-#: At most this many consecutive blocks go to a worker as one task: fewer messages, wake-ups and
-#: GIL hand-offs in the parent, which is the serial part of a parallel run.
+#: At most this many consecutive blocks go to a Dask worker as one task: fewer messages and
+#: round trips through the scheduler.
 BLOCKS_PER_TASK = 8
 
 
@@ -48,7 +48,7 @@ def run_blocks(jobs: list[BlockJob]) -> list[Optional[PackedBlock]]:
 
 def _windowed(submit: Callable[[list[BlockJob]], object], result: Callable[[object], list],
               cancel: Callable[[object], None], make_job: JobMaker, window_size: int) -> Iterator[Optional[PackedBlock]]:
-    """Block results in order, with ``window_size`` tasks of blocks in flight."""
+    """Block results in order, with ``window_size`` tasks of blocks in flight (Dask)."""
     window: deque = deque()
     next_index = 0
     try:
@@ -76,11 +76,11 @@ class InProcess:
 
 
 def _exit_with_parent(parent: int) -> None:
-    """Pool initializer: end this worker when its parent is gone.
+    """In a local worker: end it when its parent is gone.
 
-    A parent killed outright (SIGKILL) cannot shut its pool down, and workers
-    blocked on the job queue would live on, holding memory and the inherited
-    output lock; a watchdog thread notices the new parent and exits.
+    A parent killed outright (SIGKILL) cannot stop its workers, and workers
+    blocked on their connection would live on, holding memory and the
+    inherited output lock; a watchdog thread notices the new parent and exits.
     """
 
     def watch() -> None:
