@@ -120,7 +120,7 @@ def _fill_split(
             # The usual case, checked with set operations: nothing in the block is dropped, and
             # its lines are joined without a Python-level step per record.
             room = len(bodies) if size is None else min(len(bodies), size - written)
-            kept = block[0][:DIGEST_SIZE * room]  # the block's digests, already joined
+            kept = block[0][:DIGEST_SIZE * room]  # the digests written, already joined
             current.update(block_digests[:room])
             numbers = map(id_format.__mod__, range(written, written + room))
             writer.write_block(b"".join(chain.from_iterable(zip(numbers, bodies))), room)
@@ -128,21 +128,22 @@ def _fill_split(
             if labels is not None:
                 labels.update(block[2][:room])
         else:
-            lines, kept = [], []
+            lines, kept_digests = [], []
             for index, (digest, body) in enumerate(zip(block_digests, bodies)):
                 if digest in earlier or (digest in current and not allow_repeats):
                     continue
                 current.add(digest)
                 lines.append(id_format % written + body)
-                kept.append(digest)
+                kept_digests.append(digest)
                 if labels is not None:
                     labels[block[2][index]] += 1
                 written += 1
                 if written == size:
                     break
             writer.write_lines(lines)
+            kept = b"".join(kept_digests)
         if digests is not None:
-            digests.write(kept if isinstance(kept, bytes) else b"".join(kept))
+            digests.write(kept)
         state.written = written
         if byte_limit is not None:
             byte_limit()
