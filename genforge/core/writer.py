@@ -79,8 +79,11 @@ class HashingWriter:
         return os.dup(self._file.fileno())
 
     def close(self) -> dict:
-        self.sync()
-        self._file.close()
+        # Idempotent: a Ctrl-C between a shard's close and the writer moving on leaves it to be
+        # closed again by abandon().
+        if not self._file.closed:
+            self.sync()
+            self._file.close()
         return {"records": self.records, "bytes": self.bytes, "sha256": self._hash.hexdigest()}
 
 
