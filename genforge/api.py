@@ -16,7 +16,7 @@ from genforge.core.engine import generate as _generate
 from genforge.core.errors import UsageError
 from genforge.core.spec import TaskSpec, resolve_spec
 from genforge.loaders import load, load_snapshot
-from genforge.tasks.registry import get_task, task_names
+from genforge.core.registry import get_task, task_names
 
 
 def list_tasks() -> list[dict[str, str]]:

@@ -14,7 +14,7 @@ from genforge.core.params import resolve
 from genforge.core.rng import RandomStream
 from genforge.generators import algorithmic
 from genforge.generators.algorithmic import OPS
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 TASK = get_task("algorithmic")
 

@@ -10,7 +10,7 @@ import pytest
 from snapshot_helpers import run_cli
 
 import genforge
-from genforge.tasks import registry
+from genforge.core import registry
 
 FIXTURE = Path(__file__).parent / "plugin_fixture"
 

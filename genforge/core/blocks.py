@@ -23,7 +23,7 @@ from genforge.core.records import Example, bucket_of, build_record, key_digest, 
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitSpec, sample_params_for
 from genforge.core.validation import validator_for_task
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 BLOCK_SIZE = 256
 #: Bytes of ``{"id":"",`` that precede the body of a record encoded with an empty id.

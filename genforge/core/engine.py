@@ -21,7 +21,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
-from genforge import __version__
+from genforge.core.version import __version__
 from genforge.core.blocks import (BLOCK_SIZE, DIGEST_SIZE, BlockJob, PackedBlock, forget_enumerations, prime_enumeration, run_block,
                                   unpack, unpack_lines)
 from genforge.core.balance import count_values

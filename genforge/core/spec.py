@@ -8,8 +8,8 @@ from typing import Any, Mapping, Optional
 from genforge.core import params as params_module
 from genforge.core.errors import UsageError, did_you_mean, one_of
 from genforge.core.splits import SplitPlan
-from genforge.tasks.base import Task
-from genforge.tasks.registry import get_task
+from genforge.core.task import Task
+from genforge.core.registry import get_task
 
 MAX_SEED = 2**63 - 1
 

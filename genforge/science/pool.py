@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator, Mapping, Optional
 
 import orjson
 
-from genforge import __version__
+from genforge.core.version import __version__
 from genforge.core.blocks import BLOCK_SIZE, BlockJob, Candidate, blocks_in_order, unpack
 from genforge.core.canonical import encode_record, pretty_dumps
 from genforge.core.records import record_id

@@ -14,7 +14,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Optional
 
-from genforge import __version__
+from genforge.core.version import __version__
 from genforge.core.canonical import pretty_dumps
 from genforge.core.checking import file_digest
 from genforge.core.engine import Progress

@@ -46,7 +46,7 @@ def doc_to_text(doc):
 
 def _normalizer(task):
     try:
-        from genforge.tasks.registry import get_task
+        from genforge.core.registry import get_task
 
         return get_task(task).normalize_answer
     except Exception:  # genforge not installed here: fold whitespace, genforge's default

@@ -17,11 +17,11 @@ from typing import Any, Mapping, Optional, Sequence
 
 import yaml
 
-from genforge import __version__
+from genforge.core.version import __version__
 from genforge.core.errors import UsageError, did_you_mean, one_of
 from genforge.core.spec import TaskSpec, resolve_spec
 from genforge.core.validation import explain_against
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 #: genforge's own canary GUID (BIG-bench style): search a training corpus for it to detect leakage.
 DEFAULT_CANARY = "932b005b-9ede-4fec-aa80-62c669860a49"

@@ -46,7 +46,7 @@ from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, iid_splits
 from genforge.generators import algorithmic
 from genforge.generators.algorithmic import OPS, TokenError
-from genforge.tasks.base import Task
+from genforge.core.task import Task
 
 MAX_LENGTH = 100_000
 

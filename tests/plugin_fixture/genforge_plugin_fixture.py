@@ -2,7 +2,7 @@
 
 from genforge.core.records import Example
 from genforge.core.splits import SplitPlan, iid_splits
-from genforge.tasks.base import Task
+from genforge.core.task import Task
 
 
 class ReverseFixtureTask(Task):
