@@ -28,7 +28,7 @@ def describe(task: str, params: Mapping[str, Any] | None = None) -> dict:
     """Parameters (with defaults and ranges) and split plans of a task."""
     spec = resolve_spec(task, params=params)
     task_object = get_task(task)
-    plans = task_object.split_plans(spec.params)
+    plans = task_object.split_plans(spec.typed())
     return {
         "name": task,
         "version": task_object.version,
@@ -135,7 +135,7 @@ def solve(task: str, instruction: Optional[str], input: str, *, params: Mapping[
         if params is None and seed is None:
             return task_object.solve(instruction, input)
         spec = resolve_spec(task, params=params, seed=seed or 0)
-        return task_object.solve_in_context(instruction, input, spec.params, spec.seed)
+        return task_object.solve_in_context(instruction, input, spec.typed(), spec.seed)
     except (ValueError, KeyError, IndexError) as error:  # what `genforge solve` reports for an unreadable record
         raise UsageError(f"the {task} oracle cannot read this example: {error}") from None
 

@@ -21,7 +21,7 @@ from genforge.core.canonical import encode_constant_fields, encode_record, encod
 from genforge.core.errors import CheckFailed
 from genforge.core.records import Example, bucket_of, build_record, key_digest, record_id
 from genforge.core.rng import RandomStream
-from genforge.core.splits import SplitSpec, sample_params_for
+from genforge.core.splits import SplitSpec
 from genforge.core.validation import validator_for_task
 from genforge.core.registry import get_task
 
@@ -207,9 +207,9 @@ class RepeatMemory:
 def _block_context(task_name: str, params_json: str, plan: str, split: str, trace: bool, seed: int):
     task = get_task(task_name)
     params = json.loads(params_json)
-    spec = task.split_plans(params)[plan].split(split)
-    # ``seed`` rides along so tasks can derive fixed pools (rule sets, graphs) from it.
-    sample_params = {**sample_params_for(params, spec), "seed": seed}
+    spec = task.split_plans(task.typed(params))[plan].split(split)
+    # The run's seed rides along so tasks can derive fixed pools (rule sets, graphs) from it.
+    sample_params = task.split_params(task.typed(params), spec, seed)
     return task, params, spec, sample_params, RecordEncoder(task_name, split, trace)
 
 
@@ -230,7 +230,7 @@ def _enumeration(task_name: str, params_json: str, plan_name: str, split_name: s
     comparison).
     """
     task = get_task(task_name)
-    params = json.loads(params_json)
+    params = task.typed(json.loads(params_json))
     plan = task.split_plans(params)[plan_name]
     examples = task.enumerate_split(params, plan, plan.split(split_name), seed)
     return examples if isinstance(examples, Sequence) else list(examples)

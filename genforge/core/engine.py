@@ -179,7 +179,7 @@ def _check_request(spec: TaskSpec, task, plan) -> None:
         if split.source == "sample":
             if size is None:
                 raise UsageError(f"split {split.name!r} is sampled and needs a size (--size {split.name}=N)")
-            possible = task.space_size(spec.params, split)
+            possible = task.space_size(spec.typed(), split)
             if possible is not None and size > possible and not (spec.allow_repeats or split.repeats):
                 raise InfeasibleError(
                     f"split {split.name!r} of task {spec.task!r}: {size} distinct examples requested but the "
@@ -214,7 +214,7 @@ def estimate_bytes(spec: TaskSpec) -> tuple[int, list[str]]:
         if size == 0 or (size is None and split.source == "sample"):
             continue
         if split.source == "enumerate" and size is None:
-            size = task.space_size(spec.params, split)
+            size = task.space_size(spec.typed(), split)
         block = run_block(_job_maker(spec, params_json, split)(0))
         forget_enumerations()
         first = unpack(block)[1] if block is not None else []

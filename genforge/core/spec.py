@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from genforge.core import params as params_module
@@ -27,12 +27,18 @@ class TaskSpec:
     allow_repeats: bool = False
     #: records per shard file; None writes one file per split
     shard_size: Optional[int] = None
+    #: the task's typed parameters (its ``Params``) for ``params``; derived, not part of the request
+    typed_params: Any = field(default=None, compare=False, repr=False)
 
     def task_object(self) -> Task:
         return get_task(self.task)
 
+    def typed(self) -> Any:
+        """The parameters as the task's hooks take them (its typed ``Params``)."""
+        return self.typed_params if self.typed_params is not None else self.task_object().typed(self.params)
+
     def plan(self) -> SplitPlan:
-        return self.task_object().split_plans(self.params)[self.split_plan]
+        return self.task_object().split_plans(self.typed())[self.split_plan]
 
 
 def resolve_spec(
@@ -60,8 +66,9 @@ def resolve_spec(
     if shard_size is not None and (isinstance(shard_size, bool) or not isinstance(shard_size, int) or shard_size < 1):
         raise UsageError(f"shard size = {shard_size!r} is not allowed: expected a whole number >= 1 (records per file)")
     resolved = params_module.resolve(task.parameters, params)
-    task.check_params(resolved)
-    plans = task.split_plans(resolved)
+    typed = task.typed(resolved)
+    task.check_params(typed)
+    plans = task.split_plans(typed)
     plan_name = split_plan or task.default_split_plan
     if plan_name not in plans:
         raise UsageError(
@@ -97,4 +104,5 @@ def resolve_spec(
         trace=bool(trace),
         allow_repeats=bool(allow_repeats),
         shard_size=shard_size,
+        typed_params=typed,
     )

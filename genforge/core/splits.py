@@ -131,8 +131,3 @@ def iid_splits(
         SplitSpec("test_id", test_id, "in-distribution test", all_of(within, bucket_range(0.9, 1.0))),
     )
 
-
-def sample_params_for(params: Mapping, spec: SplitSpec) -> dict:
-    merged = dict(params)
-    merged.update(spec.sample_params)
-    return merged
