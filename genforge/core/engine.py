@@ -228,6 +228,9 @@ class _Run:
             labels=labels, progress=self.progress)
         try:
             current = fill.run(blocks)
+            if spec.difficulty_range is not None and not fill.state.written and size != 0:
+                raise InfeasibleError(f"split {split.name!r} of task {spec.task!r} holds no record in the "
+                                      "difficulty range")
         except InfeasibleError as error:
             checkpoints.settle(report=False)
             writer.abandon()
