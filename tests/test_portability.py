@@ -75,3 +75,22 @@ def test_every_module_imports_without_posix_only_modules():
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_text_files_are_written_with_newline_line_ends_on_every_system():
+    # Path.write_text and open(..., "w") turn "\n" into os.linesep unless told otherwise: on Windows a
+    # dataset card or an export would get other bytes (and another sha256) than on Linux.
+    import ast
+    from pathlib import Path
+
+    loose = []
+    for path in sorted(Path(genforge.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            keywords = {keyword.arg for keyword in node.keywords}
+            text_mode = any(isinstance(arg, ast.Constant) and arg.value in ("w", "a", "x") for arg in node.args[1:2])
+            if (name == "write_text" or (name == "open" and text_mode)) and "newline" not in keywords:
+                loose.append(f"{path.name}:{node.lineno}")
+    assert loose == []
