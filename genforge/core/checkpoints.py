@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -9,7 +10,11 @@ from pathlib import Path
 from typing import Optional
 
 from genforge.core.checking import file_digest
-from genforge.core.writer import atomic_write_bytes
+from genforge.core.writer import StagedBytesChanged, atomic_write_bytes
+
+#: Format 2 records the sha256 of every staged byte a checkpoint vouches for (the open shard's
+#: prefix and the digest logs); a format-1 checkpoint cannot be verified and is not resumed.
+FORMAT = 2
 
 #: A split is checkpointed after 16 blocks, then 32, 64, ... doubling up to every CHECKPOINT_BLOCKS
 #: blocks (and after each split): early in a run little is lost, and a long run at most 256 blocks
@@ -51,6 +56,10 @@ class Checkpoints:
         self.staging = staging
         self.request = request
         self.done: list[dict] = []
+        #: split -> sha256 of its digest log, for every finished split
+        self.digest_logs: dict[str, str] = {}
+        #: why :meth:`load` refused the saved checkpoint (for the run's note)
+        self.refusal = "it is missing or unreadable"
         self._pending: Optional[threading.Thread] = None
         self._failure: Optional[BaseException] = None
 
@@ -84,19 +93,27 @@ class Checkpoints:
     def digests_path(self, split: str) -> Path:
         return self.staging / f".digests-{split}.bin"
 
+    def open_digest_log(self, split: str, kept: bytes = b"") -> "DigestLog":
+        """The digest log of ``split``: new, or continuing after the ``kept`` digests (see read_digests)."""
+        return DigestLog(self.digests_path(split), kept)
+
     def save(self, split: Optional[str] = None, position: Optional[dict] = None) -> None:
-        state = {"format": 1, "request": self.request, "done": self.done, "split": split, "position": position}
+        state = {"format": FORMAT, "request": self.request, "done": self.done, "digest_logs": self.digest_logs,
+                 "split": split, "position": position}
         # Insertion order is kept (no sort_keys): file entries go back into the manifest as they were.
         atomic_write_bytes(self.staging / self.NAME, json.dumps(state).encode())
 
     def load(self) -> Optional[dict]:
-        """The saved state if it belongs to this request and its finished files are intact, else None."""
+        """The saved state if it belongs to this request and its finished files are intact, else None
+        (with the reason in ``refusal``)."""
         try:
             state = json.loads((self.staging / self.NAME).read_bytes())
-            if state.get("format") != 1 or state.get("request") != self.request:
+            if state.get("format") != FORMAT or state.get("request") != self.request:
+                self.refusal = "it was written by another genforge version or for another request"
                 return None
             for entry in state["done"]:
                 if file_digest(self.staging / entry["name"])[0] != entry["sha256"]:
+                    self.refusal = f"the finished file {entry['name']!r} does not match its checkpoint's sha256"
                     return None
             position = state["position"]
             if position is not None:  # the files it describes hold at least what it says
@@ -106,17 +123,51 @@ class Checkpoints:
                 files.append((self.digests_path(state["split"]).name, 16 * position["written"]))
                 if any(not (self.staging / name).is_file() or (self.staging / name).stat().st_size < size
                        for name, size in files):
+                    self.refusal = "files it describes are missing or shorter than it says"
                     return None
             return state
         except (OSError, ValueError, KeyError, TypeError):
+            self.refusal = "it is missing or unreadable"
             return None
 
-    def read_digests(self, split: str, count: int) -> set:
-        """The first ``count`` digests written for ``split`` (the file is cut back to them)."""
+    def read_digests(self, split: str, count: int, sha256: str) -> bytes:
+        """The first ``count`` digests written for ``split``, which must hash to ``sha256``
+        (StagedBytesChanged otherwise); the file is cut back to them."""
         path = self.digests_path(split)
         with open(path, "r+b") as file:
             file.truncate(16 * count)
             data = file.read()
         if len(data) != 16 * count:
             raise OSError(f"{path}: {len(data) // 16} digests, the checkpoint expects {count}")
-        return {data[i:i + 16] for i in range(0, len(data), 16)}
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise StagedBytesChanged(f"{path.name}: the record digests do not match the checkpoint's sha256")
+        return data
+
+
+def digest_set(data: bytes) -> set:
+    """The 16-byte digests of a digest log's contents, as a set."""
+    return {data[i:i + 16] for i in range(0, len(data), 16)}
+
+
+class DigestLog:
+    """A split's log of written record digests that hashes what it holds, so a checkpoint can vouch for it."""
+
+    def __init__(self, path: Path, kept: bytes = b""):
+        self._hash = hashlib.sha256(kept)
+        self._file = open(path, "ab" if kept else "wb")
+
+    def write(self, data: bytes) -> None:
+        self._file.write(data)
+        self._hash.update(data)
+
+    def sha256(self) -> str:
+        return self._hash.copy().hexdigest()
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def close(self) -> None:
+        self._file.close()

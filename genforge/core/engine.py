@@ -27,7 +27,7 @@ import orjson
 from genforge.core.balance import count_values
 from genforge.core.blocks import BLOCK_SIZE, BlockJob, forget_enumerations, prime_enumeration, run_block, unpack
 from genforge.core.canonical import pretty_dumps
-from genforge.core.checkpoints import Checkpoints, checkpoint_due
+from genforge.core.checkpoints import Checkpoints, checkpoint_due, digest_set
 from genforge.core.errors import InfeasibleError, UsageError
 from genforge.core.executors import executor_for
 from genforge.core.fill import FillState, Progress, SplitFill
@@ -207,16 +207,17 @@ class _Run:
         """Write one split (continuing it from ``saved`` when the checkpoint stopped inside it)."""
         spec, checkpoints = self.spec, self.checkpoints
         size = _size(spec, split)
-        state, current, writer = FillState(), set(), None
+        state, kept, writer = FillState(), b"", None
         if saved is not None and saved["split"] == split.name and saved["position"] is not None:
-            state, current, writer = resume_split(self.staging, checkpoints, split.name, spec.shard_size,
-                                                  saved["position"], self.say)
+            state, kept, writer = resume_split(self.staging, checkpoints, split.name, spec.shard_size,
+                                               saved["position"], self.say)
         if writer is None:
             writer = SplitWriter(self.staging, split.name, spec.shard_size)
+        current = digest_set(kept)
         # Blocks consumed before an interruption are skipped: block results depend on their index only.
         blocks = source.blocks(_job_maker(spec, split, state.blocks_used))
         # A resumed split appends to its digests (cut back to the checkpoint); a new one starts them afresh.
-        digests = open(checkpoints.digests_path(split.name), "ab" if state.written else "wb")
+        digests = checkpoints.open_digest_log(split.name, kept)
         # A resumed split's earlier records were written by another run: counted from the files.
         labels = Counter() if self.task.balance_key and not state.written else None
         fill = SplitFill(
@@ -247,6 +248,7 @@ class _Run:
             forget_enumerations()
         checkpoints.settle()  # the last mid-split checkpoint lands before the split's own
         self.files.extend(writer.close())
+        checkpoints.digest_logs[split.name] = digests.sha256()
         if labels is not None:
             self.balances[split.name] = dict(sorted(labels.items()))
         self.earlier |= current
@@ -262,7 +264,7 @@ class _Run:
         digests.flush()
         to_sync = [os.dup(digests.fileno())]
         position = {"blocks_used": state.blocks_used, "written": state.written, "stalled": state.stalled,
-                    "writer": writer.checkpoint(to_sync)}
+                    "digests_sha256": digests.sha256(), "writer": writer.checkpoint(to_sync)}
         self.checkpoints.save_later(split_name, position, to_sync)
 
     def _check_bytes(self, split_name: str, writer: SplitWriter) -> None:

@@ -26,11 +26,20 @@ from genforge.core.locking import LockBusy, lock, read_owner, write_owner
 from genforge.core.errors import UsageError
 
 
+class StagedBytesChanged(Exception):
+    """Staged bytes kept for ``--resume`` differ from what their checkpoint recorded."""
+
+
 class HashingWriter:
     """A binary file that counts lines and bytes and hashes what it writes."""
 
-    def __init__(self, path: Path, *, resume_at: Optional[tuple[int, int]] = None):
-        """A new file, or with ``resume_at=(bytes, records)`` the same file cut back to that prefix."""
+    def __init__(self, path: Path, *, resume_at: Optional[tuple[int, int]] = None,
+                 expected_sha256: Optional[str] = None):
+        """A new file, or with ``resume_at=(bytes, records)`` the same file cut back to that prefix.
+
+        With ``expected_sha256`` the kept prefix must hash to it (StagedBytesChanged otherwise):
+        a disk or a crash may have changed bytes that a checkpoint already vouched for.
+        """
         self.path = path
         self._hash = hashlib.sha256()
         self.records = 0
@@ -48,6 +57,8 @@ class HashingWriter:
                 self.bytes += len(chunk)
         if self.bytes != offset:
             raise OSError(f"{path}: {self.bytes} bytes, the checkpoint expects {offset}")
+        if expected_sha256 is not None and self._hash.hexdigest() != expected_sha256:
+            raise StagedBytesChanged(f"{path.name}: its first {offset:,} bytes do not match the checkpoint's sha256")
         self.records = records
         self._file = open(path, "ab", buffering=1 << 20)
 
@@ -72,6 +83,10 @@ class HashingWriter:
         """Make everything written so far durable (before a checkpoint names it)."""
         self._file.flush()
         os.fsync(self._file.fileno())
+
+    def sha256_so_far(self) -> str:
+        """The sha256 of everything written so far (the file stays open)."""
+        return self._hash.copy().hexdigest()
 
     def flushed_handle(self) -> int:
         """Flush to the OS and return a duplicate descriptor, for syncing later (the caller closes it)."""
@@ -123,13 +138,18 @@ class SplitWriter:
         if self._current is not None:
             to_sync.append(self._current.flushed_handle())
             current = {"name": self._current.path.name, "bytes": self._current.bytes,
-                       "records": self._current.records}
+                       "records": self._current.records, "sha256": self._current.sha256_so_far()}
         return {"records": self.records, "closed": [[path.name, summary] for path, summary in self._closed],
                 "current": current}
 
     @classmethod
     def resume(cls, folder: Path, split: str, shard_size: int | None, state: dict) -> "SplitWriter":
-        """The writer as it was at ``checkpoint()``: closed shards kept, the open file cut back."""
+        """The writer as it was at ``checkpoint()``: closed shards kept, the open file cut back.
+
+        Every kept byte is hashed again and compared with the checkpoint
+        (StagedBytesChanged on a difference), so a resumed run never appends
+        to, or vouches for, bytes that changed while it was not running.
+        """
         writer = cls(folder, split, shard_size)
         writer.records = state["records"]
         writer._closed = [(folder / name, {key: summary[key] for key in ("records", "bytes", "sha256")})
@@ -137,9 +157,12 @@ class SplitWriter:
         for path, summary in writer._closed:
             if not path.is_file() or path.stat().st_size != summary["bytes"]:
                 raise OSError(f"{path}: missing or not {summary['bytes']} bytes")
+            if _sha256_of(path) != summary["sha256"]:
+                raise StagedBytesChanged(f"{path.name}: its bytes do not match the checkpoint's sha256")
         current = state["current"]
         if current is not None:
-            writer._current = HashingWriter(folder / current["name"], resume_at=(current["bytes"], current["records"]))
+            writer._current = HashingWriter(folder / current["name"], resume_at=(current["bytes"], current["records"]),
+                                            expected_sha256=current["sha256"])
         return writer
 
     def write_line(self, line: bytes) -> None:
@@ -196,6 +219,14 @@ class SplitWriter:
         if self._current is not None:
             self._current.close()
             self._current = None
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def check_destination(destination: Path, overwrite: bool) -> None:
