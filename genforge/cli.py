@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from genforge import api
+from genforge.cli_errors import describe as describe_error
 from genforge.core.checking import read_manifest, validate_path
 from genforge.core.errors import GenforgeError, UsageError
 from genforge.core.params import parse_cli_value
@@ -226,22 +227,20 @@ cli.add_command(export_command)
 
 
 def main(argv=None):
-    """Entry point: GenforgeError becomes one message on stderr and its exit code."""
+    """Entry point: any failure becomes one message on stderr and its exit code (see cli_errors)."""
     try:
         # A real command line cannot hold NUL (argv entries are C strings); a caller passing one
         # gets a message, not a ValueError from the first file-system call.
         if argv is not None and any("\x00" in str(arg) for arg in argv):
             raise UsageError("an argument contains a NUL character")
         cli.main(args=argv, prog_name="genforge", standalone_mode=False)
-    except GenforgeError as error:
-        click.echo(f"genforge: error: {error}", err=True)
-        sys.exit(error.exit_code)
     except click.exceptions.Abort:
         click.echo("genforge: interrupted", err=True)
         sys.exit(130)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
+    except (GenforgeError, click.ClickException, OSError, RecursionError, MemoryError) as error:
+        message, code = describe_error(error)
+        click.echo(f"genforge: error: {message}", err=True)
+        sys.exit(code)
     except KeyboardInterrupt:
         click.echo("genforge: interrupted; nothing was written", err=True)
         sys.exit(130)

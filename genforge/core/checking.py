@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from pathlib import Path
 
 from genforge.core.errors import CheckFailed, GenforgeError, UsageError
@@ -41,6 +42,11 @@ def file_digest(path: Path) -> tuple[str, int, int]:
     return digest.hexdigest(), size, lines
 
 
+def _no_constant(name: str):
+    # Python's json reads NaN and Infinity, which JSON does not have (and no schema can judge).
+    raise ValueError(f"{name} is not a JSON number (JSON has no NaN or infinity)")
+
+
 def validate_records(path: Path, expected_split: str | None = None) -> int:
     """Check every line of a JSONL file; return the record count."""
     count = 0
@@ -50,9 +56,12 @@ def validate_records(path: Path, expected_split: str | None = None) -> int:
             if not line.endswith(b"\n"):
                 raise CheckFailed(f"{where}: last line has no newline (truncated file?)")
             try:
-                record = json.loads(line)
+                record = json.loads(line, parse_constant=_no_constant)
             except (ValueError, UnicodeDecodeError) as error:
                 raise CheckFailed(f"{where}: not valid JSON: {error}") from None
+            except RecursionError:
+                raise CheckFailed(f"{where}: nested too deeply to read (more than Python's recursion limit of "
+                                  f"{sys.getrecursionlimit():,} levels); a genforge record is a few levels deep") from None
             if not isinstance(record, dict) or not isinstance(record.get("task"), str):
                 raise CheckFailed(f"{where}: not a genforge record (no 'task' field)")
             try:

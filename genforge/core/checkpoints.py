@@ -170,4 +170,9 @@ class DigestLog:
         return self._file.fileno()
 
     def close(self) -> None:
-        self._file.close()
+        try:
+            self._file.close()
+        except OSError:
+            if not self._file.closed:  # a full disk: the descriptor is released all the same
+                os.close(self._file.fileno())
+            raise

@@ -36,7 +36,7 @@ from genforge.core.resume import restore, resume_split
 from genforge.core.spec import TaskSpec
 from genforge.core.splits import SplitPlan, SplitSpec
 from genforge.core.version import __version__
-from genforge.core.writer import ResumableFolder, SplitWriter, check_destination
+from genforge.core.writer import ResumableFolder, SplitWriter, check_destination, check_out
 
 __all__ = ["Progress", "estimate_bytes", "generate", "manifest_head", "request_digest"]
 
@@ -160,6 +160,7 @@ def _check_arguments(workers, max_bytes, out_dir) -> None:
         raise UsageError(f"max bytes = {max_bytes!r} is not allowed: expected a whole number of bytes >= 1")
     if not isinstance(out_dir, (str, os.PathLike)):
         raise UsageError(f"output folder = {out_dir!r} is not allowed: expected a path")
+    check_out(out_dir)
 
 
 def _check_estimate(spec: TaskSpec, max_bytes: Optional[int]) -> Optional[int]:

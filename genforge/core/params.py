@@ -10,6 +10,7 @@ parameter, the value and what is allowed.
 from __future__ import annotations
 
 import json
+import math
 import typing
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
@@ -101,6 +102,11 @@ def _check_value(label: str, value: Any, schema: Mapping[str, Any]) -> None:
     }.get(kind, True)
     if not type_ok:
         raise ParameterError(f"parameter {label} = {json.dumps(value, default=str)} is not valid: expected {allowed}")
+    # NaN slips through every range check (each comparison with it is false) and infinity through an
+    # open one; neither has a JSON spelling, so a manifest could not record it. Finite numbers only.
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ParameterError(f"parameter {label} = {value} is not allowed: expected a finite number "
+                             f"({allowed}); NaN and infinity are refused")
     if "enum" in schema and value not in schema["enum"]:
         raise ParameterError(f"parameter {label} = {json.dumps(value)} is not allowed: expected {allowed}")
     if kind in ("integer", "number"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
@@ -79,6 +80,9 @@ def resolve_spec(
             raise UsageError(f"{what} = {value!r} is not allowed: expected a mapping from names (text) to values")
     if split_plan is not None and not isinstance(split_plan, str):
         raise UsageError(f"split plan = {split_plan!r} is not allowed: expected a plan name (text)")
+    if split_plan is not None and not split_plan.strip():
+        raise UsageError("split plan is empty: name a plan (see 'genforge describe TASK') or leave it out "
+                         "for the task's default")
     task = get_task(task_name)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise UsageError(f"seed = {seed!r} is not allowed: expected an integer from 0 to {MAX_SEED}")
@@ -143,10 +147,11 @@ def _sizes(defaults: Mapping[str, tuple[Optional[int], str]], given: Mapping[str
                 f"its splits: {', '.join(defaults)}"
             )
         if isinstance(size, str):
-            try:
-                size = int(size)
-            except ValueError:
-                raise UsageError(f"size of split {name!r} = {size!r} is not a whole number") from None
+            # int() also reads other scripts' digits ("٥" is 5); a size is written with 0-9 only.
+            if not re.fullmatch(r"-?[0-9]+", size.strip()):  # (a negative size is refused below, by range)
+                raise UsageError(f"size of split {name!r} = {size!r} is not a whole number written with the "
+                                 "digits 0-9")
+            size = int(size)
         if size is None and defaults[name][1] == "enumerate":
             resolved[name] = None  # everything the enumerated split holds
             continue

@@ -93,6 +93,14 @@ class HashingWriter:
         self._file.flush()
         return os.dup(self._file.fileno())
 
+    def discard(self) -> None:
+        """Close without flushing (the file is being thrown away; the disk may be full)."""
+        if not self._file.closed:
+            try:
+                self._file.close()
+            except OSError:
+                pass  # the buffered bytes could not be written: nothing to keep anyway
+
     def close(self) -> dict:
         # Idempotent: a Ctrl-C between a shard's close and the writer moving on leaves it to be
         # closed again by abandon().
@@ -216,8 +224,9 @@ class SplitWriter:
         return entries
 
     def abandon(self) -> None:
+        """Close the open file without keeping it (a failed run: a full disk must not fail the cleanup)."""
         if self._current is not None:
-            self._current.close()
+            self._current.discard()
             self._current = None
 
 
@@ -229,10 +238,35 @@ def _sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+#: Bytes in one file name and in a whole path on common file systems (ext4, APFS, NTFS: 255 per name).
+NAME_MAX = 255
+PATH_MAX = 4096
+
+
+def check_out(out) -> None:
+    """Refuse an output folder argument that names no folder (``--out ""`` would write into the current one)."""
+    if not str(out).strip():
+        raise UsageError("output folder (--out) is empty; name a folder, e.g. --out data")
+
+
+def _check_lengths(path: Path) -> None:
+    """Names too long for the file system fail here with the limit, not as ENAMETOOLONG midway."""
+    for part in path.parts:
+        size = len(os.fsencode(part))
+        if size > NAME_MAX:
+            raise UsageError(f"output path name {part[:40]!r}... is too long: {size} bytes, file systems allow "
+                             f"at most {NAME_MAX} per name; choose a shorter --out")
+    size = len(os.fsencode(os.path.abspath(path)))
+    if size > PATH_MAX:
+        raise UsageError(f"output path is too long: {size} bytes, the limit is {PATH_MAX}; choose a shorter --out")
+
+
 def check_destination(destination: Path, overwrite: bool) -> None:
     """Fail before any work if ``destination`` cannot be (re)written."""
     if "\x00" in str(destination):
         raise UsageError(f"output path {str(destination)!r} contains a NUL character")
+    # The staging folder's name is the destination's plus about 30 characters.
+    _check_lengths(destination.parent / f".{destination.name}.partial-0123456789abcdef")
     parent = destination.parent
     for ancestor in [parent, *parent.parents]:
         if ancestor.exists():

@@ -21,7 +21,7 @@ from genforge.core.engine import Progress
 from genforge.core.engine import generate as generate_task
 from genforge.core.engine import estimate_bytes
 from genforge.core.errors import UsageError
-from genforge.core.writer import AtomicFolder, OutputLock, check_destination
+from genforge.core.writer import AtomicFolder, OutputLock, check_destination, check_out
 from genforge.snapshot.card import render_card
 from genforge.snapshot.croissant import croissant_metadata
 from genforge.snapshot.genbench import genbench_card
@@ -127,6 +127,7 @@ def build_snapshot(
     are estimated (from the first block of each split) to exceed that size,
     and stops the build, keeping nothing, if the files pass it while writing.
     """
+    check_out(out)
     destination = Path(out)
     check_destination(destination, overwrite)
     if max_bytes is not None:

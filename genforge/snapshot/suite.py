@@ -9,14 +9,12 @@ everything needed to rebuild it byte for byte.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
-import yaml
-
+from genforge.core import structured
 from genforge.core.version import __version__
 from genforge.core.errors import UsageError, did_you_mean, one_of
 from genforge.core.plans import split_outline
@@ -93,7 +91,7 @@ def read_suite_file(source: str | Path) -> dict:
     """A suite as a mapping: ``"default"`` (built in) or the path of a YAML/JSON file."""
     text_source = str(source)
     if text_source in BUILT_IN and not Path(text_source).exists():
-        text = resources.files("genforge.suites").joinpath(f"{text_source}.yaml").read_text("utf-8")
+        data = resources.files("genforge.suites").joinpath(f"{text_source}.yaml").read_bytes()
         where = f"built-in suite {text_source!r}"
     else:
         path = Path(source)
@@ -101,12 +99,13 @@ def read_suite_file(source: str | Path) -> dict:
             raise UsageError(
                 f"suite {text_source!r} is neither a file nor a built-in suite; built-in suites: {one_of(BUILT_IN)}"
             )
-        text = path.read_text("utf-8")
         where = f"suite file {text_source!r}"
-    try:
-        raw = json.loads(text) if text_source.endswith(".json") else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as error:
-        raise UsageError(f"{where} is not valid YAML/JSON: {error}") from None
+        if path.stat().st_size > structured.MAX_BYTES:
+            raise UsageError(f"{where} is {path.stat().st_size:,} bytes; the limit is {structured.MAX_BYTES:,} bytes")
+        data = path.read_bytes()
+    # Depth, alias expansion and finite numbers are checked before any value is built (see core.structured).
+    text = structured.decode(data, where)
+    raw = structured.load_json(text, where) if text_source.endswith(".json") else structured.load_yaml(text, where)
     check_suite(raw, where)
     return raw
 
