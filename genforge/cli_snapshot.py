@@ -33,7 +33,8 @@ def snapshot_group():
 def build_command(suite, out, tasks, workers, overwrite, max_bytes):
     """Build SUITE ('default' or a YAML/JSON suite file) into the folder OUT."""
     resolved = load_suite(suite, tasks=_task_list(tasks))
-    manifest = build_snapshot(resolved, out, workers=workers, overwrite=overwrite, max_bytes=max_bytes)
+    manifest = build_snapshot(resolved, out, workers=workers, overwrite=overwrite, max_bytes=max_bytes,
+                              note=lambda message: click.echo(f"genforge: note: {message}", err=True))
     for entry in manifest["tasks"]:
         sizes = ", ".join(f"{split['name']} {split['size']:,}" for split in entry["splits"])
         click.echo(f"{Path(out) / entry['task']}: {sizes}")

@@ -21,19 +21,35 @@ class LockBusy(Exception):
     """Another process holds the lock."""
 
 
-def lock(fd: int, *, wait: bool) -> None:
-    """Lock the open file ``fd`` exclusively; with ``wait`` block until free, else raise LockBusy at once."""
+def lock(fd: int, *, wait: bool, shared: bool = False) -> None:
+    """Lock the open file ``fd``; with ``wait`` block until free, else raise LockBusy at once.
+
+    A ``shared`` lock admits other shared holders and excludes exclusive ones
+    (on Windows, which has no shared locks, it is exclusive).
+    """
     if sys.platform == "win32":
         _lock_windows(fd, wait)
     else:
-        _lock_posix(fd, wait)
+        _lock_posix(fd, wait, shared)
 
 
-def _lock_posix(fd: int, wait: bool) -> None:
+def only_holder(fd: int) -> bool:
+    """Whether the shared lock held on ``fd`` can become exclusive at once (no one else holds it)."""
+    if sys.platform == "win32":
+        return True
+    try:
+        _lock_posix(fd, False, False)
+        return True
+    except LockBusy:
+        return False
+
+
+def _lock_posix(fd: int, wait: bool, shared: bool = False) -> None:
     import fcntl
 
+    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, mode if wait else mode | fcntl.LOCK_NB)
     except OSError as error:
         if error.errno in _BUSY:
             raise LockBusy from None

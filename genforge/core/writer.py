@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Optional
 
-from genforge.core.locking import LockBusy, lock, read_owner, write_owner
+from genforge.core.locking import LockBusy, lock, only_holder, read_owner, write_owner
 from genforge.core.errors import UsageError
 
 
@@ -280,20 +280,42 @@ def check_destination(destination: Path, overwrite: bool) -> None:
             raise UsageError(f"output path {str(destination)!r} exists and is not a folder")
         if not overwrite:
             raise UsageError(f"output folder {str(destination)!r} already exists; pass --overwrite to replace it")
+        _refuse_containing_cwd(destination)
+
+
+def _refuse_containing_cwd(destination: Path) -> None:
+    """Replacing the folder a command runs in moves it from under the command (relative paths then
+    name other places): refused before any work."""
+    try:
+        here, target = Path.cwd().resolve(), destination.resolve()
+    except OSError:
+        return  # the current folder is gone already; nothing of it can be moved
+    if here == target or target in here.parents:
+        raise UsageError(f"output folder {str(destination)!r} contains the current folder; --overwrite would "
+                         "move it away from under this command. Run it from another folder")
 
 
 class OutputLock:
-    """An exclusive lock on ``<parent>/.<name>.lock`` for one output folder, or UsageError at once.
+    """A lock on ``<parent>/.<name>.lock`` for one output folder, or UsageError at once.
+
+    Every command that writes a folder takes this one lock for it: ``snapshot
+    build --out X`` and ``sweep --out X`` exclusively, ``generate --out X``
+    shared (several tasks may be generated into X at once; each also locks
+    ``X/.TASK.lock`` exclusively), so a generate and a build of the same X
+    exclude each other.
 
     The lock dies with its process (see :mod:`genforge.core.locking`), so a
-    killed run never leaves a stale lock. The file is removed on release; a process that opened it just
-    before the removal notices (the path no longer names its file) and retries.
+    killed run never leaves a stale lock. The file is removed on release by its
+    last holder; a process that opened it just before the removal notices (the
+    path no longer names its file) and retries.
     """
 
-    def __init__(self, destination: Path, *, wait: bool = False):
+    def __init__(self, destination: Path, *, wait: bool = False, shared: bool = False):
+        destination = Path(os.path.abspath(destination))  # "." and ".." name no folder to lock beside
         self.path = destination.parent / f".{destination.name}.lock"
         self.destination = destination
         self.wait = wait  # block until the other process is done instead of failing
+        self.shared = shared
         self._fd: Optional[int] = None
 
     def __enter__(self) -> "OutputLock":
@@ -304,7 +326,7 @@ class OutputLock:
                 raise UsageError(f"cannot write in {str(self.path.parent)!r} (lock file {self.path.name!r}): "
                                  f"{error.strerror or error}") from None
             try:
-                lock(fd, wait=self.wait)
+                lock(fd, wait=self.wait, shared=self.shared)
             except LockBusy:
                 holder = read_owner(fd)
                 os.close(fd)
@@ -320,7 +342,8 @@ class OutputLock:
             if same:
                 break
             os.close(fd)  # the holder removed the file between our open and our lock: take the new one
-        write_owner(fd)
+        if not self.shared:
+            write_owner(fd)
         self._fd = fd
         return self
 
@@ -328,7 +351,8 @@ class OutputLock:
         if self._fd is not None:
             # Removed while still locked (POSIX), so no other process can lock this file after us;
             # Windows cannot remove an open file: it is removed after closing, when nobody holds it.
-            if sys.platform != "win32":
+            # A shared holder removes it only when it is the last one.
+            if sys.platform != "win32" and (not self.shared or only_holder(self._fd)):
                 _remove(self.path)
             os.close(self._fd)
             self._fd = None
@@ -352,14 +376,71 @@ def _make_folder(folder: Path) -> None:
 
 
 def _replace_folder(staging: Path, destination: Path) -> None:
-    """Rename ``staging`` to ``destination``, moving an existing destination aside first."""
+    """Rename ``staging`` to ``destination``, moving an existing destination aside first.
+
+    The old folder goes to ``.NAME.old-*/content`` next to a note naming the
+    staging folder; if the second rename fails it is moved back, and if the
+    process is killed between the renames the next run under the lock finishes
+    the job (see :func:`recover_replacement`).
+    """
     replaced = None
     if destination.exists():
         replaced = Path(tempfile.mkdtemp(prefix=f".{destination.name}.old-", dir=destination.parent))
+        (replaced / "staging").write_text(staging.name, encoding="utf-8", newline="\n")
         os.rename(destination, replaced / "content")
-    os.rename(staging, destination)
+    try:
+        os.rename(staging, destination)
+    except BaseException:
+        if replaced is not None:
+            os.rename(replaced / "content", destination)
+            shutil.rmtree(replaced, ignore_errors=True)
+        raise
     if replaced is not None:
         shutil.rmtree(replaced, ignore_errors=True)
+
+
+def _finished(staging: Path) -> bool:
+    """A staging folder that was complete when it was being renamed into place (manifest, no checkpoint)."""
+    return (staging / "manifest.json").is_file() and not (staging / ".checkpoint.json").exists()
+
+
+def recover_replacement(destination: Path, note: Callable[[str], None]) -> None:
+    """Finish what a replacement killed between its renames left (call under the folder's lock).
+
+    With the old folder moved aside and the new one finished, the new one is
+    put in place (the overwrite is completed); with the new one unfinished, the
+    old one is moved back (rolled back). A copy left after both renames is removed.
+    """
+    for aside in sorted(destination.parent.glob(f".{glob_escape(destination.name)}.old-*")):
+        content, marker = aside / "content", aside / "staging"
+        if content.is_dir() and not destination.exists():
+            staging = destination.parent / marker.read_text("utf-8").strip() if marker.is_file() else None
+            if staging is not None and staging.name and staging.is_dir() and _finished(staging):
+                os.rename(staging, destination)
+                note(f"completed an interrupted --overwrite of {str(destination)!r}: its new content was "
+                     "finished and is now in place; the previous content was removed")
+            else:
+                os.rename(content, destination)
+                note(f"restored {str(destination)!r} from an interrupted --overwrite (its new content was "
+                     "unfinished)")
+        else:
+            note(f"removing {str(aside)!r}, left by an interrupted --overwrite")
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with glob's special characters taken literally."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+def remove_leftover_stagings(destination: Path, note: Callable[[str], None]) -> None:
+    """Remove ``.NAME.partial-*`` folders of killed builds (call under the folder's lock: no one uses them)."""
+    for leftover in sorted(destination.parent.glob(f".{glob_escape(destination.name)}.partial-*")):
+        note(f"removing {str(leftover)!r}, left by an interrupted build")
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:  # the lock file of a task generated inside it
+            _remove(leftover)
 
 
 class ResumableFolder:
@@ -382,6 +463,9 @@ class ResumableFolder:
         self.resume = resume
         self.note = note or (lambda message: None)
         self.resumed = False
+        # The output folder's lock, shared with other tasks generated into it but not with a snapshot build
+        # or a sweep writing it, then this task's own.
+        self._folder_lock = OutputLock(self.destination.parent, wait=wait, shared=True)
         self._lock = OutputLock(self.destination, wait=wait)
 
     def __enter__(self) -> Path:
@@ -389,7 +473,9 @@ class ResumableFolder:
         self._created = [p for p in [self.destination.parent, *self.destination.parent.parents] if not p.exists()]
         try:
             _make_folder(self.destination.parent)
+            self._folder_lock.__enter__()
             self._lock.__enter__()
+            recover_replacement(self.destination, self.note)
             check_destination(self.destination, self.overwrite)  # again, now that no one else is writing
             if self.staging.exists() and not self.resume:
                 self.note(f"removing {str(self.staging)!r}, left by an interrupted run of the same request "
@@ -407,6 +493,7 @@ class ResumableFolder:
 
     def _release(self) -> None:
         self._lock.__exit__()
+        self._folder_lock.__exit__()
         for folder in self._created:  # innermost first
             try:
                 folder.rmdir()
@@ -421,7 +508,11 @@ class ResumableFolder:
             for path in self.staging.iterdir():
                 if path.name.startswith("."):
                     path.unlink()
-            _replace_folder(self.staging, self.destination)
+            try:
+                _replace_folder(self.staging, self.destination)
+            except BaseException:
+                shutil.rmtree(self.staging, ignore_errors=True)
+                raise
             self._created = []
         finally:
             self._release()
@@ -430,12 +521,17 @@ class ResumableFolder:
 class AtomicFolder:
     """Context manager: a staging folder that becomes ``destination`` on success."""
 
-    def __init__(self, destination: Path, overwrite: bool):
+    def __init__(self, destination: Path, overwrite: bool, *, note: Optional[Callable[[str], None]] = None):
+        """With ``note`` (the caller holds the folder's lock) leftovers of killed runs are cleaned first."""
         self.destination = Path(destination)
         self.overwrite = overwrite
+        self.note = note
         self.staging: Path | None = None
 
     def __enter__(self) -> Path:
+        if self.note is not None and self.destination.parent.is_dir():
+            recover_replacement(self.destination, self.note)
+            remove_leftover_stagings(self.destination, self.note)
         check_destination(self.destination, self.overwrite)
         # Remember the folders made here, to remove them again if the run fails.
         self._created = [p for p in [self.destination.parent, *self.destination.parent.parents] if not p.exists()]
@@ -461,11 +557,16 @@ class AtomicFolder:
 
     def __exit__(self, kind, error, traceback) -> None:
         assert self.staging is not None
-        if kind is not None:
-            shutil.rmtree(self.staging, ignore_errors=True)
-            self._remove_created()
-            return
-        _replace_folder(self.staging, self.destination)
+        if kind is None:
+            try:
+                _replace_folder(self.staging, self.destination)
+                return
+            except BaseException:
+                pass  # cleaned up below, then raised
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self._remove_created()
+        if kind is None:
+            raise
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

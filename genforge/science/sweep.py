@@ -33,7 +33,7 @@ from genforge.core.errors import InfeasibleError, UsageError, did_you_mean
 from genforge.core.params import parse_cli_value
 from genforge.core.records import key_digest, record_id
 from genforge.core.spec import resolve_spec
-from genforge.core.writer import AtomicFolder, HashingWriter, atomic_write_bytes, check_destination
+from genforge.core.writer import AtomicFolder, HashingWriter, OutputLock, atomic_write_bytes, check_destination
 from genforge.science.audit import read_records
 from genforge.science.pool import STALL_BLOCKS, manifest_head, sample_budget, split_blocks
 from genforge.core.registry import get_task
@@ -123,6 +123,13 @@ def sweep(task: str, out: str | Path, *, vary: str, values: Sequence[Any], budge
                                   sizes={"train": budget // repetition}))
     for folder in ["shared_test", *labels]:
         check_destination(out / folder / task, overwrite)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # The output folder's one lock (as snapshot build takes it): no generate or build writes it meanwhile.
+    with OutputLock(out):
+        return _sweep(task, out, vary, values, budget, base, labels, specs, seed, overwrite)
+
+
+def _sweep(task, out, vary, values, budget, base, labels, specs, seed, overwrite) -> dict:
     shared = generate_task(base, out / "shared_test", overwrite=overwrite)
     test_files = [entry for entry in shared["files"] if entry["split"] != "train"]
     test_keys = set()

@@ -120,8 +120,11 @@ def build_snapshot(
     overwrite: bool = False,
     progress: Optional[Progress] = None,
     max_bytes: Optional[int] = None,
+    note=None,
 ) -> dict:
     """Build ``suite`` into the folder ``out`` (atomically) and return its manifest.
+
+    Leftovers of a killed build of the same folder are removed first (``note`` is told).
 
     ``max_bytes`` refuses, before writing anything, a suite whose data files
     are estimated (from the first block of each split) to exceed that size,
@@ -140,7 +143,8 @@ def build_snapshot(
                 f"each split), more than --max-bytes {max_bytes:,}; nothing was written. Build fewer tasks "
                 "(--tasks), use smaller sizes in the suite, or raise --max-bytes"
             )
-    with OutputLock(destination) if destination.parent.is_dir() else nullcontext():
-        with AtomicFolder(destination, overwrite) as staging:
+    locked = destination.parent.is_dir()
+    with OutputLock(destination) if locked else nullcontext():
+        with AtomicFolder(destination, overwrite, note=(note or (lambda message: None)) if locked else None) as staging:
             manifest = write_snapshot(suite, staging, workers=workers, progress=progress, max_bytes=max_bytes)
     return manifest
