@@ -189,3 +189,21 @@ def test_snapshot_build_holding_a_folder_stops_generate_into_it(tmp_path):
         code, message = run(["generate", TASK, "--out", tmp_path / "x", "--size", "train=5"])
     assert code == 2 and "another genforge process" in message, message
     assert list((tmp_path / "x").iterdir()) == []
+
+
+def test_a_refused_lock_on_a_dotted_out_path_leaves_no_folder_behind(tmp_path):
+    (tmp_path / "e2").mkdir()
+    with OutputLock(tmp_path / "e2" / TASK):  # another process generates there
+        code, message = run(["generate", TASK, "--out", f"{tmp_path}/x/../e2", "--size", "train=5"])
+    assert code == 2 and "another genforge process" in message, message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e2"]
+
+
+def test_a_failed_run_into_a_dotted_out_path_removes_the_folders_it_made(tmp_path, monkeypatch):
+    def disk_full(self, blocks):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("genforge.core.fill.SplitFill.run", disk_full)
+    code, message = run(["generate", TASK, "--out", f"{tmp_path}/x/../new/deeper", "--size", "train=5"])
+    assert code == 2 and "No space left" in message, message
+    assert list(tmp_path.iterdir()) == []

@@ -367,10 +367,29 @@ def _remove(path: Path) -> None:
         pass
 
 
+def _without_missing_dotdot(folder: Path) -> Path:
+    """``folder`` with each ``missing/..`` dropped: ``mkdir -p x/../e2`` would make a folder ``x`` that the
+    output never uses (and a failed run could not tell it made). A missing folder is no symlink, so
+    dropping it is exact."""
+    kept: list[str] = []
+    for part in folder.parts:
+        if part == ".." and kept and kept[-1] not in ("..", folder.anchor) and not Path(*kept).exists():
+            kept.pop()
+        else:
+            kept.append(part)
+    return Path(*kept) if kept else Path(".")
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """The folders ``_make_folder(folder)`` will create, innermost first (removed again if the run fails)."""
+    folder = _without_missing_dotdot(folder)
+    return [p for p in [folder, *folder.parents] if not p.exists()]
+
+
 def _make_folder(folder: Path) -> None:
     """``mkdir -p``, with a clear message where the system refuses (read-only or virtual file systems)."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        _without_missing_dotdot(folder).mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UsageError(f"cannot create the output folder {str(folder)!r}: {error.strerror or error}") from None
 
@@ -457,7 +476,7 @@ class ResumableFolder:
 
     def __init__(self, destination: Path, overwrite: bool, staging_name: str, *, resume: bool = False,
                  note: Optional[Callable[[str], None]] = None, wait: bool = False):
-        self.destination = Path(destination)
+        self.destination = _without_missing_dotdot(Path(destination))
         self.overwrite = overwrite
         self.staging = self.destination.parent / staging_name
         self.resume = resume
@@ -470,7 +489,7 @@ class ResumableFolder:
 
     def __enter__(self) -> Path:
         check_destination(self.destination, self.overwrite)
-        self._created = [p for p in [self.destination.parent, *self.destination.parent.parents] if not p.exists()]
+        self._created = _missing_folders(self.destination.parent)
         try:
             _make_folder(self.destination.parent)
             self._folder_lock.__enter__()
@@ -523,7 +542,7 @@ class AtomicFolder:
 
     def __init__(self, destination: Path, overwrite: bool, *, note: Optional[Callable[[str], None]] = None):
         """With ``note`` (the caller holds the folder's lock) leftovers of killed runs are cleaned first."""
-        self.destination = Path(destination)
+        self.destination = _without_missing_dotdot(Path(destination))
         self.overwrite = overwrite
         self.note = note
         self.staging: Path | None = None
@@ -534,7 +553,7 @@ class AtomicFolder:
             remove_leftover_stagings(self.destination, self.note)
         check_destination(self.destination, self.overwrite)
         # Remember the folders made here, to remove them again if the run fails.
-        self._created = [p for p in [self.destination.parent, *self.destination.parent.parents] if not p.exists()]
+        self._created = _missing_folders(self.destination.parent)
         try:
             _make_folder(self.destination.parent)
             self.staging = Path(
