@@ -232,7 +232,7 @@ def test_a_failure_in_a_worker_is_raised_in_the_parent_and_nothing_is_kept(tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_worker_that_dies_is_a_clear_error_and_nothing_is_kept(tmp_path, monkeypatch):
+def test_a_worker_that_dies_is_a_clear_error_and_the_run_is_kept_for_resume(tmp_path, monkeypatch):
     import os
 
     from genforge.core import executors
@@ -240,10 +240,10 @@ def test_a_worker_that_dies_is_a_clear_error_and_nothing_is_kept(tmp_path, monke
     parent = os.getpid()
     monkeypatch.setattr(executors, "run_block", _breaking_at_block_five(
         lambda: os._exit(3) if os.getpid() != parent else None))
-    with pytest.raises(genforge.core.errors.UsageError, match="worker process ended unexpectedly"):
+    with pytest.raises(genforge.core.errors.WorkerLost, match="worker process ended unexpectedly.*--resume"):
         genforge.generate("rewrite", tmp_path, sizes={"train": 5000, "validation": 10, "test_id": 10,
                                                       "test_ood_instruction": 10}, workers=2)
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".rewrite.partial-")] == []
 
 
 def test_a_shard_closed_twice_is_closed_once(tmp_path):

@@ -276,6 +276,15 @@ class _Run:
                 "nothing was kept. Ask for smaller splits or raise --max-bytes"
             )
 
+    def check_total(self, manifest_bytes: int) -> None:
+        """The whole output, manifest included, within --max-bytes (before the manifest is written)."""
+        total = sum(entry["bytes"] for entry in self.files) + manifest_bytes
+        if total > self.max_bytes:
+            raise UsageError(
+                f"task {self.spec.task!r}: the output with its manifest ({manifest_bytes:,} bytes) would be "
+                f"{total:,} bytes, more than --max-bytes {self.max_bytes:,}; nothing was kept. Ask for smaller "
+                "splits or raise --max-bytes")
+
     def manifest(self, head: dict) -> dict:
         manifest = {**head, "files": self.files}
         for entry in manifest["splits"]:
@@ -353,5 +362,8 @@ def _generate(spec: TaskSpec, out_dir: Path, *, workers, overwrite, progress, sc
             if not run.finished(split):
                 run.write_split(split, source, saved)
         manifest = run.manifest(head)
-        (staging / "manifest.json").write_bytes(pretty_dumps(manifest))
+        manifest_bytes = pretty_dumps(manifest)
+        if max_bytes is not None:
+            run.check_total(len(manifest_bytes))
+        (staging / "manifest.json").write_bytes(manifest_bytes)
     return manifest

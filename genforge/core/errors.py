@@ -33,6 +33,17 @@ class InfeasibleError(GenforgeError):
     """A request the example space cannot satisfy (too many unique examples)."""
 
 
+class WorkerLost(GenforgeError):
+    """A worker process died (killed, out of memory): the run stops as if it had been killed itself.
+
+    Its staging folder and last checkpoint are kept (``keeps_staging``), so the
+    same command with ``--resume`` continues it.
+    """
+
+    exit_code = 1
+    keeps_staging = True
+
+
 class CheckFailed(GenforgeError):
     """A validation or verification that found a problem in existing files."""
 

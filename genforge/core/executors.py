@@ -18,7 +18,7 @@ from itertools import count
 from typing import Callable, Iterator, Optional
 
 from genforge.core.blocks import BlockJob, PackedBlock, run_block
-from genforge.core.errors import UsageError
+from genforge.core.errors import UsageError, WorkerLost
 
 JobMaker = Callable[[int], BlockJob]
 
@@ -195,8 +195,8 @@ class ProcessPool:
         try:
             result = self._connections[number].recv()
         except (EOFError, OSError):
-            raise UsageError(f"a worker process ended unexpectedly (exit code "
-                             f"{self._processes[number].exitcode}); nothing was kept") from None
+            raise WorkerLost(f"a worker process ended unexpectedly (exit code {self._processes[number].exitcode}); "
+                             "the run so far is kept: run the same command with --resume to continue it") from None
         if isinstance(result, _Failure):
             raise result.error
         return self._outstanding[number].popleft(), result

@@ -522,7 +522,9 @@ class ResumableFolder:
     def __exit__(self, kind, error, traceback) -> None:
         try:
             if kind is not None:
-                shutil.rmtree(self.staging, ignore_errors=True)
+                # A failure that stops the run as a kill would (a worker died) keeps it for --resume.
+                if not getattr(error, "keeps_staging", False):
+                    shutil.rmtree(self.staging, ignore_errors=True)
                 return
             for path in self.staging.iterdir():
                 if path.name.startswith("."):

@@ -108,7 +108,13 @@ def write_snapshot(suite: Suite, folder: Path, *, workers: int = 1, progress: Op
         "tasks": tasks,
         "files": files,
     }
-    (folder / MANIFEST).write_bytes(pretty_dumps(manifest))
+    manifest_bytes = pretty_dumps(manifest)
+    if max_bytes is not None:
+        total = sum(entry["bytes"] for entry in files) + len(manifest_bytes)
+        if total > max_bytes:
+            raise UsageError(f"the snapshot with its cards and manifest would be {total:,} bytes, more than "
+                             f"--max-bytes {max_bytes:,}; nothing was kept")
+    (folder / MANIFEST).write_bytes(manifest_bytes)
     return manifest
 
 
