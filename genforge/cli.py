@@ -13,6 +13,7 @@ from genforge import api
 from genforge.core.checking import read_manifest, validate_path
 from genforge.core.errors import GenforgeError, UsageError
 from genforge.core.params import parse_cli_value
+from genforge.folders import locate, say_found
 from genforge.tasks.registry import get_task
 
 
@@ -146,8 +147,17 @@ def generate(task, out, split_plan, sizes, params, seed, workers, overwrite, tra
 @cli.command()
 @click.argument("path", type=click.Path())
 def validate(path):
-    """Check every record of a JSONL file or generated folder (and the manifest's checksums)."""
-    summary = validate_path(path)
+    """Check every record of a JSONL file or of the task folders in PATH (and the manifests' checksums).
+
+    PATH is a .jsonl file, a task folder, a folder of task folders or a snapshot.
+    """
+    if Path(path).is_file():
+        summary = validate_path(path)
+    else:
+        location = locate(path)
+        say_found(location)
+        summaries = [validate_path(folder) for folder in location.task_folders]
+        summary = {key: sum(part[key] for part in summaries) for key in ("files", "records")}
     click.echo(f"valid: {summary['records']:,} records in {summary['files']} file(s)")
 
 

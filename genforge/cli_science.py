@@ -27,20 +27,25 @@ def _pairs(values, option: str) -> dict[str, str]:
 @click.option("--plot", "plot_dir", default=None, type=click.Path(file_okay=False),
               help="Write difficulty and complexity histograms per split as PNG into this folder (needs matplotlib).")
 def audit_command(path, as_json, plot_dir):
-    """Audit the splits of a generated task folder, a snapshot or a sweep.
+    """Audit the splits of a task folder, a folder of task folders, a snapshot or a sweep.
 
     Prints per split: records, unique and duplicate inputs, instructions,
     domain / complexity histograms, difficulty quantiles, diversity, and against
     train: shared inputs and instructions, seen 4-grams, D_A and D_C. Exits 1
     when a promised property is broken (e.g. a test input that is also in train).
     """
+    from genforge.folders import locate, say_found
     from genforge.science.audit import audit_path, render_text
 
     if plot_dir is not None:
         from genforge.science.plot import require_matplotlib
 
         require_matplotlib()  # fail before the audit's work, exit 2
-    report = audit_path(path, histograms=plot_dir is not None)
+    location = locate(path)
+    say_found(location)
+    parts = [audit_path(folder, histograms=plot_dir is not None) for folder in location.task_folders]
+    report = {"path": str(location.path), "tasks": [task for part in parts for task in part["tasks"]],
+              "ok": all(part["ok"] for part in parts)}
     if plot_dir is not None:
         from genforge.science.plot import plot_report
 

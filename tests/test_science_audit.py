@@ -52,7 +52,7 @@ def _lines(path):
 def test_audit_reports_counts_and_diversity(rewrite_folder):
     result = CliRunner().invoke(cli, ["audit", str(rewrite_folder), "--json"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     train, *tests = report["tasks"][0]["splits"]
     assert train["records"] == 80 and train["duplicates"] == 0
     assert train["unique_instructions"] >= 1 and train["instruction_entropy_bits"] > 0
