@@ -14,6 +14,7 @@ from genforge.core.checking import read_manifest, validate_path
 from genforge.core.errors import GenforgeError, UsageError
 from genforge.core.params import parse_cli_value
 from genforge.folders import locate, say_found
+from genforge.python_names import cli_call
 from genforge.tasks.registry import get_task
 
 
@@ -53,8 +54,11 @@ class _Progress:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="genforge")
-def cli():
+@click.pass_context
+def cli(context):
     """genforge: synthetic benchmarks with controlled train/test splits."""
+    # Errors name the CLI's flags while a command runs (the API translates them for Python callers).
+    context.with_resource(cli_call())
 
 
 @cli.command("list")
