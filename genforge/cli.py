@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -14,6 +13,7 @@ from genforge.core.checking import read_manifest, validate_path
 from genforge.core.errors import GenforgeError, UsageError
 from genforge.core.params import parse_cli_value
 from genforge.folders import locate, say_found
+from genforge.progress import make_progress, progress_options
 from genforge.python_names import cli_call
 from genforge.tasks.registry import get_task
 
@@ -33,23 +33,6 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 def _typed_params(task: str, raw: dict[str, str]) -> dict:
     schema = get_task(task).parameters
     return {name: parse_cli_value(name, text, schema[name]) if name in schema else text for name, text in raw.items()}
-
-
-class _Progress:
-    """Progress on stderr, only when it is a terminal and the run has lasted a few seconds."""
-
-    def __init__(self):
-        self.start = time.monotonic()
-        self.enabled = sys.stderr.isatty()
-
-    def __call__(self, split: str, written: int, size) -> None:
-        if self.enabled and time.monotonic() - self.start > 2:
-            total = f"/{size:,}" if size is not None else ""
-            click.echo(f"\r  {split}: {written:,}{total} records", err=True, nl=False)
-
-    def done(self):
-        if self.enabled and time.monotonic() - self.start > 2:
-            click.echo("", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -123,8 +106,9 @@ def describe(task, as_json):
               help="Continue a killed run of the same request from its last checkpoint (same bytes).")
 @click.option("--max-bytes", default=None, type=int, metavar="N",
               help="Refuse (before writing) a request whose files would exceed N bytes; stop if they do.")
+@progress_options
 def generate(task, out, split_plan, sizes, params, seed, workers, overwrite, trace, allow_repeats,
-             difficulty_range, plan_options, shard_size, scheduler, resume, max_bytes):
+             difficulty_range, plan_options, shard_size, scheduler, resume, max_bytes, progress_mode, quiet):
     """Generate the splits of TASK into OUT/TASK/ with a manifest.
 
     Besides the task's own plans, --split-plan mcd (maximum compound divergence) and
@@ -132,16 +116,18 @@ def generate(task, out, split_plan, sizes, params, seed, workers, overwrite, tra
     """
     from genforge.science.difficulty import parse_range
 
-    progress = _Progress()
-    manifest = api.generate(
-        task, out, split_plan=split_plan, sizes=_pairs(sizes, "--size"),
-        params=_typed_params(task, _pairs(params, "--param")), seed=seed, workers=workers,
-        overwrite=overwrite, trace=trace, allow_repeats=allow_repeats, progress=progress,
-        difficulty_range=None if difficulty_range is None else parse_range(difficulty_range),
-        plan_options=_pairs(plan_options, "--plan-option"), shard_size=shard_size, scheduler=scheduler,
-        resume=resume, max_bytes=max_bytes, note=lambda message: click.echo(f"genforge: note: {message}", err=True),
-    )
-    progress.done()
+    progress = make_progress(progress_mode, quiet)
+    try:
+        manifest = api.generate(
+            task, out, split_plan=split_plan, sizes=_pairs(sizes, "--size"),
+            params=_typed_params(task, _pairs(params, "--param")), seed=seed, workers=workers,
+            overwrite=overwrite, trace=trace, allow_repeats=allow_repeats, progress=progress,
+            difficulty_range=None if difficulty_range is None else parse_range(difficulty_range),
+            plan_options=_pairs(plan_options, "--plan-option"), shard_size=shard_size, scheduler=scheduler,
+            resume=resume, max_bytes=max_bytes, note=lambda message: click.echo(f"genforge: note: {message}", err=True),
+        )
+    finally:
+        progress.done()
     folder = Path(out) / task
     for entry in manifest["files"]:
         click.echo(f"{folder / entry['name']}: {entry['records']:,} records, sha256 {entry['sha256'][:16]}")

@@ -9,6 +9,7 @@ import click
 from genforge.core.checking import file_digest, read_manifest
 from genforge.core.errors import CheckFailed, UsageError
 from genforge.folders import SNAPSHOT, locate, say_found
+from genforge.progress import make_progress, progress_options
 from genforge.snapshot.build import build_snapshot
 from genforge.snapshot.suite import load_suite
 from genforge.snapshot.verify import verify_snapshot
@@ -33,10 +34,16 @@ def snapshot_group():
 @click.option("--overwrite", is_flag=True, help="Replace an existing snapshot folder.")
 @click.option("--max-bytes", default=None, type=int, metavar="N",
               help="Refuse (before writing) a snapshot whose data would exceed N bytes; stop if it does.")
-def build_command(suite, out, tasks, workers, overwrite, max_bytes):
+@progress_options
+def build_command(suite, out, tasks, workers, overwrite, max_bytes, progress_mode, quiet):
     """Build SUITE ('default' or a YAML/JSON suite file) into the folder OUT."""
     resolved = load_suite(suite, tasks=_task_list(tasks))
-    manifest = build_snapshot(resolved, out, workers=workers, overwrite=overwrite, max_bytes=max_bytes)
+    progress = make_progress(progress_mode, quiet)
+    try:
+        manifest = build_snapshot(resolved, out, workers=workers, overwrite=overwrite, max_bytes=max_bytes,
+                                  progress=progress)
+    finally:
+        progress.done()
     for entry in manifest["tasks"]:
         sizes = ", ".join(f"{split['name']} {split['size']:,}" for split in entry["splits"])
         click.echo(f"{Path(out) / entry['task']}: {sizes}")
