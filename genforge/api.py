@@ -99,10 +99,11 @@ def generate(
     request whose files would exceed that size (see genforge.core.engine).
     ``note`` receives messages about leftovers of interrupted runs.
 
-    >>> import genforge
-    >>> manifest = genforge.generate("markov", "data", params={"alphabet_size": 4},
-    ...                              sizes={"train": 1000, "test_id": 100}, overwrite=True)  # doctest: +SKIP
-    >>> [entry["name"] for entry in manifest["files"]]                                       # doctest: +SKIP
+    Examples:
+        >>> import genforge
+        >>> manifest = genforge.generate("markov", "data", params={"alphabet_size": 4},
+        ...                              sizes={"train": 1000, "test_id": 100}, overwrite=True)  # doctest: +SKIP
+        >>> [entry["name"] for entry in manifest["files"]]                                       # doctest: +SKIP
     """
     if unexpected:
         _refuse_keywords("generate", task, unexpected, _GENERATE_OPTIONS)

@@ -48,12 +48,13 @@ class Dataset:
     """A re-iterable sequence of records (dicts) from one or more split slices.
 
     Supports ``len``, ``dataset[i]``, ``dataset[a:b]`` (a Dataset), iteration,
-    :meth:`shuffle`, :meth:`select`, :meth:`map`, :meth:`to_list`,
-    :meth:`to_hf` and :meth:`to_pandas`.
+    `shuffle`, `select`, `map`, `to_list`,
+    `to_hf` and `to_pandas`.
 
-    >>> import genforge
-    >>> train = genforge.load("scan", split="train", split_plan="length")  # doctest: +SKIP
-    >>> train.shuffle(seed=0)[:3].to_list()                              # doctest: +SKIP
+    Examples:
+        >>> import genforge
+        >>> train = genforge.load("scan", split="train", split_plan="length")  # doctest: +SKIP
+        >>> train.shuffle(seed=0)[:3].to_list()                              # doctest: +SKIP
     """
 
     def __init__(self, parts: Sequence[Part], name: str, rows: Optional[Sequence[int]] = None,

@@ -92,7 +92,7 @@ def _listed_folders(folder: Path, names: list, manifest_path: Path) -> tuple[Pat
 
 
 def locate(path: str | os.PathLike) -> Location:
-    """Resolve ``path`` to a :class:`Location`; UsageError (exit 2) when it is none of the three forms.
+    """Resolve ``path`` to a `Location`; UsageError (exit 2) when it is none of the three forms.
 
     A folder whose manifest.json has ``"task"`` is a task folder; one whose
     manifest has ``"tasks"`` is a snapshot; a sweep's manifest

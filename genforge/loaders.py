@@ -7,7 +7,7 @@
 >>> train = genforge.load_snapshot("snap/", task="markov", split="train[:10%]")  # doctest: +SKIP
 >>> rows = train.to_list()   # materialise; iterating alone reads one line at a time
 
-Both return a :class:`genforge.dataset.Dataset` (``len``, indexing, slicing,
+Both return a `genforge.dataset.Dataset` (``len``, indexing, slicing,
 ``shuffle``, ``select``, ``map``, ``to_list``, ``to_hf``, ``to_pandas``).
 
 Split strings follow TensorFlow Datasets: ``"train"``, ``"train[100:200]"``,
@@ -134,9 +134,10 @@ def load_snapshot(path: str | Path, task: Optional[str] = None, split: Optional[
     ``task`` may be omitted for a one-task snapshot; ``split`` omitted gives
     ``{split: Dataset}`` for every split of the task.
 
-    >>> import genforge
-    >>> train = genforge.load_snapshot("snapshot", task="scan", split="train[:10%]")  # doctest: +SKIP
-    >>> train.to_pandas().head()                                                    # doctest: +SKIP
+    Examples:
+        >>> import genforge
+        >>> train = genforge.load_snapshot("snapshot", task="scan", split="train[:10%]")  # doctest: +SKIP
+        >>> train.to_pandas().head()                                                    # doctest: +SKIP
     """
     from genforge.snapshot.verify import read_snapshot_manifest
 
@@ -198,7 +199,7 @@ def load(
 ):
     """Records of ``task`` generated with ``params``, from the cache when present.
 
-    Parameters are a dict, as in :func:`genforge.generate`:
+    Parameters are a dict, as in `genforge.generate`:
     ``load("rewrite", "test_id", params={"input_length": 30})``. The older
     keyword form (``input_length=30``) still works and warns
     (DeprecationWarning).
@@ -206,12 +207,13 @@ def load(
     Generated folders are kept under ``cache_dir`` (default: ``$GENFORGE_CACHE``
     or ``~/.cache/genforge``) in a folder named by a digest of the resolved
     spec, so the same request is generated once. ``split`` is a split string
-    (``"test_id"``, ``"train[:10%]"``) and gives a :class:`~genforge.dataset.Dataset`;
+    (``"test_id"``, ``"train[:10%]"``) and gives a `genforge.dataset.Dataset`;
     omitted, a dict of every split.
 
-    >>> import genforge
-    >>> test = genforge.load("scan", split="test_ood_length[:100]", split_plan="length")  # doctest: +SKIP
-    >>> len(test), test[0]["target"][:6]                                                # doctest: +SKIP
+    Examples:
+        >>> import genforge
+        >>> test = genforge.load("scan", split="test_ood_length[:100]", split_plan="length")  # doctest: +SKIP
+        >>> len(test), test[0]["target"][:6]                                                # doctest: +SKIP
     (100, 'I_TURN')
     """
     if keyword_params:

@@ -158,29 +158,3 @@ def test_to_pandas_and_to_hf_hold_every_record(train):
     pytest.importorskip("datasets")
     hf = train.to_hf()
     assert hf.num_rows == 40 and hf[0]["id"] == rows[0]["id"]
-
-
-# --- the README's Python quick start ---
-
-def _readme_python():
-    import re
-    from pathlib import Path
-
-    text = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
-    quick = text[text.index("## Quick start"):]
-    return re.findall(r"```python\n(.*?)```", quick, flags=re.S)[0]
-
-
-def test_the_readme_python_quick_start_runs_twice_in_a_row(tmp_path):
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "GENFORGE_CACHE": str(tmp_path / "cache")}
-    outputs = []
-    for _ in range(2):
-        result = subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-c", _readme_python()],
-                                cwd=tmp_path, env=env, capture_output=True, text=True)
-        assert result.returncode == 0, result.stderr
-        outputs.append(result.stdout)
-    assert outputs[0] == outputs[1] and outputs[0].strip()
