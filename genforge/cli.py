@@ -145,9 +145,9 @@ def validate(path):
         summary = validate_path(path)
     else:
         location = locate(path)
-        say_found(location)
         summaries = [validate_path(folder) for folder in location.task_folders]
         summary = {key: sum(part[key] for part in summaries) for key in ("files", "records")}
+        say_found(location)
     click.echo(f"valid: {summary['records']:,} records in {summary['files']} file(s)")
 
 

@@ -21,7 +21,7 @@ _data_option = click.option(
 
 
 def _say_what_was_found(snapshot) -> None:
-    """Name the folder form found; a folder that is none of them is reported by the scoring itself."""
+    """Name the folder form found, once the work succeeded (a failure is one message alone)."""
     if snapshot is not None:
         with contextlib.suppress(GenforgeError):
             say_found(locate(snapshot))
@@ -60,9 +60,9 @@ def evaluate_command(predictions, snapshot, data, splits, lenient, as_json, as_c
         raise UsageError("choose one of --json and --csv")
     if plot is not None:
         require_matplotlib()  # fail before the scoring work, not after it
-    _say_what_was_found(snapshot)
     report = evaluate(predictions, snapshot=snapshot, data=data, splits=splits or None, lenient=lenient,
                       threshold=trivial_threshold)
+    _say_what_was_found(snapshot)
     if plot is not None:
         plot_accuracy(report, plot, measures)
     if as_json:
@@ -93,6 +93,6 @@ def baseline_command(name, snapshot, data, splits, out, value):
     Score them with 'genforge evaluate OUT --snapshot ...' to see what 'no
     learning' gets on each split.
     """
-    _say_what_was_found(snapshot)
     count = baseline(name, out, snapshot=snapshot, data=data, splits=splits or None, value=value)
+    _say_what_was_found(snapshot)
     click.echo(f"{out}: {count:,} predictions of baseline {name}")

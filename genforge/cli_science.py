@@ -42,8 +42,8 @@ def audit_command(path, as_json, plot_dir):
 
         require_matplotlib()  # fail before the audit's work, exit 2
     location = locate(path)
-    say_found(location)
     parts = [audit_path(folder, histograms=plot_dir is not None) for folder in location.task_folders]
+    say_found(location)
     report = {"path": str(location.path), "tasks": [task for part in parts for task in part["tasks"]],
               "ok": all(part["ok"] for part in parts)}
     if plot_dir is not None:

@@ -82,17 +82,18 @@ def verify_command(folder, regenerate, workers):
     snapshot's card and exports are checked too.
     """
     location = locate(folder)
-    say_found(location)
     if location.kind != SNAPSHOT:
         if regenerate:
             # A snapshot carries its resolved suite (suite.json), which says how to rebuild it; a task folder does not.
             raise UsageError(f"--regenerate needs a snapshot (its suite.json says how to rebuild it); {folder!r} is a "
                              f"{location.kind}: check its checksums without --regenerate, or build a snapshot")
         parts = [verify_task_folder(task_folder) for task_folder in location.task_folders]
+        say_found(location)
         click.echo(f"checksums: {sum(p['files'] for p in parts)} files match their manifests "
                    f"({sum(p['records'] for p in parts):,} records)")
         return
     summary = verify_snapshot(folder, regenerate=regenerate, workers=workers)
+    say_found(location)
     click.echo(f"checksums: {summary['files']} files match the manifest ({summary['records']:,} records)")
     if regenerate:
         click.echo("identical")

@@ -126,5 +126,8 @@ def locate(path: str | os.PathLike) -> Location:
 
 
 def say_found(location: Location) -> None:
-    """Tell the user which form a command found, on stderr (stdout stays the command's report)."""
+    """Tell the user which form a command found, on stderr (stdout stays the command's report).
+
+    Commands say it once their work succeeded: a failure stays one message, ``genforge: error: ...``.
+    """
     click.echo(f"genforge: found {location.describe()}", err=True)
