@@ -94,3 +94,22 @@ def test_an_unknown_progress_mode_names_the_allowed_ones(tmp_path):
     assert result.exit_code == 2
     assert "'fancy' is not one of 'auto', 'bar', 'lines', 'none'" in result.output
     assert not any(tmp_path.iterdir())
+
+
+def test_a_sweep_reports_the_shared_tests_and_each_run_train_split(tmp_path):
+    from genforge.science.sweep import sweep
+
+    calls = []
+    manifest = sweep("rewrite", tmp_path, vary="n_instructions", values=[5, 10], budget=40, seed=1,
+                     test_sizes={"validation": 5, "test_id": 5, "test_ood_instruction": 5},
+                     progress=lambda split, written, size: calls.append((split, written, size)))
+    finished = {split for split, written, size in calls if written == size}
+    assert {f"{run['label']}/train" for run in manifest["runs"]} <= finished
+    assert {"validation", "test_id", "test_ood_instruction"} <= finished
+
+
+def test_a_quiet_sweep_prints_only_its_result(tmp_path):
+    result = run_cli(["sweep", "rewrite", "--vary", "n_instructions=5,10", "--budget", "40", "--out", tmp_path,
+                      "--size", "validation=5", "--size", "test_id=5", "--size", "test_ood_instruction=5", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "" and "manifest.json" in result.stdout
