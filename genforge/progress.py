@@ -13,6 +13,8 @@ left.
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 import time
 from typing import Callable, Optional, TextIO
@@ -93,6 +95,17 @@ class LineProgress:
         self._finish(self.clock())
 
 
+def _is_sized_terminal(stream) -> bool:
+    """A terminal that reports its size: tqdm draws nothing on one of 0 x 0 (some pseudo-terminals)."""
+    if not stream.isatty():
+        return False
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return False
+    return size.columns > 0 and size.lines > 0
+
+
 class BarProgress:
     """A tqdm bar per split: count, rate and time left (time left when the split has a size)."""
 
@@ -108,8 +121,7 @@ class BarProgress:
             self.done()
             self.split = split
             self.bar = tqdm(total=size, desc=f"  {split}", unit=" records", unit_scale=True,
-                            file=self.stream or sys.stderr, dynamic_ncols=True, leave=True,
-                            delay=BAR_DELAY)
+                            file=self.stream or sys.stderr, dynamic_ncols=True, leave=True, delay=BAR_DELAY)
         self.bar.update(written - self.bar.n)
 
     def done(self) -> None:
@@ -125,7 +137,7 @@ def make_progress(mode: str = "auto", quiet: bool = False, stream: Optional[Text
     if quiet or mode == "none":
         return NoProgress()
     if mode == "auto":
-        mode = "bar" if (stream or sys.stderr).isatty() else "lines"
+        mode = "bar" if _is_sized_terminal(stream or sys.stderr) else "lines"
     return BarProgress(stream) if mode == "bar" else LineProgress(stream)
 
 

@@ -1,6 +1,8 @@
 """Progress people can read: a bar with rate and time left, a line every few seconds off a terminal, or nothing."""
 
 import io
+import os
+from unittest import mock
 
 import pytest
 
@@ -74,7 +76,13 @@ def test_auto_is_a_bar_on_a_terminal_and_lines_elsewhere():
         def isatty(self):
             return True
 
-    assert isinstance(make_progress("auto", stream=Terminal()), BarProgress)
+    sized = os.terminal_size((80, 24))
+    with mock.patch("os.get_terminal_size", return_value=sized), mock.patch.object(Terminal, "fileno", lambda self: 2):
+        assert isinstance(make_progress("auto", stream=Terminal()), BarProgress)
+    # A pseudo-terminal that reports 0 x 0 gets lines: tqdm would draw nothing on it.
+    with mock.patch("os.get_terminal_size", return_value=os.terminal_size((0, 0))), \
+            mock.patch.object(Terminal, "fileno", lambda self: 2):
+        assert isinstance(make_progress("auto", stream=Terminal()), LineProgress)
     assert isinstance(make_progress("auto", stream=io.StringIO()), LineProgress)
     assert isinstance(make_progress("bar", quiet=True), NoProgress)
 
