@@ -6,12 +6,11 @@ from pathlib import Path
 
 import click
 
-from genforge.core.checking import file_digest, read_manifest
-from genforge.core.errors import CheckFailed, UsageError
 from genforge.folders import SNAPSHOT, locate, say_found
 from genforge.progress import make_progress, progress_options
 from genforge.snapshot.build import build_snapshot
 from genforge.snapshot.suite import load_suite
+from genforge.snapshot.task_folders import compare_task_folder_with_rebuild, verify_task_folder
 from genforge.snapshot.verify import verify_snapshot
 
 
@@ -52,28 +51,9 @@ def build_command(suite, out, tasks, workers, overwrite, max_bytes, progress_mod
                f"{manifest['canary']}")
 
 
-def verify_task_folder(folder: Path) -> dict:
-    """Check a generated task folder's files against its manifest's checksums; CheckFailed names each problem."""
-    manifest = read_manifest(folder)
-    problems = []
-    for entry in manifest["files"]:
-        path = folder / entry["name"]
-        if not path.is_file():
-            problems.append(f"{path}: listed in the manifest but missing")
-            continue
-        sha256, size, lines = file_digest(path)
-        if (sha256, size, lines) != (entry["sha256"], entry["bytes"], entry["records"]):
-            problems.append(f"{path}: checksum mismatch (manifest: sha256 {entry['sha256'][:12]}..., "
-                            f"{entry['bytes']} bytes; file: sha256 {sha256[:12]}..., {size} bytes)")
-    if problems:
-        raise CheckFailed(f"{folder} failed verification:\n  " + "\n  ".join(problems))
-    return {"files": len(manifest["files"]), "records": sum(entry["records"] for entry in manifest["files"])}
-
-
 @snapshot_group.command("verify")
 @click.argument("folder", type=click.Path())
-@click.option("--regenerate", is_flag=True, help="Also rebuild every file from the manifest and compare bytes "
-                                                  "(snapshots only).")
+@click.option("--regenerate", is_flag=True, help="Also rebuild every file from the manifest and compare bytes.")
 @click.option("--workers", default=1, type=int, show_default=True, help="Processes for --regenerate.")
 def verify_command(folder, regenerate, workers):
     """Check FOLDER's files against its manifest (exit 1 on any difference).
@@ -83,17 +63,16 @@ def verify_command(folder, regenerate, workers):
     """
     location = locate(folder)
     if location.kind != SNAPSHOT:
-        if regenerate:
-            # A snapshot carries its resolved suite (suite.json), which says how to rebuild it; a task folder does not.
-            raise UsageError(f"--regenerate needs a snapshot (its suite.json says how to rebuild it); {folder!r} is a "
-                             f"{location.kind}: check its checksums without --regenerate, or build a snapshot")
         parts = [verify_task_folder(task_folder) for task_folder in location.task_folders]
+        if regenerate:
+            for task_folder in location.task_folders:
+                compare_task_folder_with_rebuild(task_folder, workers)
         say_found(location)
         click.echo(f"checksums: {sum(p['files'] for p in parts)} files match their manifests "
                    f"({sum(p['records'] for p in parts):,} records)")
-        return
-    summary = verify_snapshot(folder, regenerate=regenerate, workers=workers)
-    say_found(location)
-    click.echo(f"checksums: {summary['files']} files match the manifest ({summary['records']:,} records)")
+    else:
+        summary = verify_snapshot(folder, regenerate=regenerate, workers=workers)
+        say_found(location)
+        click.echo(f"checksums: {summary['files']} files match the manifest ({summary['records']:,} records)")
     if regenerate:
         click.echo("identical")

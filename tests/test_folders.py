@@ -86,10 +86,39 @@ def test_verify_of_a_task_folder_names_a_changed_file(forms, tmp_path):
     assert "train.jsonl: checksum mismatch" in result.output
 
 
-def test_regenerate_is_refused_for_a_folder_that_is_not_a_snapshot(forms):
-    result = run_cli(["snapshot", "verify", forms["task folder"], "--regenerate"])
-    assert result.exit_code == 2
-    assert "--regenerate needs a snapshot" in result.output and "Traceback" not in result.output
+@pytest.mark.parametrize("form", FORMS)
+def test_verify_regenerate_rebuilds_each_form(forms, form):
+    result = run_cli(["snapshot", "verify", forms[form], "--regenerate"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "identical"
+
+
+def test_regenerate_finds_a_change_whose_checksums_were_forged(forms, tmp_path):
+    import shutil
+
+    from genforge.core.checking import file_digest
+
+    copy = tmp_path / "rewrite"
+    shutil.copytree(forms["task folder"], copy)
+    lines = (copy / "test_id.jsonl").read_bytes().splitlines(keepends=True)
+    lines[2] = lines[2].replace(b'"target":"', b'"target":"x')
+    (copy / "test_id.jsonl").write_bytes(b"".join(lines))
+    manifest = json.loads((copy / "manifest.json").read_text())
+    entry = next(entry for entry in manifest["files"] if entry["name"] == "test_id.jsonl")
+    entry["sha256"], entry["bytes"], _ = file_digest(copy / "test_id.jsonl")
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    assert run_cli(["snapshot", "verify", copy]).exit_code == 0  # the checksums agree
+    result = run_cli(["snapshot", "verify", copy, "--regenerate"])
+    assert result.exit_code == 1
+    assert "test_id.jsonl: differs from a rebuild from the manifest at line 3" in result.output
+
+
+def test_regenerate_of_a_split_science_folder_says_how_to_check_it(tmp_path):
+    api.generate("rewrite", tmp_path, split_plan="mcd", sizes={"train": 60, "test_id": 10, "test_ood_compound": 10},
+                 plan_options={"pool_size": 200})
+    result = run_cli(["snapshot", "verify", tmp_path / "rewrite", "--regenerate"])
+    assert result.exit_code == 2 and "made by split science" in result.output
+    assert run_cli(["snapshot", "verify", tmp_path / "rewrite"]).exit_code == 0
 
 
 @pytest.mark.parametrize("command", [["validate"], ["audit"], ["snapshot", "verify"]])
