@@ -26,7 +26,7 @@ import json, resource, shutil, sys, tempfile, time
 from pathlib import Path
 import genforge
 from genforge.core.canonical import dumps
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 task_name, records, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 task = get_task(task_name)
@@ -92,7 +92,7 @@ def median_run(results: list[dict]) -> dict:
 
 
 def main() -> None:
-    from genforge.tasks.registry import task_names
+    from genforge.core.registry import task_names
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", default=",".join(task_names()))

@@ -1,9 +1,10 @@
 """genforge: synthetic benchmarks with controlled train/test splits for studying generalization."""
 
-__version__ = "0.2.0"
+from genforge.api import describe, generate, list_tasks, load, load_snapshot, solve
+from genforge.core.errors import GenforgeError
+from genforge.core.task import Task
+from genforge.core.version import __version__
+from genforge.dataset import Dataset
 
-from genforge.api import describe, generate, list_tasks, load, load_snapshot, solve  # noqa: E402
-from genforge.core.errors import GenforgeError  # noqa: E402
-from genforge.dataset import Dataset  # noqa: E402
-
-__all__ = ["Dataset", "GenforgeError", "__version__", "describe", "generate", "list_tasks", "load", "load_snapshot", "solve"]
+__all__ = ["Dataset", "GenforgeError", "Task", "__version__", "describe", "generate", "list_tasks", "load",
+           "load_snapshot", "solve"]

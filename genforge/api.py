@@ -18,10 +18,11 @@ from typing import Any, Callable, Mapping, Optional
 from genforge.core.engine import Progress
 from genforge.core.engine import generate as _generate
 from genforge.core.errors import UsageError
+from genforge.core.plans import generic_plans
 from genforge.core.spec import TaskSpec, resolve_spec
 from genforge.loaders import load, load_snapshot
+from genforge.core.registry import get_task, task_names
 from genforge.python_names import speaks_python
-from genforge.tasks.registry import get_task, task_names
 
 
 @speaks_python
@@ -35,7 +36,7 @@ def describe(task: str, params: Mapping[str, Any] | None = None) -> dict:
     """Parameters (with defaults and ranges) and split plans of a task."""
     spec = resolve_spec(task, params=params)
     task_object = get_task(task)
-    plans = task_object.split_plans(spec.params)
+    plans = task_object.split_plans(spec.typed())
     return {
         "name": task,
         "version": task_object.version,
@@ -52,12 +53,8 @@ def describe(task: str, params: Mapping[str, Any] | None = None) -> dict:
             }
             for name, plan in plans.items()
         },
-        # Plans every task gets from genforge.science (built from a pool of the default plan).
-        "generic_split_plans": {
-            "mcd": "maximum compound divergence: train/test with D_A under a bound and D_C maximised "
-                   "(--plan-option pool_size, max_atom_divergence, candidates, search_seed)",
-            "easy_to_hard": "train on the easy part, test on the hard part by meta.difficulty quantiles",
-        },
+        # Plans every task gets (genforge.science, or a plugin's), built from a pool of the default plan.
+        "generic_split_plans": {name: plan.summary for name, plan in generic_plans().items()},
     }
 
 
@@ -90,9 +87,10 @@ def generate(
     ``scheduler`` sends blocks to a Dask cluster (an address, or ``"local"``);
     ``shard_size`` writes splits as ``<split>-00000-of-0000N.jsonl`` shards.
 
-    ``split_plan="mcd"`` or ``"easy_to_hard"`` builds a split-science plan for
-    any task (``plan_options`` tune it); ``difficulty_range=(low, high)`` keeps
-    only records whose ``meta.difficulty`` is in that range (see genforge.science).
+    ``split_plan="mcd"`` or ``"easy_to_hard"`` builds a generic plan for any
+    task (``plan_options`` tune it); ``difficulty_range=(low, high)`` keeps only
+    records whose ``meta.difficulty`` is in that range. Every plan runs on the
+    same engine, so workers, shards, Dask, ``resume`` and ``max_bytes`` apply to all.
 
     ``resume`` continues a killed run of the same request from its last
     checkpoint (same bytes as an uninterrupted run); ``max_bytes`` refuses a
@@ -107,30 +105,11 @@ def generate(
     """
     if unexpected:
         _refuse_keywords("generate", task, unexpected, _GENERATE_OPTIONS)
-    # --- split science (genforge/science): generic plans and difficulty selection ---
-    from genforge.science.plans import SCIENCE_PLANS, generate_science
-
     if plan_options is not None and not isinstance(plan_options, Mapping):
         raise UsageError(f"plan_options = {plan_options!r} is not allowed: expected a mapping of option names to values")
-    if difficulty_range is not None and (
-            not isinstance(difficulty_range, (tuple, list)) or len(difficulty_range) != 2
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in difficulty_range)):
-        raise UsageError(f"difficulty_range = {difficulty_range!r} is not allowed: expected (low, high) numbers")
-    if difficulty_range is not None and not 0 <= difficulty_range[0] <= difficulty_range[1] <= 1:
-        raise UsageError(f"difficulty_range = {tuple(difficulty_range)!r} is not allowed: "
-                         "expected 0 <= low <= high <= 1")
-    if not isinstance(split_plan, (str, type(None))):
-        raise UsageError(f"split plan = {split_plan!r} is not allowed: expected a plan name (text)")
-    if split_plan in SCIENCE_PLANS or difficulty_range is not None or plan_options:
-        if resume or max_bytes is not None or shard_size is not None or scheduler is not None:
-            raise UsageError("--resume, --max-bytes, --shard-size and --scheduler apply to a task's own split "
-                             "plans, not to mcd, easy_to_hard or a difficulty range")
-        return generate_science(task, out, split_plan=split_plan, sizes=sizes, params=params, seed=seed,
-                                overwrite=overwrite, trace=trace, allow_repeats=allow_repeats,
-                                difficulty_range=difficulty_range, plan_options=plan_options, progress=progress)
-    # --- end split science ---
     spec = resolve_spec(task, params=params, seed=seed, split_plan=split_plan, sizes=sizes, trace=trace,
-                        allow_repeats=allow_repeats, shard_size=shard_size)
+                        allow_repeats=allow_repeats, shard_size=shard_size, plan_options=plan_options,
+                        difficulty_range=difficulty_range)
     return _generate(spec, out, workers=workers, overwrite=overwrite, progress=progress, scheduler=scheduler,
                      resume=resume, max_bytes=max_bytes, note=note)
 
@@ -172,7 +151,7 @@ def solve(task: str, instruction: Optional[str], input: str, *, params: Mapping[
         if params is None and seed is None:
             return task_object.solve(instruction, input)
         spec = resolve_spec(task, params=params, seed=seed or 0)
-        return task_object.solve_in_context(instruction, input, spec.params, spec.seed)
+        return task_object.solve_in_context(instruction, input, spec.typed(), spec.seed)
     except (ValueError, KeyError, IndexError) as error:  # what `genforge solve` reports for an unreadable record
         raise UsageError(f"the {task} oracle cannot read this example: {error}") from None
 

@@ -12,10 +12,10 @@ from genforge import api
 from genforge.core.checking import read_manifest, validate_path
 from genforge.core.errors import GenforgeError, UsageError
 from genforge.core.params import parse_cli_value
+from genforge.core.registry import get_task
 from genforge.folders import locate, say_found
 from genforge.progress import make_progress, progress_options
 from genforge.python_names import cli_call
-from genforge.tasks.registry import get_task
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:

@@ -81,7 +81,7 @@ def sweep_command(task, vary, budget, out, split_plan, sizes, params, seed, over
     """One training set per value of a factor at a fixed budget, and one shared test set."""
     from genforge.core.params import parse_cli_value
     from genforge.science.sweep import parse_values, sweep
-    from genforge.tasks.registry import get_task
+    from genforge.core.registry import get_task
 
     name, sep, text = vary.partition("=")
     if not sep or not name.strip():

@@ -26,7 +26,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from genforge import __version__
+from genforge.core.version import __version__
 from genforge.core.checking import file_digest, read_manifest
 from genforge.core.engine import generate as generate_task
 from genforge.core.errors import CheckFailed, UsageError, did_you_mean

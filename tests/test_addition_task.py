@@ -9,7 +9,7 @@ import genforge
 from genforge.cli import cli
 from genforge.core.errors import InfeasibleError, ParameterError
 from genforge.generators import arithmetic
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 TASK = get_task("addition")
 SMALL = {"train": 300, "validation": 30, "test_id": 30}

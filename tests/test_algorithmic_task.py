@@ -10,11 +10,10 @@ from hypothesis import strategies as st
 
 import genforge
 from genforge.core.errors import InfeasibleError, ParameterError, UsageError
-from genforge.core.params import resolve
 from genforge.core.rng import RandomStream
 from genforge.generators import algorithmic
 from genforge.generators.algorithmic import OPS
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 TASK = get_task("algorithmic")
 
@@ -71,8 +70,8 @@ def independent_target(op, tokens):
 def test_sampled_targets_match_an_independent_computation(op, vocabulary, high, seed):
     if op in ("count", "copy_unique"):
         vocabulary = max(vocabulary, high + 5)
-    params = {**resolve(TASK.parameters, {"op": op, "vocabulary_size": vocabulary, "train_length_max": high,
-                                          "test_length_min": high + 1, "test_length_max": high + 5}), "seed": 0}
+    params = TASK.Params.resolve(op=op, vocabulary_size=vocabulary, train_length_max=high,
+                                 test_length_min=high + 1, test_length_max=high + 5)
     TASK.check_params(params)
     for example in TASK.sample_block(RandomStream.from_parts("algorithmic", seed), params, 30):
         tokens = [int(word) for word in example.input.split(" ")]
@@ -98,8 +97,8 @@ def test_every_sampling_method_matches_an_independent_computation(op, vocabulary
     # Large vocabularies (copy_unique redraws repeated tokens) and, with the dense shuffle switched off,
     # small ones (copy_unique samples segment by segment) take the paths the default parameters do not.
     vocabulary = max(vocabulary, high + 5)
-    params = {**resolve(TASK.parameters, {"op": op, "vocabulary_size": vocabulary, "train_length_max": high,
-                                          "test_length_min": high + 1, "test_length_max": high + 5}), "seed": 0}
+    params = TASK.Params.resolve(op=op, vocabulary_size=vocabulary, train_length_max=high,
+                                 test_length_min=high + 1, test_length_max=high + 5)
     with pytest.MonkeyPatch.context() as patch:
         if not dense:
             patch.setattr(algorithmic, "_DENSE_SWAP_LIMIT", 0)
@@ -173,7 +172,7 @@ def test_normalize_reads_tokens_as_numbers_and_structure_uses_bigrams():
 
 
 def test_difficulty_grows_with_length():
-    params = {**resolve(TASK.parameters, {"op": "reverse"}), "seed": 0}
+    params = TASK.Params.resolve(op="reverse")
     examples = TASK.sample_block(RandomStream.from_parts("difficulty"), params, 50)
     pairs = sorted((e.meta["complexity"]["length"], TASK.difficulty(e)) for e in examples)
     assert all(0 < d < 1 for _, d in pairs)

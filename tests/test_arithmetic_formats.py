@@ -5,7 +5,7 @@ import pytest
 from genforge.core.errors import UsageError
 from genforge.generators import arithmetic
 from genforge.generators.arithmetic import DigitFormat
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 ADD = get_task("addition")
 MUL = get_task("multiplication")

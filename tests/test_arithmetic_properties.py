@@ -12,7 +12,7 @@ from genforge.core.params import resolve
 from genforge.core.rng import RandomStream
 from genforge.generators import arithmetic
 from genforge.generators.arithmetic import DigitFormat
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 MARKERS = string.ascii_lowercase + string.ascii_uppercase
 SYMBOLS = {"add": "+", "multiply": "*"}

@@ -9,7 +9,7 @@ import pytest
 import genforge
 from genforge.core.checking import validate_path
 from genforge.core.errors import InfeasibleError, UsageError
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 SMALL = {"train": 300, "validation": 50, "test_id": 50, "test_ood_instruction": 50}
 

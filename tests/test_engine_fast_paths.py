@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import genforge
-from genforge.core.blocks import RecordEncoder, _block_context, pack, unpack
+from genforge.core.blocks import BlockJob, RecordEncoder, pack, split_context, unpack
 from genforge.core.canonical import encode_constant_fields, encode_record, encode_varying_fields
 from genforge.core.checkpoints import Checkpoints
 from genforge.core.records import Example
@@ -85,10 +85,10 @@ def test_a_schema_that_does_not_separate_is_not_split():
 
 
 def test_the_encoder_fast_path_matches_the_whole_record_path():
-    spec = resolve_spec("addition", params={"index_hints": True})
-    task, _, _, sample_params, encoder = _block_context(
-        "addition", json.dumps(dict(spec.params), sort_keys=True), spec.split_plan, "train", True, 0)
-    examples = [e for e in task.sample_block(RandomStream.from_parts("fast path"), sample_params, 64) if e]
+    spec = resolve_spec("addition", params={"index_hints": True}, trace=True)
+    context = split_context(BlockJob(spec, spec.key(), "train", 0))
+    task, encoder = context.task, context.encoder
+    examples = [e for e in task.sample_block(RandomStream.from_parts("fast path"), context.sample_params, 64) if e]
     assert examples
     for example in examples:
         assert encoder.body(example) == encoder._checked_record_bytes(example)

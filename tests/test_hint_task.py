@@ -15,7 +15,7 @@ from genforge.core.errors import ParameterError, UsageError
 from genforge.core.rng import RandomStream
 from genforge.generators import hint_batch
 from genforge.generators.hint_expressions import annotate, depth, evaluate, parse, sample_expression, to_text
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 TASK = get_task("hint")
 

@@ -13,7 +13,7 @@ import genforge
 from genforge.cli import cli, main
 from genforge.core.errors import ParameterError, UsageError
 from genforge.core.splits import text_bucket
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 RULES = json.loads(resources.files("genforge").joinpath("data/kinship/rules.json").read_text("utf-8"))
 COMPOSE = {(r1, r2): r for r1, row in RULES["compose"].items() for r2, r in row.items()}

@@ -9,7 +9,7 @@ from genforge.core.errors import ParameterError
 from genforge.core.params import resolve
 from genforge.core.rng import RandomStream
 from genforge.generators import arithmetic
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 TASK = get_task("multiplication")
 

@@ -12,7 +12,7 @@ from genforge.core.checking import validate_path
 from genforge.core.errors import ParameterError
 from genforge.core.params import resolve
 from genforge.core.rng import RandomStream
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 from pcfg_set_reference import base, function_tokens, parent_child_pairs, reference_value
 
 SMALL = {"train": 300, "validation": 40, "test_id": 40}

@@ -10,7 +10,7 @@ import pytest
 import genforge
 from genforge.core.errors import ParameterError, UsageError
 from genforge.generators.relation_algebra import load_algebra, path_consistency
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 SMALL_TESTS = {"train": 60, "validation": 10, "test_id": 10, "test_ood_length": 20, "test_ood_branches": 20}
 #: Keep out-of-distribution graphs small enough for the cubic path-consistency check.

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 import genforge
 from genforge.cli import main
 from genforge.core.errors import GenforgeError
-from genforge.tasks.registry import get_task, task_names
+from genforge.core.registry import get_task, task_names
 
 TASKS = task_names()
 REWRITE = get_task("rewrite")

@@ -20,7 +20,7 @@ import pytest
 
 import genforge
 from genforge.core.spec import resolve_spec
-from genforge.tasks.registry import _entry_points, get_task
+from genforge.core.registry import _entry_points, get_task
 
 #: task -> (task version, fingerprint of the small default generation)
 GOLDEN = {

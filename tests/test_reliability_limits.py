@@ -109,8 +109,3 @@ def test_a_partial_folder_of_another_request_is_left_alone(tmp_path):
     (other / ".checkpoint.json").write_text("{}")
     genforge.generate("rewrite", tmp_path, sizes=SIZES)
     assert other.is_dir() and (tmp_path / "rewrite" / "manifest.json").is_file()
-
-
-def test_resume_and_max_bytes_are_refused_for_science_plans(tmp_path):
-    with pytest.raises(UsageError, match="resume=True, max_bytes"):
-        genforge.generate("rewrite", tmp_path, split_plan="easy_to_hard", resume=True)

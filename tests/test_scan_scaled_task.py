@@ -17,7 +17,7 @@ from genforge.core.rng import RandomStream
 from genforge.core.spec import resolve_spec
 from genforge.generators.scan_grammar import LEXICONS, Vocabulary, command_text, enumerate_commands, parse_command
 from genforge.tasks import scan_common, scan_scaled_sampler
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 from genforge.tasks.scan_export import write_original_format
 
 TASK = get_task("scan_scaled")

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import genforge
 from genforge.core.errors import UsageError
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 from genforge.tasks.scan_export import export_command, write_original_format
 
 PUBLISHED = {

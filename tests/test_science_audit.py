@@ -10,7 +10,7 @@ import genforge
 from genforge import api
 from genforge.cli import cli
 from genforge.science.audit import audit_path
-from genforge.tasks.registry import task_names
+from genforge.core.registry import task_names
 from snapshot_helpers import build_small
 
 #: Tasks whose enumerated training split is large by default, made small here.

@@ -14,7 +14,7 @@ from genforge.core.validation import explain_against
 from genforge.snapshot.build import build_snapshot
 from genforge.snapshot.lm_eval_export import HELPER_NAME
 from genforge.snapshot.suite import DEFAULT_CANARY, load_suite
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from genforge.core.splits import text_bucket
 from genforge.generators.symbolic_expressions import parse, to_text
 from genforge.generators.symbolic_rules import CATALOGUE, DOMAINS, is_operand
 from genforge.tasks.instruction_pool import SEEN_FRACTION
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 TASK = get_task("symbolic")
 

@@ -10,7 +10,7 @@ import pytest
 import genforge
 from genforge.core.errors import InfeasibleError, ParameterError, UsageError
 from genforge.core.spec import resolve_spec
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 TWO_HOP = {"entities": 60, "relations": 12, "out_degree": 6, "ood_share": 0.2, "phi": 2.0}
 COMPARISON = {"entities": 40, "attributes": 3, "values": 6, "ood_share": 0.2, "phi": 3.0}

@@ -9,21 +9,22 @@ block order and decides dedup and record ids there.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import lru_cache
 from collections.abc import Sequence
 from itertools import count
-from typing import Callable, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
 
-from genforge.core.balance import label_of
+from genforge.core.balance import label_of, value_at
 from genforge.core.canonical import encode_constant_fields, encode_record, encode_varying_fields
 from genforge.core.errors import CheckFailed
 from genforge.core.records import Example, bucket_of, build_record, key_digest, record_id
 from genforge.core.rng import RandomStream
-from genforge.core.splits import SplitSpec, sample_params_for
+from genforge.core.splits import SplitSpec
 from genforge.core.validation import validator_for_task
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
+
+if TYPE_CHECKING:
+    from genforge.core.spec import TaskSpec
 
 BLOCK_SIZE = 256
 #: Bytes of ``{"id":"",`` that precede the body of a record encoded with an empty id.
@@ -32,19 +33,13 @@ _EMPTY_ID_PREFIX = len(b'{"id":"",')
 
 @dataclass(frozen=True)
 class BlockJob:
-    task: str
-    task_version: str
-    params_json: str
-    plan: str
+    """One block of one split of a request: all a worker needs to compute it."""
+
+    spec: "TaskSpec"
+    #: ``spec.key()``, computed once per split: workers keep their context per request under it.
+    key: str
     split: str
-    seed: int
     block: int
-    trace: bool
-    #: True for a split the task enumerates: the block is the BLOCK_SIZE examples at
-    #: position block * BLOCK_SIZE of the enumeration, rather than fresh random draws.
-    enumerated: bool = False
-    #: True when the split keeps repeated inputs (then no candidate is left out as a repeat).
-    allow_repeats: bool = False
 
 
 #: One accepted candidate: (16-byte digest of its canonical input, record body bytes).
@@ -135,6 +130,22 @@ class RecordEncoder:
         record["id"] = ""
         return encode_record(record)[_EMPTY_ID_PREFIX:]
 
+    def record_candidates(self, records: Iterable[dict], labels: Optional[list[str]] = None) -> list[Candidate]:
+        """Records made by another split (a generic plan's pool), re-labelled with this split, as (digest, body)."""
+        accepted = []
+        for record in records:
+            record = {**record, "id": self._placeholder_id, "split": self.split}
+            if not self.validator.is_valid(record):
+                raise CheckFailed(f"task {self.task.name!r}, split {self.split!r}: a pooled record is invalid: "
+                                  f"{self.validator.explain(record)}")
+            instruction = record["instruction"]
+            key = record["input"] if instruction is None else instruction + "\x1f" + record["input"]
+            record["id"] = ""
+            accepted.append((key_digest(key), encode_record(record)[_EMPTY_ID_PREFIX:]))
+            if labels is not None:
+                labels.append(str(value_at(record, self.task.balance_key)))
+        return accepted
+
     def candidates(self, examples: Iterable[Example | None], spec: SplitSpec,
                    repeats: Optional["RepeatMemory"] = None, first_attempt: int = 0,
                    labels: Optional[list[str]] = None) -> list[Candidate]:
@@ -203,66 +214,86 @@ class RepeatMemory:
             self._first[digest] = attempt
 
 
-@lru_cache(maxsize=32)
-def _block_context(task_name: str, params_json: str, plan: str, split: str, trace: bool, seed: int):
-    task = get_task(task_name)
-    params = json.loads(params_json)
-    spec = task.split_plans(params)[plan].split(split)
-    # ``seed`` rides along so tasks can derive fixed pools (rule sets, graphs) from it.
-    sample_params = {**sample_params_for(params, spec), "seed": seed}
-    return task, params, spec, sample_params, RecordEncoder(task_name, split, trace)
+class _SplitContext:
+    """What a process needs to run blocks of one split of one request (built once per process)."""
+
+    def __init__(self, job: BlockJob):
+        spec = job.spec
+        self.task = task = spec.task_object()
+        self.split = spec.plan().split(job.split)
+        self.enumerated = self.split.source == "enumerate"
+        self.allow_repeats = spec.allow_repeats or self.split.repeats
+        #: what sample_block receives: typed params with the split's settings and the run's seed
+        self.sample_params = task.split_params(spec.typed(), self.split, spec.seed)
+        self.encoder = RecordEncoder(spec.task, job.split, spec.trace)
+        self.repeats = None if self.enumerated or self.allow_repeats else RepeatMemory()
+        self._examples: Optional[Sequence] = None
+        self._job = job
+
+    def examples(self) -> Sequence:
+        """The enumerated split's examples (or records), computed on first use.
+
+        A pure function of the request, so any process may compute it; a local
+        pool inherits the parent's (see :func:`prime_enumeration`), other
+        executors compute it once per worker. Only the cheap part should happen
+        eagerly: a task may return a lazy Sequence whose slices build their
+        examples on demand, which spreads that work over the workers (two_hop,
+        comparison).
+        """
+        if self._examples is None:
+            if self.split.records is not None:
+                self._examples = self.split.records
+            else:
+                spec = self._job.spec
+                examples = self.task.enumerate_split(spec.typed(), spec.plan(), self.split, spec.seed)
+                self._examples = examples if isinstance(examples, Sequence) else list(examples)
+        return self._examples
 
 
-@lru_cache(maxsize=2)
-def _repeat_memory(task_name: str, params_json: str, plan: str, split: str, seed: int) -> RepeatMemory:
-    return RepeatMemory()
+#: Split contexts of this process, by (request key, split): the newest few.
+_CONTEXTS: dict[tuple[str, str], _SplitContext] = {}
+_KEEP_CONTEXTS = 4
 
 
-@lru_cache(maxsize=1)
-def _enumeration(task_name: str, params_json: str, plan_name: str, split_name: str, seed: int) -> Sequence[Example]:
-    """A split's enumeration, computed once per process and cut into blocks by position.
-
-    It is a pure function of its arguments, so any process may compute it; a
-    local pool inherits the parent's (see :func:`prime_enumeration`), other
-    executors compute it once per worker. Only the cheap part should happen
-    eagerly: a task may return a lazy Sequence whose slices build their
-    examples on demand, which spreads that work over the workers (two_hop,
-    comparison).
-    """
-    task = get_task(task_name)
-    params = json.loads(params_json)
-    plan = task.split_plans(params)[plan_name]
-    examples = task.enumerate_split(params, plan, plan.split(split_name), seed)
-    return examples if isinstance(examples, Sequence) else list(examples)
+def split_context(job: BlockJob) -> _SplitContext:
+    where = (job.key, job.split)
+    context = _CONTEXTS.get(where)
+    if context is None:
+        context = _CONTEXTS[where] = _SplitContext(job)
+        while len(_CONTEXTS) > _KEEP_CONTEXTS:
+            del _CONTEXTS[next(iter(_CONTEXTS))]
+    return context
 
 
-def prime_enumeration(task_name: str, params_json: str, plan_name: str, split_name: str, seed: int) -> None:
+def prime_enumeration(job: BlockJob) -> None:
     """Compute a split's enumeration in this process now (a local pool forked after it inherits it)."""
-    _enumeration(task_name, params_json, plan_name, split_name, seed)
+    context = split_context(job)
+    if context.enumerated:
+        context.examples()
 
 
 def forget_enumerations() -> None:
-    """Drop the cached enumeration (the engine calls this when an enumerated split is done)."""
-    _enumeration.cache_clear()
+    """Drop this process's split contexts (the engine calls this when a split is done)."""
+    _CONTEXTS.clear()
 
 
 def run_block(job: BlockJob) -> Optional[PackedBlock]:
     """The accepted candidates of one block (runs in any process); None past an enumeration's end."""
-    task, params, spec, sample_params, encoder = _block_context(
-        job.task, job.params_json, job.plan, job.split, job.trace, job.seed
-    )
+    context = split_context(job)
+    task, spec, encoder = context.task, context.split, context.encoder
     start = job.block * BLOCK_SIZE
     labels = [] if task.balance_key else None
-    if job.enumerated:  # an enumeration rarely repeats itself: no repeat memory
-        examples = _enumeration(job.task, job.params_json, job.plan, job.split, job.seed)
+    if context.enumerated:  # an enumeration rarely repeats itself: no repeat memory
+        examples = context.examples()
         if start >= len(examples):
             return None
+        if spec.records is not None:
+            return pack(encoder.record_candidates(examples[start:start + BLOCK_SIZE], labels), labels)
         return pack(encoder.candidates(examples[start:start + BLOCK_SIZE], spec, labels=labels), labels)
-    repeats = None if job.allow_repeats else _repeat_memory(job.task, job.params_json, job.plan, job.split, job.seed)
-    if repeats is not None and not repeats.active:
-        repeats = None
-    rng = RandomStream.from_parts(job.task, job.task_version, params, job.seed, job.split, job.block)
-    examples = task.sample_block(rng, sample_params, BLOCK_SIZE)
+    repeats = context.repeats if context.repeats is not None and context.repeats.active else None
+    rng = RandomStream.from_parts(job.spec.task, job.spec.task_version, dict(job.spec.params), job.spec.seed,
+                                  job.split, job.block)
+    examples = task.sample_block(rng, context.sample_params, BLOCK_SIZE)
     return pack(encoder.candidates(examples, spec, repeats, start, labels), labels)
 
 

@@ -1,10 +1,12 @@
 """The engine: turns a TaskSpec into split files and a manifest.
 
-For each split, in plan order, blocks of candidates arrive in block order (from
-this process and local workers, or Dask); the engine drops candidates already seen
-in this split (unless repeats are allowed) or in an earlier split, numbers the
-rest and streams them to disk until the requested size is reached. Memory is
-flat apart from the 16-byte digests kept for dedup and disjointness.
+Every plan runs here, a task's own, a generic one (``mcd``, ``easy_to_hard``)
+or either narrowed to a difficulty range, so all of them get workers, Dask,
+shards, ``--resume`` and ``--max-bytes``. For each split, in plan order,
+blocks of candidates arrive in block order (from this process and local
+workers, or Dask) and :class:`~genforge.core.fill.SplitFill` writes the new
+ones. Memory is flat apart from the 16-byte digests kept for dedup and
+disjointness.
 """
 
 from __future__ import annotations
@@ -14,34 +16,35 @@ import hashlib
 import json
 import math
 import os
-import time
 from collections import Counter
 from contextlib import ExitStack, contextmanager
-from itertools import chain
+from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Optional
 
-from genforge import __version__
-from genforge.core.blocks import (BLOCK_SIZE, DIGEST_SIZE, BlockJob, PackedBlock, forget_enumerations, prime_enumeration, run_block,
-                                  unpack, unpack_lines)
+import orjson
+
 from genforge.core.balance import count_values
+from genforge.core.blocks import BLOCK_SIZE, BlockJob, forget_enumerations, prime_enumeration, run_block, unpack
 from genforge.core.canonical import pretty_dumps
 from genforge.core.checkpoints import Checkpoints, checkpoint_due
 from genforge.core.errors import InfeasibleError, UsageError
 from genforge.core.executors import executor_for
+from genforge.core.fill import FillState, Progress, SplitFill
+from genforge.core.plans import forget_plans
+from genforge.core.resume import restore, resume_split
 from genforge.core.spec import TaskSpec
-from genforge.core.splits import SplitSpec
+from genforge.core.splits import SplitPlan, SplitSpec
+from genforge.core.version import __version__
 from genforge.core.writer import ResumableFolder, SplitWriter, check_destination
 
-#: A split gives up when this many blocks in a row add nothing new.
-STALL_BLOCKS = 64
+__all__ = ["Progress", "estimate_bytes", "generate", "manifest_head", "request_digest"]
+
 MAX_WORKERS = 256
 #: The collector's first threshold while generating (see _fewer_collections).
 GC_THRESHOLD = 100_000
 #: Records per split beyond which a request is refused as a mistake (ids stay readable, runs finish).
 MAX_RECORDS = 10**12
-
-Progress = Callable[[str, int, Optional[int]], None]
 
 
 def manifest_head(spec: TaskSpec) -> dict:
@@ -54,123 +57,27 @@ def manifest_head(spec: TaskSpec) -> dict:
         "seed": spec.seed,
         "split_plan": spec.split_plan,
         "params": dict(spec.params),
-        "options": {"trace": spec.trace, "allow_repeats": spec.allow_repeats, "shard_size": spec.shard_size},
+        "options": {"trace": spec.trace, "allow_repeats": spec.allow_repeats, "shard_size": spec.shard_size,
+                    **plan.manifest_options},
         "splits": [
             {"name": s.name, "size": spec.sizes[s.name], "shift": s.shift, "description": s.description}
-            for s in plan.splits
-            if spec.sizes[s.name] is not None or s.source == "enumerate"
+            for s in _written_splits(spec, plan)
         ],
     }
 
 
-class _SplitState:
-    """Where the filling of one split stands (saved in checkpoints)."""
-
-    def __init__(self, blocks_used: int = 0, written: int = 0, stalled: int = 0):
-        self.blocks_used = blocks_used
-        self.written = written
-        self.stalled = stalled
+def _written_splits(spec: TaskSpec, plan: SplitPlan) -> list[SplitSpec]:
+    """The plan's splits this request writes (a sampled split without a size is left out)."""
+    return [s for s in plan.splits if spec.sizes[s.name] is not None or s.source == "enumerate"]
 
 
-def _fill_split(
-    spec: TaskSpec,
-    split: SplitSpec,
-    size: Optional[int],
-    blocks: Iterator[Optional[PackedBlock]],
-    earlier: set,
-    writer: SplitWriter,
-    progress: Optional[Progress],
-    budget_blocks: Optional[int],
-    *,
-    current: Optional[set] = None,
-    state: Optional[_SplitState] = None,
-    digests=None,
-    checkpoint: Optional[Callable[[_SplitState], None]] = None,
-    byte_limit: Optional[Callable[[], None]] = None,
-    labels: Optional[Counter] = None,
-) -> set:
-    """Write up to ``size`` records (all for None); return this split's digests.
-
-    ``current`` and ``state`` continue a resumed split; ``digests`` (a binary
-    file) receives each written record's digest; ``checkpoint`` is called every
-    time :func:`checkpoint_due` says so, ``byte_limit`` after every block; ``labels``
-    counts the balance labels of the records written.
-    """
-    allow_repeats = spec.allow_repeats or split.repeats
-    current = set() if current is None else current
-    state = state or _SplitState()
-    # Ids of six digits and more; "%" on bytes keeps them bytes.
-    id_format = f'{{"id":"{spec.task}/{split.name}/'.encode().replace(b"%", b"%%") + b'%06d",'
-    written = state.written
-    last_report = 0.0
-    if size == 0:
-        return current
-    if size is not None and written == size:  # killed just after the last record, before the split closed
-        return current
-    for block in blocks:
-        if block is None:  # the end of an enumerated split
-            break
-        state.blocks_used += 1
-        before = written
-        # A block's lines and digests are written at once: one write and one hash update per block.
-        block_digests, bodies = unpack_lines(block)
-        fresh = set(block_digests)
-        if (len(fresh) == len(block_digests) or allow_repeats) and earlier.isdisjoint(fresh) and (
-                allow_repeats or current.isdisjoint(fresh)):
-            # The usual case, checked with set operations: nothing in the block is dropped, and
-            # its lines are joined without a Python-level step per record.
-            room = len(bodies) if size is None else min(len(bodies), size - written)
-            kept = block[0][:DIGEST_SIZE * room]  # the digests written, already joined
-            current.update(block_digests[:room])
-            numbers = map(id_format.__mod__, range(written, written + room))
-            writer.write_block(b"".join(chain.from_iterable(zip(numbers, bodies))), room)
-            written += room
-            if labels is not None:
-                labels.update(block[2][:room])
-        else:
-            lines, kept_digests = [], []
-            for index, (digest, body) in enumerate(zip(block_digests, bodies)):
-                if digest in earlier or (digest in current and not allow_repeats):
-                    continue
-                current.add(digest)
-                lines.append(id_format % written + body)
-                kept_digests.append(digest)
-                if labels is not None:
-                    labels[block[2][index]] += 1
-                written += 1
-                if written == size:
-                    break
-            writer.write_lines(lines)
-            kept = b"".join(kept_digests)
-        if digests is not None:
-            digests.write(kept)
-        state.written = written
-        if byte_limit is not None:
-            byte_limit()
-        if written == size:
-            break
-        state.stalled = state.stalled + 1 if written == before else 0
-        if budget_blocks is not None and (state.blocks_used >= budget_blocks or state.stalled >= STALL_BLOCKS):
-            break
-        if checkpoint is not None and checkpoint_due(state.blocks_used):
-            checkpoint(state)
-        if progress is not None and time.monotonic() - last_report > 0.5:
-            last_report = time.monotonic()
-            progress(split.name, written, size)
-    if size is not None and written < size:
-        attempts = state.blocks_used * BLOCK_SIZE
-        raise InfeasibleError(
-            f"split {split.name!r} of task {spec.task!r}: only {written} distinct examples found"
-            + (f" in {attempts:,} attempts" if split.source == "sample" else "")
-            + f", {size} requested. Ask for at most {written} (--size {split.name}={written})"
-            + (" or widen the task parameters" if allow_repeats else ", widen the task parameters, or pass --allow-repeats")
-        )
-    if progress is not None:
-        progress(split.name, written, size)
-    return current
+def _size(spec: TaskSpec, split: SplitSpec) -> Optional[int]:
+    """Records to write: the request's size; a generic plan's split holds exactly its records."""
+    return split.size if split.records is not None else spec.sizes[split.name]
 
 
-def _check_request(spec: TaskSpec, task, plan) -> None:
+def _check_request(spec: TaskSpec, plan: SplitPlan) -> None:
+    task = spec.task_object()
     for split in plan.splits:
         size = spec.sizes[split.name]
         if size is not None and size > MAX_RECORDS:
@@ -179,7 +86,7 @@ def _check_request(spec: TaskSpec, task, plan) -> None:
         if split.source == "sample":
             if size is None:
                 raise UsageError(f"split {split.name!r} is sampled and needs a size (--size {split.name}=N)")
-            possible = task.space_size(spec.params, split)
+            possible = task.space_size(spec.typed(), split)
             if possible is not None and size > possible and not (spec.allow_repeats or split.repeats):
                 raise InfeasibleError(
                     f"split {split.name!r} of task {spec.task!r}: {size} distinct examples requested but the "
@@ -187,13 +94,11 @@ def _check_request(spec: TaskSpec, task, plan) -> None:
                 )
 
 
-def _job_maker(spec: TaskSpec, params_json: str, split: SplitSpec, first: int = 0) -> Callable[[int], BlockJob]:
-    enumerated = split.source == "enumerate"
-    allow_repeats = spec.allow_repeats or split.repeats
+def _job_maker(spec: TaskSpec, split: SplitSpec, first: int = 0) -> Callable[[int], BlockJob]:
+    key = spec.key()
 
     def make_job(index: int) -> BlockJob:
-        return BlockJob(spec.task, spec.task_version, params_json, spec.split_plan,
-                        split.name, spec.seed, first + index, spec.trace, enumerated, allow_repeats)
+        return BlockJob(spec, key, split.name, first + index)
 
     return make_job
 
@@ -207,15 +112,14 @@ def estimate_bytes(spec: TaskSpec) -> tuple[int, list[str]]:
     """
     task = spec.task_object()
     plan = spec.plan()
-    params_json = json.dumps(dict(spec.params), sort_keys=True)
     total, unknown = 0, []
     for split in plan.splits:
-        size = spec.sizes[split.name]
+        size = _size(spec, split)
         if size == 0 or (size is None and split.source == "sample"):
             continue
         if split.source == "enumerate" and size is None:
-            size = task.space_size(spec.params, split)
-        block = run_block(_job_maker(spec, params_json, split)(0))
+            size = task.space_size(spec.typed(), split)
+        block = run_block(_job_maker(spec, split)(0))
         forget_enumerations()
         first = unpack(block)[1] if block is not None else []
         if not first or size is None:
@@ -249,9 +153,135 @@ def _fewer_collections():
         gc.set_threshold(*thresholds)
 
 
-def _check_max_bytes(max_bytes: Optional[int]) -> None:
+def _check_arguments(workers, max_bytes, out_dir) -> None:
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
+        raise UsageError(f"workers = {workers!r} is not allowed: expected an integer from 1 to {MAX_WORKERS}")
     if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1):
         raise UsageError(f"max bytes = {max_bytes!r} is not allowed: expected a whole number of bytes >= 1")
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise UsageError(f"output folder = {out_dir!r} is not allowed: expected a path")
+
+
+def _check_estimate(spec: TaskSpec, max_bytes: Optional[int]) -> Optional[int]:
+    if max_bytes is None:
+        return None
+    estimate, _ = estimate_bytes(spec)
+    if estimate > max_bytes:
+        raise UsageError(
+            f"task {spec.task!r}: the output would be about {estimate:,} bytes (estimated from the first "
+            f"block of each split), more than --max-bytes {max_bytes:,}; nothing was written. Ask for "
+            "smaller splits or raise --max-bytes"
+        )
+    return estimate
+
+
+def _difficulties_seen(spec: TaskSpec, split: SplitSpec) -> str:
+    """Where the difficulties of a split lie without the range: a hint when the range holds too few."""
+    unfiltered = replace(spec, difficulty_range=None)
+    block = run_block(_job_maker(unfiltered, unfiltered.plan().split(split.name))(0))
+    forget_enumerations()
+    values = [float(orjson.loads(b'{"id":"",' + body)["meta"]["difficulty"]) for body in unpack(block)[1]] if block else []
+    low, high = spec.difficulty_range
+    if not values:
+        return f"difficulty in [{low}, {high}]; the split drew no examples to compare"
+    return (f"difficulties seen: {min(values)} to {max(values)}, asked [{low}, {high}]; widen --difficulty-range "
+            "or change the task parameters")
+
+
+class _Run:
+    """One generation run: the files written so far, the digests of finished splits, the label counts."""
+
+    def __init__(self, spec: TaskSpec, plan: SplitPlan, staging: Path, checkpoints: Checkpoints, *,
+                 max_bytes: Optional[int], estimate: Optional[int], progress: Optional[Progress], say):
+        self.spec, self.plan, self.staging, self.checkpoints = spec, plan, staging, checkpoints
+        self.task = spec.task_object()
+        self.max_bytes, self.estimate, self.progress, self.say = max_bytes, estimate, progress, say
+        self.files: list[dict] = []
+        self.earlier: set = set()
+        self.balances: dict[str, dict[str, int]] = {}  # label counts of the splits written by this run
+
+    def finished(self, split: SplitSpec) -> bool:
+        return any(entry["split"] == split.name for entry in self.files)
+
+    def write_split(self, split: SplitSpec, source, saved: Optional[dict]) -> None:
+        """Write one split (continuing it from ``saved`` when the checkpoint stopped inside it)."""
+        spec, checkpoints = self.spec, self.checkpoints
+        size = _size(spec, split)
+        state, current, writer = FillState(), set(), None
+        if saved is not None and saved["split"] == split.name and saved["position"] is not None:
+            state, current, writer = resume_split(self.staging, checkpoints, split.name, spec.shard_size,
+                                                  saved["position"], self.say)
+        if writer is None:
+            writer = SplitWriter(self.staging, split.name, spec.shard_size)
+        # Blocks consumed before an interruption are skipped: block results depend on their index only.
+        blocks = source.blocks(_job_maker(spec, split, state.blocks_used))
+        # A resumed split appends to its digests (cut back to the checkpoint); a new one starts them afresh.
+        digests = open(checkpoints.digests_path(split.name), "ab" if state.written else "wb")
+        # A resumed split's earlier records were written by another run: counted from the files.
+        labels = Counter() if self.task.balance_key and not state.written else None
+        fill = SplitFill(
+            task=spec.task, split=split, size=size, writer=writer, earlier=self.earlier,
+            allow_repeats=spec.allow_repeats or split.repeats, budget_blocks=self._budget(split, size),
+            current=current, state=state, digests=digests, checkpoint_due=checkpoint_due,
+            checkpoint=lambda state: self._checkpoint(split.name, state, writer, digests),
+            after_block=(lambda: self._check_bytes(split.name, writer)) if self.max_bytes is not None else None,
+            labels=labels, progress=self.progress)
+        try:
+            current = fill.run(blocks)
+            if spec.difficulty_range is not None and not fill.state.written and size != 0:
+                raise InfeasibleError(f"split {split.name!r} of task {spec.task!r} holds no record in the "
+                                      "difficulty range")
+        except InfeasibleError as error:
+            checkpoints.settle(report=False)
+            writer.abandon()
+            if spec.difficulty_range is None:
+                raise
+            raise InfeasibleError(f"{error} ({_difficulties_seen(spec, split)})") from None
+        except BaseException:
+            checkpoints.settle(report=False)  # the run failed already; its checkpoint no longer matters
+            writer.abandon()
+            raise
+        finally:
+            blocks.close()
+            digests.close()
+            forget_enumerations()
+        checkpoints.settle()  # the last mid-split checkpoint lands before the split's own
+        self.files.extend(writer.close())
+        if labels is not None:
+            self.balances[split.name] = dict(sorted(labels.items()))
+        self.earlier |= current
+        checkpoints.done = list(self.files)
+        checkpoints.save()
+
+    def _budget(self, split: SplitSpec, size: Optional[int]) -> Optional[int]:
+        if split.source == "enumerate":
+            return None
+        return math.ceil(size * self.task.attempts_per_record * self.plan.attempts_factor / BLOCK_SIZE) + 4
+
+    def _checkpoint(self, split_name: str, state: FillState, writer: SplitWriter, digests) -> None:
+        digests.flush()
+        to_sync = [os.dup(digests.fileno())]
+        position = {"blocks_used": state.blocks_used, "written": state.written, "stalled": state.stalled,
+                    "writer": writer.checkpoint(to_sync)}
+        self.checkpoints.save_later(split_name, position, to_sync)
+
+    def _check_bytes(self, split_name: str, writer: SplitWriter) -> None:
+        if sum(entry["bytes"] for entry in self.files) + writer.bytes > self.max_bytes:
+            raise UsageError(
+                f"task {self.spec.task!r}: the output passed --max-bytes {self.max_bytes:,} while writing split "
+                f"{split_name!r} (the estimate from the first blocks was {self.estimate:,} bytes); "
+                "nothing was kept. Ask for smaller splits or raise --max-bytes"
+            )
+
+    def manifest(self, head: dict) -> dict:
+        manifest = {**head, "files": self.files}
+        for entry in manifest["splits"]:
+            split_files = [f for f in self.files if f["split"] == entry["name"]]
+            entry["size"] = sum(f["records"] for f in split_files)
+            if self.task.balance_key:
+                entry["balance"] = self.balances.get(entry["name"]) or count_values(
+                    (self.staging / f["name"] for f in split_files), self.task.balance_key)
+        return manifest
 
 
 def generate(
@@ -284,35 +314,27 @@ def generate(
     (UsageError), or with ``wait`` wait for it to finish (the existing folder
     then needs ``overwrite`` as usual).
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
-        raise UsageError(f"workers = {workers!r} is not allowed: expected an integer from 1 to {MAX_WORKERS}")
-    _check_max_bytes(max_bytes)
-    if not isinstance(out_dir, (str, os.PathLike)):
-        raise UsageError(f"output folder = {out_dir!r} is not allowed: expected a path")
-    task = spec.task_object()
+    _check_arguments(workers, max_bytes, out_dir)
+    try:
+        return _generate(spec, Path(out_dir), workers=workers, overwrite=overwrite, progress=progress,
+                         scheduler=scheduler, resume=resume, max_bytes=max_bytes, note=note, wait=wait)
+    finally:
+        forget_plans()  # a generic plan holds its records; a later call rebuilds it
+
+
+def _generate(spec: TaskSpec, out_dir: Path, *, workers, overwrite, progress, scheduler, resume, max_bytes, note,
+              wait) -> dict:
     plan = spec.plan()
-    destination = Path(out_dir) / spec.task
+    destination = out_dir / spec.task
     check_destination(destination, overwrite)
-    _check_request(spec, task, plan)
-    estimate = None
-    if max_bytes is not None:
-        estimate, unknown = estimate_bytes(spec)
-        if estimate > max_bytes:
-            raise UsageError(
-                f"task {spec.task!r}: the output would be about {estimate:,} bytes (estimated from the first "
-                f"block of each split), more than --max-bytes {max_bytes:,}; nothing was written. Ask for "
-                "smaller splits or raise --max-bytes"
-            )
-    params_json = json.dumps(dict(spec.params), sort_keys=True)
+    _check_request(spec, plan)
+    estimate = _check_estimate(spec, max_bytes)
     head = manifest_head(spec)
-    files: list[dict] = []
-    balances: dict[str, dict[str, int]] = {}  # label counts of the splits written by this run
-    earlier: set = set()
     say = note or (lambda message: None)
-    first_split = next((s for s in plan.splits if spec.sizes[s.name] is not None or s.source == "enumerate"), None)
-    if workers > 1 and not scheduler and first_split is not None and first_split.source == "enumerate":
+    splits = _written_splits(spec, plan)
+    if workers > 1 and not scheduler and splits and splits[0].source == "enumerate":
         # Forked workers inherit it: computed once rather than once per worker.
-        prime_enumeration(spec.task, params_json, spec.split_plan, first_split.name, spec.seed)
+        prime_enumeration(_job_maker(spec, splits[0])(0))
     with ExitStack() as stack:
         stack.enter_context(_fewer_collections())
         # Workers first: a cluster that cannot be reached fails before any folder exists.
@@ -321,92 +343,12 @@ def generate(
                                  resume=resume, note=note, wait=wait)
         staging = stack.enter_context(folder)
         checkpoints = Checkpoints(staging, head)
-        saved = checkpoints.load() if folder.resumed else None
-        if folder.resumed and saved is None:
-            say(f"{str(staging)!r} holds no usable checkpoint; starting from the beginning")
-            for path in staging.iterdir():
-                path.unlink()
-        if resume and not folder.resumed:
-            say(f"no interrupted run of this request to resume in {str(destination.parent)!r}; starting from the beginning")
-        if saved is not None:
-            files = [{key: entry[key] for key in ("name", "split", "records", "bytes", "sha256")}
-                     for entry in saved["done"]]
-            checkpoints.done = list(files)
-            for name in dict.fromkeys(entry["split"] for entry in files):
-                earlier |= checkpoints.read_digests(name, sum(e["records"] for e in files if e["split"] == name))
-
-        def written_bytes() -> int:
-            return sum(entry["bytes"] for entry in files)
-
-        for split in plan.splits:
-            size = spec.sizes[split.name]
-            if size is None and split.source == "sample":
-                continue
-            if any(entry["split"] == split.name for entry in files):
-                continue  # finished before the interruption
-            state, current, writer = _SplitState(), set(), None
-            if saved is not None and saved["split"] == split.name and saved["position"] is not None:
-                position = saved["position"]
-                try:
-                    writer = SplitWriter.resume(staging, split.name, spec.shard_size, position["writer"])
-                    current = checkpoints.read_digests(split.name, position["written"])
-                except (OSError, KeyError, TypeError, ValueError):
-                    raise UsageError(f"{str(staging)!r}: the checkpoint of split {split.name!r} does not match "
-                                     "its files; run again without --resume to start over") from None
-                state = _SplitState(position["blocks_used"], position["written"], position["stalled"])
-                say(f"resuming split {split.name!r} at record {state.written:,} (block {state.blocks_used:,})")
-            if writer is None:
-                writer = SplitWriter(staging, split.name, spec.shard_size)
-            # Blocks consumed before an interruption are skipped: block results depend on their index only.
-            blocks = source.blocks(_job_maker(spec, params_json, split, state.blocks_used))
-            budget = None if split.source == "enumerate" else (
-                math.ceil(size * task.attempts_per_record / BLOCK_SIZE) + 4)
-            # A resumed split appends to its digests (cut back to the checkpoint); a new one starts them afresh.
-            digests = open(checkpoints.digests_path(split.name), "ab" if state.written else "wb")
-
-            def checkpoint(state: _SplitState, writer: SplitWriter = writer, digests=digests,
-                           split_name: str = split.name) -> None:
-                digests.flush()
-                to_sync = [os.dup(digests.fileno())]
-                position = {"blocks_used": state.blocks_used, "written": state.written, "stalled": state.stalled,
-                            "writer": writer.checkpoint(to_sync)}
-                checkpoints.save_later(split_name, position, to_sync)
-
-            def byte_limit(writer: SplitWriter = writer, split_name: str = split.name) -> None:
-                if max_bytes is not None and written_bytes() + writer.bytes > max_bytes:
-                    raise UsageError(
-                        f"task {spec.task!r}: the output passed --max-bytes {max_bytes:,} while writing split "
-                        f"{split_name!r} (the estimate from the first blocks was {estimate:,} bytes); "
-                        "nothing was kept. Ask for smaller splits or raise --max-bytes"
-                    )
-
-            # A resumed split's earlier records were written by another run: counted from the files.
-            labels = Counter() if task.balance_key and not state.written else None
-            try:
-                current = _fill_split(spec, split, size, blocks, earlier, writer, progress, budget,
-                                      current=current, state=state, digests=digests, checkpoint=checkpoint,
-                                      byte_limit=byte_limit if max_bytes is not None else None, labels=labels)
-            except BaseException:
-                checkpoints.settle(report=False)  # the run failed already; its checkpoint no longer matters
-                writer.abandon()
-                raise
-            finally:
-                blocks.close()
-                digests.close()
-                forget_enumerations()
-            checkpoints.settle()  # the last mid-split checkpoint lands before the split's own
-            files.extend(writer.close())
-            if labels is not None:
-                balances[split.name] = dict(sorted(labels.items()))
-            earlier |= current
-            checkpoints.done = list(files)
-            checkpoints.save()
-        manifest = {**head, "files": files}
-        for entry in manifest["splits"]:
-            split_files = [f for f in files if f["split"] == entry["name"]]
-            entry["size"] = sum(f["records"] for f in split_files)
-            if task.balance_key:
-                entry["balance"] = balances.get(entry["name"]) or count_values(
-                    (staging / f["name"] for f in split_files), task.balance_key)
+        run = _Run(spec, plan, staging, checkpoints, max_bytes=max_bytes, estimate=estimate, progress=progress,
+                   say=say)
+        saved = restore(folder, staging, checkpoints, run, resume=resume, destination=destination, say=say)
+        for split in splits:
+            if not run.finished(split):
+                run.write_split(split, source, saved)
+        manifest = run.manifest(head)
         (staging / "manifest.json").write_bytes(pretty_dumps(manifest))
     return manifest

@@ -10,6 +10,8 @@ parameter, the value and what is allowed.
 from __future__ import annotations
 
 import json
+import typing
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
 
 import jsonschema
@@ -138,3 +140,116 @@ def resolve(parameters: Mapping[str, dict], given: Mapping[str, Any] | None) -> 
         where = ".".join(str(p) for p in error.absolute_path) or "parameters"
         raise ParameterError(f"parameter {where!r}: {error.message}")
     return resolved
+
+
+# -- typed parameters -------------------------------------------------------------
+#
+# A task declares its parameters once, as a frozen dataclass deriving from Params:
+#
+#     @dataclass(frozen=True)
+#     class RewriteParams(Params):
+#         input_length: int = param(50, "symbols per input", minimum=2, maximum=10_000)
+#         domains: tuple[str, ...] = param(("unconstrained",), "semantic domains", enum=[...])
+#         input_length_min: int = split_setting(0, "shortest input a split draws")
+#
+# The JSON Schema properties (``describe``, checking, the CLI's value parsing), the
+# defaults and the per-split values all derive from it; samplers read attributes.
+
+_ROLE = "genforge.role"
+_JSON_TYPES = {int: "integer", float: "number", str: "string", bool: "boolean"}
+
+
+def param(default: Any, description: str, **schema: Any) -> Any:
+    """A user parameter: its default, one line of description and JSON Schema keywords
+    (``minimum``, ``maximum``, ``enum``, ``items``, ``minItems``, ``maxItems``, ``uniqueItems``)."""
+    return field(default=_frozen(default), metadata={_ROLE: "user", "description": description, "schema": schema})
+
+
+def split_setting(default: Any, description: str) -> Any:
+    """A value a split plan sets for its own split (``SplitSpec.sample_params``), not a user parameter."""
+    return field(default=_frozen(default), metadata={_ROLE: "split", "description": description})
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(_frozen(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+def _thawed(value: Any) -> Any:
+    return [_thawed(v) for v in value] if isinstance(value, tuple) else value
+
+
+def _json_type(hint: Any) -> dict:
+    if hint in _JSON_TYPES:
+        return {"type": _JSON_TYPES[hint]}
+    if typing.get_origin(hint) is tuple:
+        item = typing.get_args(hint)[0]
+        return {"type": "array", "items": _json_type(item)}
+    raise TypeError(f"parameter type {hint!r} is not one of int, float, str, bool or tuple[X, ...]")
+
+
+@dataclass(frozen=True)
+class Params:
+    """Base of a task's typed parameters (see :func:`param` and :func:`split_setting`)."""
+
+    #: The run's seed, for the fixed pools a task derives from it (rule pools, knowledge graphs).
+    seed: int = field(default=0, metadata={_ROLE: "run", "description": "the run's seed"})
+
+    @classmethod
+    def schema_properties(cls) -> dict[str, dict]:
+        """User parameter name -> JSON Schema property (with ``default`` and ``description``), in order."""
+        hints = typing.get_type_hints(cls)
+        properties = {}
+        for item in fields(cls):
+            if item.metadata.get(_ROLE) != "user":
+                continue
+            declared = _json_type(hints[item.name])
+            schema = dict(item.metadata["schema"])
+            if "items" in declared:
+                schema["items"] = {**declared["items"], **schema.get("items", {})}
+            properties[item.name] = {"type": declared["type"], **schema, "default": _thawed(item.default),
+                                     "description": item.metadata["description"]}
+        return properties
+
+    @classmethod
+    def split_settings(cls) -> tuple[str, ...]:
+        return tuple(item.name for item in fields(cls) if item.metadata.get(_ROLE) == "split")
+
+    @classmethod
+    def resolve(cls, given: Mapping[str, Any] | None = None, **values: Any) -> "Params":
+        """The defaults with ``given`` (and keyword ``values``) applied, every value checked.
+
+        >>> AlgorithmicParams.resolve(op="reverse").train_length_max  # doctest: +SKIP
+        40
+        """
+        return cls.from_resolved(resolve(cls.schema_properties(), {**dict(given or {}), **values}))
+
+    @classmethod
+    def from_resolved(cls, resolved: Mapping[str, Any]) -> "Params":
+        """The typed parameters of an already resolved and checked dict (see :func:`resolve`)."""
+        return cls(**{name: _frozen(value) for name, value in resolved.items()})
+
+    def for_split(self, settings: Mapping[str, Any], seed: int) -> "Params":
+        """These parameters with a split's settings applied and the run's seed."""
+        unknown = [name for name in settings if name not in self._names()]
+        if unknown:
+            raise TypeError(f"split settings {unknown} are not declared by {type(self).__name__}")
+        return replace(self, seed=seed, **{name: _frozen(value) for name, value in settings.items()})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The user parameters as JSON values, in declaration order (what a manifest records)."""
+        return {item.name: _thawed(getattr(self, item.name)) for item in fields(self)
+                if item.metadata.get(_ROLE) == "user"}
+
+    @classmethod
+    def _names(cls) -> frozenset:
+        return frozenset(item.name for item in fields(cls))
+
+
+def train_size(default: int = 10_000, description: str = "default size of train") -> Any:
+    """The ``train_size`` parameter most tasks declare (the size of train when ``--size`` names none)."""
+    return param(default, description, minimum=0, maximum=100_000_000)
+
+
+def test_size(default: int = 1_000, description: str = "default size of validation and every test split") -> Any:
+    """The ``test_size`` parameter most tasks declare."""
+    return param(default, description, minimum=0, maximum=100_000_000)

@@ -47,6 +47,9 @@ class SplitSpec:
     shift: str = "iid"
     source: str = "sample"
     repeats: bool = False
+    #: For a split of a generic plan: the records it holds, made by a task's own plan, re-labelled
+    #: with this split's name when written (``source`` is then ``"enumerate"``).
+    records: Optional[tuple] = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         if not SPLIT_NAME.match(self.name):
@@ -60,6 +63,10 @@ class SplitPlan:
     name: str
     description: str
     splits: tuple[SplitSpec, ...]
+    #: Extra entries of the manifest's ``options`` (a generic plan's settings and measurements).
+    manifest_options: Mapping = field(default_factory=dict)
+    #: Multiplies the attempts a sampled split may make per record (a narrowing filter needs more).
+    attempts_factor: int = 1
 
     def split(self, name: str) -> SplitSpec:
         for spec in self.splits:
@@ -131,8 +138,3 @@ def iid_splits(
         SplitSpec("test_id", test_id, "in-distribution test", all_of(within, bucket_range(0.9, 1.0))),
     )
 
-
-def sample_params_for(params: Mapping, spec: SplitSpec) -> dict:
-    merged = dict(params)
-    merged.update(spec.sample_params)
-    return merged

@@ -111,7 +111,7 @@ class RecordValidator:
 
 @lru_cache(maxsize=None)
 def validator_for_task(task_name: str) -> RecordValidator:
-    from genforge.tasks.registry import get_task
+    from genforge.core.registry import get_task
 
     return RecordValidator(record_schema_for(get_task(task_name).meta_schema()))
 

@@ -14,15 +14,15 @@ checkpoint it left inside. A lock file ``.TASK.lock`` next to it
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Callable, Optional
 
+from genforge.core.locking import LockBusy, lock, read_owner, write_owner
 from genforge.core.errors import UsageError
 
 
@@ -220,8 +220,8 @@ def check_destination(destination: Path, overwrite: bool) -> None:
 class OutputLock:
     """An exclusive lock on ``<parent>/.<name>.lock`` for one output folder, or UsageError at once.
 
-    ``flock`` locks die with their process, so a killed run never leaves a
-    stale lock. The file is removed on release; a process that opened it just
+    The lock dies with its process (see :mod:`genforge.core.locking`), so a
+    killed run never leaves a stale lock. The file is removed on release; a process that opened it just
     before the removal notices (the path no longer names its file) and retries.
     """
 
@@ -234,42 +234,48 @@ class OutputLock:
     def __enter__(self) -> "OutputLock":
         while True:
             try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
             except OSError as error:
                 raise UsageError(f"cannot write in {str(self.path.parent)!r} (lock file {self.path.name!r}): "
                                  f"{error.strerror or error}") from None
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX if self.wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as error:
-                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+                lock(fd, wait=self.wait)
+            except LockBusy:
+                holder = read_owner(fd)
                 os.close(fd)
-                if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                    raise
                 raise UsageError(
                     f"another genforge process{f' (pid {holder})' if holder else ''} is writing "
                     f"{str(self.destination)!r} (lock file {str(self.path)!r}); wait for it to finish "
                     "or choose another --out"
                 ) from None
             try:
-                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+                same = os.path.samestat(os.fstat(fd), os.stat(self.path))
             except FileNotFoundError:
                 same = False
             if same:
                 break
-            os.close(fd)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            os.close(fd)  # the holder removed the file between our open and our lock: take the new one
+        write_owner(fd)
         self._fd = fd
         return self
 
     def __exit__(self, *exc) -> None:
         if self._fd is not None:
-            try:
-                os.unlink(self.path)
-            except FileNotFoundError:
-                pass
+            # Removed while still locked (POSIX), so no other process can lock this file after us;
+            # Windows cannot remove an open file: it is removed after closing, when nobody holds it.
+            if sys.platform != "win32":
+                _remove(self.path)
             os.close(self._fd)
             self._fd = None
+            if sys.platform == "win32":
+                _remove(self.path)
+
+
+def _remove(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except (FileNotFoundError, PermissionError):
+        pass
 
 
 def _make_folder(folder: Path) -> None:

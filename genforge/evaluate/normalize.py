@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Callable
 
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 
 def _whitespace_folded(answer: str) -> str:

@@ -22,6 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 
 OPS = ("count", "mode", "copy_unique", "copy_repeat", "sort", "reverse", "parity")
@@ -197,3 +198,36 @@ def distinct_token_block(rng: RandomStream, vocabulary_size: int, lengths: np.nd
     population = range(vocabulary_size)
     return np.array([token for length in lengths.tolist() for token in rng.sample(population, length)],
                     dtype=np.int64)
+
+
+def sample_block(rng: RandomStream, op: str, vocabulary_size: int, length_min: int, length_max: int,
+                 count: int) -> list[Example]:
+    """``count`` examples of ``op`` with input lengths uniform in ``length_min..length_max``.
+
+    Lengths and tokens of the whole block come from a few array draws; inputs
+    and targets are cut from block-wide strings, so there is no Python work per token.
+    """
+    if count <= 0:
+        return []
+    lengths = length_min + rng.index_array(length_max - length_min + 1, count).astype(np.int64)
+    size = 2 if op == "parity" else vocabulary_size
+    if op == "count":
+        return _count_block(rng, size, lengths)
+    if op == "copy_unique":
+        tokens = distinct_token_block(rng, size, lengths)
+    else:
+        tokens = rng.index_array(size, int(lengths.sum())).astype(np.int64)
+    inputs = token_lines(tokens, lengths, size)
+    targets, output_lengths = apply_block(op, tokens, lengths, size, inputs)
+    return [example_of((op, text, target, {"domain": op, "complexity": {"length": length,
+                                                                        "output_length": output_length}}, None))
+            for text, target, length, output_length in zip(inputs, targets, lengths.tolist(), output_lengths)]
+
+
+def _count_block(rng: RandomStream, size: int, lengths: np.ndarray) -> list[Example]:
+    """``count`` examples: the length is the output's; the start is uniform where the run fits."""
+    starts = rng.bounded_array(size - lengths + 1).astype(np.int64)
+    targets = token_lines(count_runs(starts, lengths), lengths, size)
+    return [example_of(("count", f"{start} {start + length - 1}", target,
+                        {"domain": "count", "complexity": {"length": length, "output_length": length}}, None))
+            for start, length, target in zip(starts.tolist(), lengths.tolist(), targets)]

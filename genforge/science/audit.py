@@ -27,7 +27,7 @@ import orjson
 
 from genforge.core.errors import UsageError
 from genforge.science.divergence import atom_divergence, compound_divergence
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 NGRAM = 4
 #: Numeric complexity measures with more distinct values than this are binned for display.

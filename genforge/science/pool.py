@@ -1,40 +1,33 @@
-"""Candidate records from a task's own plans, and task folders written in the engine's format.
+"""Candidate records from a task's own plans, for the generic plans and sweeps.
 
-The science plans (``mcd``, ``easy_to_hard``) and the difficulty filter do not
-sample on their own: they read the candidates the engine's block functions
-produce for a split of an existing plan (the same seeded blocks, hence the same
-determinism), then re-label and write them with the engine's writer, ids and
-manifest schema, so every downstream tool reads the result unchanged.
+The generic plans (``mcd``, ``easy_to_hard``) and sweeps do not sample on
+their own: they read the candidates the engine's block functions produce for
+a split of the task's own plan (the same seeded blocks, hence the same
+determinism). The generic plans hand the records they select to the engine,
+which writes them like any split.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Optional
 
 import orjson
 
-from genforge import __version__
+from genforge.core.version import __version__
 from genforge.core.blocks import BLOCK_SIZE, BlockJob, Candidate, blocks_in_order, unpack
-from genforge.core.canonical import encode_record, pretty_dumps
-from genforge.core.records import record_id
+from genforge.core.fill import STALL_BLOCKS
 from genforge.core.spec import TaskSpec
-from genforge.core.writer import AtomicFolder, HashingWriter
 
-#: A sampled split stops adding to a pool after this many blocks in a row bring nothing new.
-STALL_BLOCKS = 64
+__all__ = ["STALL_BLOCKS", "decode", "draw_pool", "manifest_head", "plan_option", "sample_budget", "split_blocks",
+           "train_distribution_splits"]
 
 
 def split_blocks(spec: TaskSpec, split_name: str) -> Iterator[list[Candidate]]:
     """The engine's candidate blocks for one split of ``spec``'s plan, in block order."""
-    split = spec.plan().split(split_name)
-    enumerated, repeats = split.source == "enumerate", spec.allow_repeats or split.repeats
-    params_json = json.dumps(dict(spec.params), sort_keys=True)
-    for block in blocks_in_order(lambda index: BlockJob(spec.task, spec.task_version, params_json, spec.split_plan,
-                                                        split_name, spec.seed, index, spec.trace, enumerated,
-                                                        repeats)):
+    key = spec.key()
+    for block in blocks_in_order(lambda index: BlockJob(spec, key, split_name, index)):
         yield list(zip(*unpack(block)))
 
 
@@ -95,35 +88,6 @@ def manifest_head(spec: TaskSpec, split_plan: str, splits: list[dict], options: 
         "options": {"trace": spec.trace, "allow_repeats": spec.allow_repeats, "shard_size": None, **options},
         "splits": splits,
     }
-
-
-def write_records(writer: HashingWriter, task: str, split: str, records: Iterable[dict]) -> None:
-    """Write records under ``split`` with fresh ids ``task/split/NNNNNN`` in canonical form."""
-    for index, record in enumerate(records):
-        record = dict(record)
-        record["id"] = record_id(task, split, index)
-        record["split"] = split
-        writer.write_line(encode_record(record) + b"\n")
-
-
-def write_task_folder(out: str | Path, head: dict, contents: Mapping[str, Iterable[dict]], overwrite: bool) -> dict:
-    """Write ``out/<task>/`` with one file per split of ``head['splits']`` and return the manifest."""
-    destination = Path(out) / head["task"]
-    files = []
-    with AtomicFolder(destination, overwrite) as staging:
-        for entry in head["splits"]:
-            name = f"{entry['name']}.jsonl"
-            writer = HashingWriter(staging / name)
-            try:
-                write_records(writer, head["task"], entry["name"], contents[entry["name"]])
-            finally:
-                summary = writer.close()
-            files.append({"name": name, "split": entry["name"], **summary})
-        manifest = {**head, "files": files}
-        for entry in manifest["splits"]:
-            entry["size"] = next(f["records"] for f in files if f["split"] == entry["name"])
-        (staging / "manifest.json").write_bytes(pretty_dumps(manifest))
-    return manifest
 
 
 def plan_option(options: Mapping[str, Any], name: str, default: Any, kind: type, low: Optional[float] = None,

@@ -26,7 +26,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
-from genforge import __version__
+from genforge.core.version import __version__
 from genforge.core.canonical import pretty_dumps
 from genforge.core.engine import generate as generate_task
 from genforge.core.errors import InfeasibleError, UsageError, did_you_mean
@@ -36,7 +36,7 @@ from genforge.core.spec import resolve_spec
 from genforge.core.writer import AtomicFolder, HashingWriter, atomic_write_bytes, check_destination
 from genforge.science.audit import read_records
 from genforge.science.pool import STALL_BLOCKS, manifest_head, sample_budget, split_blocks
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 #: The factor that is not a task parameter: each unique training example appears this many times.
 REPETITION = "repetition"

@@ -14,7 +14,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Optional
 
-from genforge import __version__
+from genforge.core.version import __version__
 from genforge.core.canonical import pretty_dumps
 from genforge.core.checking import file_digest
 from genforge.core.engine import Progress
@@ -95,7 +95,8 @@ def write_snapshot(suite: Suite, folder: Path, *, workers: int = 1, progress: Op
     write_lm_eval(folder, tasks)
     data_files = [entry for entry in files if entry["split"] is not None]
     (folder / "croissant.json").write_bytes(pretty_dumps(croissant_metadata(resolved, canary, data_files)))
-    (folder / "README.md").write_text(render_card(resolved, canary, tasks, statistics, genbench), encoding="utf-8")
+    (folder / "README.md").write_text(render_card(resolved, canary, tasks, statistics, genbench), encoding="utf-8",
+                                      newline="\n")
     for path in _metadata_paths(folder, {entry["path"] for entry in files}):
         files.append(_file_entry(folder, path))
     manifest = {

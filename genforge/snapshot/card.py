@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import yaml
 
-from genforge import __version__
+from genforge.core.version import __version__
 from genforge.snapshot.croissant import CITATION
 
 #: Hugging Face size categories: (upper bound, label).
@@ -106,7 +106,7 @@ def render_card(suite: dict, canary: str, tasks: list[dict], statistics: dict, g
         "One JSON object per line: `id` (`<task>/<split>/<index>`), `task`, `task_version`, `split`, "
         "`instruction` (the rule or program, or null), `input`, `target`, optional `trace`, and `meta` "
         "(`domain`, `complexity` measures, `difficulty` in [0, 1]). Score by exact match after the task's "
-        "answer normalization (`genforge.tasks.registry.get_task(task).normalize_answer`).", "",
+        "answer normalization (`genforge.core.registry.get_task(task).normalize_answer`).", "",
         "## Load", "",
         "```python",
         "import datasets",

@@ -7,7 +7,7 @@ columns, so Croissant readers (``mlcroissant``) can load any split.
 
 from __future__ import annotations
 
-from genforge import __version__
+from genforge.core.version import __version__
 
 LICENSE_URLS = {
     "cc-by-4.0": "https://creativecommons.org/licenses/by/4.0/",

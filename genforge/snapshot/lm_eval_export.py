@@ -46,7 +46,7 @@ def doc_to_text(doc):
 
 def _normalizer(task):
     try:
-        from genforge.tasks.registry import get_task
+        from genforge.core.registry import get_task
 
         return get_task(task).normalize_answer
     except Exception:  # genforge not installed here: fold whitespace, genforge's default
@@ -100,7 +100,7 @@ def write_lm_eval(folder, tasks: list[dict]) -> None:
     """Write ``folder/lm_eval/``; ``tasks`` are the snapshot manifest's task entries."""
     target = folder / "lm_eval"
     target.mkdir()
-    (target / HELPER_NAME).write_text(HELPER_SOURCE, encoding="utf-8")
+    (target / HELPER_NAME).write_text(HELPER_SOURCE, encoding="utf-8", newline="\n")
     for entry in tasks:
         for split in test_splits(entry["splits"]):
             shards = sorted((folder / entry["task"]).glob(f"{split['name']}-*-of-*.jsonl"))
@@ -108,4 +108,4 @@ def write_lm_eval(folder, tasks: list[dict]) -> None:
             shapes = [target_shape(path) for path in paths]
             longest, multiline = max(s[0] for s in shapes), any(s[1] for s in shapes)
             text = task_yaml(entry["task"], split["name"], longest, multiline)
-            (target / f"genforge_{entry['task']}_{split['name']}.yaml").write_text(text, encoding="utf-8")
+            (target / f"genforge_{entry['task']}_{split['name']}.yaml").write_text(text, encoding="utf-8", newline="\n")

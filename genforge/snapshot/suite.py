@@ -17,11 +17,12 @@ from typing import Any, Mapping, Optional, Sequence
 
 import yaml
 
-from genforge import __version__
+from genforge.core.version import __version__
 from genforge.core.errors import UsageError, did_you_mean, one_of
+from genforge.core.plans import split_outline
 from genforge.core.spec import TaskSpec, resolve_spec
 from genforge.core.validation import explain_against
-from genforge.tasks.registry import get_task
+from genforge.core.registry import get_task
 
 #: genforge's own canary GUID (BIG-bench style): search a training corpus for it to detect leakage.
 DEFAULT_CANARY = "932b005b-9ede-4fec-aa80-62c669860a49"
@@ -118,26 +119,27 @@ def check_suite(raw: Any, where: str = "suite") -> None:
 
 def _entry_sizes(spec: TaskSpec, defaults: Mapping[str, Any], explicit: Mapping[str, Any], where: str) -> dict:
     """Sizes for resolve_spec: suite defaults touch sampled splits only; ``*`` means every other one."""
-    plan = spec.plan()
+    outline = dict(split_outline(spec))  # a generic plan is not built (searched) just to name its splits
+    names = list(outline)
     sizes: dict[str, Optional[int]] = {}
-    for split in plan.splits:
+    for name, source in outline.items():
         for layer, sampled_only in ((defaults, True), (explicit, False)):
-            if sampled_only and split.source != "sample":
+            if sampled_only and source != "sample":
                 continue
-            if split.name in layer:
-                sizes[split.name] = layer[split.name]
-            elif "*" in layer and split.source == "sample":
-                sizes[split.name] = layer["*"]
+            if name in layer:
+                sizes[name] = layer[name]
+            elif "*" in layer and source == "sample":
+                sizes[name] = layer["*"]
     for name in explicit:
-        if name != "*" and name not in plan.names:
+        if name != "*" and name not in outline:
             raise UsageError(
-                f"{where}: split {name!r} is not in plan {plan.name!r} of task {spec.task!r}"
-                f"{did_you_mean(name, plan.names)}; its splits: {', '.join(plan.names)}"
+                f"{where}: split {name!r} is not in plan {spec.split_plan!r} of task {spec.task!r}"
+                f"{did_you_mean(name, names)}; its splits: {', '.join(names)}"
             )
     resolved = {}
     for name, size in sizes.items():
         if size is None:
-            if plan.split(name).source == "sample":
+            if outline[name] == "sample":
                 raise UsageError(f"{where}: size null is only allowed for enumerated splits; {name!r} is sampled")
             continue  # None is already the enumerated split's default: everything
         resolved[name] = size
@@ -171,7 +173,8 @@ def resolve_suite(raw: Mapping[str, Any], tasks: Optional[Sequence[str]] = None)
         options = dict(params=entry.get("params"), seed=entry.get("seed", suite_seed),
                        split_plan=entry.get("split_plan"), trace=entry.get("trace", False),
                        allow_repeats=entry.get("allow_repeats", False),
-                       shard_size=entry.get("shard_size", raw.get("shard_size")))
+                       shard_size=entry.get("shard_size", raw.get("shard_size")),
+                       plan_options=entry.get("plan_options"), difficulty_range=entry.get("difficulty_range"))
         first = resolve_spec(entry["task"], **options)
         sizes = _entry_sizes(first, defaults, entry.get("sizes", {}), where)
         specs.append(resolve_spec(entry["task"], sizes=sizes, **options))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from genforge import __version__
+from genforge.core.version import __version__
 from genforge.core.checking import file_digest, read_checked_json
 from genforge.core.errors import CheckFailed, GenforgeError, UsageError
 from genforge.core.canonical import pretty_dumps

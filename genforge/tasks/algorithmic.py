@@ -35,20 +35,42 @@ tokens; compounds are the adjacent input token bigrams.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import perm
 from typing import Any, Mapping, Optional
 
-import numpy as np
-
 from genforge.core.errors import UsageError
-from genforge.core.records import Example, example_of
+from genforge.core.params import Params, param, split_setting, test_size, train_size
+from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, iid_splits
+from genforge.core.task import Task
 from genforge.generators import algorithmic
 from genforge.generators.algorithmic import OPS, TokenError
-from genforge.tasks.base import Task
 
 MAX_LENGTH = 100_000
+
+
+@dataclass(frozen=True)
+class AlgorithmicParams(Params):
+    op: str = param("sort", "the operation: count, mode (ties -> smallest token), copy_unique, copy_repeat, sort, "
+                    "reverse, parity", enum=list(OPS))
+    vocabulary_size: int = param(100, "tokens are 0 .. vocabulary_size-1 (parity always uses bits)",
+                                 minimum=2, maximum=1_000_000)
+    train_length_min: int = param(1, "shortest length in train, validation and test_id", minimum=1, maximum=MAX_LENGTH)
+    train_length_max: int = param(40, "longest length in train, validation and test_id", minimum=1, maximum=MAX_LENGTH)
+    test_length_min: int = param(41, "shortest length in test_ood_length (must exceed train_length_max)",
+                                 minimum=2, maximum=MAX_LENGTH)
+    test_length_max: int = param(50, "longest length in test_ood_length", minimum=2, maximum=MAX_LENGTH)
+    train_size: int = train_size()
+    test_size: int = test_size()
+    #: The lengths a split draws (test_ood_length sets them; 0: train_length_min..train_length_max).
+    length_min: int = split_setting(0, "shortest length the split draws")
+    length_max: int = split_setting(0, "longest length the split draws")
+
+    def lengths(self) -> tuple[int, int]:
+        """The input lengths this split draws."""
+        return (self.length_min or self.train_length_min, self.length_max or self.train_length_max)
 
 
 class AlgorithmicTask(Task):
@@ -56,41 +78,23 @@ class AlgorithmicTask(Task):
     version = "1.1"
     summary = "RASP-L tasks (count, mode, copy, sort, reverse, parity) for length generalization (Zhou et al. 2023)"
     default_split_plan = "length"
-    parameters = {
-        "op": {"type": "string", "enum": list(OPS), "default": "sort",
-               "description": "the operation: count, mode (ties -> smallest token), copy_unique, copy_repeat, "
-                              "sort, reverse, parity"},
-        "vocabulary_size": {"type": "integer", "default": 100, "minimum": 2, "maximum": 1_000_000,
-                            "description": "tokens are 0 .. vocabulary_size-1 (parity always uses bits)"},
-        "train_length_min": {"type": "integer", "default": 1, "minimum": 1, "maximum": MAX_LENGTH,
-                             "description": "shortest length in train, validation and test_id"},
-        "train_length_max": {"type": "integer", "default": 40, "minimum": 1, "maximum": MAX_LENGTH,
-                             "description": "longest length in train, validation and test_id"},
-        "test_length_min": {"type": "integer", "default": 41, "minimum": 2, "maximum": MAX_LENGTH,
-                            "description": "shortest length in test_ood_length (must exceed train_length_max)"},
-        "test_length_max": {"type": "integer", "default": 50, "minimum": 2, "maximum": MAX_LENGTH,
-                            "description": "longest length in test_ood_length"},
-        "train_size": {"type": "integer", "default": 10000, "minimum": 0, "maximum": 100_000_000,
-                       "description": "default size of train"},
-        "test_size": {"type": "integer", "default": 1000, "minimum": 0, "maximum": 100_000_000,
-                      "description": "default size of validation and every test split"},
-    }
+    Params = AlgorithmicParams
 
-    def check_params(self, params: Mapping[str, Any]) -> None:
+    def check_params(self, params: AlgorithmicParams) -> None:
         for low, high in (("train_length_min", "train_length_max"), ("test_length_min", "test_length_max")):
             self.require_order(params, low, "<=", high)
         self.require_order(params, "test_length_min", ">", "train_length_max",
                            "test inputs must be longer than any trained")
-        if params["op"] in ("count", "copy_unique"):
-            self.require(params["vocabulary_size"] >= params["test_length_max"],
-                         f"parameter 'vocabulary_size' = {params['vocabulary_size']} must be >= test_length_max "
-                         f"({params['test_length_max']}) for op {params['op']!r}: a length-L example needs L "
+        if params.op in ("count", "copy_unique"):
+            self.require(params.vocabulary_size >= params.test_length_max,
+                         f"parameter 'vocabulary_size' = {params.vocabulary_size} must be >= test_length_max "
+                         f"({params.test_length_max}) for op {params.op!r}: a length-L example needs L "
                          "distinct tokens")
 
     # -- split plans -------------------------------------------------------
-    def split_plans(self, params: Mapping[str, Any]) -> dict[str, SplitPlan]:
-        train_low, train_high = params["train_length_min"], params["train_length_max"]
-        test_low, test_high = params["test_length_min"], params["test_length_max"]
+    def split_plans(self, params: AlgorithmicParams) -> dict[str, SplitPlan]:
+        train_low, train_high = params.train_length_min, params.train_length_max
+        test_low, test_high = params.test_length_min, params.test_length_max
 
         def train_lengths(example: Example, bucket: float) -> bool:
             return train_low <= example.meta["complexity"]["length"] <= train_high
@@ -98,9 +102,9 @@ class AlgorithmicTask(Task):
         def test_lengths(example: Example, bucket: float) -> bool:
             return test_low <= example.meta["complexity"]["length"] <= test_high
 
-        iid = iid_splits(params["train_size"], params["test_size"], params["test_size"], within=train_lengths)
+        iid = iid_splits(params.train_size, params.test_size, params.test_size, within=train_lengths)
         longer = SplitSpec(
-            "test_ood_length", params["test_size"],
+            "test_ood_length", params.test_size,
             f"lengths {test_low} to {test_high} (train: {train_low} to {train_high})",
             test_lengths, {"length_min": test_low, "length_max": test_high}, "length",
         )
@@ -109,11 +113,10 @@ class AlgorithmicTask(Task):
             "iid": SplitPlan("iid", "train / validation / test_id from one distribution", iid),
         }
 
-    def space_size(self, params: Mapping[str, Any], split: SplitSpec) -> Optional[int]:
+    def space_size(self, params: AlgorithmicParams, split: SplitSpec) -> Optional[int]:
         # Distinct inputs over the split's lengths (before the i.i.d. buckets divide them).
-        low = split.sample_params.get("length_min", params["train_length_min"])
-        high = split.sample_params.get("length_max", params["train_length_max"])
-        op, size = params["op"], params["vocabulary_size"]
+        low, high = params.for_split(split.sample_params, params.seed).lengths()
+        op, size = params.op, params.vocabulary_size
         if op == "count":
             return sum(max(0, size - length + 1) for length in range(low, high + 1))
         if high > 64:
@@ -125,42 +128,9 @@ class AlgorithmicTask(Task):
         return sum(size ** length for length in range(low, high + 1))
 
     # -- sampling ------------------------------------------------------------
-    def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
-        return self.sample_block(rng, params, 1)[0]
-
-    def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
-        # Lengths and tokens of the whole block in a few array draws; inputs and targets are cut from
-        # block-wide strings (see generators.algorithmic), so no Python work per token.
-        if count <= 0:
-            return []
-        op = params["op"]
-        low = params.get("length_min", params["train_length_min"])
-        high = params.get("length_max", params["train_length_max"])
-        lengths = low + rng.index_array(high - low + 1, count).astype(np.int64)
-        size = 2 if op == "parity" else params["vocabulary_size"]
-        if op == "count":
-            return self._count_block(rng, size, lengths)
-        if op == "copy_unique":
-            tokens = algorithmic.distinct_token_block(rng, size, lengths)
-        else:
-            tokens = rng.index_array(size, int(lengths.sum())).astype(np.int64)
-        inputs = algorithmic.token_lines(tokens, lengths, size)
-        targets, output_lengths = algorithmic.apply_block(op, tokens, lengths, size, inputs)
-        make_example = example_of
-        return [make_example((op, text, target, {"domain": op, "complexity": {"length": length,
-                                                                               "output_length": output_length}},
-                              None))
-                for text, target, length, output_length in zip(inputs, targets, lengths.tolist(), output_lengths)]
-
-    @staticmethod
-    def _count_block(rng: RandomStream, size: int, lengths: np.ndarray) -> list[Optional[Example]]:
-        """``count`` examples: the length is the output's; the start is uniform where the run fits."""
-        starts = rng.bounded_array(size - lengths + 1).astype(np.int64)
-        targets = algorithmic.token_lines(algorithmic.count_runs(starts, lengths), lengths, size)
-        make_example = example_of
-        return [make_example(("count", f"{start} {start + length - 1}", target,
-                              {"domain": "count", "complexity": {"length": length, "output_length": length}}, None))
-                for start, length, target in zip(starts.tolist(), lengths.tolist(), targets)]
+    def sample_block(self, rng: RandomStream, params: AlgorithmicParams, count: int) -> list[Optional[Example]]:
+        low, high = params.lengths()
+        return algorithmic.sample_block(rng, params.op, params.vocabulary_size, low, high, count)
 
     def difficulty(self, example: Example) -> float:
         length = example.meta["complexity"]["length"]

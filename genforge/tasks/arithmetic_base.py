@@ -46,7 +46,7 @@ from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, iid_splits
 from genforge.generators import arithmetic
 from genforge.generators.arithmetic import HINT_MARKERS, MARKER_INDEX, DigitFormat, FormatError
-from genforge.tasks.base import Task
+from genforge.core.task import Task
 
 MAX_DIGITS = 1000
 _FORMAT_DESCRIPTIONS = {

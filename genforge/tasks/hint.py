@@ -64,7 +64,7 @@ from genforge.generators import hint_batch
 from genforge.generators.hint_expressions import (
     DIGITS, ExpressionSyntaxError, DivisionByZero, evaluate, operator_pairs, parse, steps,
 )
-from genforge.tasks.base import Task
+from genforge.core.task import Task
 from genforge.tasks.hint_result_cap import keep_probabilities, pilot
 
 #: sample_params keys a split sets: operator range and the open-closed value range (value_floor, value_cap].

@@ -50,7 +50,7 @@ from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec
 from genforge.generators.knowledge_graph import ID, OOD, bucket_salt, choose_codes, code_bucket, code_buckets
-from genforge.tasks.base import Task
+from genforge.core.task import Task
 
 SHARED_PARAMETERS: dict[str, dict] = {
     "ood_share": {"type": "number", "default": 0.05, "minimum": 0.0, "maximum": 0.5,

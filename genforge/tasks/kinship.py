@@ -47,7 +47,7 @@ from genforge.generators.kinship import (
 from genforge.generators.kinship_text import (
     QUERY_PREFIX, load_names, load_templates, name_genders, parse_input, render_story,
 )
-from genforge.tasks.base import Task
+from genforge.core.task import Task
 
 NAME_SETS = ("anglo", "latin", "nordic")
 #: Tries per sample (fresh tree and start edge, same target) before the draw counts as rejected.

@@ -17,7 +17,7 @@ from typing import Any, Mapping, Optional
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.generators.rewriting import LETTERS, Rule, format_rules, parse_rules, run_markov
-from genforge.tasks.base import Task
+from genforge.core.task import Task
 from genforge.tasks.instruction_pool import PoolCache
 from genforge.tasks.rewriting_plans import SHARED_PARAMETERS, build_plans, rule_structure
 

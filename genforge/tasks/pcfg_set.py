@@ -72,7 +72,7 @@ from genforge.generators.pcfg import (
     Grammar, NodeStreams, Walk, evaluate, pair_codes, parse, plain_trees, symbol_alphabet, twins_in_context,
     walk,
 )
-from genforge.tasks.base import Task
+from genforge.core.task import Task
 
 _PAIR = {"type": "string", "pattern": "^(" + "|".join(FUNCTIONS) + ") (" + "|".join(FUNCTIONS) + ")$"}
 _PAIR_LIST = {"type": "array", "items": _PAIR, "uniqueItems": True, "minItems": 1}

@@ -62,7 +62,7 @@ from genforge.generators.relation_algebra import (
     series_parallel_closure,
 )
 from genforge.generators.kinship_graphs import family_model, sample_kinship_graph
-from genforge.tasks.base import Task
+from genforge.core.task import Task
 
 INSTRUCTIONS = {
     "rcc8": "Each line 'x R y' states the RCC-8 relation R of region x to region y. "

@@ -17,7 +17,7 @@ from genforge.core.rng import RandomStream
 from genforge.generators.rewriting import (
     DOMAINS, LETTERS, Rule, domain_pattern, parse_rules, random_text_without, rewrite_once, text_containing,
 )
-from genforge.tasks.base import Task
+from genforge.core.task import Task
 from genforge.tasks.instruction_pool import PoolCache
 from genforge.tasks.rewriting_plans import SHARED_PARAMETERS, build_plans, rule_structure
 

@@ -48,7 +48,7 @@ from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, accept_all
 from genforge.generators.scan_grammar import SCAN_VOCABULARY, interpret
 from genforge.tasks import scan_common
-from genforge.tasks.base import Task
+from genforge.core.task import Task
 from genforge.tasks.scan_scaled_sampler import clause_table
 
 SIMPLE_TRAIN_SIZE = 16_728

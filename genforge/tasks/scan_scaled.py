@@ -58,7 +58,7 @@ from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, bucket_range
 from genforge.generators.scan_grammar import LEXICONS, Clause, Command, VerbPhrase, Vocabulary, interpret
 from genforge.tasks import scan_common, scan_scaled_sampler
-from genforge.tasks.base import Task
+from genforge.core.task import Task
 
 #: The addprim train stream ends after this many draws in a row add nothing.
 STALL_DRAWS = 20_000

@@ -57,7 +57,7 @@ from genforge.generators.symbolic_expressions import (
 )
 from genforge.generators.symbolic_rules import CATALOGUE, DOMAINS, parse_rule
 from genforge.generators.symbolic_sampler import CompiledRule, sample_rewrite
-from genforge.tasks.base import Task
+from genforge.core.task import Task
 from genforge.tasks.instruction_pool import PoolCache, is_seen_instruction
 from genforge.tasks.rewriting_plans import SHARED_PARAMETERS
 

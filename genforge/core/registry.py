@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib.metadata import EntryPoint, entry_points
 
 from genforge.core.errors import UnknownTaskError, UsageError, did_you_mean, one_of
-from genforge.tasks.base import Task
+from genforge.core.task import Task
 
 ENTRY_POINT_GROUP = "genforge.tasks"
 TASK_NAME = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -1,14 +1,18 @@
 """The task contract: what a generator family implements to join genforge.
 
-A task is a named, versioned recipe: a generator (``sample``), its parameters
-(JSON Schema properties), its split plans, its meta schema and its oracle
+A task is a named, versioned recipe: typed parameters (a frozen dataclass
+deriving from :class:`~genforge.core.params.Params`), split plans, one
+block-level sampling hook, a difficulty, a meta schema and an oracle
 (``solve``). Register it in the ``genforge.tasks`` entry-point group::
 
     [project.entry-points."genforge.tasks"]
     my_task = "my_package.module:MyTask"
 
-Subclasses set the class attributes and implement ``sample``, ``solve``,
-``split_plans`` and ``difficulty``.
+Required: ``Params`` (or, for older plugins, a ``parameters`` dict of JSON
+Schema properties), ``split_plans``, ``sample_block`` and ``solve``.
+Optional: ``check_params``, ``difficulty``, ``enumerate_split`` (finite
+spaces), ``space_size``, ``structure``, ``normalize_answer`` and
+``solve_in_context`` (answers that depend on the run's knowledge base).
 """
 
 from __future__ import annotations
@@ -19,11 +23,18 @@ from importlib import resources
 from typing import Any, ClassVar, Iterable, Mapping, Optional
 
 from genforge.core.errors import ParameterError
+from genforge.core.params import Params
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec
 
 _RELATIONS = {"<=": operator.le, "<": operator.lt, ">": operator.gt, ">=": operator.ge}
+
+
+
+def _value(params: Any, name: str) -> Any:
+    """A parameter of typed params or of a plain dict (tasks that declare only ``parameters``)."""
+    return params[name] if isinstance(params, Mapping) else getattr(params, name)
 
 
 class Task:
@@ -33,7 +44,9 @@ class Task:
     version: ClassVar[str] = "1.0"
     #: One line for ``genforge list``.
     summary: ClassVar[str] = ""
-    #: Parameter name -> JSON Schema property (with a ``default``).
+    #: The typed parameters: a frozen dataclass deriving from Params (None: ``parameters`` below).
+    Params: ClassVar[Optional[type[Params]]] = None
+    #: Parameter name -> JSON Schema property (with a ``default``); derived from ``Params`` when it is set.
     parameters: ClassVar[dict[str, dict]] = {}
     default_split_plan: ClassVar[str] = "iid"
     #: A label whose per-split counts the manifest reports ("target" or "meta.<field>"); None for none.
@@ -41,7 +54,25 @@ class Task:
     #: Attempts the engine makes per accepted record before giving up on a split.
     attempts_per_record: ClassVar[int] = 200
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("Params") is not None:
+            cls.parameters = cls.Params.schema_properties()
+
     # -- parameters ----------------------------------------------------
+    def typed(self, resolved: Mapping[str, Any]) -> Any:
+        """The parameters a task's hooks receive: its ``Params`` for resolved values
+        (a plain dict for a task that declares only ``parameters``)."""
+        if self.Params is None:
+            return dict(resolved)
+        return self.Params.from_resolved(resolved)
+
+    def split_params(self, params: Any, split: SplitSpec, seed: int) -> Any:
+        """What ``sample_block`` receives for ``split``: the split's settings applied, and the run's seed."""
+        if self.Params is None:
+            return {**params, **split.sample_params, "seed": seed}
+        return params.for_split(split.sample_params, seed)
+
     def check_params(self, params: Mapping[str, Any]) -> None:
         """Raise ParameterError for combinations that single values cannot express."""
 
@@ -51,31 +82,34 @@ class Task:
 
     def require_order(self, params: Mapping[str, Any], name: str, relation: str, other: str, why: str = "") -> None:
         """Raise unless ``params[name] <relation> params[other]``, naming both values (and ``why``)."""
-        if not _RELATIONS[relation](params[name], params[other]):
-            raise ParameterError(f"parameter {name!r} = {params[name]} must be {relation} {other} ({params[other]})"
+        value, bound = _value(params, name), _value(params, other)
+        if not _RELATIONS[relation](value, bound):
+            raise ParameterError(f"parameter {name!r} = {value} must be {relation} {other} ({bound})"
                                  + (f": {why}" if why else ""))
 
     def require_held_out_in_domains(self, params: Mapping[str, Any]) -> None:
-        missing = [d for d in params["held_out_domains"] if d not in params["domains"]]
-        self.require(not missing, f"held_out_domains {missing} are not in domains {params['domains']}")
+        domains = list(_value(params, "domains"))
+        missing = [d for d in _value(params, "held_out_domains") if d not in domains]
+        self.require(not missing, f"held_out_domains {missing} are not in domains {domains}")
 
     # -- generation ----------------------------------------------------
     def split_plans(self, params: Mapping[str, Any]) -> dict[str, SplitPlan]:
         raise NotImplementedError
 
-    def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
-        """One example, or None for a rejected draw (counted as an attempt).
+    def sample_block(self, rng: RandomStream, params: Any, count: int) -> list[Optional[Example]]:
+        """``count`` attempts: each an example, or None for a rejected draw.
 
-        ``params`` are the resolved parameters with the split's
-        ``sample_params`` applied, plus ``"seed"`` (the run's seed) so that a
-        task can derive fixed pools (rule sets, knowledge graphs) from it.
-        Draw randomness only from ``rng``.
+        ``params`` are the task's typed parameters with the split's settings
+        applied and ``params.seed`` the run's seed, from which a task may derive
+        fixed pools (rule sets, knowledge graphs). Draw randomness only from ``rng``.
         """
-        raise NotImplementedError
+        if type(self).sample is not Task.sample:  # a task written before the block hook was required
+            return [self.sample(rng, params) for _ in range(count)]
+        raise NotImplementedError(f"task {self.name} implements no sample_block")
 
-    def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
-        """``count`` attempts; override for a vectorised fast path."""
-        return [self.sample(rng, params) for _ in range(count)]
+    def sample(self, rng: RandomStream, params: Any) -> Optional[Example]:
+        """Deprecated: one attempt; implement ``sample_block`` instead."""
+        raise NotImplementedError
 
     def enumerate_split(
         self, params: Mapping[str, Any], plan: SplitPlan, split: SplitSpec, seed: int

@@ -1,0 +1,144 @@
+"""Filling one split: blocks in, deduplicated and numbered records out.
+
+Blocks arrive in block order; :class:`SplitFill` drops the candidates already
+written to this split (unless repeats are allowed) or to an earlier split of
+the run, numbers the rest and streams them to the split's writer until the
+requested size is reached. Its state (blocks consumed, records written,
+blocks in a row that added nothing) is what a checkpoint saves.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import BinaryIO, Callable, Iterator, Optional
+
+from genforge.core.blocks import BLOCK_SIZE, DIGEST_SIZE, PackedBlock, unpack_lines
+from genforge.core.errors import InfeasibleError
+from genforge.core.splits import SplitSpec
+from genforge.core.writer import SplitWriter
+
+#: A sampled split gives up when this many blocks in a row add nothing new.
+STALL_BLOCKS = 64
+
+Progress = Callable[[str, int, Optional[int]], None]
+
+
+@dataclass
+class FillState:
+    """Where the filling of one split stands (saved in checkpoints)."""
+
+    blocks_used: int = 0
+    written: int = 0
+    stalled: int = 0
+
+
+@dataclass
+class SplitFill:
+    """One split being written: what it needs besides the blocks, and where it stands."""
+
+    task: str
+    split: SplitSpec
+    #: records wanted; None: everything an enumerated split holds
+    size: Optional[int]
+    writer: SplitWriter
+    #: digests of the records of earlier splits (never written again)
+    earlier: set
+    allow_repeats: bool
+    #: blocks a sampled split may consume (None: no limit, for enumerated splits)
+    budget_blocks: Optional[int] = None
+    #: digests of this split's records so far (a resumed split starts with its earlier ones)
+    current: set = field(default_factory=set)
+    state: FillState = field(default_factory=FillState)
+    #: receives each written record's digest (for checkpoints)
+    digests: Optional[BinaryIO] = None
+    #: called whenever checkpoint_due says so; ``after_block`` after every block
+    checkpoint: Optional[Callable[[FillState], None]] = None
+    checkpoint_due: Callable[[int], bool] = lambda blocks: False
+    after_block: Optional[Callable[[], None]] = None
+    #: counts the balance labels of the records written
+    labels: Optional[Counter] = None
+    progress: Optional[Progress] = None
+
+    def __post_init__(self):
+        # Ids of six digits and more; "%" on bytes keeps them bytes.
+        self._id_format = f'{{"id":"{self.task}/{self.split.name}/'.encode().replace(b"%", b"%%") + b'%06d",'
+
+    def run(self, blocks: Iterator[Optional[PackedBlock]]) -> set:
+        """Write up to ``size`` records from ``blocks``; return this split's digests."""
+        state = self.state
+        if self.size == 0 or (self.size is not None and state.written == self.size):
+            return self.current  # (killed just after the last record, before the split closed)
+        last_report = 0.0
+        for block in blocks:
+            if block is None:  # the end of an enumerated split
+                break
+            state.blocks_used += 1
+            before = state.written
+            self._take(block)
+            if self.after_block is not None:
+                self.after_block()
+            if state.written == self.size:
+                break
+            state.stalled = state.stalled + 1 if state.written == before else 0
+            if self.budget_blocks is not None and (state.blocks_used >= self.budget_blocks
+                                                   or state.stalled >= STALL_BLOCKS):
+                break
+            if self.checkpoint is not None and self.checkpoint_due(state.blocks_used):
+                self.checkpoint(state)
+            if self.progress is not None and time.monotonic() - last_report > 0.5:
+                last_report = time.monotonic()
+                self.progress(self.split.name, state.written, self.size)
+        if self.size is not None and state.written < self.size:
+            self._give_up()
+        if self.progress is not None:
+            self.progress(self.split.name, state.written, self.size)
+        return self.current
+
+    def _take(self, block: PackedBlock) -> None:
+        """Write a block's new records: one join and one write when nothing in it is dropped."""
+        state, size = self.state, self.size
+        # A block's lines and digests are written at once: one write and one hash update per block.
+        block_digests, bodies = unpack_lines(block)
+        fresh = set(block_digests)
+        if (len(fresh) == len(block_digests) or self.allow_repeats) and self.earlier.isdisjoint(fresh) and (
+                self.allow_repeats or self.current.isdisjoint(fresh)):
+            room = len(bodies) if size is None else min(len(bodies), size - state.written)
+            kept = block[0][:DIGEST_SIZE * room]  # the digests written, already joined
+            self.current.update(block_digests[:room])
+            numbers = map(self._id_format.__mod__, range(state.written, state.written + room))
+            self.writer.write_block(b"".join(chain.from_iterable(zip(numbers, bodies))), room)
+            state.written += room
+            if self.labels is not None:
+                self.labels.update(block[2][:room])
+        else:
+            lines, kept_digests = [], []
+            for index, (digest, body) in enumerate(zip(block_digests, bodies)):
+                if digest in self.earlier or (digest in self.current and not self.allow_repeats):
+                    continue
+                self.current.add(digest)
+                lines.append(self._id_format % state.written + body)
+                kept_digests.append(digest)
+                if self.labels is not None:
+                    self.labels[block[2][index]] += 1
+                state.written += 1
+                if state.written == size:
+                    break
+            self.writer.write_lines(lines)
+            kept = b"".join(kept_digests)
+        if self.digests is not None:
+            self.digests.write(kept)
+
+
+    def _give_up(self) -> None:
+        written, name = self.state.written, self.split.name
+        attempts = self.state.blocks_used * BLOCK_SIZE
+        raise InfeasibleError(
+            f"split {name!r} of task {self.task!r}: only {written} distinct examples found"
+            + (f" in {attempts:,} attempts" if self.split.source == "sample" else "")
+            + f", {self.size} requested. Ask for at most {written} (--size {name}={written})"
+            + (" or widen the task parameters" if self.allow_repeats
+               else ", widen the task parameters, or pass --allow-repeats")
+        )

@@ -1,0 +1,153 @@
+"""Every split plan of every built-in task pinned at small sizes: a refactor must not move a byte.
+
+tests/test_reliability_golden.py pins each task's default plan; this file pins the
+others too, the generic plans (``mcd``, ``easy_to_hard``) and a difficulty range,
+so that moving code between core, generators, tasks and science is checked byte for
+byte. Sizes: the first split 40 records and every other 8 (mcd 60/10/10,
+easy_to_hard 40/8/8; a difficulty range of [0, 0.5] on the default plan with 20/5).
+The generic plans also pin a digest of their manifest's description of the split
+(everything but the files and the genforge version), since the search writes its
+measured divergences and thresholds there.
+
+Changing a task's output requires a version bump and a changelog line, as for
+the default plan; then regenerate the rows with ``python tests/test_golden_plans.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+
+import pytest
+
+import genforge
+from genforge.core.spec import resolve_spec
+
+#: "task:plan" -> fingerprint of the files (generic plans: and of the manifest head)
+PINS = {
+    "addition:difficulty_range": "a796390b0db9cc6794ce0d3eabfc67c160b5ae790312f4906338a1ef993a9517 ee2e6673966bfbf6",
+    "addition:easy_to_hard": "506120a81343bcff5f3f8b0675a91900eb8ce3a47a521439f94fbb3dc511285b fc9471bd889335de",
+    "addition:held_out_carry_pattern": "3d1bf997e25797825863a3c3916e8db301d2c5c03bd4a66b1bd105b03c0b42e5",
+    "addition:iid": "d1e0d710c1c4cdeb329491f0d934cf77e7091e0b3c8a4668ab0d0d0f1c3ac9cd",
+    "addition:longer": "0f83f319150f8bb11e84cbe3123b7614817533931a2df7bb0fb6f008d8d76138",
+    "addition:mcd": "2b9d6318644d8612833ff8a76770e3d1b2c25606705f7ab3058753cd8f7c50c2 4eeb6b6ad9e0d3c3",
+    "algorithmic:easy_to_hard": "dc2c9481034b4d0cac0fcd5df2c03fbfc1ca677cd29aed6cd82620e7d5004d00 95cceee301f15af2",
+    "algorithmic:iid": "7c5d8234cef25124b55778ac89f3db2d31e7672a5ca1dc101cff47ba7a1ade40",
+    "algorithmic:length": "8cc0dc08b3f49c53754473586916e66e59b980c7e358054ba7fe4103be43aae5",
+    "comparison:difficulty_range": "06c4bd9f84cf6d0e31d9bf7a2a1ed51aa49bd494cd2c60da4ce06575f05d2157 0eea21075cae17cd",
+    "comparison:id_ood": "daa12472c42d81b58fbda74499be8a02800a1308de9627c6b51f4b5fc0bda587",
+    "hint:easy_to_hard": "27e2855aa230e68d48e0f3e2919a03bad20411dfeb389dec179df58f14aae7af 75ef145192256506",
+    "hint:hint": "4b8e767409f34313c36a18d48a1e9e309603dbc0b3d61bf329d440c55ee71a2d",
+    "hint:iid": "e49358c027d722415fcaa7cd21111e9021f56308747fff858ee76914ec5012b2",
+    "hint:mcd": "c6507ba59e035ac53ff2624c0402e344b841ff35ba7eb8b26a089e90ec0ad6af 57ea5e48653e2e20",
+    "kinship:difficulty_range": "b94d8f798bd6f2188db783f58f2edec8079372d4a4d6828984a83b5f741ea18d b8bcb853e8c9aa0d",
+    "kinship:easy_to_hard": "5c996dda12003c7d29cea0647da1a2bf998c93191a84419250e42afb5e9b8a5d 51d7c0659d030253",
+    "kinship:held_out_patterns": "a0a5d1c196a45a1cd23d7d18a41b35036bc0d7570bbdc4820883b70c7ea0b286",
+    "kinship:iid": "a83493dc6e49ba9c261981bccbd8c13cffe791e293a206a63e310a760a3f9a88",
+    "kinship:longer_chains": "7dbb9f6e785bcbd3cbeeb8befb41619689f10937a2401943626f677add00faf5",
+    "kinship:mcd": "b7ce92a76baea84155c865b5524123a3b7781a1819141c78f140bef9f6ac8b3d 280279f334bd82c3",
+    "markov:difficulty_range": "83c0992d1c3df801fa71bc1d735cedf8b4b37d3c5b3cdf5b3e772d955c82f29c 41cd2fda53a04375",
+    "markov:easy_to_hard": "755cde3ef58a9b2ff280c4a54423297489896e19913764b0d63efc4a2aaa6fb7 870a5e3d981d1fe7",
+    "markov:held_out_domain": "7be609973230407d5fd233e702186a6706476d1dc289f1c6a193c075b78971e3",
+    "markov:iid": "f0942c69c5fc1c70b7827120dde55251ca73b486972926b8cc2d77fae5cfae9b",
+    "markov:longer": "78bc7ad86f969396e5525800548cc70963233501412db8ae04b08e70273e841f",
+    "markov:mcd": "3ebd5078d87b3ab4495578c49e261809a17d8999dd7ec5b6de92e07d4d9f1081 0899c1891acd8ba5",
+    "markov:unseen_instructions": "acbce1e5ede0ddecfaa94ed3834ce720f1050a1f954d2320e4d883c296c602b3",
+    "multiplication:difficulty_range": "5ef1aa87ad955a873c574465bdf1eede010f6fbc7e7f3b22bb5f9d706f9c0ed6 37d6d0b8846a7294",
+    "multiplication:easy_to_hard": "05e015e3dd09ee62964f000d03c792a7bb9355f015e413aff946914d5d4469e5 d2f43570d592a022",
+    "multiplication:held_out_carry_pattern": "9c99345b22ca3dc15ada145607719d47380ec11a2cf87c9cb617ab2c1ced9775",
+    "multiplication:iid": "d262e97a12509a2983bf18881d85b5bbc977358075c882c80075c5582004dc6b",
+    "multiplication:longer": "e9f1d1408ecd2ec833d4cd804c7d981d06510f09827ee61a444e89bf82479a35",
+    "multiplication:mcd": "44db580d2ed456ee34214ad1b89fed21f222074188998ae4167067f05fa5bdb0 ea56f8877f06e5f7",
+    "pcfg_set:difficulty_range": "0e048beb9b7e66b844c3cceabe4141deb61f32b246e344bbdea22b45bc55db46 6434a9abe2e5f268",
+    "pcfg_set:easy_to_hard": "a4f3bd13fffd64800f24646662ddf161a0509430962adbd2d66b1c466ebc2b02 7c13fad980f3f286",
+    "pcfg_set:overgeneralisation": "7628296094501b5bc346ffea2b5ada335bdb335c258d1b15051dc496c22deca2",
+    "pcfg_set:productivity": "4a06b375eb16362d844b22e90a59f89d2432a985ab8a1b85478f1688be3d3884",
+    "pcfg_set:random": "c08853a7a52bab9b17245652175c28b982c64a98bac24022b3263b7f0532b4ff",
+    "pcfg_set:substitutivity": "38c3afdba331d433d0d3f995bb9e5ef7b6f0aa90da8d902775c2903444e4c80d",
+    "pcfg_set:systematicity": "e4730bae87c10f7aa676f12a5bbc87617b8238b13462d30bf7d4112685df34fb",
+    "relation_algebra:branches": "91ac38f41d20340ec1c6c58dbf47e8ddd7294d6b68592d3d17735d64f084806e",
+    "relation_algebra:difficulty_range": "017916a2b2aa707dfe4c13e35c70dc89215e23e83a761c8085d3a9a07715bbca ff59b0d43e0aacde",
+    "relation_algebra:easy_to_hard": "5ecfed048452afad420f7f7df2d4dc386985c78a6017a43a15872bc18922b106 2028a9f5bf3e230a",
+    "relation_algebra:iid": "d3199ce4b9d1006ac1528c881ec7beebb8cf1c547ed1576a855238e18739ea0b",
+    "relation_algebra:length": "bd7a57b85bfe87e4113496909bab5b3ee4d6e725ffe0bec6240f0908ebf9f737",
+    "relation_algebra:mcd": "9b2285d56e7d6e407f9042aa454c0b91e0b01507bad0e8506e3d52e46b3c1ca0 7a86e8d04fdf964f",
+    "relation_algebra:systematic": "599767073dcc0aa798abe8a8a0cfc33c6c9f0d5deadff7af21458621b25ed415",
+    "rewrite:difficulty_range": "a20f92056cee61b73dc5c55ce7bc83575c680764e2e23b6272636bdfcb5d334c 4b4029be4604e6cc",
+    "rewrite:held_out_domain": "772cb1ffd3086a251db00062a1489c95646a5d1329f37117d17de90801b5fec7",
+    "rewrite:iid": "190a96a39b9ef134bfa9e8b33d1e667efa19658cead2eed8bcd3a504408ec229",
+    "rewrite:longer": "64d261e0c1cbab1a2aecc23ca2525d59b36311add9a9092ac7757e13fd432634",
+    "rewrite:mcd": "c67028d65ef3a1eaee244c5077ea55c4f4cd059e6b4570eb7639aa766cca086f 7775d7373226ebd1",
+    "rewrite:unseen_instructions": "0164716e7d567fc6fba9294c248f6ca015e4dcc7c9fa684d713727c4b3fee511",
+    "scan:addprim_jump": "15065a2844e066e9ab8aa16001995d837f56c83b75a9d2ab3a6f74c5825dfcbb",
+    "scan:addprim_turn_left": "cb9fb176f6196946cccbda1b6cc6840b44ea79ba5672a4b46952718218ac1de2",
+    "scan:around_right": "781b79fbae37bb0bd1951e433ad816b269fdf9e8cfca249c23dd0f541348e60f",
+    "scan:difficulty_range": "7d0dcf24ceb048048a09505b21b35fef9cfdfbb17bae3dece31335a30afc3692 73e0d8bbe1d585e9",
+    "scan:easy_to_hard": "62370672d957b7fcec4c019b2fd826965c1a900d8bdc70136ae11eb74d264c0b c5bd160b56015d2f",
+    "scan:jump_around_right": "856e10ccaea379263af9bd5d7629673782c28eae51f7767b1d430f2b2d637c86",
+    "scan:length": "4a75d051c0d8fe7661a8b3c536793bf5b279aa835fe2ca674a7fbc9463c2717b",
+    "scan:mcd": "aa1b42eb025891adfc21b2a4a6e85baacde3a2981803f69af9d6e63094e15f48 8b129fd6bfdf36ae",
+    "scan:opposite_right": "d57d40d6eb0be4e5c93267b2faa4469125b443f32bb2f19c68e8a42dda65c1da",
+    "scan:right": "61551260c9f044d7e2f21cb92231a0c339056dfd19a710c5236fd506feea0c00",
+    "scan:simple": "55b7b46d48dddadea5e516bd0673c0a2dac3086ee20005f0dc8bc6515eb92688",
+    "scan_scaled:addprim": "b2f0bd4182ad9718faa14fca8f4d5ccdfa2af711788b27aa4e39fee086f02d79",
+    "scan_scaled:difficulty_range": "204f85d0794923674ca4cabe11b5267905e79117bfd50c84fad20135eb7724e1 dbab13393f7acd9a",
+    "scan_scaled:easy_to_hard": "5ebfcb8f565fd5486006479d986df4aef9b972fc73cc6806261fd4dae6f5bd0a ab6c818e4dfbf8df",
+    "scan_scaled:held_out_domain": "93b2117dcebc2d5eca8b00970e42f720464a36dd64d78e68e5d11966c820f9ad",
+    "scan_scaled:length": "f7025e806355fcdb4372c866d3958c4c959a96c789e199e070f32cbe05743b62",
+    "scan_scaled:simple": "eefe460033207ddcb2eedf2b8e0e10deade5beac7a3568d61c86e894846a4dd2",
+    "scan_scaled:template": "aab0c151f491cf8104b85463da7da11cdbfc397989585f10147df4ad5aef3fcd",
+    "symbolic:deeper": "05d11dc0adac25269f387152a7692e09987c2d8d714536a9e0fa60f8c8e756a2",
+    "symbolic:difficulty_range": "568fb91d07750b907117abc655887a2c98ab1feb252510719fefcfa56009d3a5 3ef3a61424350541",
+    "symbolic:easy_to_hard": "d7497bdca6dffed44b0e5e979c9bc6403e77649ae4fee7e1bae2884ac1a233b6 741facb9f64a574c",
+    "symbolic:held_out_domain": "87ad95fe0e200faaaa9f9e6507e6dff2f9fa515f344b580171757d6184f0ab39",
+    "symbolic:iid": "e84d1d5c07fa632a1135b640b919bf0efbbaa0876eed0b05ef046ee08e2dfe33",
+    "symbolic:unseen_instructions": "66b98474ba01a762219e64dc7f4cd16885f4a1524e46eb1cc64c12e4f166ddf2",
+    "two_hop:difficulty_range": "1b3a16ea19087a50358cc17303c999139b6cfed0625cf002d0b7e9d389a82dc8 1adc764d83987f8a",
+    "two_hop:id_ood": "8772358f8ff8922d441116f14794d936a1fa21457914038aa4735841a4cc31ee",
+}
+
+GENERIC_SIZES = {
+    "mcd": {"train": 60, "test_id": 10, "test_ood_compound": 10},
+    "easy_to_hard": {"train": 40, "test_id": 8, "test_ood_hard": 8},
+}
+
+
+def fingerprint(manifest: dict) -> str:
+    return hashlib.sha256("".join(f"{f['name']} {f['sha256']}\n" for f in manifest["files"]).encode()).hexdigest()
+
+
+def head_digest(manifest: dict) -> str:
+    head = {key: value for key, value in manifest.items() if key not in ("files", "genforge_version")}
+    return hashlib.sha256(json.dumps(head, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def generate_pinned(key: str, out) -> str:
+    task, plan_name = key.split(":")
+    if plan_name in GENERIC_SIZES:
+        manifest = genforge.generate(task, out, split_plan=plan_name, sizes=GENERIC_SIZES[plan_name])
+        return f"{fingerprint(manifest)} {head_digest(manifest)}"
+    if plan_name == "difficulty_range":
+        plan = resolve_spec(task).plan()
+        sizes = {s.name: 20 if i == 0 else 5 for i, s in enumerate(plan.splits)}
+        manifest = genforge.generate(task, out, sizes=sizes, difficulty_range=(0.0, 0.5))
+        return f"{fingerprint(manifest)} {head_digest(manifest)}"
+    plan = resolve_spec(task, split_plan=plan_name).plan()
+    sizes = {s.name: 40 if i == 0 else 8 for i, s in enumerate(plan.splits)}
+    return fingerprint(genforge.generate(task, out, split_plan=plan_name, sizes=sizes))
+
+
+@pytest.mark.parametrize("key", sorted(PINS))
+def test_every_plan_gives_its_pinned_bytes(tmp_path, key):
+    assert generate_pinned(key, tmp_path) == PINS[key], (
+        f"{key}: the output changed. If intended, bump the task's version, add a changelog line and "
+        "regenerate the rows (python tests/test_golden_plans.py)")
+
+
+if __name__ == "__main__":  # print fresh rows for every pinned key
+    import tempfile
+
+    for key in sorted(PINS):
+        with tempfile.TemporaryDirectory() as folder:
+            print(f'    "{key}": "{generate_pinned(key, folder)}",', file=sys.stdout)
