@@ -103,7 +103,7 @@ class _Parser:
         if self.take("was"):
             return self.passive(subject)
         lemma, event = self.verb(self.lexicon.past_forms, "a verb in the past tense (or 'was')")
-        if self.peek() == ".":
+        if self.peek() in (".", None):
             verb_classes = self.lexicon.verbs[lemma].classes
             frame = "intrans_theme" if classes.UNACCUSATIVE in verb_classes else "intrans_agent"
             self.check_frame(frame, lemma, event)
@@ -119,7 +119,7 @@ class _Parser:
         first = self.noun_phrase()
         if self.take("to"):
             frame, arguments = "dat_pp", (first, self.noun_phrase())
-        elif self.peek() != ".":
+        elif self.peek() not in (".", None):
             frame, arguments = "dat_do", (first, self.noun_phrase())
         else:
             frame, arguments = "trans", (first,)
@@ -139,7 +139,7 @@ class _Parser:
         if self.take("to"):
             arguments = [self.noun_phrase()]
             frame = "pass_dat_pp"
-        elif self.peek() not in (".", "by"):
+        elif self.peek() not in (".", "by", None):
             arguments = [self.noun_phrase()]
             frame = "pass_dat_do"
         else:

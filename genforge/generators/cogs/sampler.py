@@ -212,7 +212,7 @@ class SentenceSampler:
             infinitive = spec.infinitive or self.rng.choice(self.pool((classes.INFINITIVE_COMPLEMENT,)))
         return Clause(frame_name, self.verb(frame_name, spec), subject, tuple(arguments), infinitive=infinitive)
 
-    def sentence(self, spec: SentenceSpec) -> Clause:
+    def sentence(self, spec: SentenceSpec = SentenceSpec()) -> Clause:
         cp_depth = self.depth(self.options.cp_depth_weights, spec.cp_depths)
         pp_depth = self.depth(self.options.pp_depth_weights, spec.pp_depths)
         clause = self.innermost_clause(spec, pp_depth)
