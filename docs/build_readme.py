@@ -15,7 +15,7 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parent
 ORDER = [
     "rewrite", "markov", "scan", "scan_scaled", "pcfg_set", "algorithmic", "addition", "multiplication",
-    "hint", "symbolic", "kinship", "relation_algebra", "two_hop", "comparison",
+    "hint", "symbolic", "kinship", "relation_algebra", "two_hop", "comparison", "cogs",
     "snapshots", "evaluate", "split_science", "scale", "benchmarks", "guarantees", "changelog",
 ]
 
