@@ -22,7 +22,7 @@ from typing import Optional
 from genforge.core.rng import RandomStream
 from genforge.generators.cogs import lexicon as classes
 from genforge.generators.cogs.lexicon import Lexicon
-from genforge.generators.cogs.syntax import (AGENT, FRAMES, RECIPIENT, SIMPLE_FRAMES, THEME, Clause, NounPhrase,
+from genforge.generators.cogs.syntax import (AGENT, FRAMES, SIMPLE_FRAMES, THEME, Clause, NounPhrase,
                                              PrepPhrase, common, name)
 
 #: Verb pool of each simple frame (held-out verbs are never drawn; categories name them explicitly).
