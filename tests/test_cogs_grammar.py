@@ -78,6 +78,8 @@ def test_the_shipped_word_lists_are_the_releases_minus_the_held_out_words():
     assert set(shipped.proper_names) == set(reference["proper_names"]) - held_out
     assert set(shipped.animate_nouns) == set(reference["common_nouns"]["animate"]) - held_out
     assert set(shipped.verbs) == set(reference["verbs"])
+    assert shipped.exposure_examples == tuple((e["category"], e["sentence"]) for e in reference["exposure_examples"])
+    assert {kind: list(words) for kind, words in shipped.primitives.items()} == reference["primitives"]
     for lemma, verb in shipped.verbs.items():
         assert verb.classes == set(reference["verbs"][lemma]["classes"]), lemma
         forms = reference["verbs"][lemma]["forms"]
