@@ -15,8 +15,8 @@ from genforge.cli import cli, main
 from genforge.generators.cogs.categories import EXPOSURES, cogs_categories
 from genforge.generators.cogs.lexicon import cogs_lexicon
 from genforge.generators.cogs.parser import parse
-from genforge.generators.cogs.syntax import FRAMES, clause_chain, cp_depth, max_pp_depth, noun_phrases
-from genforge.tasks.registry import get_task
+from genforge.generators.cogs.syntax import FRAMES, SIMPLE_FRAMES, clause_chain, cp_depth, max_pp_depth, noun_phrases
+from genforge.core.registry import get_task
 
 COGS_SIZES = {"train": 24_155, "validation": 3_000, "test_id": 3_000, "test_ood_lexical": 18_000,
               "test_ood_structural": 3_000}
@@ -226,8 +226,9 @@ def test_solve_reports_a_sentence_outside_the_grammar_in_one_line_and_exits_2(tm
     (["--param", "generalization_min_depth=2"], "pp_depth_weights"),
     (["--param", "pp_depth_weights=0,0"], "positive weight"),
     (["--param", "generalization_max_depth=2", "--param", "generalization_min_depth=3"], "generalization_min_depth"),
-    (["--param", 'construction_weights={"trans":-1}'], "construction_weights"),
-    (["--param", 'construction_weights={"relative_clause":1}'], "construction_weights"),
+    (["--param", "construction_weights=" + ",".join(["1"] * 11 + ["-1"])], "construction_weights"),
+    (["--param", "construction_weights=1,2,3"], "construction_weights"),
+    (["--param", "construction_weights=" + ",".join(["0"] * 12)], "every frame weight 0"),
     (["--param", "lexicon_fraction=0"], "lexicon_fraction"),
 ])
 def test_bad_parameters_get_one_clear_message_and_exit_2(tmp_path, capsys, arguments, complaint):
@@ -282,8 +283,8 @@ def test_lexicon_fraction_shrinks_the_vocabulary_of_train(tmp_path):
 
 
 def test_depth_and_construction_weights_set_the_training_distribution(tmp_path):
-    only_transitive = {frame: 0 for frame in FRAMES if frame != "ccomp"} | {"trans": 1}
-    # Without CP embedding "A cobra rolled ." has only 40 sentences: 30 per category fit.
+    only_transitive = [1 if frame == "trans" else 0 for frame in SIMPLE_FRAMES]
+    # Without CP embedding "A cobra rolled ." has only 40 sentences (2 determiners x 20 verbs): 30 fit.
     records = generate(tmp_path, params={**SMALL, "pp_depth_weights": [0, 0, 0, 1], "cp_depth_weights": [1],
                                          "construction_weights": only_transitive, "generalization_min_depth": 4,
                                          "generalization_size": 30})
@@ -298,7 +299,7 @@ def test_a_category_smaller_than_its_size_is_refused_with_the_number_found(tmp_p
         main(["generate", "cogs", "--out", str(tmp_path), "--param", "cp_depth_weights=1",
               "--param", "generalization_size=100"])
     error = capsys.readouterr().err
-    assert exit_info.value.code == 2 and "only 40 distinct only_seen_as_transitive_subj_as_unacc_subj" in error
+    assert exit_info.value.code == 2 and "only_seen_as_transitive_subj_as_unacc_subj holds no more distinct sentences than 40" in error
     assert not (tmp_path / "cogs").exists()
 
 
