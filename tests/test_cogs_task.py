@@ -315,3 +315,13 @@ def test_structure_names_the_role_bindings_the_categories_hold_out():
     atoms, compounds = get_task("cogs").structure({"input": "A hippo on a mat ate the cake .", "instruction": None})
     assert {"hippo", "eat", "cake", "mat"} <= set(atoms)
     assert {"eat.agent=hippo", "eat.theme=cake", "hippo.nmod.on=mat", "trans:eat"} <= set(compounds)
+
+
+def test_a_smaller_size_is_a_prefix_with_every_category_in_turn(full, tmp_path):
+    records = generate(tmp_path, sizes={"train": 300, "validation": 30, "test_id": 30, "test_ood_lexical": 36,
+                                        "test_ood_structural": 9})
+    for split, records_written in records.items():
+        assert [r["input"] for r in records_written] == [r["input"] for r in full[split][:len(records_written)]]
+    for split, per_category in (("test_ood_lexical", 2), ("test_ood_structural", 3)):
+        counts = Counter(r["meta"]["category"] for r in records[split])
+        assert set(counts.values()) == {per_category}
