@@ -26,6 +26,7 @@ from genforge.core.registry import _entry_points, get_task
 GOLDEN = {
     "addition": ("1.1", "7617fa7757ff1738cd6190c4ea9ea8c161f03e2971ca9ab12612c451ab86ba13"),
     "algorithmic": ("1.1", "acbf6d9b5d460b96feaa08384f7e384dfb3806841ca73f188ecebdb4629beb36"),
+    "cogs": ("1.0", "144231213029a0dada0c3e137b2277a1504b6cb2f6ff5c7171d546e4d6ab4c4e"),
     "comparison": ("1.1", "e8e99a5a08b63823eae759b497ea71b1e81f554528d56de0b385a65728935221"),
     "hint": ("1.1", "fdd0b0de2eda995bedf6439edf2b63e4c618a3c147b0a894662c34caf0abf2d1"),
     "kinship": ("1.0", "2d0bd1263894600f52ee566b293505d2095ea6b5cf74f6e408fa4d129ad69802"),

@@ -15,7 +15,8 @@ from snapshot_helpers import build_small
 
 #: Tasks whose enumerated training split is large by default, made small here.
 SMALL_PARAMS = {"two_hop": {"entities": 100, "relations": 10, "out_degree": 4, "ood_share": 0.2, "phi": 2.0},
-                "comparison": {"entities": 100, "attributes": 3, "values": 10, "ood_share": 0.2}}
+                "comparison": {"entities": 100, "attributes": 3, "values": 10, "ood_share": 0.2},
+                "cogs": {"train_size": 200, "validation_size": 50, "test_size": 50, "generalization_size": 20}}
 
 
 def _small_default(task, folder):
