@@ -16,6 +16,7 @@ import pytest
 
 import genforge
 from genforge.core.errors import UsageError
+import genforge.snapshot.build
 from genforge.snapshot.suite import load_suite
 
 MCD = dict(split_plan="mcd", sizes={"train": 300, "test_id": 40, "test_ood_compound": 60})
