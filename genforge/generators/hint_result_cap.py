@@ -2,7 +2,7 @@
 
 HINT (Li et al., ICLR 2023) caps the share of any single result in a split
 (small results, 1 above all, are otherwise far too common: about 18% of raw
-training draws evaluate to 1). The engine gives ``sample()`` no running
+training draws evaluate to 1). The engine gives ``sample_block`` no running
 counts, and counting inside a block would make the output depend on block
 boundaries. Instead each split's result distribution ``p(r)`` is estimated
 once from a fixed pilot sample (seeded only by the task, its version and the
