@@ -36,10 +36,10 @@ carry-in ``x*y+c`` of multiplication.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Mapping, Optional
 
-from genforge.core.errors import UsageError
+from genforge.core.errors import ParameterError, UsageError
 from genforge.core.params import Params, param, split_setting, test_size, train_size
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
@@ -49,6 +49,11 @@ from genforge.generators import arithmetic
 from genforge.generators.arithmetic import HINT_MARKERS, MARKER_INDEX, DigitFormat, FormatError
 
 MAX_DIGITS = 1000
+#: Draws of the acceptance pilot that space_size runs for the carry splits.
+PILOT_DRAWS = 2048
+#: A carry split that keeps fewer draws than this is refused before sampling: the engine allows
+#: ``attempts_per_record`` (200) draws per record, so it would fail after a long search (or barely fill).
+MIN_ACCEPTANCE = 1 / 100
 
 
 # The parameters whose defaults differ by operation; each task's Params sets them.
@@ -97,6 +102,9 @@ class ArithmeticParams(Params):
     digits_max: int = split_setting(0, "most digits of an operand the split draws")
     #: test_ood_carry: the shortest carry chain the split wants (0: any).
     carry_chain_min: int = split_setting(0, "shortest carry chain the split draws (addition builds it)")
+    #: held_out_carry_pattern's train, validation and test_id keep chains up to this (-1: any); the
+    #: sampler does not use it, space_size checks that such draws are not too rare to fill the split.
+    carry_chain_max: int = split_setting(-1, "longest carry chain the split keeps (-1: any)")
 
     def digits(self) -> tuple[int, int]:
         """Fewest and most digits of an operand in this split."""
@@ -161,7 +169,8 @@ class ArithmeticTask(Task):
             f"both operands with {test_low} to {test_high} digits (train: {train_low} to {train_high})",
             test_lengths, {"digits_min": test_low, "digits_max": test_high}, "length",
         )
-        carry_train = iid_splits(*sizes, within=short_chain)
+        carry_train = tuple(replace(split, sample_params={"carry_chain_max": chain})
+                            for split in iid_splits(*sizes, within=short_chain))
         possible = self.longest_possible_chain(train_high)
         carry_test = SplitSpec(
             "test_ood_carry", params.test_size,
@@ -183,12 +192,37 @@ class ArithmeticTask(Task):
         if split.name == "test_ood_carry" and (
                 params.train_max_carry_chain >= self.longest_possible_chain(params.train_digits_max)):
             return 0  # no operands of training lengths have a longer chain: say so before sampling
-        low, high = params.for_split(split.sample_params, params.seed).digits()
+        settings = params.for_split(split.sample_params, params.seed)
+        if settings.carry_chain_max >= 0 or (settings.carry_chain_min and self.operation == "multiply"):
+            self._require_acceptance(settings, split)
+        low, high = settings.digits()
         if params.equal_lengths:
             pairs = sum(_digit_count_range(n, n) ** 2 for n in range(low, high + 1))
         else:
             pairs = _digit_count_range(low, high) ** 2
         return pairs * (len(HINT_MARKERS) if params.index_hints and params.random_hint_offset else 1)
+
+    def _require_acceptance(self, params: ArithmeticParams, split: SplitSpec) -> None:
+        """Refuse a carry split whose draws (filtered by carry chain and hash bucket) are too rare to fill it.
+
+        The rate is measured on a fixed pilot of the split's own sampler, each draw
+        tried at 20 evenly spaced buckets (the i.i.d. splits take 80, 10 and 10 of them).
+        """
+        examples = [e for e in self.sample_block(RandomStream.from_parts(self.name, "acceptance pilot"),
+                                                 params, PILOT_DRAWS) if e is not None]
+        buckets = [(k + 0.5) / 20 for k in range(20)]
+        rate = sum(split.accepts(e, b) for e in examples for b in buckets) / (PILOT_DRAWS * len(buckets))
+        if rate >= MIN_ACCEPTANCE:
+            return
+        chain, (low, high) = params.train_max_carry_chain, params.digits()
+        if params.carry_chain_max >= 0:
+            wanted, remedy = f"at most {chain}", "raise train_max_carry_chain or lower train_digits_max"
+        else:
+            wanted, remedy = f"longer than {chain}", "lower train_max_carry_chain or raise train_digits_min"
+        raise ParameterError(
+            f"parameter 'train_max_carry_chain' = {chain}: only {rate:.2%} of draws fit split {split.name!r} "
+            f"(operands of {low} to {high} digits, longest carry chain {wanted}), fewer than 1 in "
+            f"{round(1 / MIN_ACCEPTANCE)}, too few to fill it; {remedy}")
 
     # -- sampling ----------------------------------------------------------
     def sample_block(self, rng: RandomStream, params: ArithmeticParams, count: int) -> list[Optional[Example]]:
