@@ -22,10 +22,21 @@ from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 from genforge.generators import hint_batch
 from genforge.generators.hint_expressions import parse, steps
-from genforge.generators.hint_result_cap import keep_probabilities, pilot
+from genforge.generators.hint_result_cap import PILOT_BUDGET, PILOT_DRAWS, keep_probabilities, pilot
 
 #: A block gives up on a slot (leaves it None) after this many draws per slot on average.
 MAX_DRAWS_PER_SLOT = 64
+# Bounded work. Drawing and writing cost about half a microsecond per operator drawn (in trees kept or
+# not), so a split is refused (see ``SplitLaw.least_kept_rate`` and ``least_pilot_rate``) when filling it,
+# or its result-cap pilot, would draw more operators than these; a whole plan at 1000 records a split
+# then stays within a minute.
+#: Operators drawn per record written: 4 ms (the default plan's costliest split, LL, needs 180).
+MAX_WORK_PER_RECORD = 8_000
+#: Operators drawn by one split law's pilot (4000 kept draws, at most 800k attempts): 4 s.
+MAX_PILOT_WORK = 8_000_000
+#: Kept examples per draw below which the engine cannot fill a split: it gives a record 200
+#: attempts (Task.attempts_per_record) and a block at most 64 draws per attempt; half, for chance.
+MIN_KEPT_PER_DRAW = 1 / (200 * MAX_DRAWS_PER_SLOT / 2)
 
 
 class HintExample(Example):
@@ -49,6 +60,21 @@ class SplitLaw:
     zero_result_min_operators: int
     result_share_cap: float
 
+    def operators(self) -> float:
+        """Operators drawn per tree, on average (a digit counts as one)."""
+        return (self.operators_min + self.operators_max) / 2 + 1
+
+    def least_kept_rate(self, share: float = 1.0) -> float:
+        """The fewest kept examples per draw that fill a split of this law within bounded work, when the
+        split takes ``share`` of the hash buckets."""
+        return max(self.operators() / MAX_WORK_PER_RECORD, MIN_KEPT_PER_DRAW) / share
+
+    def least_pilot_rate(self) -> float:
+        """The fewest accepted draws per draw (before the cap) at which the pilot stays within bounded work."""
+        if self.operators() * PILOT_DRAWS * PILOT_BUDGET <= MAX_PILOT_WORK:
+            return 0.0  # even a pilot that runs out of attempts is cheap
+        return self.operators() * PILOT_DRAWS / MAX_PILOT_WORK
+
 
 class Sampler:
     """One split's batch sampler, thinned by its result cap once :meth:`set_cap` is called."""
@@ -58,6 +84,8 @@ class Sampler:
         self.floor, self.cap = law.value_floor, law.value_cap
         self.zero_min = law.zero_result_min_operators
         self.set_cap({}, 1.0)
+        #: Accepted draws per draw (before the cap) in the pilot.
+        self.pilot_rate = 1.0
 
     def set_cap(self, keep: Mapping[int, float], kept_per_draw: float) -> None:
         """Thin result ``r`` to ``keep[r]`` (results not listed are kept); ``kept_per_draw`` sizes the batches."""
@@ -108,10 +136,15 @@ def sampler(law: SplitLaw, seed_parts: tuple) -> Sampler:
     found_sampler = _SAMPLERS.get(key)
     if found_sampler is None:
         found_sampler = Sampler(law)
-        found = pilot(found_sampler.results, (*seed_parts, relevant))
+        # A law whose every split would be refused lets the pilot stop as soon as that is clear.
+        found = pilot(found_sampler.results, (*seed_parts, relevant),
+                      max(law.least_pilot_rate(), law.least_kept_rate()))
         keep = {} if law.result_share_cap >= 1.0 else keep_probabilities(found.shares, law.result_share_cap)
         thinned = sum(share * keep.get(result, 1.0) for result, share in found.shares.items())
+        # A pilot that gave up found no shares: kept_per_draw is 0, the split is refused before sampling,
+        # and a block that samples it all the same draws once per slot, so the engine soon stops.
         found_sampler.set_cap(keep, found.results_per_attempt * thinned)
+        found_sampler.pilot_rate = found.results_per_attempt
         _SAMPLERS[key] = found_sampler
     return found_sampler
 

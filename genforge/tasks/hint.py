@@ -55,9 +55,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping, Optional
 
-from genforge.core.errors import UsageError
+from genforge.core.errors import ParameterError, UsageError
 from genforge.core.params import Params, param, split_setting, test_size, train_size
-from genforge.core.records import Example
+from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, iid_splits
 from genforge.core.task import Task
@@ -95,6 +95,18 @@ class HintParams(Params):
         """What this split draws."""
         return SplitLaw(self.operators_min, self.operators_max, self.value_floor, self.value_cap,
                         self.zero_result_min_operators, self.result_share_cap)
+
+
+def _too_rare(params: HintParams, split: str, law: SplitLaw, rate: float, least: float) -> str:
+    """Why a split is refused, naming the parameters of its ranges."""
+    long = law.operators_min > params.max_operators
+    names = ("max_operators", "long_max_operators") if long else ("min_operators", "max_operators")
+    names += ("max_value", "large_max_value") if law.value_floor >= 0 else ("max_value",)
+    return (f"parameters {', '.join(f'{name} = {getattr(params, name)}' for name in names)}: split {split!r} "
+            f"({law.operators_min} to {law.operators_max} operators, largest value in ({law.value_floor}, "
+            f"{law.value_cap}]) keeps {rate:.3%} of its draws, under the {least:.3%} that fill it within bounded "
+            "work; widen these ranges (or result_share_cap, zero_result_min_operators)"
+            + ("" if split in ("train", "validation", "SS") else ", or use --split-plan iid"))
 
 
 class HintTask(Task):
@@ -153,6 +165,20 @@ class HintTask(Task):
             "iid": SplitPlan("iid", "train / validation / test_id of short expressions with small values",
                              (train, validation, test_id)),
         }
+
+    def space_size(self, params: HintParams, split: SplitSpec) -> Optional[int]:
+        """Unknown (None), after refusing a split too rare to fill within bounded work."""
+        law = params.for_split(split.sample_params, params.seed).law()
+        # The share of hash buckets the split takes (train 80%, validation and SS 10%, the others all),
+        # read from its predicate on a draw that fits its ranges.
+        fits = example_of((None, "", "", {"complexity": {"operators": law.operators_min, "max_value": law.value_cap}}))
+        share = sum(split.accepts(fits, (k + 0.5) / 20) for k in range(20)) / 20
+        sampler = hint_sampler.sampler(law, (self.name, self.version))
+        if sampler.pilot_rate < law.least_pilot_rate():
+            raise ParameterError(_too_rare(params, split.name, law, sampler.pilot_rate, law.least_pilot_rate()))
+        if sampler.kept_per_draw < law.least_kept_rate(share):
+            raise ParameterError(_too_rare(params, split.name, law, sampler.kept_per_draw, law.least_kept_rate(share)))
+        return None
 
     # -- sampling --------------------------------------------------------
     def sample_block(self, rng: RandomStream, params: HintParams, count: int) -> list[Optional[Example]]:
