@@ -11,7 +11,7 @@ import pytest
 
 import genforge
 from genforge.cli import main
-from genforge.core.errors import ParameterError
+from genforge.core.errors import InfeasibleError, ParameterError
 from genforge.core.rng import RandomStream
 from genforge.generators import hint_result_cap
 from genforge.generators.hint_sampler import SplitLaw
@@ -82,3 +82,10 @@ def test_the_refusal_exits_2_with_one_message_on_the_command_line(tmp_path, caps
     assert stopped.value.code == 2
     error = capsys.readouterr().err
     assert "long_max_operators" in error and "--split-plan iid" in error and "Traceback" not in error
+
+
+def test_a_space_smaller_than_the_request_is_refused_up_front(tmp_path):
+    # 0 or 1 operator: 10 digits and 4 * 10 * 10 one-operator expressions, 410 inputs in all.
+    with pytest.raises(InfeasibleError, match="holds only 410"):
+        genforge.generate("hint", tmp_path, split_plan="iid", sizes={"train": 500, "validation": 0, "test_id": 0},
+                          params={"max_operators": 1, "result_share_cap": 1.0})

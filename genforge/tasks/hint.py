@@ -167,7 +167,8 @@ class HintTask(Task):
         }
 
     def space_size(self, params: HintParams, split: SplitSpec) -> Optional[int]:
-        """Unknown (None), after refusing a split too rare to fill within bounded work."""
+        """How many expressions have the split's operator counts (an upper bound: the value range and the
+        hash buckets keep fewer), after refusing a split too rare to fill within bounded work."""
         law = params.for_split(split.sample_params, params.seed).law()
         # The share of hash buckets the split takes (train 80%, validation and SS 10%, the others all),
         # read from its predicate on a draw that fits its ranges.
@@ -178,7 +179,9 @@ class HintTask(Task):
             raise ParameterError(_too_rare(params, split.name, law, sampler.pilot_rate, law.least_pilot_rate()))
         if sampler.kept_per_draw < law.least_kept_rate(share):
             raise ParameterError(_too_rare(params, split.name, law, sampler.kept_per_draw, law.least_kept_rate(share)))
-        return None
+        # n operators: a tree shape (the Catalan number), an operator per node and a digit per leaf.
+        return sum(math.comb(2 * n, n) // (n + 1) * 4 ** n * 10 ** (n + 1)
+                   for n in range(law.operators_min, law.operators_max + 1))
 
     # -- sampling --------------------------------------------------------
     def sample_block(self, rng: RandomStream, params: HintParams, count: int) -> list[Optional[Example]]:
