@@ -83,7 +83,7 @@ class HintParams(Params):
     result_share_cap: float = param(0.05, "largest share of any single result in a split (HINT: 5%); 1 = no cap",
                                     minimum=0.001, maximum=1.0)
     dependencies: bool = param(True, "write HINT's dependency heads and symbol values into meta")
-    train_size: int = train_size(10_000)
+    train_size: int = train_size()
     test_size: int = test_size()
     #: Every split of every plan sets its operator range and open-closed value range (value_floor, value_cap].
     operators_min: int = split_setting(0, "fewest operators the split draws")
