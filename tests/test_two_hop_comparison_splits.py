@@ -22,7 +22,8 @@ def read(folder, task, split):
 
 
 def resolved(task, params):
-    return dict(resolve_spec(task, params=params).params)
+    """The typed parameters the task's hooks receive for ``params``."""
+    return resolve_spec(task, params=params).typed()
 
 
 @pytest.fixture(scope="module", params=["tokens", "text"])
