@@ -1,0 +1,118 @@
+"""Relation-algebra graphs as examples (relation_algebra task): drawn at random, or listed for small cells.
+
+A *cell* is a range of path lengths k and of top-level branch counts. An
+example is a series-parallel graph of that cell whose closure from source to
+sink is exactly one relation (the target), rendered as its edge lines in a
+random order with random inner node names, then the query line. Pure
+functions of a random stream and the typed parameters (``algebra``,
+``tightness``, ``identity_weight``, ``nest_share``, ``max_nested_branches``,
+``nesting_min_k`` and the cell, see ``RelationAlgebraParams.cell``).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from genforge.core.records import Example, example_of
+from genforge.core.rng import RandomStream
+from genforge.generators.kinship_graphs import family_model, sample_kinship_graph
+from genforge.generators.relation_algebra import (GraphShape, chain_sampler, graph_edges, sample_flat_graph,
+                                                  sample_graph)
+
+INSTRUCTIONS = {
+    "rcc8": "Each line 'x R y' states the RCC-8 relation R of region x to region y. "
+            "Give the RCC-8 relation of the first query region to the second.",
+    "interval": "Each line 'x R y' states Allen's interval relation R of interval x to interval y. "
+                "Give the relation of the first query interval to the second.",
+    "kinship": "Each line 'x R y' states that person y is person x's R. "
+               "Give the relation R of the second query person to the first.",
+}
+#: Draws of (k, branches, graph) per example before giving up on the chosen target.
+TARGET_RETRIES = 64
+
+
+#: Node numbers as text (graphs have at most a few hundred nodes; larger ones fall back to str).
+_NUMBERS = tuple(str(n) for n in range(1024))
+
+
+def _node_labels(word, nodes: int) -> list[str]:
+    """Text names of nodes 0..nodes-1: source 0 and sink ``nodes - 1`` keep theirs, inner ones are shuffled.
+
+    Random names so that a number carries no hint of where the node sits; sorting by
+    random 64-bit keys draws a uniform permutation with one word per inner node.
+    """
+    inner = range(nodes - 2)
+    keys = [word() for _ in inner]
+    numbers = _NUMBERS if nodes <= len(_NUMBERS) else tuple(str(n) for n in range(nodes))
+    labels = ["0"] + [numbers[p + 1] for p in sorted(inner, key=keys.__getitem__)]
+    labels.append(numbers[nodes - 1])
+    return labels
+
+
+def _flat_lines(branches: list[list[int]], length: int, labels: list[str], padded: tuple[str, ...]) -> list[str]:
+    """Edge lines of parallel chains, numbered as :func:`flat_edges` numbers them (inner nodes branch by branch)."""
+    lines: list[str] = []
+    source, sink = labels[0], labels[-1]
+    first = 1
+    for atoms in branches:
+        path = [source, *labels[first:first + length - 1], sink]
+        first += length - 1
+        lines += [path[j] + padded[atom] + path[j + 1] for j, atom in enumerate(atoms)]
+    return lines
+
+
+def _shuffled_text(word, lines: list[str], nodes: int) -> str:
+    """The input: edge lines in a random order (random sort keys, as for node names), then the query."""
+    keys = [word() for _ in lines]
+    order = sorted(range(len(lines)), key=keys.__getitem__)
+    return "\n".join([lines[i] for i in order]) + f"\nquery: 0 ? {nodes - 1}"
+
+
+def sample_block(rng: RandomStream, params, count: int) -> list[Optional[Example]]:
+    """``count`` draws of graphs in the split's cell of ``params`` (None for a draw that found no graph)."""
+    # Everything that depends only on params is looked up once per block, not per draw.
+    name = params.algebra
+    sampler = chain_sampler(name, float(params.tightness), float(params.identity_weight))
+    k_lo, k_hi, b_lo, b_hi = params.cell()
+    nesting = GraphShape(params.nest_share, params.max_nested_branches)
+    nest_from = params.nesting_min_k if params.nest_share > 0 else k_hi + 1
+    instruction = INSTRUCTIONS[name]
+    relations = sampler.algebra.relations
+    targets = sampler.algebra.edge_atoms
+    # Kinship graphs are walks through the model family (see generators/kinship_graphs.py).
+    family = family_model(float(params.tightness)) if name == "kinship" else None
+    k_count, cells = k_hi - k_lo + 1, (k_hi - k_lo + 1) * (b_hi - b_lo + 1)
+    word, below = rng.word, rng.below
+    padded = tuple(f" {r} " for r in relations)
+    examples: list[Optional[Example]] = []
+    for _ in range(count):
+        target = targets[below(len(targets))]
+        for _ in range(TARGET_RETRIES):
+            cell = below(cells)
+            k, branches = k_lo + cell % k_count, b_lo + cell // k_count
+            if family is not None:
+                graph = sample_kinship_graph(rng, family, target, k, branches,
+                                             nesting if k >= nest_from else GraphShape(0.0))
+            elif k >= nest_from:
+                graph = sample_graph(rng, sampler, target, k, branches, nesting)
+            else:
+                flat = sample_flat_graph(rng, sampler, target, k, branches)
+                if flat is not None:
+                    nodes = branches * (k - 1) + 2
+                    lines = _flat_lines(flat, k, _node_labels(word, nodes), padded)
+                    edge_count, nested = len(lines), 0
+                    break
+                continue
+            if graph is not None:
+                edges, nodes = graph_edges(graph)
+                labels = _node_labels(word, nodes)
+                lines = [labels[u] + padded[atom] + labels[v] for u, atom, v in edges]
+                edge_count, nested = len(lines), graph.nested_count
+                break
+        else:
+            examples.append(None)
+            continue
+        complexity = {"k": k, "branches": branches, "edges": edge_count, "nodes": nodes, "nested": nested}
+        examples.append(example_of((instruction, _shuffled_text(word, lines, nodes), relations[target],
+                                    {"domain": name, "complexity": complexity}, None)))
+    return examples
