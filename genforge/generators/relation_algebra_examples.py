@@ -11,13 +11,15 @@ functions of a random stream and the typed parameters (``algebra``,
 
 from __future__ import annotations
 
+from itertools import combinations_with_replacement, product
+from math import comb
 from typing import Optional
 
 from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 from genforge.generators.kinship_graphs import family_model, sample_kinship_graph
-from genforge.generators.relation_algebra import (GraphShape, chain_sampler, graph_edges, sample_flat_graph,
-                                                  sample_graph)
+from genforge.generators.relation_algebra import (GraphShape, chain_sampler, graph_edges, load_algebra,
+                                                  sample_flat_graph, sample_graph)
 
 INSTRUCTIONS = {
     "rcc8": "Each line 'x R y' states the RCC-8 relation R of region x to region y. "
@@ -116,3 +118,103 @@ def sample_block(rng: RandomStream, params, count: int) -> list[Optional[Example
         examples.append(example_of((instruction, _shuffled_text(word, lines, nodes), relations[target],
                                     {"domain": name, "complexity": complexity}, None)))
     return examples
+
+
+# -- small cells: every graph listed --------------------------------------------------------
+#
+# Hash buckets carve a large space well, but a cell of a few dozen graphs (k = 2, one branch) falls apart:
+# a split may get none of them and another only some targets. A cell whose candidates number at most
+# LISTING_LIMIT is listed instead: every flat graph (b parallel chains of k edge atoms, as a multiset:
+# branch order and node names are not part of a graph) whose closure is exactly one relation, once.
+# The limit bounds the work (a few hundred thousand candidate graphs take about a second) and lies far
+# below the default cells (k up to 4 and 3 branches: some 10^10 candidates), whose bytes do not change.
+
+#: Most candidate graphs (multisets of chains, before the closure test) a listed cell may have.
+LISTING_LIMIT = 300_000
+#: Algebras whose graphs can be listed from the table alone (kinship graphs are walks in a model family).
+LISTED_ALGEBRAS = ("rcc8", "interval")
+
+
+def listing_candidates(algebra_name: str, k_min: int, k_max: int, branches_min: int, branches_max: int) -> int:
+    """Candidate graphs of a flat cell: per (k, b), multisets of b chains among |edge atoms|^k chains."""
+    atoms = len(load_algebra(algebra_name).edge_atoms)
+    return sum(comb(atoms ** k + b - 1, b) for k in range(k_min, k_max + 1)
+               for b in range(branches_min, branches_max + 1))
+
+
+def is_listable(algebra_name: str, cell: tuple[int, int, int, int], nests: bool) -> bool:
+    """Whether a cell is listed rather than sampled: a table algebra, no nesting, few candidates."""
+    return (algebra_name in LISTED_ALGEBRAS and not nests
+            and listing_candidates(algebra_name, *cell) <= LISTING_LIMIT)
+
+
+def list_cell(rng: RandomStream, algebra_name: str, k_min: int, k_max: int, branches_min: int,
+              branches_max: int) -> list[Example]:
+    """Every flat graph of the cell whose closure is one edge atom, in a fixed order, rendered with
+    node names and line orders drawn from ``rng`` (see :func:`is_listable` for the size)."""
+    algebra = load_algebra(algebra_name)
+    table, atoms = algebra.set_compose, algebra.edge_atoms
+    wanted = {1 << atom: atom for atom in atoms}
+    instruction = INSTRUCTIONS[algebra_name]
+    padded = tuple(f" {r} " for r in algebra.relations)
+    examples = []
+    for k in range(k_min, k_max + 1):
+        chains = list(product(atoms, repeat=k))
+        masks = []
+        for chain in chains:
+            mask = 1 << chain[0]
+            for atom in chain[1:]:
+                mask = table[mask][atom]
+            masks.append(mask)
+        for branches in range(branches_min, branches_max + 1):
+            nodes = branches * (k - 1) + 2
+            for chosen in combinations_with_replacement(range(len(chains)), branches):
+                mask = algebra.universe
+                for index in chosen:
+                    mask &= masks[index]
+                target = wanted.get(mask)
+                if target is None:
+                    continue
+                lines = _flat_lines([chains[i] for i in chosen], k, _node_labels(rng.word, nodes), padded)
+                complexity = {"k": k, "branches": branches, "edges": len(lines), "nodes": nodes, "nested": 0}
+                examples.append(example_of((instruction, _shuffled_text(rng.word, lines, nodes),
+                                            algebra.relations[target], {"domain": algebra_name,
+                                                                        "complexity": complexity}, None)))
+    return examples
+
+
+def stratified_partition(rng: RandomStream, examples: list[Example], shares: tuple[int, ...]) -> list[list[Example]]:
+    """``examples`` cut into parts of about ``shares`` (in tenths), stratified by target.
+
+    Each target's examples are shuffled; the first of each goes to the first part (train holds every
+    target), the rest, target after target, are dealt out along a cycle of ten places in which part i
+    takes ``shares[i]`` places, spread out so that even a short list reaches every part.
+    """
+    cycle = _spread(shares)
+    parts: list[list[Example]] = [[] for _ in shares]
+    by_target: dict[str, list[Example]] = {}
+    for example in examples:
+        by_target.setdefault(example.target, []).append(example)
+    position = 0
+    for target in sorted(by_target):
+        group = by_target[target]
+        group = [group[i] for i in rng.permutation(len(group)).tolist()]
+        parts[0].append(group[0])
+        for example in group[1:]:
+            parts[cycle[position % len(cycle)]].append(example)
+            position += 1
+    return [[part[i] for i in rng.permutation(len(part)).tolist()] for part in parts]
+
+
+def _spread(shares: tuple[int, ...]) -> list[int]:
+    """A cycle of ``sum(shares)`` part numbers, part i ``shares[i]`` times, the small parts evenly placed."""
+    total = sum(shares)
+    cycle = [0] * total
+    slot = total // 2 - 1
+    for part in range(1, len(shares)):
+        for _ in range(shares[part]):
+            cycle[slot % total] = part
+            slot += total // 2
+            while cycle[slot % total] != 0:
+                slot += 1
+    return cycle

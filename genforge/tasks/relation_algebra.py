@@ -51,7 +51,8 @@ perform along paths.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Mapping, Optional
 
 from genforge.core.errors import UsageError
@@ -71,6 +72,8 @@ LONG_NAMES = {
 }
 #: RCC-8 and kinship names are matched without case (Allen's are case-sensitive: s, si, ...).
 CASELESS_NAMES = {r.lower(): r for name in ("rcc8", "kinship") for r in load_algebra(name).relations}
+#: The i.i.d. splits of a listed (small) training cell and their shares in tenths (as iid_splits: 80/10/10).
+IID_SPLITS, IID_SHARES = ("train", "validation", "test_id"), (8, 1, 1)
 #: Longest paths and most branches the schema allows.
 MAX_K, MAX_BRANCHES = 50, 16
 
@@ -110,6 +113,23 @@ class RelationAlgebraParams(Params):
                 self.branches_min or self.train_branches_min, self.branches_max or self.train_branches_max)
 
 
+def _k_in(low: int, high: int):
+    return lambda example, bucket: low <= example.meta["complexity"]["k"] <= high
+
+
+def _b_in(low: int, high: int):
+    return lambda example, bucket: low <= example.meta["complexity"]["branches"] <= high
+
+
+@lru_cache(maxsize=2)  # the training cell, then one OOD cell
+def _listed_parts(version: str, algebra: str, cell: tuple[int, int, int, int], seed: int,
+                  shares: tuple[int, ...]) -> list[list[Example]]:
+    """Every graph of a small cell, cut into parts of ``shares`` (computed once per process and split set)."""
+    rng = RandomStream.from_parts(RelationAlgebraTask.name, version, algebra, list(cell), seed, "listing")
+    examples = relation_algebra_examples.list_cell(rng, algebra, *cell)
+    return relation_algebra_examples.stratified_partition(rng, examples, shares)
+
+
 class RelationAlgebraTask(Task):
     name = "relation_algebra"
     version = "1.0"
@@ -130,30 +150,50 @@ class RelationAlgebraTask(Task):
         k_lo, k_hi = params.train_k_min, params.train_k_max
         b_lo, b_hi = params.train_branches_min, params.train_branches_max
         k_test, b_test = params.test_k_max, params.test_branches_max
-
-        def k_in(lo, hi):
-            return lambda example, bucket: lo <= example.meta["complexity"]["k"] <= hi
-
-        def b_in(lo, hi):
-            return lambda example, bucket: lo <= example.meta["complexity"]["branches"] <= hi
-
-        train_cell = all_of(k_in(k_lo, k_hi), b_in(b_lo, b_hi))
-        iid = iid_splits(params.train_size, params.test_size, params.test_size, within=train_cell)
-        longer = SplitSpec(
+        iid = self._iid_splits(params, all_of(_k_in(k_lo, k_hi), _b_in(b_lo, b_hi)))
+        longer = self._listed_when_small(params, SplitSpec(
             "test_ood_length", params.test_size,
             f"paths of {k_hi + 1}..{k_test} edges (train: {k_lo}..{k_hi}), train branch counts",
-            all_of(k_in(k_hi + 1, k_test), b_in(b_lo, b_hi)), {"k_min": k_hi + 1, "k_max": k_test}, "length")
-        wider = SplitSpec(
+            all_of(_k_in(k_hi + 1, k_test), _b_in(b_lo, b_hi)), {"k_min": k_hi + 1, "k_max": k_test}, "length"))
+        wider = self._listed_when_small(params, SplitSpec(
             "test_ood_branches", params.test_size,
             f"{b_hi + 1}..{b_test} parallel branches (train: {b_lo}..{b_hi}), train path lengths",
-            all_of(k_in(k_lo, k_hi), b_in(b_hi + 1, b_test)), {"branches_min": b_hi + 1, "branches_max": b_test},
-            "complexity")
+            all_of(_k_in(k_lo, k_hi), _b_in(b_hi + 1, b_test)), {"branches_min": b_hi + 1, "branches_max": b_test},
+            "complexity"))
         return {
             "iid": SplitPlan("iid", "train / validation / test_id from the training cell", iid),
             "length": SplitPlan("length", "test on longer paths than in training", iid + (longer,)),
             "branches": SplitPlan("branches", "test on more parallel branches than in training", iid + (wider,)),
             "systematic": SplitPlan("systematic", "test on longer paths and on more branches", iid + (longer, wider)),
         }
+
+    # -- small cells: listed, not sampled (see generators/relation_algebra_examples.py) ----------
+    def _listable(self, params: RelationAlgebraParams, cell: tuple[int, int, int, int]) -> bool:
+        nests = params.nest_share > 0 and cell[1] >= params.nesting_min_k
+        return relation_algebra_examples.is_listable(params.algebra, cell, nests)
+
+    def _iid_splits(self, params: RelationAlgebraParams, train_cell) -> tuple[SplitSpec, ...]:
+        """train / validation / test_id: 80/10/10 by hash bucket, or, for a small cell, a stratified
+        partition of every graph it holds (each split then holds all of its part by default)."""
+        iid = iid_splits(params.train_size, params.test_size, params.test_size, within=train_cell)
+        if not self._listable(params, params.cell()):
+            return iid
+        return tuple(replace(split, size=None, accepts=train_cell, source="enumerate",
+                             description=f"{split.description}: {share * 10}% of every graph of the small training "
+                                         "cell, stratified by target")
+                     for split, share in zip(iid, IID_SHARES))
+
+    def _listed_when_small(self, params: RelationAlgebraParams, split: SplitSpec) -> SplitSpec:
+        if not self._listable(params, params.for_split(split.sample_params, params.seed).cell()):
+            return split
+        return replace(split, size=None, source="enumerate", description=f"{split.description}: every graph")
+
+    def enumerate_split(self, params: RelationAlgebraParams, plan: SplitPlan, split: SplitSpec,
+                        seed: int) -> list[Example]:
+        cell = params.for_split(split.sample_params, seed).cell()
+        if split.name in IID_SPLITS:
+            return _listed_parts(self.version, params.algebra, cell, seed, IID_SHARES)[IID_SPLITS.index(split.name)]
+        return _listed_parts(self.version, params.algebra, cell, seed, (1,))[0]
 
     # -- sampling ------------------------------------------------------------
     def sample_block(self, rng: RandomStream, params: RelationAlgebraParams, count: int) -> list[Optional[Example]]:
