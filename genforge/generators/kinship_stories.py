@@ -47,6 +47,14 @@ def family_pool(rng: RandomStream, size: int, generations: int, children_min: in
     )
 
 
+def expected_tree_size(generations: int, children_min: int, children_max: int, marriage_probability: float) -> float:
+    """The mean number of people of a :func:`simulate_family` tree: one couple, then per generation each
+    couple's children (``children_min..children_max``), each bringing a spouse with ``marriage_probability``."""
+    children = (children_min + children_max) / 2
+    couples_growth = children * marriage_probability
+    return 2 + children * (1 + marriage_probability) * sum(couples_growth ** g for g in range(generations - 1))
+
+
 def sample_block(rng: RandomStream, pool: tuple[FamilyTree, ...], params, count: int) -> list[Optional[Example]]:
     """``count`` story draws from ``pool`` (None for a rejected draw)."""
     # Everything that depends only on the parameters is looked up once per block, not per example.

@@ -31,6 +31,13 @@ INSTRUCTIONS = {
 }
 #: Draws of (k, branches, graph) per example before giving up on the chosen target.
 TARGET_RETRIES = 64
+#: Redraws of a graph's last branch (sample_flat_graph's and GraphShape's ``tries``), for counting work.
+GRAPH_TRIES = 8
+#: Edge draws (about k x (branches + GRAPH_TRIES) per graph tried) after which a block gives up on its
+#: remaining draws. Where graphs rarely close to one relation (tightness 0 with long paths), a block would
+#: otherwise try 256 x 64 graphs of up to 50 x 16 edges, and the engine's 64 fruitless blocks in a row take
+#: hours. The default cells use under a twentieth of it per block, so their draws never reach it.
+BLOCK_WORK_LIMIT = 1_000_000
 
 
 #: Node numbers as text (graphs have at most a few hundred nodes; larger ones fall back to str).
@@ -87,11 +94,16 @@ def sample_block(rng: RandomStream, params, count: int) -> list[Optional[Example
     word, below = rng.word, rng.below
     padded = tuple(f" {r} " for r in relations)
     examples: list[Optional[Example]] = []
-    for _ in range(count):
+    work = 0
+    for drawn in range(count):
+        if work > BLOCK_WORK_LIMIT:  # a cell that rarely closes to one relation: give up on the block's rest
+            examples.extend([None] * (count - drawn))
+            break
         target = targets[below(len(targets))]
         for _ in range(TARGET_RETRIES):
             cell = below(cells)
             k, branches = k_lo + cell % k_count, b_lo + cell // k_count
+            work += k * (branches + GRAPH_TRIES)
             if family is not None:
                 graph = sample_kinship_graph(rng, family, target, k, branches,
                                              nesting if k >= nest_from else GraphShape(0.0))

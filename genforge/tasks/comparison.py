@@ -61,10 +61,9 @@ class ComparisonTask(FactTask):
     knowledge_parameters = ("entities", "attributes", "values", "ood_share")
 
     def check_params(self, params: ComparisonParams) -> None:
-        atomic = params.entities * params.attributes
-        self.require(atomic <= facts.MAX_ATOMIC_FACTS,
-                     f"entities x attributes = {atomic} atomic facts; at most {facts.MAX_ATOMIC_FACTS:,} are allowed")
         ood = round(params.ood_share * params.entities)
+        self.require_small_train(params, params.entities * params.attributes,
+                                 (params.entities - ood) * params.attributes, "entities x attributes")
         self.require(ood == 0 or ood >= 2,
                      f"parameter 'ood_share' = {params.ood_share} gives {ood} OOD entity per attribute; "
                      "test_ood needs at least 2 (raise ood_share or entities) or 0")

@@ -50,6 +50,9 @@ from genforge.generators.kinship_text import name_genders, parse_input
 NAME_SETS = ("anglo", "latin", "nordic")
 #: Patterns whose hash bucket is at or above this are held out (held_out_patterns plan).
 SEEN_PATTERN_FRACTION = 0.8
+#: People a family pool may hold (in expectation). A pool is built whole before the first story, whatever
+#: --size asks, at about 0.5 ms and 8 KB per person (more in deep trees): 20,000 take some 10 s and 200 MB.
+MAX_POOL_PEOPLE = 20_000
 #: The parameters a family pool depends on (with the run's seed).
 _POOL_PARAMS = ("generations", "children_min", "children_max", "marriage_probability", "family_pool_size")
 
@@ -118,6 +121,14 @@ class KinshipTask(Task):
             self.require_order(params, low, "<=", high)
         self.require_order(params, "test_k_min", ">", "k_max",
                            "test chains of longer_chains must be longer than every training chain")
+        per_tree = kinship_stories.expected_tree_size(params.generations, params.children_min, params.children_max,
+                                                      params.marriage_probability)
+        people = per_tree * params.family_pool_size
+        self.require(people <= MAX_POOL_PEOPLE,
+                     f"parameter 'family_pool_size' = {params.family_pool_size} trees of about {per_tree:,.0f} people "
+                     f"each (from generations, children_min, children_max and marriage_probability) make about "
+                     f"{people:,.0f} people; at most {MAX_POOL_PEOPLE:,} are allowed: lower family_pool_size, "
+                     "generations or the children per couple")
         self.require(params.supporting_facts % 2 == 0,
                      f"parameter 'supporting_facts' = {params.supporting_facts} must be even: "
                      "supporting facts come in pairs")

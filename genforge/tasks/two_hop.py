@@ -60,8 +60,7 @@ class TwoHopTask(FactTask):
                      f"parameter 'out_degree' = {params.out_degree} must be <= relations "
                      f"({params.relations}): a head's relations are distinct")
         atomic = params.entities * params.out_degree
-        self.require(atomic <= facts.MAX_ATOMIC_FACTS,
-                     f"entities x out_degree = {atomic} atomic facts; at most {facts.MAX_ATOMIC_FACTS:,} are allowed")
+        self.require_small_train(params, atomic, atomic - round(params.ood_share * atomic), "entities x out_degree")
 
     def build(self, rng, params: TwoHopParams):
         return build_composition_graph(rng, params.entities, params.relations, params.out_degree, params.ood_share)

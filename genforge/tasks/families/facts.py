@@ -52,8 +52,10 @@ from genforge.core.task import Task
 from genforge.generators.knowledge_facts import FactView, eligible_count, sample_inferred_block, train_facts
 from genforge.generators.knowledge_graph import ID, OOD, bucket_salt
 
-#: Atomic facts a knowledge base may hold (entities x out_degree, entities x attributes).
-MAX_ATOMIC_FACTS = 5_000_000
+#: Facts the enumerated train split may hold (every atomic fact plus phi x ID atomic inferred ones). Building
+#: the knowledge base and choosing and shuffling train takes some 7 microseconds and 100 bytes per fact,
+#: whatever --size asks (the split is defined whole): 2,000,000 stay within about 20 s and 300 MB.
+MAX_TRAIN_FACTS = 2_000_000
 
 #: Canonical answers for scoring: comparison words and brackets fold onto <, =, >.
 COMPARISON_WORDS = {"<lt>": "<", "lt": "<", "less": "<", "<eq>": "=", "eq": "=", "equal": "=",
@@ -115,6 +117,13 @@ class FactTask(Task):
     def answer(self, params: Params, seed: int, input: str) -> str:
         """The target of ``input`` in the knowledge base of (params, seed)."""
         raise NotImplementedError
+
+    def require_small_train(self, params: Params, atomic: int, id_atomic: int, sizes: str) -> None:
+        """Refuse a knowledge base whose train split (all ``atomic`` facts plus phi x ``id_atomic``) is too large."""
+        train = atomic + round(params.phi * id_atomic)
+        self.require(train <= MAX_TRAIN_FACTS,
+                     f"train would hold {train:,} facts ({sizes} = {atomic:,} atomic facts plus phi = {params.phi} x "
+                     f"{id_atomic:,} ID atomic facts); at most {MAX_TRAIN_FACTS:,} are allowed: lower phi or {sizes}")
 
     # -- knowledge base -------------------------------------------------------------
     def knowledge(self, params: Params, seed: int):
