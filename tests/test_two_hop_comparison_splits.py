@@ -157,7 +157,7 @@ def test_asking_for_more_inferred_facts_than_exist_is_refused(tmp_path):
 ])
 def test_a_train_split_too_large_to_build_quickly_is_refused_naming_phi(tmp_path, task, params):
     # train is defined whole (all atomic facts plus phi x ID atomic ones), whatever size is asked of it.
-    with pytest.raises(ParameterError, match=r"phi.*at most 2,000,000"):
+    with pytest.raises(ParameterError, match=r"phi.*at most 1,000,000"):
         genforge.generate(task, tmp_path, params=params, sizes={"train": 10})
 
 
