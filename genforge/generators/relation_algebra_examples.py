@@ -38,6 +38,8 @@ GRAPH_TRIES = 8
 #: otherwise try 256 x 64 graphs of up to 50 x 16 edges, and the engine's 64 fruitless blocks in a row take
 #: hours. The default cells use under a twentieth of it per block, so their draws never reach it.
 BLOCK_WORK_LIMIT = 1_000_000
+#: The pilot of :func:`draw_cost`: draws, and edge draws after which it stops.
+PILOT_DRAWS, PILOT_WORK = 32, 40_000
 
 
 #: Node numbers as text (graphs have at most a few hundred nodes; larger ones fall back to str).
@@ -79,6 +81,23 @@ def _shuffled_text(word, lines: list[str], nodes: int) -> str:
 
 def sample_block(rng: RandomStream, params, count: int) -> list[Optional[Example]]:
     """``count`` draws of graphs in the split's cell of ``params`` (None for a draw that found no graph)."""
+    return draw_block(rng, params, count, BLOCK_WORK_LIMIT)[0]
+
+
+def draw_cost(params) -> float:
+    """Edge draws per example found in a pilot of the split's cell (inf if the pilot found none).
+
+    A fixed pilot (a random stream of its own, not the run's seed; at most PILOT_DRAWS draws or about
+    PILOT_WORK edge draws), so the estimate, and a refusal based on it, is the same on every machine and run.
+    """
+    rng = RandomStream.from_parts("relation_algebra-pilot", params.algebra, list(params.cell()))
+    examples, work = draw_block(rng, params, PILOT_DRAWS, PILOT_WORK)
+    found = sum(example is not None for example in examples)
+    return work / found if found else float("inf")
+
+
+def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tuple[list[Optional[Example]], int]:
+    """:func:`sample_block` giving up after ``work_limit`` edge draws, and the edge draws it made."""
     # Everything that depends only on params is looked up once per block, not per draw.
     name = params.algebra
     sampler = chain_sampler(name, float(params.tightness), float(params.identity_weight))
@@ -96,7 +115,7 @@ def sample_block(rng: RandomStream, params, count: int) -> list[Optional[Example
     examples: list[Optional[Example]] = []
     work = 0
     for drawn in range(count):
-        if work > BLOCK_WORK_LIMIT:  # a cell that rarely closes to one relation: give up on the block's rest
+        if work > work_limit:  # a cell that rarely closes to one relation: give up on the block's rest
             examples.extend([None] * (count - drawn))
             break
         target = targets[below(len(targets))]
@@ -129,7 +148,7 @@ def sample_block(rng: RandomStream, params, count: int) -> list[Optional[Example
         complexity = {"k": k, "branches": branches, "edges": edge_count, "nodes": nodes, "nested": nested}
         examples.append(example_of((instruction, _shuffled_text(word, lines, nodes), relations[target],
                                     {"domain": name, "complexity": complexity}, None)))
-    return examples
+    return examples, work
 
 
 # -- small cells: every graph listed --------------------------------------------------------

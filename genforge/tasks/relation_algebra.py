@@ -74,6 +74,16 @@ LONG_NAMES = {
 CASELESS_NAMES = {r.lower(): r for name in ("rcc8", "kinship") for r in load_algebra(name).relations}
 #: The i.i.d. splits of a listed (small) training cell and their shares in tenths (as iid_splits: 80/10/10).
 IID_SPLITS, IID_SHARES = ("train", "validation", "test_id"), (8, 1, 1)
+#: Most edge draws per example (in the pilot of generators/relation_algebra_examples.draw_cost) a sampled
+#: split may cost. Measured: the default cells cost 30 to 142 (rcc8, interval) and up to 502 (kinship,
+#: 19 ms an example); tightness 1.5 with identity_weight 0.1 costs 3,267 (90 ms an example), kinship paths
+#: of 25 edges 1,781 (200 ms), tightness 0 finds nothing. Kinship's walks cost about three times more per draw
+#: (kinship paths of up to 20 edges cost 665 and the plan took 55 s on a loaded machine, so kinship stops lower).
+MAX_DRAW_COST = {"rcc8": 1000, "interval": 1000, "kinship": 600}
+#: The parameters that set each sampled split's cell, for the refusal message.
+SPLIT_RANGES = {"train": "train_k_min..train_k_max, train_branches_min..train_branches_max",
+                "test_ood_length": "test_k_max, train_branches_max",
+                "test_ood_branches": "test_branches_max, train_k_max"}
 #: Longest paths and most branches the schema allows.
 MAX_K, MAX_BRANCHES = 50, 16
 
@@ -144,6 +154,31 @@ class RelationAlgebraTask(Task):
         self.require_order(params, "test_k_max", ">", "train_k_max", "test_ood_length needs longer paths than train")
         self.require_order(params, "test_branches_max", ">", "train_branches_max",
                            "test_ood_branches needs more branches than train")
+        self._require_affordable_draws(params)
+
+    def _require_affordable_draws(self, params: RelationAlgebraParams) -> None:
+        """Refuse, before any work, a sampled cell whose graphs close to one relation too rarely or are too
+        large to draw quickly (tightness 0, long paths, many branches), from a fixed pilot's cost."""
+        if replace(params, algebra=RelationAlgebraParams.algebra) == RelationAlgebraParams():
+            return  # the defaults, measured: at most 502 edge draws per example (kinship's longest paths)
+        limit = MAX_DRAW_COST[params.algebra]
+        for split in self._sampled_cells(params):
+            cell_params = params.for_split(split.sample_params, params.seed)
+            cost = relation_algebra_examples.draw_cost(cell_params)
+            k_lo, k_hi, b_lo, b_hi = cell_params.cell()
+            self.require(cost <= limit,
+                         f"split {split.name!r} (paths of {k_lo}..{k_hi} edges, {b_lo}..{b_hi} branches) "
+                         + (f"costs about {cost:,.0f} edge draws per example in a pilot, more than {limit:,}"
+                            if cost < float("inf") else "found no graph closing to one relation in a pilot")
+                         + f" ({params.algebra}): "
+                         f"its graphs close to one relation too rarely or are too large to draw quickly. Raise "
+                         f"tightness ({params.tightness}) or identity_weight ({params.identity_weight}), or shorten "
+                         f"the paths and branches ({SPLIT_RANGES[split.name]})")
+
+    def _sampled_cells(self, params: RelationAlgebraParams) -> list[SplitSpec]:
+        """One sampled split per cell of the plans (validation and test_id share train's)."""
+        splits = self.split_plans(params)["systematic"].splits
+        return [split for split in splits if split.source == "sample" and split.name not in ("validation", "test_id")]
 
     # -- plans -------------------------------------------------------------
     def split_plans(self, params: RelationAlgebraParams) -> dict[str, SplitPlan]:
