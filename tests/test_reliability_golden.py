@@ -33,7 +33,7 @@ GOLDEN = {
     "markov": ("1.1", "e585260ab31dbe965cd98c71655935d2213de667c3f4b6f2950c732fa5ab750d"),
     "multiplication": ("1.1", "c2cca22936ed871f634a09aa9246c28501958e1845e291eb99d0988d32495bc7"),
     "pcfg_set": ("1.1", "b892ab034553775859e7c5aa0c94ebc431a45c1f98a0b05bbd8b7bee2bcbb399"),
-    "relation_algebra": ("1.0", "8ba0ce853ef07c809f95bcb36a69b5deb59854aea0f666548f20c475a0907cae"),
+    "relation_algebra": ("1.1", "4e55e62661f8c3ac7c4c39f438177562cd3cd569c317b4d8de1ee8b61516ed8b"),
     "rewrite": ("1.1", "609787f21e8c614e2525f224201816920f1e39b7e810bea4ec9bb34cd241fb56"),
     "scan": ("1.0", "d35c0753c4c1cf70d89013d8bc637d88331323043b24cdbc7679388e3e660ef0"),
     "scan_scaled": ("1.1", "401df5b17613295fa59490607b2049ce5370f67ac1fa17f7403eeb92f4e28812"),

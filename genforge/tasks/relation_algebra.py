@@ -142,7 +142,7 @@ def _listed_parts(version: str, algebra: str, cell: tuple[int, int, int, int], s
 
 class RelationAlgebraTask(Task):
     name = "relation_algebra"
-    version = "1.0"
+    version = "1.1"
     balance_key = "target"
     summary = "relation of source to sink in an RCC-8 / interval / kinship series-parallel graph (EpiGNN benchmarks)"
     default_split_plan = "systematic"
