@@ -1,4 +1,7 @@
-"""The four split plans shared by the string-rewriting tasks (``rewrite``, ``markov``).
+"""What the instruction-diversity tasks share: split plans, parameters, structure.
+
+``rewrite`` and ``markov`` use all of it; ``symbolic`` the shared parameters.
+The four split plans of the string-rewriting tasks (``rewrite``, ``markov``):
 
 Each example's meta carries a domain, a size measure (``k`` for rewrite,
 ``rules`` for markov) and ``input_length``; the plans below are predicates on
@@ -18,9 +21,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
+from genforge.core.params import Params, param
 from genforge.core.records import Example
 from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits, instruction_bucket_range
-from genforge.tasks.instruction_pool import SEEN_FRACTION
+from genforge.generators.instruction_pool import SEEN_FRACTION
 
 
 def _complexity(example: Example, name: str) -> int:
@@ -28,7 +32,7 @@ def _complexity(example: Example, name: str) -> int:
 
 
 def build_plans(
-    params: Mapping[str, Any],
+    params: Params,
     *,
     measure: str,
     measure_free_domains: tuple[str, ...],
@@ -36,12 +40,13 @@ def build_plans(
     longer_test: Callable[[Example, float], bool],
     longer_sample_params: Mapping[str, Any],
 ) -> dict[str, SplitPlan]:
-    train_size = params["n_instructions"] * params["examples_per_instruction"]
-    test_size = params["test_size"]
-    lo, hi = params[f"train_{measure}_min"], params[f"train_{measure}_max"]
-    test_lo, test_hi = params[f"test_{measure}_min"], params[f"test_{measure}_max"]
-    held_out = tuple(params["held_out_domains"])
-    train_domains = [d for d in params["domains"] if d not in held_out]
+    train_size = params.n_instructions * params.examples_per_instruction
+    test_size = params.test_size
+    # The measure names the parameters (train_k_min, test_rules_max, ...): one builder serves both tasks.
+    lo, hi = getattr(params, f"train_{measure}_min"), getattr(params, f"train_{measure}_max")
+    test_lo, test_hi = getattr(params, f"test_{measure}_min"), getattr(params, f"test_{measure}_max")
+    held_out = tuple(params.held_out_domains)
+    train_domains = [d for d in params.domains if d not in held_out]
 
     def iid(within=within_train_length, train_sample: Mapping = {}):
         train, validation, test_id = iid_splits(train_size, test_size, test_size, within=within)
@@ -119,14 +124,18 @@ def rule_structure(rules, domain: str, size: int) -> tuple[list[str], list[str]]
     return atoms, compounds
 
 
-#: Parameters every rewriting task shares (budget, plans).
-SHARED_PARAMETERS: dict[str, dict] = {
-    "n_instructions": {"type": "integer", "default": 1000, "minimum": 1, "maximum": 10_000_000,
-                       "description": "distinct rules in the training pool (instruction diversity)"},
-    "examples_per_instruction": {"type": "integer", "default": 10, "minimum": 1, "maximum": 10_000_000,
-                                 "description": "training examples per rule on average; train size = n_instructions x this"},
-    "imbalance_alpha": {"type": "number", "default": 0.0, "minimum": 0.0, "maximum": 10.0,
-                        "description": "power-law shape of examples across rules: rule j gets weight (j+1)^-alpha; 0 = uniform"},
-    "test_size": {"type": "integer", "default": 1000, "minimum": 0, "maximum": 100_000_000,
-                  "description": "default size of validation and every test split"},
-}
+# -- parameters every instruction-diversity task declares (after its own, in this order) --
+
+def n_instructions(default: int = 1000, maximum: int = 10_000_000,
+                   description: str = "distinct rules in the training pool (instruction diversity)") -> Any:
+    return param(default, description, minimum=1, maximum=maximum)
+
+
+def examples_per_instruction(default: int = 10) -> Any:
+    return param(default, "training examples per rule on average; train size = n_instructions x this",
+                 minimum=1, maximum=10_000_000)
+
+
+def imbalance_alpha() -> Any:
+    return param(0.0, "power-law shape of examples across rules: rule j gets weight (j+1)^-alpha; 0 = uniform",
+                 minimum=0.0, maximum=10.0)
