@@ -79,6 +79,28 @@ def random_rules(rng: RandomStream, shape: RuleSetShape) -> tuple[PoolEntry, str
     return (rules, domain), format_rules(rules)
 
 
+def distinct_patterns(domain: str, alphabet_size: int, pattern_length_max: int, replacement_length_max: int) -> int:
+    """How many distinct patterns a rule of ``domain`` can have (a rule list needs one per rule)."""
+    longest = pattern_length_max
+    if domain == "permuting":
+        longest = min(longest, replacement_length_max)
+    elif domain == "growing":
+        longest = min(longest, replacement_length_max - 1)
+    return sum(alphabet_size ** length for length in range(1, longest + 1))
+
+
+def run_cost(steps: int, input_length: int, rules: int, growth: int) -> tuple[int, int, int]:
+    """The most work one attempt can take: (symbols its trace holds, rule tries, symbols those tries scan).
+
+    A run takes up to ``steps`` steps; each tries up to ``rules`` rules on the current string, which
+    starts at ``input_length`` symbols and grows by at most ``growth`` per step. Every attempt pays this
+    in full when runs are rejected for being too long.
+    """
+    trace = steps * input_length + growth * steps * (steps + 1) // 2
+    tries = steps * rules
+    return trace, tries, tries * (input_length + growth * steps)
+
+
 @dataclass(frozen=True)
 class RunShape:
     """The inputs and runs a split keeps: input lengths and run lengths in steps."""

@@ -12,6 +12,7 @@ Pure functions of a random stream and typed values: no files, splits or engine.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Optional
 
@@ -55,6 +56,17 @@ def random_rule(rng: RandomStream, shape: RuleShape) -> tuple[PoolEntry, str]:
     rule = Rule(pattern, replacement)
     text = rule.text()
     return (rule, domain, k, text), text
+
+
+def chance_without(alphabet_size: int, pattern_length: int, length: int) -> float:
+    """About how often a uniform random string of ``length`` symbols misses a given pattern.
+
+    The Poisson estimate: ``length - pattern_length + 1`` places, each a match with
+    probability ``alphabet_size ** -pattern_length``. Patterns that overlap themselves
+    (``aaaa``) are missed more often, so this errs on the side of "rarely".
+    """
+    places = max(length - pattern_length + 1, 0)
+    return math.exp(-places * math.exp(-pattern_length * math.log(alphabet_size)))
 
 
 @dataclass(frozen=True)

@@ -22,15 +22,22 @@ from genforge.core.splits import SplitPlan
 from genforge.core.task import Task
 from genforge.generators import markov_sampler
 from genforge.generators.instruction_pool import PoolCache
-from genforge.generators.markov_sampler import DOMAINS, RuleSetShape, RunShape
+from genforge.generators.markov_sampler import DOMAINS, RuleSetShape, RunShape, distinct_patterns, run_cost
 from genforge.generators.rewriting import parse_rules, run_markov
 from genforge.tasks.families.rewriting import (
-    build_plans, examples_per_instruction, imbalance_alpha, n_instructions, rule_structure,
+    build_plans, check_pool_fits, examples_per_instruction, imbalance_alpha, n_instructions, rule_structure,
 )
 
 _DOMAIN_ITEMS = {"enum": list(DOMAINS)}
 #: Runs are never longer than this, whatever the parameters: the oracle's guard.
 SOLVE_STEP_LIMIT = 100_000
+#: The most work one sampling attempt may take (see markov_sampler.run_cost; the defaults take 4,860
+#: symbols, 360 tries, 50,400 scanned): a block of 256 attempts then holds at most ~25 MB of traces and
+#: takes at most ~0.05 s, so a split whose runs are all rejected gives up (64 blocks in a row without a
+#: new example) in seconds.
+MAX_TRACE_SYMBOLS = 100_000
+MAX_RULE_TRIES = 500
+MAX_SCANNED_SYMBOLS = 500_000
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,43 @@ class MarkovTask(Task):
         if "growing" in params.domains:
             self.require(params.replacement_length_max >= 2,
                          "domain 'growing' needs replacement_length_max >= 2 (a replacement longer than its pattern)")
+        self._check_patterns_suffice(params)
+        most_rules = max(params.rules_max, params.train_rules_max)  # the pool's rule lists (iid, held_out train)
+        check_pool_fits(self, params, most_rules, most_rules * (params.pattern_length_max
+                                                                + params.replacement_length_max + 6))
+        self._check_run_cost(params)
+
+    def _check_patterns_suffice(self, params: MarkovParams) -> None:
+        """Rule lists have distinct patterns: refuse rule counts the domain's patterns cannot fill
+        (drawing them never ended)."""
+        for domain in params.domains:
+            counts = {"rules_max": params.rules_max}
+            if domain not in params.held_out_domains:
+                counts.update(train_rules_max=params.train_rules_max, test_rules_max=params.test_rules_max)
+            name, count = max(counts.items(), key=lambda item: item[1])
+            available = distinct_patterns(domain, params.alphabet_size, params.pattern_length_max,
+                                          params.replacement_length_max)
+            self.require(count <= available,
+                         f"parameter {name!r} = {count}: a rule list of domain {domain!r} needs that many distinct "
+                         f"patterns, but alphabet_size = {params.alphabet_size} and pattern_length_max = "
+                         f"{params.pattern_length_max} (replacement_length_max = {params.replacement_length_max}) "
+                         f"give only {available}; raise alphabet_size or pattern_length_max, or lower {name}")
+
+    def _check_run_cost(self, params: MarkovParams) -> None:
+        """Bound the work of one attempt by its longest possible run (the 'longer' plan's, which is longest)."""
+        growth = params.replacement_length_max - 1 if {"growing", "mixed"} & set(params.domains) else 0
+        rules = max(params.rules_max, params.train_rules_max, params.test_rules_max)
+        steps, length = params.longer_max_steps, params.longer_input_length
+        trace, tries, scanned = run_cost(steps, length, rules, growth)
+        where = (f"longer_max_steps = {steps}, longer_input_length = {length}, up to {rules} rules per instruction"
+                 + (f" and strings growing by up to {growth} symbols a step (replacement_length_max)" if growth else ""))
+        for amount, limit, what in ((trace, MAX_TRACE_SYMBOLS, "symbols in one run's trace"),
+                                    (tries, MAX_RULE_TRIES, "rule tries in one run"),
+                                    (scanned, MAX_SCANNED_SYMBOLS, "symbols scanned in one run")):
+            self.require(amount <= limit,
+                         f"parameters {where} allow {amount:,} {what}, more than {limit:,} (every attempt may pay "
+                         "it, rejected runs included); lower longer_max_steps or longer_input_length, or the "
+                         "rule counts")
 
     def split_plans(self, params: MarkovParams) -> dict[str, SplitPlan]:
         length, steps = params.input_length, params.max_steps

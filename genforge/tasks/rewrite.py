@@ -20,23 +20,29 @@ from genforge.core.splits import SplitPlan
 from genforge.core.task import Task
 from genforge.generators import rewrite_sampler
 from genforge.generators.instruction_pool import PoolCache
-from genforge.generators.rewrite_sampler import InputShape, RuleShape
+from genforge.generators.rewrite_sampler import InputShape, RuleShape, chance_without
 from genforge.generators.rewriting import DOMAINS, parse_rules, rewrite_once
 from genforge.tasks.families.rewriting import (
-    build_plans, examples_per_instruction, imbalance_alpha, n_instructions, rule_structure,
+    build_plans, check_pool_fits, examples_per_instruction, imbalance_alpha, n_instructions, rule_structure,
 )
 
 _DOMAIN_ITEMS = {"enum": list(DOMAINS)}
+#: Longest training input, pattern and replacement (the 'longer' test: twice this). A record is then at
+#: most ~80 KB, a block of 256 about 20 MB.
+MAX_LENGTH = 10_000
+#: noop_share > 0 needs random inputs that miss the pattern at least this often (64 tries then find one
+#: 96% of the time); below it almost every no-op draw is rejected, at 64 random inputs apiece.
+MIN_NOOP_CHANCE = 0.05
 
 
 @dataclass(frozen=True)
 class RewriteParams(Params):
     alphabet_size: int = param(26, "symbols a..z used, counted from 'a'", minimum=2, maximum=26)
-    input_length: int = param(50, "symbols in each training input", minimum=1, maximum=100_000)
+    input_length: int = param(50, "symbols in each training input", minimum=1, maximum=MAX_LENGTH)
     longer_input_length: int = param(100, "longest input of the 'longer' plan's test split",
-                                     minimum=2, maximum=200_000)
-    pattern_length: int = param(20, "symbols in a rule's pattern x", minimum=1, maximum=100_000)
-    replacement_length: int = param(20, "symbols in a rule's replacement y", minimum=0, maximum=100_000)
+                                     minimum=2, maximum=2 * MAX_LENGTH)
+    pattern_length: int = param(20, "symbols in a rule's pattern x", minimum=1, maximum=MAX_LENGTH)
+    replacement_length: int = param(20, "symbols in a rule's replacement y", minimum=0, maximum=MAX_LENGTH)
     noop_share: float = param(0.0, "share of examples whose input does not contain x (target = input)",
                               minimum=0.0, maximum=1.0)
     domains: tuple[str, ...] = param(DOMAINS, "semantic domains: constrained families of rules",
@@ -85,6 +91,16 @@ class RewriteTask(Task):
                      "the test k range (test_k_min..test_k_max) must not overlap the train k range "
                      "(train_k_min..train_k_max)")
         self.require_held_out_in_domains(params)
+        check_pool_fits(self, params, 1, params.pattern_length + params.replacement_length)
+        if params.noop_share > 0:
+            chance = chance_without(params.alphabet_size, params.pattern_length, params.longer_input_length)
+            self.require(chance >= MIN_NOOP_CHANCE,
+                         f"parameter 'noop_share' = {params.noop_share} asks for inputs without the pattern, but a "
+                         f"random input of longer_input_length = {params.longer_input_length} symbols (the longest "
+                         f"any plan draws) misses a pattern of pattern_length = {params.pattern_length} over "
+                         f"alphabet_size = {params.alphabet_size} symbols with probability about {chance:.2g} (at "
+                         f"least {MIN_NOOP_CHANCE} needed); lower longer_input_length or raise pattern_length or "
+                         "alphabet_size")
 
     def split_plans(self, params: RewriteParams) -> dict[str, SplitPlan]:
         length = params.input_length

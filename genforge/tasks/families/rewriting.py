@@ -24,6 +24,7 @@ from typing import Any, Callable, Mapping
 from genforge.core.params import Params, param
 from genforge.core.records import Example
 from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits, instruction_bucket_range
+from genforge.core.task import Task
 from genforge.generators.instruction_pool import SEEN_FRACTION
 
 
@@ -126,7 +127,13 @@ def rule_structure(rules, domain: str, size: int) -> tuple[list[str], list[str]]
 
 # -- parameters every instruction-diversity task declares (after its own, in this order) --
 
-def n_instructions(default: int = 1000, maximum: int = 10_000_000,
+#: The training pool is built whole, once per process, before any example and whatever size is asked
+#: (about 50 us per rule): these bound its build to seconds and its memory to tens of MB.
+MAX_POOL_RULES = 100_000
+MAX_POOL_SYMBOLS = 20_000_000
+
+
+def n_instructions(default: int = 1000, maximum: int = MAX_POOL_RULES,
                    description: str = "distinct rules in the training pool (instruction diversity)") -> Any:
     return param(default, description, minimum=1, maximum=maximum)
 
@@ -139,3 +146,14 @@ def examples_per_instruction(default: int = 10) -> Any:
 def imbalance_alpha() -> Any:
     return param(0.0, "power-law shape of examples across rules: rule j gets weight (j+1)^-alpha; 0 = uniform",
                  minimum=0.0, maximum=10.0)
+
+
+def check_pool_fits(task: Task, params: Params, rules_per_instruction: int, symbols_per_instruction: int) -> None:
+    """Refuse an ``n_instructions`` whose training pool alone would take minutes or gigabytes to build."""
+    count = params.n_instructions
+    most = min(MAX_POOL_RULES // rules_per_instruction, MAX_POOL_SYMBOLS // max(symbols_per_instruction, 1))
+    task.require(count <= most,
+                 f"parameter 'n_instructions' = {count:,} is too large for these rules: a training pool of "
+                 f"{count:,} instructions of up to {rules_per_instruction} rule(s) and {symbols_per_instruction:,} "
+                 f"symbols is built whole before any example, whatever size is asked (at most {MAX_POOL_RULES:,} "
+                 f"rules and {MAX_POOL_SYMBOLS:,} symbols); ask for at most {most:,} or shorten the rules")
