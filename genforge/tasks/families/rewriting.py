@@ -43,25 +43,48 @@ def build_plans(
 ) -> dict[str, SplitPlan]:
     train_size = params.n_instructions * params.examples_per_instruction
     test_size = params.test_size
+    iid = _iid(train_size, test_size, within_train_length)
+    unseen = SplitSpec(
+        "test_ood_instruction", test_size,
+        "rules never seen in training (Only-IF's test of instruction diversity)",
+        all_of(within_train_length, instruction_bucket_range(SEEN_FRACTION, 1.0)),
+        _FRESH, "instruction",
+    )
+    longer = SplitSpec(
+        "test_ood_length", test_size, "inputs longer than any in training",
+        longer_test, dict(longer_sample_params), "length",
+    )
+    held_out = _held_out_domain_splits(params, measure, measure_free_domains, within_train_length, train_size)
+    return {
+        "iid": SplitPlan("iid", "train / validation / test_id from one distribution", iid),
+        "unseen_instructions": SplitPlan(
+            "unseen_instructions", "test on rules never seen in training", iid + (unseen,)),
+        "held_out_domain": SplitPlan(
+            "held_out_domain", f"train on some domains and {measure} values, test on others", held_out),
+        "longer": SplitPlan("longer", "test on longer inputs than any in training", iid + (longer,)),
+    }
+
+
+#: The settings of a split whose rules are drawn fresh, never from the training pool.
+_FRESH = {"rule_source": "fresh"}
+
+
+def _iid(train_size: int, test_size: int, within: Callable[[Example, float], bool],
+         settings: Mapping[str, Any] = {}) -> tuple[SplitSpec, ...]:
+    """train / validation / test_id by input bucket, all three with the same split settings."""
+    return tuple(SplitSpec(s.name, s.size, s.description, s.accepts, dict(settings), s.shift)
+                 for s in iid_splits(train_size, test_size, test_size, within=within))
+
+
+def _held_out_domain_splits(params: Params, measure: str, measure_free_domains: tuple[str, ...],
+                            within: Callable[[Example, float], bool], train_size: int) -> tuple[SplitSpec, ...]:
+    """The held_out_domain plan: train in the train cell; test_ood_domain, test_ood_<measure>."""
+    test_size = params.test_size
     # The measure names the parameters (train_k_min, test_rules_max, ...): one builder serves both tasks.
     lo, hi = getattr(params, f"train_{measure}_min"), getattr(params, f"train_{measure}_max")
     test_lo, test_hi = getattr(params, f"test_{measure}_min"), getattr(params, f"test_{measure}_max")
     held_out = tuple(params.held_out_domains)
     train_domains = [d for d in params.domains if d not in held_out]
-
-    def iid(within=within_train_length, train_sample: Mapping = {}):
-        train, validation, test_id = iid_splits(train_size, test_size, test_size, within=within)
-        return tuple(
-            SplitSpec(s.name, s.size, s.description, s.accepts, dict(train_sample), s.shift) for s in (train, validation, test_id)
-        )
-
-    fresh = {"rule_source": "fresh"}
-    unseen = SplitSpec(
-        "test_ood_instruction", test_size,
-        "rules never seen in training (Only-IF's test of instruction diversity)",
-        all_of(within_train_length, instruction_bucket_range(SEEN_FRACTION, 1.0)),
-        fresh, "instruction",
-    )
 
     def in_train_cell(example: Example, bucket: float) -> bool:
         domain = example.meta["domain"]
@@ -78,34 +101,22 @@ def build_plans(
                 and test_lo <= _complexity(example, measure) <= test_hi)
 
     train_cell = {"domains": train_domains, f"{measure}_min": lo, f"{measure}_max": hi}
-    held_out_specs = iid(all_of(within_train_length, in_train_cell), train_cell)
+    specs = _iid(train_size, test_size, all_of(within, in_train_cell), train_cell)
     if held_out:
-        held_out_specs += (SplitSpec(
+        specs += (SplitSpec(
             "test_ood_domain", test_size, f"domains never seen in training: {', '.join(held_out)}",
-            all_of(within_train_length, in_held_out_domain), {**fresh, "domains": list(held_out)}, "domain",
+            all_of(within, in_held_out_domain), {**_FRESH, "domains": list(held_out)}, "domain",
         ),)
     measured_domains = [d for d in train_domains if d not in measure_free_domains]
     if measured_domains:
-        held_out_specs += (SplitSpec(
+        specs += (SplitSpec(
             f"test_ood_{measure}", test_size,
             f"training domains with {measure} from {test_lo} to {test_hi} (train: {lo} to {hi})",
-            all_of(within_train_length, in_test_measure),
-            {**fresh, "domains": measured_domains, f"{measure}_min": test_lo, f"{measure}_max": test_hi},
+            all_of(within, in_test_measure),
+            {**_FRESH, "domains": measured_domains, f"{measure}_min": test_lo, f"{measure}_max": test_hi},
             "complexity",
         ),)
-
-    longer = SplitSpec(
-        "test_ood_length", test_size, "inputs longer than any in training",
-        longer_test, dict(longer_sample_params), "length",
-    )
-    return {
-        "iid": SplitPlan("iid", "train / validation / test_id from one distribution", iid()),
-        "unseen_instructions": SplitPlan(
-            "unseen_instructions", "test on rules never seen in training", iid() + (unseen,)),
-        "held_out_domain": SplitPlan(
-            "held_out_domain", f"train on some domains and {measure} values, test on others", held_out_specs),
-        "longer": SplitPlan("longer", "test on longer inputs than any in training", iid() + (longer,)),
-    }
+    return specs
 
 
 def rule_structure(rules, domain: str, size: int) -> tuple[list[str], list[str]]:
