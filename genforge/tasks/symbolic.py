@@ -13,7 +13,8 @@ positive reals. The text syntax is documented in
 semantic domains ``polynomial``, ``trigonometric``,
 ``exponential_logarithmic``) in :mod:`genforge.generators.symbolic_rules`,
 the random inputs (and the law they follow) in
-:mod:`genforge.generators.symbolic_sampler`.
+:mod:`genforge.generators.symbolic_sampler`, the rule sources and the
+example sampling in :mod:`genforge.generators.symbolic_examples`.
 
 Training rules form a fixed pool of ``n_instructions`` distinct rules per
 seed, from rules whose text hashes below ``SEEN_FRACTION`` (as in the
