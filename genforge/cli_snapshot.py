@@ -1,4 +1,4 @@
-"""``genforge snapshot build`` and ``genforge snapshot verify``: parse, call, print."""
+"""``genforge snapshot build``, ``genforge snapshot verify`` and ``genforge export-scan``: parse, call, print."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from genforge.snapshot.build import build_snapshot
+from genforge.snapshot.scan_export import write_original_format
 from genforge.snapshot.suite import load_suite
 from genforge.snapshot.verify import verify_snapshot
 
@@ -52,3 +53,11 @@ def verify_command(folder, regenerate, workers):
     click.echo(f"checksums: {summary['files']} files match the manifest ({summary['records']:,} records)")
     if regenerate:
         click.echo("identical")
+
+
+@click.command("export-scan")
+@click.argument("folder", type=click.Path(file_okay=False))
+def export_scan_command(folder):
+    """Write SCAN's original 'IN: ... OUT: ...' files beside the JSONL splits of FOLDER (OUT/scan)."""
+    for path in write_original_format(Path(folder)):
+        click.echo(str(path))
