@@ -254,10 +254,11 @@ def run_block(job: BlockJob) -> Optional[PackedBlock]:
     start = job.block * BLOCK_SIZE
     labels = [] if task.balance_key else None
     if job.enumerated:  # an enumeration rarely repeats itself: no repeat memory
-        examples = _enumeration(job.task, job.params_json, job.plan, job.split, job.seed)
-        if start >= len(examples):
+        # Sliced, never measured: a lazy listing (an endless stream) is read only as far as the blocks asked.
+        examples = _enumeration(job.task, job.params_json, job.plan, job.split, job.seed)[start:start + BLOCK_SIZE]
+        if not examples:  # past the end
             return None
-        return pack(encoder.candidates(examples[start:start + BLOCK_SIZE], spec, labels=labels), labels)
+        return pack(encoder.candidates(examples, spec, labels=labels), labels)
     repeats = None if job.allow_repeats else _repeat_memory(job.task, job.params_json, job.plan, job.split, job.seed)
     if repeats is not None and not repeats.active:
         repeats = None
