@@ -70,3 +70,64 @@ def test_a_listed_addprim_train_is_the_same_whatever_the_workers(tmp_path):
     assert [f["sha256"] for f in one["files"]] == [f["sha256"] for f in two["files"]]
     train = (tmp_path / "one" / "scan_scaled" / "train.jsonl").read_text("utf-8").splitlines()
     assert sum(json.loads(line)["input"] in BARE_VERBS for line in train) == 70
+
+
+# -- pcfg_set: splits the grammar draws too rarely are refused before anything is written -------------
+
+PCFG_SET = get_task("pcfg_set")
+
+
+@pytest.mark.parametrize("plan, params, split, named", [
+    # Supercritical grammar: almost every tree outgrows max_functions (ran past 90 s).
+    ("random", {"unary_probability": 0.0, "binary_probability": 0.99, "max_functions": 100}, "train",
+     "binary_probability=0.99"),
+    # A test split of exactly 100 functions, from a grammar whose trees have about 5 (ran past 90 s).
+    ("productivity", {"max_functions": 100, "productivity_max_train_functions": 99}, "test_ood_productivity",
+     "productivity_max_train_functions=99"),
+    # Exception parents drawn with weight 0.001: each wanted exception took 2,000 walks (ran past 90 s).
+    ("overgeneralisation", {"exception_ratio": 1.0, "function_weights": [0.001, 1, 1, 0.001, 1, 1, 1, 0.001, 1, 1]},
+     "train", "exception_pairs="),
+    ("systematicity", {"systematicity_pairs": ["copy copy"], "function_weights": [0, 1, 1, 1, 1, 1, 1, 1, 1, 1]},
+     "test_ood_systematicity", "systematicity_pairs="),
+    ("substitutivity", {"twin_functions": ["copy"], "function_weights": [0, 1, 1, 1, 1, 1, 1, 1, 1, 1]},
+     "test_ood_substitutivity", "twin_functions="),
+])
+def test_a_split_the_grammar_draws_too_rarely_is_refused_naming_its_parameters(tmp_path, plan, params, split,
+                                                                                 named):
+    with pytest.raises(ParameterError, match=f"split '{split}'.*rarely.*{named}"):
+        genforge.generate("pcfg_set", tmp_path, split_plan=plan, params=params)
+    assert not (tmp_path / "pcfg_set").exists()
+
+
+def test_the_refusal_does_not_depend_on_the_seed(tmp_path):
+    """The pilot draws from the parameters alone: a request is refused for every seed or for none."""
+    params = {"max_functions": 100, "productivity_max_train_functions": 99}
+    for seed in (0, 1, 2**40):
+        with pytest.raises(ParameterError):
+            genforge.generate("pcfg_set", tmp_path, split_plan="productivity", params=params, seed=seed)
+
+
+@pytest.mark.parametrize("plan", ["random", "systematicity", "productivity", "substitutivity", "overgeneralisation"])
+def test_every_default_split_costs_well_under_the_limit(plan):
+    params = PCFG_SET.Params.resolve()
+    for split in PCFG_SET.split_plans(params)[plan].splits:
+        PCFG_SET.space_size(params, split)  # raises when refused
+
+
+def test_long_values_leave_no_garbage_behind():
+    """evaluate and parse once formed reference cycles that kept every step (values of up to 10,000
+    symbols) alive until the cyclic collector ran, which generation makes rare: 673 MB for 1,000 records."""
+    import gc
+
+    from genforge.generators.pcfg import evaluate, parse
+
+    text = "repeat " * 8 + "A1 B1 C1"
+    gc.collect()
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        for _ in range(50):
+            evaluate(parse(text), max_length=10_000)
+        assert len(gc.get_objects()) - before < 50
+    finally:
+        gc.enable()

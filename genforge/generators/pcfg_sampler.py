@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from genforge.core.errors import UsageError
 from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 from genforge.generators.pcfg import (
-    FUNCTIONS, TWIN_SUFFIX, Expression, Grammar, NodeStreams, Walk, evaluate, pair_codes, parse, plain_trees,
+    FUNCTIONS, STRING, TWIN_SUFFIX, Expression, Grammar, NodeStreams, Walk, evaluate, pair_codes, parse, plain_trees,
     symbol_alphabet, walk,
 )
 
@@ -30,6 +30,15 @@ INNER_DRAWS = 40
 #: train below exception_ratio, so it must be vanishingly rare (with the defaults
 #: about 4% of draws qualify, so 2,000 draws all fail with probability < 1e-30).
 EXCEPTION_DRAWS = 2_000
+#: Refused: splits whose examples take more work units than this each to draw. A unit is a tree node
+#: or four symbols of a string node (symbols are copied in bulk): 5 to 10 us, so at most about 40 ms
+#: an example and a thousand in well under a minute. With the default parameters a split takes 11
+#: (train) to about 2,700 units (test_ood_exception, whose examples are rare draws).
+MAX_WORK_PER_EXAMPLE = 5_000
+#: A cost pilot keeps this many examples (or stops at its node budget) ...
+PILOT_KEPT = 32
+#: ... drawing blocks of this many attempts.
+PILOT_BLOCK = 16
 
 
 @lru_cache(maxsize=16)
@@ -117,7 +126,52 @@ class Draw:
 
 def sample_block(rng: RandomStream, grammar: Grammar, count: int, draw: Draw) -> list[Optional[Example]]:
     """``count`` attempts, each taking trees from one :class:`NodeStreams` until one qualifies."""
-    streams = NodeStreams(rng, grammar, count, draw.max_functions)
+    return _attempts(rng, NodeStreams(rng, grammar, count, draw.max_functions), count, draw)
+
+
+def work_per_example(rng: RandomStream, grammar: Grammar, draw: Draw,
+                      keeps: Callable[[Example], bool]) -> Optional[float]:
+    """The work :func:`sample_block` does per example that ``keeps`` accepts, measured on a pilot.
+
+    Work is counted in units: one per tree node drawn, one per four symbols of
+    a string node (walks, parses and evaluations go through both). The pilot
+    samples blocks of ``PILOT_BLOCK`` attempts until ``PILOT_KEPT`` examples are
+    kept; None when it spent ``PILOT_KEPT * MAX_WORK_PER_EXAMPLE`` units first
+    (the cost per example is then above ``MAX_WORK_PER_EXAMPLE``).
+    """
+    meter = _Meter(PILOT_KEPT * MAX_WORK_PER_EXAMPLE)
+    kept = 0
+    try:
+        while kept < PILOT_KEPT:
+            streams = NodeStreams(rng, grammar, PILOT_BLOCK, draw.max_functions)
+            streams.codes = meter.counted(streams.codes, streams.length_offset)
+            streams.next_code = streams.codes.__next__
+            kept += sum(1 for example in _attempts(rng, streams, PILOT_BLOCK, draw)
+                        if example is not None and keeps(example))
+    except _Spent:
+        return None
+    return meter.units / kept
+
+
+class _Spent(Exception):
+    """A pilot reached its work budget."""
+
+
+class _Meter:
+    """Counts the work units of the node codes read: one per node, plus a quarter per symbol of a string node."""
+
+    def __init__(self, budget: int):
+        self.budget, self.units = budget, 0
+
+    def counted(self, codes: Iterator[int], length_offset: int) -> Iterator[int]:
+        for code in codes:
+            self.units += 1 if code < STRING else 1 + (code - length_offset) / 4
+            if self.units > self.budget:
+                raise _Spent
+            yield code
+
+
+def _attempts(rng: RandomStream, streams: NodeStreams, count: int, draw: Draw) -> list[Optional[Example]]:
     if not draw.constrained:
         return _plain_block(streams, count, draw.min_functions, draw.max_functions, draw.max_length)
     exceptions = pair_codes(pairs(draw.exception_pairs))
@@ -217,7 +271,7 @@ def _walk_example(tree: Walk, instruction: Optional[str], context: str,
                   "output_length": len(tree.value), "arguments": tree.strings,
                   "twins": sum(twin_counts) if twin_counts else 0, "exceptions": tree.exceptions}
     # An exception edge inside a discarded argument leaves the target as the rules make it.
-    differs = tree.exceptions > 0 and " ".join(evaluate(parse(text)).value) != target
+    differs = tree.exceptions > 0 and " ".join(evaluate(parse(text), with_steps=False).value) != target
     example = SampledExample(instruction, text, target,
                              {"domain": "exception" if differs else "regular", "complexity": complexity})
     example.edges = tree.written_edges()

@@ -63,12 +63,13 @@ is in :mod:`genforge.generators.pcfg_sampler`.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
-from genforge.core.errors import UsageError
+from genforge.core.errors import ParameterError, UsageError
 from genforge.core.params import Params, param, split_setting, test_size, train_size
-from genforge.core.records import Example
+from genforge.core.records import Example, bucket_of, key_digest
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, accept_all, all_of, bucket_range, iid_splits
 from genforge.core.task import Task
@@ -77,12 +78,23 @@ from genforge.generators.pcfg import (
     BINARY, FUNCTIONS, MAX_ALPHABET_SIZE, TWIN_CONTEXTS, TWIN_SUFFIX, UNARY, ExpressionSyntaxError, Grammar,
     evaluate, pair_codes, parse, twins_in_context,
 )
-from genforge.generators.pcfg_sampler import Draw, format_exceptions, pairs, parse_exceptions
+from genforge.generators.pcfg_sampler import (
+    MAX_WORK_PER_EXAMPLE, PILOT_KEPT, Draw, format_exceptions, pairs, parse_exceptions,
+)
 
 #: format_exceptions and parse_exceptions are part of this module's interface (the instruction format).
 __all__ = ["PcfgSetParams", "PcfgSetTask", "format_exceptions", "parse_exceptions"]
 
 _PAIR_PATTERN = "^(" + "|".join(FUNCTIONS) + ") (" + "|".join(FUNCTIONS) + ")$"
+#: Split setting -> the user parameters behind it (named when a split is refused as too costly).
+_SPLIT_PARAMETERS = {
+    "most_functions": ("productivity_max_train_functions",),
+    "fewest_functions": ("productivity_max_train_functions",),
+    "required_edges": ("systematicity_pairs",),
+    "forbidden_edges": ("systematicity_pairs",),
+    "twins": ("twin_functions", "twin_rate", "twin_train_context"),
+    "exceptions": ("exception_pairs", "exception_ratio"),
+}
 
 
 @dataclass(frozen=True)
@@ -279,6 +291,33 @@ class PcfgSetTask(Task):
                       "exception examples: the target differs from the rule-based answer (learnt or overgeneralised?)",
                       all_of(bucket_range(0.9, 1.0), exception_example), settings(1.0), "overgeneralisation"),
         )
+
+    def space_size(self, params: PcfgSetParams, split: SplitSpec) -> Optional[int]:
+        """Unknown (None): but a split whose examples the grammar draws too rarely is refused here,
+        before anything is written, naming the parameters that shape it (see :meth:`_refuse_costly`)."""
+        self._refuse_costly(params, split)
+        return None
+
+    def _refuse_costly(self, params: PcfgSetParams, split: SplitSpec) -> None:
+        """Measure the split's cost on a pilot drawn from the parameters alone (not the seed), so that
+        a request is refused or not whatever its seed; refuse above MAX_WORK_PER_EXAMPLE."""
+        sampling = params.for_split(split.sample_params, params.seed)
+        rng = RandomStream.from_parts(self.name, self.version, "pilot", params.to_dict(), split.name)
+        cost = pcfg_sampler.work_per_example(rng, sampling.grammar(), sampling.draw(),
+                                              lambda example: split.accepts(example, bucket_of(key_digest(example.key()))))
+        if cost is not None and cost <= MAX_WORK_PER_EXAMPLE:
+            return
+        shaping = ("unary_probability", "binary_probability", "function_weights", "max_functions",
+                   "max_output_length", "string_length_min", "string_length_max") + tuple(
+            name for setting, names in _SPLIT_PARAMETERS.items() if split.sample_params.get(setting) for name in names)
+        values = ", ".join(f"{name}={json.dumps(params.to_dict()[name])}" for name in shaping)
+        measured = (f"about {cost:,.0f} units of work (tree nodes, and string symbols by fours) per example it keeps"
+                    if cost is not None else f"a pilot kept fewer than {PILOT_KEPT} examples in "
+                    f"{PILOT_KEPT * MAX_WORK_PER_EXAMPLE:,} units of work (tree nodes, and string symbols by fours)")
+        raise ParameterError(
+            f"task 'pcfg_set', split {split.name!r}: the grammar rarely draws what this split needs ({measured}; "
+            f"at most {MAX_WORK_PER_EXAMPLE:,} per example are allowed, so that a thousand take seconds, not minutes). "
+            f"Change the parameters that shape it: {values}")
 
     # -- sampling --------------------------------------------------------
     def sample_block(self, rng: RandomStream, params: PcfgSetParams, count: int) -> list[Optional[Example]]:
