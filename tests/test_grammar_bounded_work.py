@@ -72,6 +72,35 @@ def test_a_listed_addprim_train_is_the_same_whatever_the_workers(tmp_path):
     assert sum(json.loads(line)["input"] in BARE_VERBS for line in train) == 70
 
 
+
+@pytest.mark.parametrize("plan, params, named", [
+    # No command emits more than 48 actions: the test split was sampled until the engine gave up.
+    ("length", {"length_cutoff": 10_000_000}, "'length_cutoff' = 10000000.*below 48"),
+    # No command is longer than 254 words: 40 s of draws before failing.
+    ("held_out_domain", {"held_out_primer_words": 1000, "max_conjunctions": 50}, "'held_out_primer_words'.*below 254"),
+])
+def test_a_test_split_no_command_can_enter_is_refused_up_front(tmp_path, plan, params, named):
+    with pytest.raises(ParameterError, match=named):
+        genforge.generate("scan_scaled", tmp_path, split_plan=plan, params=params, sizes={"train": 10})
+    assert not (tmp_path / "scan_scaled").exists()
+
+
+def test_a_short_length_split_of_a_huge_grammar_is_refused_naming_its_parameters(tmp_path):
+    """Outputs of at most 60 actions from up to 51 clauses of 9 million: about 60 ms a train example (a minute
+    for a thousand); refused in seconds instead."""
+    params = {"n_verbs": 1000, "n_directions": 100, "n_repetitions": 30, "max_conjunctions": 50, "length_cutoff": 60}
+    with pytest.raises(ParameterError, match="split 'train'.*rarely.*n_verbs=1000.*length_cutoff=60"):
+        genforge.generate("scan_scaled", tmp_path, split_plan="length", params=params, sizes={"train": 10})
+
+
+@pytest.mark.parametrize("plan", ["simple", "length", "addprim", "template", "held_out_domain"])
+def test_every_default_scan_scaled_split_is_accepted(plan):
+    params = SCAN_SCALED.Params.resolve()
+    for split in SCAN_SCALED.split_plans(params)[plan].splits:
+        if split.source == "sample":
+            SCAN_SCALED.space_size(params, split)  # raises when refused
+
+
 # -- pcfg_set: splits the grammar draws too rarely are refused before anything is written -------------
 
 PCFG_SET = get_task("pcfg_set")

@@ -42,6 +42,14 @@ CACHE_COMMANDS = 1 << 16
 #: Clause rows are listed up front only for vocabularies with at most this many clauses.
 EAGER_CLAUSES = 1 << 14
 
+#: Refused: splits whose examples take more work units than this each to draw. A unit is a clause
+#: built from listed rows, six for a clause of a vocabulary too large to list (each built from its
+#: parse): 5 to 10 us a unit, so at most about 30 ms an example. The defaults take 1 to 20.
+MAX_WORK_PER_EXAMPLE = 3_000
+#: A cost pilot keeps this many examples (or stops at its work budget) ...
+PILOT_KEPT = 32
+#: ... drawing blocks of this many.
+PILOT_BLOCK = 64
 #: An addprim train stream ends after this many draws in a row bring nothing new.
 STALL_DRAWS = 20_000
 #: An addprim share is counted in millionths, so that the primitive's positions are exact integers.
@@ -300,3 +308,23 @@ def with_primitive_share(rng: RandomStream, draw: Callable[[RandomStream, int], 
         stalled = 0
         position += 1
         yield example
+
+
+def work_per_example(rng: RandomStream, draw: Callable[[RandomStream, int], list[Example]],
+                     keeps: Callable[[Example], bool], listed_rows: bool) -> Optional[float]:
+    """The work ``draw`` does per example that ``keeps`` accepts, measured on a pilot.
+
+    Units: one per clause drawn (six where the vocabulary's rows are built each
+    time, ``listed_rows`` False). The pilot draws blocks of ``PILOT_BLOCK`` until
+    ``PILOT_KEPT`` examples are kept; None when it spent ``PILOT_KEPT *
+    MAX_WORK_PER_EXAMPLE`` units first.
+    """
+    weight = 1 if listed_rows else 6
+    budget, units, kept = PILOT_KEPT * MAX_WORK_PER_EXAMPLE, 0, 0
+    while kept < PILOT_KEPT:
+        if units > budget:
+            return None
+        for example in draw(rng, PILOT_BLOCK):
+            units += weight * (example.meta["complexity"]["conjunctions"] + 1)
+            kept += keeps(example)
+    return units / kept

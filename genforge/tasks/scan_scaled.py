@@ -53,19 +53,30 @@ Complexity, difficulty and structure as in ``scan`` (see
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Optional
 
 from genforge.core.params import Params, param, split_setting, test_size, train_size
-from genforge.core.records import Example
+from genforge.core.errors import ParameterError
+from genforge.core.records import Example, bucket_of, key_digest
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, bucket_range
 from genforge.generators.scan_grammar import LEXICONS, Clause, Command, VerbPhrase, Vocabulary, interpret
-from genforge.generators.scan_sampler import SHARE_SCALE, make_example, sampler, with_primitive_share
+from genforge.generators.scan_sampler import (
+    EAGER_CLAUSES, MAX_WORK_PER_EXAMPLE, PILOT_KEPT, SHARE_SCALE, make_example, sampler, with_primitive_share,
+    work_per_example,
+)
 from genforge.tasks.families.scan import ScanFamilyTask, StreamListing, template_hits
 
 _DOMAINS = list(LEXICONS)
+#: Test split -> the plan's parameters behind it (named when a split is refused as too costly).
+_SPLIT_PARAMETERS = {
+    "test_ood_primitive": ["held_out_verb"],
+    "test_ood_template": ["template_modifier", "template_verb", "template_direction"],
+    "test_ood_domain": ["held_out_domains", "held_out_primer_words"],
+}
 
 
 @lru_cache(maxsize=256)
@@ -268,9 +279,54 @@ class ScanScaledTask(ScanFamilyTask):
             lambda example: split.accepts(example, 0.0), round(params.primitive_share * SHARE_SCALE)))
 
     def space_size(self, params: ScanScaledParams, split: SplitSpec) -> Optional[int]:
+        """The commands of the split's domains; a split that cannot or can only rarely be drawn is
+        refused here, before anything is written, naming the parameters that shape it."""
         sampling = params.for_split(split.sample_params, params.seed)
+        self._refuse_unreachable(params, split)
+        self._refuse_costly(params, split, sampling)
         low, high = params.min_conjunctions, params.max_conjunctions
         return sum(params.vocabulary(d).command_count(low, high) for d in sampling.domains)
+
+    @staticmethod
+    def _refuse_unreachable(params: ScanScaledParams, split: SplitSpec) -> None:
+        """Test splits whose commands no command of the grammar can be: longer outputs or commands than any."""
+        clauses = params.max_conjunctions + 1
+        if split.name == "test_ood_length":
+            longest = clauses * 8 * (params.n_repetitions + 1)  # 'around' emits 8 actions per repetition
+            if params.length_cutoff >= longest:
+                raise ParameterError(
+                    f"parameter 'length_cutoff' = {params.length_cutoff}: no command has more actions (the longest "
+                    f"emit {longest} with max_conjunctions = {params.max_conjunctions} and n_repetitions = "
+                    f"{params.n_repetitions}), so split 'test_ood_length' would be empty; lower it below {longest}")
+        if split.name == "test_ood_domain":
+            longest = clauses * (3 + (params.n_repetitions > 0)) + params.max_conjunctions
+            if params.held_out_primer_words >= longest:
+                raise ParameterError(
+                    f"parameter 'held_out_primer_words' = {params.held_out_primer_words}: no command is longer (the "
+                    f"longest have {longest} words with max_conjunctions = {params.max_conjunctions}), so split "
+                    f"'test_ood_domain' would be empty; lower it below {longest}")
+
+    def _refuse_costly(self, params: ScanScaledParams, split: SplitSpec, sampling: ScanScaledParams) -> None:
+        """Measure the split's cost on a pilot drawn from the parameters alone (not the seed) and refuse
+        above MAX_WORK_PER_EXAMPLE: a split whose commands are rare draws (a short length split of a
+        large grammar) would otherwise run for minutes."""
+        rng = RandomStream.from_parts(self.name, self.version, "pilot", params.to_dict(), split.name)
+        listed = params.vocabulary(sampling.domains[0]).clause_count() <= EAGER_CLAUSES
+        cost = work_per_example(rng, lambda stream, count: self.sample_block(stream, sampling, count),
+                                lambda example: split.accepts(example, bucket_of(key_digest(example.key()))), listed)
+        if cost is not None and cost <= MAX_WORK_PER_EXAMPLE:
+            return
+        shaping = ["n_verbs", "n_directions", "n_repetitions", "min_conjunctions", "max_conjunctions", "domains"]
+        shaping += _SPLIT_PARAMETERS.get(split.name, []) + (
+            ["length_cutoff"] if {"min_conjunctions", "max_conjunctions"} & set(split.sample_params) else [])
+        values = ", ".join(f"{name}={json.dumps(params.to_dict()[name])}" for name in shaping)
+        measured = (f"about {cost:,.0f} units of work (clauses drawn) per example it keeps" if cost is not None
+                    else f"a pilot kept fewer than {PILOT_KEPT} examples in {PILOT_KEPT * MAX_WORK_PER_EXAMPLE:,} "
+                         "units of work (clauses drawn)")
+        raise ParameterError(
+            f"task 'scan_scaled', split {split.name!r}: the grammar rarely draws what this split needs ({measured}; "
+            f"at most {MAX_WORK_PER_EXAMPLE:,} per example are allowed, so that a thousand take seconds, not "
+            f"minutes). Change the parameters that shape it: {values}")
 
     # -- oracle --------------------------------------------------------
     def solve(self, instruction: Optional[str], input: str) -> str:
