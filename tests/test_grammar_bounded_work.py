@@ -73,6 +73,20 @@ def test_a_listed_addprim_train_is_the_same_whatever_the_workers(tmp_path):
 
 
 
+
+def test_an_addprim_train_whose_new_commands_only_trickle_in_ends_early(tmp_path):
+    """One verb, held out: train keeps turn-only commands, fresh ones ever rarer among 51-clause draws (79 s for
+    1,000). The stream ends once it spends more than MAX_WORK_PER_EXAMPLE per example, and the engine says how
+    many it found."""
+    from genforge.core.errors import InfeasibleError
+
+    params = {"n_verbs": 1, "n_directions": 1, "n_repetitions": 0, "max_conjunctions": 50, "held_out_verb": 0,
+              "template_verb": 0}
+    with pytest.raises(InfeasibleError, match=r"only \d+ distinct examples found, 1000 requested"):
+        genforge.generate("scan_scaled", tmp_path, split_plan="addprim", params=params,
+                          sizes={"train": 1000, "test_ood_primitive": 1})
+
+
 @pytest.mark.parametrize("plan, params, named", [
     # No command emits more than 48 actions: the test split was sampled until the engine gave up.
     ("length", {"length_cutoff": 10_000_000}, "'length_cutoff' = 10000000.*below 48"),

@@ -196,7 +196,8 @@ class _Parser:
             position = self.position
             if position >= len(tokens) or tokens[position] != SEPARATOR:
                 found = "the end" if position >= len(tokens) else repr(tokens[position])
-                raise ExpressionSyntaxError(f"binary function {token!r} needs ' , ' between its arguments, found {found}")
+                raise ExpressionSyntaxError(
+                    f"binary function {token!r} needs ' , ' between its arguments, found {found}")
             self.position += 1
             return Expression(token, (first, self.expression()))
         start = position

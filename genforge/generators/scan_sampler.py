@@ -280,20 +280,24 @@ def scan_examples() -> tuple[Example, ...]:
 
 def with_primitive_share(rng: RandomStream, draw: Callable[[RandomStream, int], list[Example]],
                          primitives: tuple[Example, ...], keep: Callable[[Example], bool],
-                         share_millionths: int) -> Iterator[Example]:
+                         share_millionths: int, listed_rows: bool = True) -> Iterator[Example]:
     """An addprim train stream: distinct drawn examples that ``keep`` accepts, and a bare primitive
     (one of ``primitives``, uniformly) at every position where ``floor(position * share)`` steps up.
 
     So exactly that share of any prefix is the primitive. Draws come ``STREAM_BLOCK`` at a time
-    from ``draw``; the stream ends after ``STALL_DRAWS`` draws in a row bring nothing new. It is
-    lazy: a consumer that stops after n examples pays for about n draws (more where ``keep``
-    rejects), whatever the size of the space.
+    from ``draw``; the stream ends after ``STALL_DRAWS`` draws in a row bring nothing new, or once
+    its work (as in :func:`work_per_example`) passes ``MAX_WORK_PER_EXAMPLE`` per example yielded
+    (with ``PILOT_KEPT`` examples of slack for the start): when new examples only trickle in, it
+    ends rather than running for minutes. It is lazy: a consumer that stops after n examples pays
+    for about n draws (more where ``keep`` rejects), whatever the size of the space.
     """
+    weight = 1 if listed_rows else 6
+    work = 0
     bare = {example.input for example in primitives}
     seen: set[str] = set()
     draws: list[Example] = []
     position = stalled = 0
-    while stalled < STALL_DRAWS:
+    while stalled < STALL_DRAWS and work <= MAX_WORK_PER_EXAMPLE * (position + PILOT_KEPT):
         if (position + 1) * share_millionths // SHARE_SCALE > position * share_millionths // SHARE_SCALE:
             yield primitives[rng.below(len(primitives))]
             position += 1
@@ -301,6 +305,7 @@ def with_primitive_share(rng: RandomStream, draw: Callable[[RandomStream, int], 
         if not draws:  # the next draws, a block at a time (reversed: taken from the end)
             draws = draw(rng, STREAM_BLOCK)[::-1]
         example = draws.pop()
+        work += weight * (example.meta["complexity"]["conjunctions"] + 1)
         if example.input in seen or not keep(example) or example.input in bare:
             stalled += 1
             continue

@@ -303,13 +303,15 @@ class PcfgSetTask(Task):
         a request is refused or not whatever its seed; refuse above MAX_WORK_PER_EXAMPLE."""
         sampling = params.for_split(split.sample_params, params.seed)
         rng = RandomStream.from_parts(self.name, self.version, "pilot", params.to_dict(), split.name)
-        cost = pcfg_sampler.work_per_example(rng, sampling.grammar(), sampling.draw(),
-                                              lambda example: split.accepts(example, bucket_of(key_digest(example.key()))))
+        def kept(example: Example) -> bool:
+            return split.accepts(example, bucket_of(key_digest(example.key())))
+
+        cost = pcfg_sampler.work_per_example(rng, sampling.grammar(), sampling.draw(), kept)
         if cost is not None and cost <= MAX_WORK_PER_EXAMPLE:
             return
         shaping = ("unary_probability", "binary_probability", "function_weights", "max_functions",
                    "max_output_length", "string_length_min", "string_length_max") + tuple(
-            name for setting, names in _SPLIT_PARAMETERS.items() if split.sample_params.get(setting) for name in names)
+            name for setting, names in _SPLIT_PARAMETERS.items() if setting in split.sample_params for name in names)
         values = ", ".join(f"{name}={json.dumps(params.to_dict()[name])}" for name in shaping)
         measured = (f"about {cost:,.0f} units of work (tree nodes, and string symbols by fours) per example it keeps"
                     if cost is not None else f"a pilot kept fewer than {PILOT_KEPT} examples in "

@@ -33,9 +33,11 @@ lexicon has its own):
   where ``floor(position * primitive_share)`` steps up (exactly that share of
   any prefix). This train split is listed by the task (source ``enumerate``):
   a seeded stream of draws, deduplicated except for the primitive, which ends
-  after 20,000 draws in a row bring nothing new. The stream is read only as
-  far as the size asked (:class:`~genforge.tasks.families.scan.StreamListing`),
-  so a large grammar costs no more than a small one.
+  after 20,000 draws in a row bring nothing new (or once new commands only
+  trickle in: see :func:`~genforge.generators.scan_sampler.with_primitive_share`).
+  The stream is read only as far as the size asked
+  (:class:`~genforge.tasks.families.scan.StreamListing`), so a large grammar
+  costs no more than a small one.
 * ``template`` (Loula et al. 2018): the template ``<verb> <modifier>
   <direction>`` (``template_modifier`` around / opposite / none,
   ``template_direction``, ``template_verb`` -1 for any primitive verb):
@@ -201,7 +203,8 @@ class ScanScaledTask(ScanFamilyTask):
             return example.input != word and word in example.input.split()
 
         share = params.primitive_share
-        return SplitPlan("addprim", f"verb {index} seen alone in train ({share:.0%} of lines), tested in compositions", (
+        described = f"verb {index} seen alone in train ({share:.0%} of lines), tested in compositions"
+        return SplitPlan("addprim", described, (
             SplitSpec("train", params.train_size, "commands without the held-out verb, plus the bare verb",
                       train, source="enumerate", repeats=True),
             SplitSpec("test_ood_primitive", params.test_size, "commands using the held-out verb in a composition",
@@ -271,12 +274,13 @@ class ScanScaledTask(ScanFamilyTask):
         """The addprim train split (the only one listed by the task), read as far as the size asked."""
         rng = RandomStream.from_parts(self.name, self.version, params.to_dict(), seed, plan.name, split.name)
         index = params.chosen_held_out_verb()
-        primitives = tuple(make_example(params.vocabulary(domain), Command((Clause(VerbPhrase(index, "", None), 1),), ()))
-                           for domain in params.domains)
+        bare = Command((Clause(VerbPhrase(index, "", None), 1),), ())
+        primitives = tuple(make_example(params.vocabulary(domain), bare) for domain in params.domains)
         sampling = params.for_split(split.sample_params, seed)
         return StreamListing(with_primitive_share(
             rng, lambda stream, count: self.sample_block(stream, sampling, count), primitives,
-            lambda example: split.accepts(example, 0.0), round(params.primitive_share * SHARE_SCALE)))
+            lambda example: split.accepts(example, 0.0), round(params.primitive_share * SHARE_SCALE),
+            params.vocabulary(params.domains[0]).clause_count() <= EAGER_CLAUSES))
 
     def space_size(self, params: ScanScaledParams, split: SplitSpec) -> Optional[int]:
         """The commands of the split's domains; a split that cannot or can only rarely be drawn is
