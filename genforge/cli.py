@@ -213,16 +213,13 @@ cli.add_command(evaluate_command)
 cli.add_command(baseline_command)
 
 
-from genforge.cli_snapshot import snapshot_group  # noqa: E402
+from genforge.cli_snapshot import export_scan_command, snapshot_group  # noqa: E402
 cli.add_command(snapshot_group)
+cli.add_command(export_scan_command)
 
 from genforge.cli_science import audit_command, sweep_command  # noqa: E402
 cli.add_command(audit_command)
 cli.add_command(sweep_command)
-
-from genforge.tasks.scan_export import export_command  # noqa: E402
-
-cli.add_command(export_command)
 
 
 def main(argv=None):

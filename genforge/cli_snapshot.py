@@ -1,4 +1,4 @@
-"""``genforge snapshot build`` and ``genforge snapshot verify``: parse, call, print."""
+"""``genforge snapshot build``, ``genforge snapshot verify`` and ``genforge export-scan``: parse, call, print."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import click
 from genforge.folders import SNAPSHOT, locate, say_found
 from genforge.progress import make_progress, progress_options
 from genforge.snapshot.build import build_snapshot
+from genforge.snapshot.scan_export import write_original_format
 from genforge.snapshot.suite import load_suite
 from genforge.snapshot.task_folders import compare_task_folder_with_rebuild, verify_task_folder
 from genforge.snapshot.verify import verify_snapshot
@@ -76,3 +77,11 @@ def verify_command(folder, regenerate, workers):
         click.echo(f"checksums: {summary['files']} files match the manifest ({summary['records']:,} records)")
     if regenerate:
         click.echo("identical")
+
+
+@click.command("export-scan")
+@click.argument("folder", type=click.Path(file_okay=False))
+def export_scan_command(folder):
+    """Write SCAN's original 'IN: ... OUT: ...' files beside the JSONL splits of FOLDER (OUT/scan)."""
+    for path in write_original_format(Path(folder)):
+        click.echo(str(path))
