@@ -1,9 +1,13 @@
 """The public Python API.
 
 >>> import genforge
->>> manifest = genforge.generate("rewrite", "data", sizes={"train": 100}, overwrite=True)  # doctest: +SKIP
+>>> manifest = genforge.generate("rewrite", "data", sizes={"train": 100}, params={"input_length": 30},
+...                              overwrite=True)  # doctest: +SKIP
 >>> manifest["files"][0]["name"]  # doctest: +SKIP
 'train.jsonl'
+
+Task parameters are a dict everywhere (``params={...}``); errors raised here
+name the Python arguments (``overwrite=True``), not the CLI's flags.
 """
 
 from __future__ import annotations
@@ -18,13 +22,16 @@ from genforge.core.plans import generic_plans
 from genforge.core.spec import TaskSpec, resolve_spec
 from genforge.loaders import load, load_snapshot
 from genforge.core.registry import get_task, task_names
+from genforge.python_names import speaks_python
 
 
+@speaks_python
 def list_tasks() -> list[dict[str, str]]:
     """Every installed task: name, version and one-line summary."""
     return [{"name": n, "version": get_task(n).version, "summary": get_task(n).summary} for n in task_names()]
 
 
+@speaks_python
 def describe(task: str, params: Mapping[str, Any] | None = None) -> dict:
     """Parameters (with defaults and ranges) and split plans of a task."""
     spec = resolve_spec(task, params=params)
@@ -51,6 +58,7 @@ def describe(task: str, params: Mapping[str, Any] | None = None) -> dict:
     }
 
 
+@speaks_python
 def generate(
     task: str,
     out: str | Path,
@@ -71,6 +79,7 @@ def generate(
     resume: bool = False,
     max_bytes: Optional[int] = None,
     note: Optional[Callable[[str], None]] = None,
+    **unexpected: Any,
 ) -> dict:
     """Generate a task's splits into ``out/<task>/`` and return its manifest.
 
@@ -87,7 +96,15 @@ def generate(
     checkpoint (same bytes as an uninterrupted run); ``max_bytes`` refuses a
     request whose files would exceed that size (see genforge.core.engine).
     ``note`` receives messages about leftovers of interrupted runs.
+
+    Examples:
+        >>> import genforge
+        >>> manifest = genforge.generate("markov", "data", params={"alphabet_size": 4},
+        ...                              sizes={"train": 1000, "test_id": 100}, overwrite=True)  # doctest: +SKIP
+        >>> [entry["name"] for entry in manifest["files"]]                                       # doctest: +SKIP
     """
+    if unexpected:
+        _refuse_keywords("generate", task, unexpected, _GENERATE_OPTIONS)
     if plan_options is not None and not isinstance(plan_options, Mapping):
         raise UsageError(f"plan_options = {plan_options!r} is not allowed: expected a mapping of option names to values")
     spec = resolve_spec(task, params=params, seed=seed, split_plan=split_plan, sizes=sizes, trace=trace,
@@ -97,6 +114,26 @@ def generate(
                      resume=resume, max_bytes=max_bytes, note=note)
 
 
+_GENERATE_OPTIONS = ("split_plan", "sizes", "params", "seed", "workers", "overwrite", "trace", "allow_repeats",
+                     "progress", "difficulty_range", "plan_options", "shard_size", "scheduler", "resume",
+                     "max_bytes", "note")
+
+
+def _refuse_keywords(function: str, task: str, unexpected: Mapping[str, Any], options) -> None:
+    """A keyword that is no option: say whether it is a task parameter (it goes in params) or a typo."""
+    from genforge.core.errors import did_you_mean
+
+    parameters = get_task(task).parameters if isinstance(task, str) else {}
+    as_params = {name: value for name, value in unexpected.items() if name in parameters}
+    if as_params:
+        raise UsageError(f"{function}() takes task parameters in params=, not as keywords: "
+                         f"pass params={as_params!r}")
+    name = next(iter(unexpected))
+    raise UsageError(f"{function}() has no argument {name!r}{did_you_mean(name, [*options, *parameters])}; "
+                     f"its arguments: {', '.join(options)}; task parameters go in params={{...}}")
+
+
+@speaks_python
 def solve(task: str, instruction: Optional[str], input: str, *, params: Mapping[str, Any] | None = None,
           seed: Optional[int] = None) -> str:
     """The task's oracle: the target for (instruction, input); UsageError when the oracle cannot read them.

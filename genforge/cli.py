@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -15,6 +14,9 @@ from genforge.core.checking import read_manifest, validate_path
 from genforge.core.errors import GenforgeError, UsageError
 from genforge.core.params import parse_cli_value
 from genforge.core.registry import get_task
+from genforge.folders import locate, say_found
+from genforge.progress import make_progress, progress_options
+from genforge.python_names import cli_call
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -34,27 +36,13 @@ def _typed_params(task: str, raw: dict[str, str]) -> dict:
     return {name: parse_cli_value(name, text, schema[name]) if name in schema else text for name, text in raw.items()}
 
 
-class _Progress:
-    """Progress on stderr, only when it is a terminal and the run has lasted a few seconds."""
-
-    def __init__(self):
-        self.start = time.monotonic()
-        self.enabled = sys.stderr.isatty()
-
-    def __call__(self, split: str, written: int, size) -> None:
-        if self.enabled and time.monotonic() - self.start > 2:
-            total = f"/{size:,}" if size is not None else ""
-            click.echo(f"\r  {split}: {written:,}{total} records", err=True, nl=False)
-
-    def done(self):
-        if self.enabled and time.monotonic() - self.start > 2:
-            click.echo("", err=True)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="genforge")
-def cli():
+@click.pass_context
+def cli(context):
     """genforge: synthetic benchmarks with controlled train/test splits."""
+    # Errors name the CLI's flags while a command runs (the API translates them for Python callers).
+    context.with_resource(cli_call())
 
 
 @cli.command("list")
@@ -119,8 +107,9 @@ def describe(task, as_json):
               help="Continue a killed run of the same request from its last checkpoint (same bytes).")
 @click.option("--max-bytes", default=None, type=int, metavar="N",
               help="Refuse (before writing) a request whose files would exceed N bytes; stop if they do.")
+@progress_options
 def generate(task, out, split_plan, sizes, params, seed, workers, overwrite, trace, allow_repeats,
-             difficulty_range, plan_options, shard_size, scheduler, resume, max_bytes):
+             difficulty_range, plan_options, shard_size, scheduler, resume, max_bytes, progress_mode, quiet):
     """Generate the splits of TASK into OUT/TASK/ with a manifest.
 
     Besides the task's own plans, --split-plan mcd (maximum compound divergence) and
@@ -128,16 +117,18 @@ def generate(task, out, split_plan, sizes, params, seed, workers, overwrite, tra
     """
     from genforge.science.difficulty import parse_range
 
-    progress = _Progress()
-    manifest = api.generate(
-        task, out, split_plan=split_plan, sizes=_pairs(sizes, "--size"),
-        params=_typed_params(task, _pairs(params, "--param")), seed=seed, workers=workers,
-        overwrite=overwrite, trace=trace, allow_repeats=allow_repeats, progress=progress,
-        difficulty_range=None if difficulty_range is None else parse_range(difficulty_range),
-        plan_options=_pairs(plan_options, "--plan-option"), shard_size=shard_size, scheduler=scheduler,
-        resume=resume, max_bytes=max_bytes, note=lambda message: click.echo(f"genforge: note: {message}", err=True),
-    )
-    progress.done()
+    progress = make_progress(progress_mode, quiet)
+    try:
+        manifest = api.generate(
+            task, out, split_plan=split_plan, sizes=_pairs(sizes, "--size"),
+            params=_typed_params(task, _pairs(params, "--param")), seed=seed, workers=workers,
+            overwrite=overwrite, trace=trace, allow_repeats=allow_repeats, progress=progress,
+            difficulty_range=None if difficulty_range is None else parse_range(difficulty_range),
+            plan_options=_pairs(plan_options, "--plan-option"), shard_size=shard_size, scheduler=scheduler,
+            resume=resume, max_bytes=max_bytes, note=lambda message: click.echo(f"genforge: note: {message}", err=True),
+        )
+    finally:
+        progress.done()
     folder = Path(out) / task
     for entry in manifest["files"]:
         click.echo(f"{folder / entry['name']}: {entry['records']:,} records, sha256 {entry['sha256'][:16]}")
@@ -147,8 +138,17 @@ def generate(task, out, split_plan, sizes, params, seed, workers, overwrite, tra
 @cli.command()
 @click.argument("path", type=click.Path())
 def validate(path):
-    """Check every record of a JSONL file or generated folder (and the manifest's checksums)."""
-    summary = validate_path(path)
+    """Check every record of a JSONL file or of the task folders in PATH (and the manifests' checksums).
+
+    PATH is a .jsonl file, a task folder, a folder of task folders or a snapshot.
+    """
+    if Path(path).is_file():
+        summary = validate_path(path)
+    else:
+        location = locate(path)
+        summaries = [validate_path(folder) for folder in location.task_folders]
+        summary = {key: sum(part[key] for part in summaries) for key in ("files", "records")}
+        say_found(location)
     click.echo(f"valid: {summary['records']:,} records in {summary['files']} file(s)")
 
 
@@ -214,16 +214,13 @@ cli.add_command(evaluate_command)
 cli.add_command(baseline_command)
 
 
-from genforge.cli_snapshot import snapshot_group  # noqa: E402
+from genforge.cli_snapshot import export_scan_command, snapshot_group  # noqa: E402
 cli.add_command(snapshot_group)
+cli.add_command(export_scan_command)
 
 from genforge.cli_science import audit_command, sweep_command  # noqa: E402
 cli.add_command(audit_command)
 cli.add_command(sweep_command)
-
-from genforge.tasks.scan_export import export_command  # noqa: E402
-
-cli.add_command(export_command)
 
 
 def main(argv=None):

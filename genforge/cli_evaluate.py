@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import click
 
-from genforge.core.errors import UsageError
+from genforge.core.errors import GenforgeError, UsageError
 from genforge.evaluate import BASELINES, TRIVIAL_THRESHOLD, baseline, evaluate, format_csv, format_text
 from genforge.evaluate.plot import plot_accuracy, require_matplotlib
+from genforge.folders import locate, say_found
 
 _snapshot_option = click.option(
     "--snapshot", type=click.Path(), default=None, metavar="DIR",
@@ -16,6 +18,13 @@ _snapshot_option = click.option(
 _data_option = click.option(
     "--data", multiple=True, type=click.Path(), metavar="FILE.jsonl",
     help="Reference records in a JSONL file instead of --snapshot (repeatable).")
+
+
+def _say_what_was_found(snapshot) -> None:
+    """Name the folder form found, once the work succeeded (a failure is one message alone)."""
+    if snapshot is not None:
+        with contextlib.suppress(GenforgeError):
+            say_found(locate(snapshot))
 
 
 def _split_option(verb: str):
@@ -53,6 +62,7 @@ def evaluate_command(predictions, snapshot, data, splits, lenient, as_json, as_c
         require_matplotlib()  # fail before the scoring work, not after it
     report = evaluate(predictions, snapshot=snapshot, data=data, splits=splits or None, lenient=lenient,
                       threshold=trivial_threshold)
+    _say_what_was_found(snapshot)
     if plot is not None:
         plot_accuracy(report, plot, measures)
     if as_json:
@@ -84,4 +94,5 @@ def baseline_command(name, snapshot, data, splits, out, value):
     learning' gets on each split.
     """
     count = baseline(name, out, snapshot=snapshot, data=data, splits=splits or None, value=value)
+    _say_what_was_found(snapshot)
     click.echo(f"{out}: {count:,} predictions of baseline {name}")

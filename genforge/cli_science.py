@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from genforge.core.errors import UsageError
+from genforge.progress import make_progress, progress_options
 
 
 def _pairs(values, option: str) -> dict[str, str]:
@@ -27,20 +28,25 @@ def _pairs(values, option: str) -> dict[str, str]:
 @click.option("--plot", "plot_dir", default=None, type=click.Path(file_okay=False),
               help="Write difficulty and complexity histograms per split as PNG into this folder (needs matplotlib).")
 def audit_command(path, as_json, plot_dir):
-    """Audit the splits of a generated task folder, a snapshot or a sweep.
+    """Audit the splits of a task folder, a folder of task folders, a snapshot or a sweep.
 
     Prints per split: records, unique and duplicate inputs, instructions,
     domain / complexity histograms, difficulty quantiles, diversity, and against
     train: shared inputs and instructions, seen 4-grams, D_A and D_C. Exits 1
     when a promised property is broken (e.g. a test input that is also in train).
     """
+    from genforge.folders import locate, say_found
     from genforge.science.audit import audit_path, render_text
 
     if plot_dir is not None:
         from genforge.science.plot import require_matplotlib
 
         require_matplotlib()  # fail before the audit's work, exit 2
-    report = audit_path(path, histograms=plot_dir is not None)
+    location = locate(path)
+    parts = [audit_path(folder, histograms=plot_dir is not None) for folder in location.task_folders]
+    say_found(location)
+    report = {"path": str(location.path), "tasks": [task for part in parts for task in part["tasks"]],
+              "ok": all(part["ok"] for part in parts)}
     if plot_dir is not None:
         from genforge.science.plot import plot_report
 
@@ -70,7 +76,8 @@ def audit_command(path, as_json, plot_dir):
 @click.option("--param", "params", multiple=True, metavar="K=V", help="Base task parameter (repeatable).")
 @click.option("--seed", default=0, type=int, show_default=True, help="Seed of every run.")
 @click.option("--overwrite", is_flag=True, help="Replace existing run folders.")
-def sweep_command(task, vary, budget, out, split_plan, sizes, params, seed, overwrite):
+@progress_options
+def sweep_command(task, vary, budget, out, split_plan, sizes, params, seed, overwrite, progress_mode, quiet):
     """One training set per value of a factor at a fixed budget, and one shared test set."""
     from genforge.core.params import parse_cli_value
     from genforge.science.sweep import parse_values, sweep
@@ -83,9 +90,13 @@ def sweep_command(task, vary, budget, out, split_plan, sizes, params, seed, over
     base = {key: parse_cli_value(key, value, schema[key]) if key in schema else value
             for key, value in _pairs(params, "--param").items()}
     values = parse_values(task, name.strip(), text, base)
-    manifest = sweep(task, out, vary=name.strip(), values=values, budget=budget, params=base, seed=seed,
-                     split_plan=split_plan, test_sizes={k: v for k, v in _pairs(sizes, "--size").items()},
-                     overwrite=overwrite)
+    progress = make_progress(progress_mode, quiet)
+    try:
+        manifest = sweep(task, out, vary=name.strip(), values=values, budget=budget, params=base, seed=seed,
+                         split_plan=split_plan, test_sizes={k: v for k, v in _pairs(sizes, "--size").items()},
+                         overwrite=overwrite, progress=progress)
+    finally:
+        progress.done()
     folder = Path(out)
     click.echo(f"shared test: {folder / manifest['shared_test']['folder']} "
                f"({', '.join(manifest['shared_test']['splits'])})")

@@ -1,11 +1,14 @@
 """Python loaders: records of a generated task or a snapshot, streamed from disk.
 
 >>> import genforge
->>> test = genforge.load("rewrite", split="test_id[:10]", seed=0)   # doctest: +SKIP
->>> len(test), next(iter(test))["split"]                           # doctest: +SKIP
+>>> test = genforge.load("rewrite", split="test_id[:10]", params={"input_length": 30})  # doctest: +SKIP
+>>> len(test), test[0]["split"]                                                      # doctest: +SKIP
 (10, 'test_id')
 >>> train = genforge.load_snapshot("snap/", task="markov", split="train[:10%]")  # doctest: +SKIP
->>> rows = list(train)   # materialise; iterating alone reads one line at a time
+>>> rows = train.to_list()   # materialise; iterating alone reads one line at a time
+
+Both return a `genforge.dataset.Dataset` (``len``, indexing, slicing,
+``shuffle``, ``select``, ``map``, ``to_list``, ``to_hf``, ``to_pandas``).
 
 Split strings follow TensorFlow Datasets: ``"train"``, ``"train[100:200]"``,
 ``"train[:10%]"``, ``"train[-50:]"``, and ``"+"`` to concatenate
@@ -19,17 +22,17 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from itertools import islice
+import warnings
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Optional
-
-import orjson
+from typing import Any, Mapping, Optional
 
 from genforge.core.version import __version__
 from genforge.core.checking import file_digest, read_manifest
 from genforge.core.engine import generate as generate_task
 from genforge.core.errors import CheckFailed, UsageError, did_you_mean
 from genforge.core.spec import resolve_spec
+from genforge.dataset import Dataset
+from genforge.python_names import speaks_python
 
 CACHE_ENV = "GENFORGE_CACHE"
 _SLICE = re.compile(r"^(?P<name>[A-Za-z0-9_]+)(\[(?P<start>-?\d+%?)?:(?P<stop>-?\d+%?)?\])?$")
@@ -91,28 +94,12 @@ def _checked_file(path: Path, sha256: str, size: int) -> None:
     _checked.add(key)
 
 
-class Records:
-    """A lazy, re-iterable view of records (one or more split slices); ``list()`` materialises it."""
-
-    def __init__(self, parts: list[tuple[Path, int, int]], name: str):
-        self._parts = parts
-        self.name = name
-
-    def __len__(self) -> int:
-        return sum(stop - start for _, start, stop in self._parts)
-
-    def __iter__(self) -> Iterator[dict]:
-        for path, start, stop in self._parts:
-            with open(path, "rb") as lines:
-                for line in islice(lines, start, stop):
-                    yield orjson.loads(line)
-
-    def __repr__(self) -> str:
-        return f"<genforge Records {self.name!r}: {len(self)} records>"
+#: The name of the loaders' return type before it became a full dataset object.
+Records = Dataset
 
 
 def task_folder_records(folder: Path, split: Optional[str]):
-    """Records of a generated task folder: one split string, or {split: Records} for all splits."""
+    """Records of a generated task folder: a Dataset for one split string, or {split: Dataset} for all splits."""
     manifest = read_manifest(folder)
     # A split is one file or several shards, listed in order.
     files: dict[str, list[dict]] = {}
@@ -137,14 +124,20 @@ def task_folder_records(folder: Path, split: Optional[str]):
                 _checked_file(path, entry["sha256"], entry["bytes"])
                 parts.append((path, low, high))
             offset += entry["records"]
-    return Records(parts, f"{manifest['task']}/{split}")
+    return Dataset(parts, f"{manifest['task']}/{split}")
 
 
+@speaks_python
 def load_snapshot(path: str | Path, task: Optional[str] = None, split: Optional[str] = None):
     """Records of a snapshot folder, checked against its checksums once per process.
 
     ``task`` may be omitted for a one-task snapshot; ``split`` omitted gives
-    ``{split: Records}`` for every split of the task.
+    ``{split: Dataset}`` for every split of the task.
+
+    Examples:
+        >>> import genforge
+        >>> train = genforge.load_snapshot("snapshot", task="scan", split="train[:10%]")  # doctest: +SKIP
+        >>> train.to_pandas().head()                                                    # doctest: +SKIP
     """
     from genforge.snapshot.verify import read_snapshot_manifest
 
@@ -189,10 +182,12 @@ def spec_key(spec) -> str:
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode("utf-8")).hexdigest()[:24]
 
 
+@speaks_python
 def load(
     task: str,
     split: Optional[str] = None,
     *,
+    params: Mapping[str, Any] | None = None,
     split_plan: Optional[str] = None,
     sizes: Mapping[str, int] | None = None,
     seed: int = 0,
@@ -200,15 +195,35 @@ def load(
     allow_repeats: bool = False,
     workers: int = 1,
     cache_dir: str | Path | None = None,
-    **params: Any,
+    **keyword_params: Any,
 ):
-    """Records of ``task`` generated with ``params`` (keyword arguments), from the cache when present.
+    """Records of ``task`` generated with ``params``, from the cache when present.
+
+    Parameters are a dict, as in `genforge.generate`:
+    ``load("rewrite", "test_id", params={"input_length": 30})``. The older
+    keyword form (``input_length=30``) still works and warns
+    (DeprecationWarning).
 
     Generated folders are kept under ``cache_dir`` (default: ``$GENFORGE_CACHE``
     or ``~/.cache/genforge``) in a folder named by a digest of the resolved
     spec, so the same request is generated once. ``split`` is a split string
-    (``"test_id"``, ``"train[:10%]"``); omitted, a dict of every split.
+    (``"test_id"``, ``"train[:10%]"``) and gives a `genforge.dataset.Dataset`;
+    omitted, a dict of every split.
+
+    Examples:
+        >>> import genforge
+        >>> test = genforge.load("scan", split="test_ood_length[:100]", split_plan="length")  # doctest: +SKIP
+        >>> len(test), test[0]["target"][:6]                                                # doctest: +SKIP
+    (100, 'I_TURN')
     """
+    if keyword_params:
+        if params is not None:
+            raise UsageError(f"give task parameters once, in params={{...}}; also got {', '.join(keyword_params)} "
+                             "as keywords")
+        shown = ", ".join(f"{name!r}: {value!r}" for name, value in keyword_params.items())
+        warnings.warn(f"task parameters as keywords are deprecated in genforge.load; pass params={{{shown}}} "
+                      "as genforge.generate does", DeprecationWarning, stacklevel=3)
+        params = keyword_params
     spec = resolve_spec(task, params=params, seed=seed, split_plan=split_plan, sizes=sizes, trace=trace,
                         allow_repeats=allow_repeats)
     root = cache_root(cache_dir) / f"{task}-{spec_key(spec)}"

@@ -124,9 +124,9 @@ def test_an_impossible_carry_chain_split_is_refused_with_the_space_size(tmp_path
 
 
 def test_difficulty_grows_with_length_and_carries():
-    easy = TASK.example("12", "3", arithmetic.DigitFormat())
-    longer = TASK.example("1200", "3", arithmetic.DigitFormat())
-    carrying = TASK.example("1299", "1", arithmetic.DigitFormat())
+    easy = arithmetic.example("add", "12", "3", arithmetic.DigitFormat())
+    longer = arithmetic.example("add", "1200", "3", arithmetic.DigitFormat())
+    carrying = arithmetic.example("add", "1299", "1", arithmetic.DigitFormat())
     assert 0 <= TASK.difficulty(easy) < TASK.difficulty(longer) < TASK.difficulty(carrying) < 1
 
 

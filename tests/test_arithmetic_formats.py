@@ -113,7 +113,7 @@ def test_scratchpads_hand_checked():
 
 def test_example_records_complexity_as_small_ints_and_operands_beyond_int64_as_strings():
     a, b = "9" * 30, "1"
-    example = ADD.example(a, b, DigitFormat())
+    example = arithmetic.example("add", a, b, DigitFormat())
     assert example.target == "1" + "0" * 30
     assert example.meta["complexity"] == {
         "digits_a": 30, "digits_b": 1, "digits": 30, "result_digits": 31, "carries": 30, "longest_carry_chain": 30}

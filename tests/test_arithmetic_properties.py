@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from genforge.core.params import resolve
 from genforge.core.rng import RandomStream
 from genforge.generators import arithmetic
 from genforge.generators.arithmetic import DigitFormat
@@ -116,7 +115,7 @@ def test_sampled_examples_have_correct_targets_and_complexity(operation, digit_f
     given_params = {flag: getattr(digit_format, flag) for flag in arithmetic.FLAGS}
     given_params.update(random_hint_offset=random_offset, equal_lengths=equal, train_digits_max=high,
                         test_digits_min=high + 1, test_digits_max=high + 4, train_max_carry_chain=0)
-    params = {**resolve(task.parameters, given_params), "seed": 0}
+    params = task.Params.resolve(given_params)
     task.check_params(params)
     for example in task.sample_block(RandomStream.from_parts("property", seed), params, 20):
         instruction, text, target = example.instruction, example.input, example.target
@@ -202,8 +201,8 @@ def test_block_carries_and_results_match_an_independent_column_walk(operation, w
 @given(st.sampled_from(["add", "multiply"]), st.integers(55, 70), st.integers(0, 2 ** 32))
 def test_sampled_long_operands_have_exact_lengths_targets_and_carries(operation, high, seed):
     task = get_task(TASKS[operation])
-    params = {**resolve(task.parameters, {"train_digits_min": high - 3, "train_digits_max": high,
-                                          "test_digits_min": high + 1, "test_digits_max": high + 2}), "seed": 0}
+    params = task.Params.resolve(train_digits_min=high - 3, train_digits_max=high,
+                                 test_digits_min=high + 1, test_digits_max=high + 2)
     for example in task.sample_block(RandomStream.from_parts("long", seed), params, 30):
         a, b = (int(x) for x in example.input.split(SYMBOLS[operation]))
         complexity = example.meta["complexity"]
@@ -232,8 +231,7 @@ def test_sampled_operands_are_uniform_over_their_digit_counts(name):
     # Operands of 1..2 digits: a length uniform on {1, 2}, then a uniform number of that length, so 0..9
     # are each drawn with probability 1/20 and 10..99 with 1/180. Chi-square over 100 values, 99 d.o.f.
     task = get_task(name)
-    params = {**resolve(task.parameters, {"train_digits_max": 2, "test_digits_min": 3, "test_digits_max": 4}),
-              "seed": 0}
+    params = task.Params.resolve(train_digits_max=2, test_digits_min=3, test_digits_max=4)
     counts = Counter()
     for block in range(40):
         for example in task.sample_block(RandomStream.from_parts("uniform", block), params, 256):
@@ -248,8 +246,8 @@ def test_very_long_products_are_sampled_exactly():
     # 900-digit operands: the spread-digit big-integer trick of multiplication_column_carries would pass
     # Python's 4300-digit limit on int <-> str conversion; the block sampler never converts.
     task = get_task("multiplication")
-    params = {**resolve(task.parameters, {"train_digits_min": 900, "train_digits_max": 900,
-                                          "test_digits_min": 901, "test_digits_max": 901}), "seed": 0}
+    params = task.Params.resolve(train_digits_min=900, train_digits_max=900, test_digits_min=901,
+                                 test_digits_max=901)
     for example in task.sample_block(RandomStream.from_parts("very long"), params, 3):
         a, b = (int(x) for x in example.input.split("*"))
         assert example.target == str(a * b)

@@ -35,7 +35,7 @@ def test_list_shows_the_rewriting_tasks():
 def test_describe_shows_parameters_with_ranges_and_plans():
     result = invoke(["describe", "rewrite"])
     assert result.exit_code == 0
-    assert "input_length = 50 (integer) [1..100000]" in result.stdout
+    assert "input_length = 50 (integer) [1..10000]" in result.stdout
     assert "unseen_instructions" in result.stdout and "test_ood_instruction" in result.stdout
 
 

@@ -86,7 +86,7 @@ def test_allow_repeats_permits_duplicates_in_a_tiny_space(tmp_path):
 def test_existing_output_needs_overwrite_and_is_left_untouched(tmp_path):
     genforge.generate("rewrite", tmp_path, sizes=SMALL)
     before = folder_bytes(tmp_path / "rewrite")
-    with pytest.raises(UsageError, match="already exists; pass --overwrite"):
+    with pytest.raises(UsageError, match="already exists; pass overwrite=True"):
         genforge.generate("rewrite", tmp_path, sizes=SMALL, seed=5)
     assert folder_bytes(tmp_path / "rewrite") == before
     genforge.generate("rewrite", tmp_path, sizes=SMALL, seed=5, overwrite=True)

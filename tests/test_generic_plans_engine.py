@@ -16,6 +16,7 @@ import pytest
 
 import genforge
 from genforge.core.errors import UsageError
+import genforge.snapshot.build
 from genforge.snapshot.suite import load_suite
 
 MCD = dict(split_plan="mcd", sizes={"train": 300, "test_id": 40, "test_ood_compound": 60})
@@ -93,7 +94,7 @@ def test_a_killed_run_resumes_to_the_same_bytes(tmp_path, reference, plan):
 
 def test_max_bytes_refuses_a_generic_plan_before_writing(tmp_path):
     task, options = PLANS["mcd"]
-    with pytest.raises(UsageError, match="--max-bytes"):
+    with pytest.raises(UsageError, match="max_bytes"):
         genforge.generate(task, tmp_path, max_bytes=1000, **options)
     assert not os.listdir(tmp_path)
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import genforge
 from genforge.core.errors import ParameterError, UsageError
 from genforge.core.rng import RandomStream
-from genforge.generators import hint_batch
+from genforge.generators import hint_batch, hint_sampler
 from genforge.generators.hint_expressions import annotate, depth, evaluate, parse, sample_expression, to_text
 from genforge.core.registry import get_task
 
@@ -246,7 +246,7 @@ def test_result_cap_gives_the_same_bytes_with_any_worker_count(tmp_path):
     # The cap's pilot sample is rebuilt in each worker process; it must not depend on which.
     sizes = {"train": 300, "validation": 0, "SS": 0, "LS": 30, "SL": 30, "LL": 0}
     genforge.generate("hint", tmp_path / "one", sizes=sizes, workers=1)
-    TASK._samplings.clear()  # so the forked workers build their own pilot tables
+    hint_sampler._SAMPLERS.clear()  # so the forked workers build their own pilot tables
     genforge.generate("hint", tmp_path / "two", sizes=sizes, workers=2)
     for split in ("train", "LS", "SL"):
         assert (tmp_path / "one" / "hint" / f"{split}.jsonl").read_bytes() == \
@@ -283,8 +283,8 @@ SAMPLE_PARAMS = [  # operators_min, operators_max, value_floor, value_cap: the f
 
 @pytest.mark.parametrize("low, high, floor, cap", SAMPLE_PARAMS)
 def test_sampled_examples_agree_with_the_one_tree_functions(low, high, floor, cap):
-    params = {"operators_min": low, "operators_max": high, "value_floor": floor, "value_cap": cap,
-              "zero_result_min_operators": 3, "result_share_cap": 0.05, "dependencies": True}
+    params = TASK.Params.resolve(zero_result_min_operators=3, result_share_cap=0.05, dependencies=True).for_split(
+        {"operators_min": low, "operators_max": high, "value_floor": floor, "value_cap": cap}, 0)
     examples = [e for e in TASK.sample_block(RandomStream.from_parts("agree", low, cap), params, 300) if e]
     assert len(examples) >= 200  # the last range is rare: a block may give up on some slots
     for example in examples:
@@ -347,8 +347,8 @@ def test_batch_trees_follow_the_prefix_order_law():
 
 def test_accepted_results_follow_the_reference_sampler():
     # Before the result cap: the batch sampler and the one-tree reference give the same result law.
-    params = {"operators_min": 0, "operators_max": 10, "value_floor": -1, "value_cap": 100,
-              "zero_result_min_operators": 3, "result_share_cap": 1.0, "dependencies": False}
+    params = TASK.Params.resolve(zero_result_min_operators=3, result_share_cap=1.0, dependencies=False).for_split(
+        {"operators_min": 0, "operators_max": 10, "value_floor": -1, "value_cap": 100}, 0)
     batch_results = Counter(e.target for e in TASK.sample_block(RandomStream.from_parts("ref"), params, 6000))
     rng, reference = RandomStream.from_parts("reference"), Counter()
     while sum(reference.values()) < 6000:

@@ -199,6 +199,25 @@ def test_contradictory_parameters_are_refused_with_the_parameter_named(tmp_path,
         genforge.generate("kinship", tmp_path, params=params, sizes={"train": 1})
 
 
+@pytest.mark.parametrize("params", [
+    {"family_pool_size": 4096},  # 4,096 default trees: some 285,000 people
+    {"generations": 8, "children_min": 6, "children_max": 6, "marriage_probability": 1.0,
+     "family_pool_size": 1},  # one tree of some 670,000 people
+])
+def test_a_family_pool_too_large_to_build_quickly_is_refused_before_any_work(tmp_path, params):
+    # The pool is built whole before the first story, whatever size is asked.
+    with pytest.raises(ParameterError, match=r"family_pool_size.*at most 20,000"):
+        genforge.generate("kinship", tmp_path, params=params, sizes={"train": 1})
+    assert not (tmp_path / "kinship").exists()
+
+
+def test_the_largest_pool_allowed_at_default_tree_sizes_is_accepted():
+    task = get_task("kinship")
+    task.check_params(task.Params.resolve(family_pool_size=280))
+    with pytest.raises(ParameterError):
+        task.check_params(task.Params.resolve(family_pool_size=300))
+
+
 def test_cli_reports_a_bad_parameter_without_a_traceback(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["generate", "kinship", "--out", str(tmp_path), "--param", "story_format=prose"])

@@ -6,7 +6,6 @@ import pytest
 
 import genforge
 from genforge.core.errors import ParameterError
-from genforge.core.params import resolve
 from genforge.core.rng import RandomStream
 from genforge.generators import arithmetic
 from genforge.core.registry import get_task
@@ -58,9 +57,8 @@ def test_index_hints_need_a_marker_per_product_place(tmp_path):
 
 
 def test_random_hint_offsets_leave_room_for_every_padded_product_place():
-    params = {**resolve(TASK.parameters, {"index_hints": True, "zero_padding": True, "random_hint_offset": True,
-                                          "train_digits_max": 20, "test_digits_min": 21, "test_digits_max": 26}),
-              "seed": 0}
+    params = TASK.Params.resolve(index_hints=True, zero_padding=True, random_hint_offset=True,
+                                 train_digits_max=20, test_digits_min=21, test_digits_max=26)
     for example in TASK.sample_block(RandomStream.from_parts("offsets"), params, 300):
         width = example.meta["complexity"]["digits"]
         assert len(example.target) == 2 * (2 * width)  # 2n places, a marker and a digit each

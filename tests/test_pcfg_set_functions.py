@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from genforge.core.errors import UsageError
-from genforge.core.params import resolve
 from genforge.core.rng import RandomStream
 from genforge.generators.pcfg import parse, symbol_alphabet
+from genforge.generators.pcfg_sampler import tree_example
 from genforge.tasks.pcfg_set import PcfgSetTask
 from pcfg_set_reference import BINARY, UNARY, function_tokens, parent_child_pairs, reference_value
 
@@ -98,7 +98,7 @@ def test_solve_agrees_with_the_reference_evaluator(text, exceptions):
 
 
 def _params(**overrides):
-    return {**resolve(TASK.parameters, overrides), "seed": 0}
+    return TASK.Params.resolve(overrides)
 
 
 @settings(max_examples=60, deadline=None)
@@ -115,25 +115,25 @@ def test_sampled_examples_agree_with_the_reference_and_record_their_complexity(s
         assert example.target == " ".join(target)
         assert example.instruction is None
         complexity = example.meta["complexity"]
-        assert complexity["functions"] == len(function_tokens(text)) <= params["max_functions"]
-        assert complexity["output_length"] == len(target) <= params["max_output_length"]
+        assert complexity["functions"] == len(function_tokens(text)) <= params.max_functions
+        assert complexity["output_length"] == len(target) <= params.max_output_length
         assert complexity["input_length"] == len(text.split())
         assert complexity["arguments"] == text.split().count(",") + 1  # a binary function adds one string
-        alphabet = set(symbol_alphabet(params["alphabet_size"]))
+        alphabet = set(symbol_alphabet(params.alphabet_size))
         assert {t for t in text.split() if t != "," and t not in function_tokens(text)} <= alphabet
         assert 0 <= TASK.difficulty(example) < 1
 
 
 def test_depth_counts_functions_on_the_longest_path():
-    example = TASK._example(parse("append reverse echo A1 B1 , copy C1"), None, frozenset(), 100)
+    example = tree_example(parse("append reverse echo A1 B1 , copy C1"), None, frozenset(), 100)
     assert example.meta["complexity"]["depth"] == 3
     assert example.meta["complexity"]["functions"] == 4
     assert example.meta["complexity"]["arguments"] == 2
 
 
 def test_difficulty_grows_with_functions():
-    small = TASK._example(parse("copy A1 B1"), None, frozenset(), 100)
-    large = TASK._example(parse("copy copy copy A1 B1"), None, frozenset(), 100)
+    small = tree_example(parse("copy A1 B1"), None, frozenset(), 100)
+    large = tree_example(parse("copy copy copy A1 B1"), None, frozenset(), 100)
     assert TASK.difficulty(small) < TASK.difficulty(large)
 
 
@@ -158,10 +158,10 @@ def test_block_sampler_meta_and_split_facts_agree_with_the_parsed_input(seed, pl
     params = _params(exception_ratio=0.5, twin_train_context=context)
     plan, split_name = plan_split
     split = TASK.split_plans(params)[plan].split(split_name)
-    examples = TASK.sample_block(RandomStream.from_parts("facts", seed), {**params, **split.sample_params}, 12)
+    examples = TASK.sample_block(RandomStream.from_parts("facts", seed), params.for_split(split.sample_params, 0), 12)
     for example in filter(None, examples):
         exceptions = parse_exceptions(example.instruction)
-        rebuilt = TASK._example(parse(example.input), example.instruction, exceptions, params["max_output_length"])
+        rebuilt = tree_example(parse(example.input), example.instruction, exceptions, params.max_output_length)
         assert (example.target, example.meta) == (rebuilt.target, rebuilt.meta)
         assert tuple(example.trace) == tuple(rebuilt.trace)
         plain = Example(*example)

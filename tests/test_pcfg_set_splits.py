@@ -10,7 +10,6 @@ import genforge
 from genforge.cli import cli, main
 from genforge.core.checking import validate_path
 from genforge.core.errors import ParameterError
-from genforge.core.params import resolve
 from genforge.core.rng import RandomStream
 from genforge.core.registry import get_task
 from pcfg_set_reference import base, function_tokens, parent_child_pairs, reference_value
@@ -127,10 +126,9 @@ def test_overgeneralisation_exceptions_are_rare_in_train_and_tested_apart(tmp_pa
 def test_overgeneralisation_share_of_exception_examples_is_the_ratio():
     # Straight from the sampler with the train split's settings, so that enough draws are cheap.
     task = get_task("pcfg_set")
-    params = resolve(task.parameters, {"exception_ratio": 0.5})
+    params = task.Params.resolve(exception_ratio=0.5)
     train = task.split_plans(params)["overgeneralisation"].split("train")
-    examples = task.sample_block(RandomStream.from_parts("ratio-test"), {**params, **train.sample_params, "seed": 0},
-                                 4000)
+    examples = task.sample_block(RandomStream.from_parts("ratio-test"), params.for_split(train.sample_params, 0), 4000)
     kept = [e for e in examples if e is not None]
     assert len(kept) >= 3990
     share = sum(e.meta["domain"] == "exception" for e in kept) / len(kept)

@@ -10,6 +10,7 @@ import pytest
 import genforge
 from genforge.core.errors import ParameterError, UsageError
 from genforge.generators.relation_algebra import load_algebra, path_consistency
+from genforge.generators.relation_algebra_examples import draw_cost
 from genforge.core.registry import get_task
 
 SMALL_TESTS = {"train": 60, "validation": 10, "test_id": 10, "test_ood_length": 20, "test_ood_branches": 20}
@@ -179,6 +180,28 @@ def test_crossing_train_and_test_ranges_is_refused(tmp_path):
         genforge.generate("relation_algebra", tmp_path, params={"train_k_max": 6, "test_k_max": 5})
     with pytest.raises(ParameterError, match="train_branches_min"):
         genforge.generate("relation_algebra", tmp_path, params={"train_branches_min": 3, "train_branches_max": 2})
+
+
+@pytest.mark.parametrize("params, split, named", [
+    # Ran past 150 s for --size train=1000: long chains drawn uniformly almost never close to one relation.
+    ({"tightness": 0.0}, "test_ood_length", "tightness"),
+    # Graphs of 40..49 edges by up to 15 branches: past 150 s as well.
+    ({"train_k_min": 40, "train_k_max": 49, "test_k_max": 50, "train_branches_max": 15, "test_branches_max": 16},
+     "train", "train_k_max"),
+    # Kinship walks of up to 25 edges: some 200 ms an example.
+    ({"algebra": "kinship", "test_k_max": 25}, "test_ood_length", "test_k_max"),
+])
+def test_cells_too_costly_to_draw_are_refused_before_any_work(tmp_path, params, split, named):
+    with pytest.raises(ParameterError, match=rf"split '{split}'.*{named}"):
+        genforge.generate("relation_algebra", tmp_path, params=params, sizes={"train": 1000})
+    assert not (tmp_path / "relation_algebra").exists()
+
+
+def test_the_pilot_cost_is_fixed_by_the_parameters_alone():
+    task = get_task("relation_algebra")
+    params = task.Params.resolve(tightness=1.5).for_split({"k_min": 5, "k_max": 15}, 7)
+    # Not the run's seed either: a refusal must not depend on which seed was asked for.
+    assert draw_cost(params) == draw_cost(params) == draw_cost(params.for_split({}, 8)) < float("inf")
 
 
 GOLDEN = {

@@ -245,7 +245,7 @@ def test_shard_size_below_one(fixtures, shard):
 @FUZZ
 @given(plan=words)
 def test_unknown_split_plan(fixtures, plan):
-    assume(plan not in REWRITE.split_plans(genforge.api.resolve_spec("rewrite").params)
+    assume(plan not in REWRITE.split_plans(genforge.api.resolve_spec("rewrite").typed())
            and plan not in ("mcd", "easy_to_hard"))
     with workspace(fixtures) as out:
         refused(["generate", "rewrite", "--out", out, "--split-plan", plan])

@@ -67,7 +67,7 @@ def test_max_bytes_refuses_before_writing_with_the_estimate(tmp_path):
 
 def test_max_bytes_is_enforced_while_writing_when_the_estimate_was_too_low(tmp_path, monkeypatch):
     monkeypatch.setattr(engine, "estimate_bytes", lambda spec: (1000, []))
-    with pytest.raises(UsageError, match=r"passed --max-bytes 20,000 while writing split 'train'.*nothing was kept"):
+    with pytest.raises(UsageError, match=r"passed max_bytes 20,000 while writing split 'train'.*nothing was kept"):
         genforge.generate("rewrite", tmp_path, sizes=SIZES, max_bytes=20_000)
     assert list(tmp_path.iterdir()) == []
 
@@ -109,5 +109,3 @@ def test_a_partial_folder_of_another_request_is_left_alone(tmp_path):
     (other / ".checkpoint.json").write_text("{}")
     genforge.generate("rewrite", tmp_path, sizes=SIZES)
     assert other.is_dir() and (tmp_path / "rewrite" / "manifest.json").is_file()
-
-

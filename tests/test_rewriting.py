@@ -6,10 +6,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import genforge
-from genforge.core.errors import InfeasibleError
+from genforge.core.errors import InfeasibleError, ParameterError
 from genforge.core.validation import validator_for_task
 from genforge.generators.rewriting import Rule, domain_pattern, format_rules, parse_rules, run_markov
 from genforge.core.rng import RandomStream
+from genforge.generators.rewrite_sampler import chance_without
+from genforge.tasks.rewrite import MIN_NOOP_CHANCE
 
 
 def records(folder, split):
@@ -82,6 +84,12 @@ def test_rewrite_targets_validate_and_match_an_independent_rerun(tmp_path_factor
     try:
         manifest = genforge.generate("rewrite", out, split_plan=plan, sizes=sizes, params=params, seed=seed,
                                      allow_repeats=params["alphabet_size"] < 4)
+    except ParameterError as error:
+        # No-op inputs must be findable at the longest input any plan draws (longer_input_length, 100).
+        assert params["noop_share"] > 0
+        assert chance_without(params["alphabet_size"], params["pattern_length"], 100) < MIN_NOOP_CHANCE
+        assert "noop_share" in str(error)
+        return
     except InfeasibleError as error:
         # A small alphabet with short patterns can hold fewer distinct rules than n_instructions:
         # the task must refuse it, naming what it can give.

@@ -16,9 +16,9 @@ from genforge.core.errors import InfeasibleError, ParameterError
 from genforge.core.rng import RandomStream
 from genforge.core.spec import resolve_spec
 from genforge.generators.scan_grammar import LEXICONS, Vocabulary, command_text, enumerate_commands, parse_command
-from genforge.tasks import scan_common, scan_scaled_sampler
+from genforge.generators import scan_sampler
 from genforge.core.registry import get_task
-from genforge.tasks.scan_export import write_original_format
+from genforge.snapshot.scan_export import write_original_format
 
 TASK = get_task("scan_scaled")
 
@@ -133,7 +133,7 @@ def test_held_out_domain_is_seen_only_in_short_primer_commands(tmp_path):
 
 
 def test_held_out_domain_defaults_to_the_last_domain():
-    plan = TASK.split_plans(resolve_spec("scan_scaled").params)["held_out_domain"]
+    plan = TASK.split_plans(TASK.Params.resolve())["held_out_domain"]
     assert "music" in plan.split("test_ood_domain").description
 
 
@@ -174,12 +174,10 @@ def test_structure_of_a_kitchen_command():
 @given(n_verbs=st.integers(1, 40), n_directions=st.integers(1, 8), n_repetitions=st.integers(0, 6),
        conjunctions=st.integers(0, 6), seed=st.integers(0, 2**32))
 def test_every_sample_is_solved_by_the_oracle(n_verbs, n_directions, n_repetitions, conjunctions, seed):
-    params = resolve_spec("scan_scaled", params={
-        "n_verbs": n_verbs, "n_directions": n_directions, "n_repetitions": n_repetitions,
-        "max_conjunctions": conjunctions, "held_out_verb": 0, "template_verb": -1, "template_direction": 0}).params
+    params = TASK.Params.resolve(n_verbs=n_verbs, n_directions=n_directions, n_repetitions=n_repetitions,
+                                 max_conjunctions=conjunctions, held_out_verb=0, template_verb=-1, template_direction=0)
     rng = RandomStream.from_parts("test", seed)
-    for _ in range(20):
-        example = TASK.sample(rng, params)
+    for example in TASK.sample_block(rng, params, 20):
         assert TASK.solve(None, example.input) == example.target
         assert example.meta["complexity"]["conjunctions"] <= conjunctions
         assert 0 <= TASK.difficulty(example) < 1
@@ -189,35 +187,33 @@ def test_every_sample_is_solved_by_the_oracle(n_verbs, n_directions, n_repetitio
 @pytest.mark.parametrize("sizes, conjunctions", [((3, 2, 3), (0, 1)), ((1, 1, 0), (1, 3))])
 def test_both_ways_of_drawing_build_what_the_grammar_says(monkeypatch, kept, sizes, conjunctions):
     """Kept (small spaces) or built each time, every example equals the reference build of its parse."""
-    monkeypatch.setattr(scan_scaled_sampler, "CACHE_COMMANDS", 1 << 16 if kept else 0)
-    scan_scaled_sampler.sampler.cache_clear()
+    monkeypatch.setattr(scan_sampler, "CACHE_COMMANDS", 1 << 16 if kept else 0)
+    scan_sampler.sampler.cache_clear()
     (n_verbs, n_directions, n_repetitions), (low, high) = sizes, conjunctions
-    params = resolve_spec("scan_scaled", params={
-        "n_verbs": n_verbs, "n_directions": n_directions, "n_repetitions": n_repetitions, "min_conjunctions": low,
-        "max_conjunctions": high, "domains": ["kitchen", "music"], "held_out_verb": 0, "template_verb": 0,
-        "template_direction": 0}).params
-    sampler = scan_scaled_sampler.sampler(("kitchen", "music"), *sizes, low, high, None)
+    params = TASK.Params.resolve(n_verbs=n_verbs, n_directions=n_directions, n_repetitions=n_repetitions,
+                                 min_conjunctions=low, max_conjunctions=high, domains=["kitchen", "music"],
+                                 held_out_verb=0, template_verb=0, template_direction=0)
+    sampler = scan_sampler.sampler(("kitchen", "music"), *sizes, low, high, None)
     assert (sampler.kept is not None) == kept
     rng = RandomStream.from_parts("reference", kept)
     examples = TASK.sample_block(rng, params, 500)
     assert {e.meta["complexity"]["conjunctions"] for e in examples} == set(range(low, high + 1))
     for example in examples:
         vocabulary = Vocabulary(LEXICONS[example.meta["domain"]], *sizes)
-        reference = scan_common.make_example(vocabulary, parse_command(example.input, vocabulary)[1])
+        reference = scan_sampler.make_example(vocabulary, parse_command(example.input, vocabulary)[1])
         assert (example.input, example.target, dict(example.meta)) == (
             reference.input, reference.target, dict(reference.meta))
-    scan_scaled_sampler.sampler.cache_clear()
+    scan_sampler.sampler.cache_clear()
 
 
 @pytest.mark.parametrize("kept", [True, False])
 def test_both_ways_of_drawing_follow_the_documented_law(monkeypatch, kept):
     """Domain, conjunction count, clauses and conjunctions uniform: P(command with k conjunctions)
     = 1 / (domains * counts * clauses**(k + 1) * 2**k). Chi-square over the whole space of 210 commands."""
-    monkeypatch.setattr(scan_scaled_sampler, "CACHE_COMMANDS", 1 << 16 if kept else 0)
-    scan_scaled_sampler.sampler.cache_clear()
-    params = resolve_spec("scan_scaled", params={"n_verbs": 1, "n_directions": 1, "n_repetitions": 0,
-                                                 "domains": ["navigation", "music"], "held_out_verb": 0,
-                                                 "template_verb": 0, "template_direction": 0}).params
+    monkeypatch.setattr(scan_sampler, "CACHE_COMMANDS", 1 << 16 if kept else 0)
+    scan_sampler.sampler.cache_clear()
+    params = TASK.Params.resolve(n_verbs=1, n_directions=1, n_repetitions=0, domains=["navigation", "music"],
+                                 held_out_verb=0, template_verb=0, template_direction=0)
     rng = RandomStream.from_parts("law", kept)
     draws = 100_000
     counts = Counter((e.meta["domain"], e.input) for e in TASK.sample_block(rng, params, draws))
@@ -228,7 +224,7 @@ def test_both_ways_of_drawing_follow_the_documented_law(monkeypatch, kept):
     assert len(expected) == 2 * (7 + 7 * 7 * 2) and set(counts) <= set(expected)
     chi_square = sum((counts[key] - mean) ** 2 / mean for key, mean in expected.items())
     assert chi_square < 300  # 209 degrees of freedom: exceeded with probability 4e-5 under the law
-    scan_scaled_sampler.sampler.cache_clear()
+    scan_sampler.sampler.cache_clear()
 
 
 def _all_commands(lexicon, clauses):

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 import genforge
 from genforge.core.errors import UsageError
 from genforge.core.registry import get_task
-from genforge.tasks.scan_export import export_command, write_original_format
+from genforge.cli_snapshot import export_scan_command
+from genforge.snapshot.scan_export import write_original_format
 
 PUBLISHED = {
     "simple": {"train": 16_728, "test_id": 4_182},
@@ -170,7 +171,7 @@ def test_export_writes_the_original_line_format(tmp_path):
 
 def test_export_command_lists_the_files_it_wrote(tmp_path):
     genforge.generate("scan", tmp_path, split_plan="simple", sizes={"train": 5, "test_id": 5})
-    result = CliRunner().invoke(export_command, [str(tmp_path / "scan")])
+    result = CliRunner().invoke(export_scan_command, [str(tmp_path / "scan")])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [str(tmp_path / "scan" / "train.txt"), str(tmp_path / "scan" / "test_id.txt")]
 
@@ -203,9 +204,8 @@ def test_golden_bytes(tmp_path, plan):
 
 def test_the_fast_enumeration_builds_what_the_grammar_interprets():
     from genforge.generators.scan_grammar import SCAN_VOCABULARY, enumerate_commands
-    from genforge.tasks import scan_common
-    from genforge.tasks.scan import all_examples
+    from genforge.generators.scan_sampler import make_example, scan_examples
 
-    reference = [scan_common.make_example(SCAN_VOCABULARY, command) for command in enumerate_commands(SCAN_VOCABULARY)]
-    fast = all_examples()
+    reference = [make_example(SCAN_VOCABULARY, command) for command in enumerate_commands(SCAN_VOCABULARY)]
+    fast = scan_examples()
     assert [(e.input, e.target, e.meta) for e in fast] == [(e.input, e.target, e.meta) for e in reference]

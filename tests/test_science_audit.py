@@ -15,7 +15,8 @@ from snapshot_helpers import build_small
 
 #: Tasks whose enumerated training split is large by default, made small here.
 SMALL_PARAMS = {"two_hop": {"entities": 100, "relations": 10, "out_degree": 4, "ood_share": 0.2, "phi": 2.0},
-                "comparison": {"entities": 100, "attributes": 3, "values": 10, "ood_share": 0.2}}
+                "comparison": {"entities": 100, "attributes": 3, "values": 10, "ood_share": 0.2},
+                "cogs": {"train_size": 200, "validation_size": 50, "test_size": 50, "generalization_size": 20}}
 
 
 def _small_default(task, folder):
@@ -52,7 +53,7 @@ def _lines(path):
 def test_audit_reports_counts_and_diversity(rewrite_folder):
     result = CliRunner().invoke(cli, ["audit", str(rewrite_folder), "--json"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     train, *tests = report["tasks"][0]["splits"]
     assert train["records"] == 80 and train["duplicates"] == 0
     assert train["unique_instructions"] >= 1 and train["instruction_entropy_bits"] > 0

@@ -92,16 +92,16 @@ def test_a_corrupted_file_is_refused_when_loaded(snapshot, tmp_path):
 def test_load_generates_once_then_reads_the_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("GENFORGE_CACHE", str(tmp_path / "cache"))
     sizes = {"train": 30, "validation": 5, "test_id": 5, "test_ood_instruction": 5}
-    first = list(genforge.load("markov", split="test_id", sizes=sizes, max_steps=15))
+    first = list(genforge.load("markov", split="test_id", sizes=sizes, params={"max_steps": 15}))
     assert len(first) == 5 and len(list((tmp_path / "cache").iterdir())) == 1
 
     def refuse(*args, **kwargs):
         raise AssertionError("regenerated although cached")
 
     monkeypatch.setattr(loaders, "generate_task", refuse)
-    assert list(genforge.load("markov", split="test_id", sizes=sizes, max_steps=15)) == first
+    assert list(genforge.load("markov", split="test_id", sizes=sizes, params={"max_steps": 15})) == first
     with pytest.raises(AssertionError, match="regenerated"):
-        genforge.load("markov", split="test_id", sizes=sizes, max_steps=16)
+        genforge.load("markov", split="test_id", sizes=sizes, params={"max_steps": 16})
 
 
 def test_load_gives_the_same_records_as_generate(tmp_path, read_records):
@@ -113,4 +113,4 @@ def test_load_gives_the_same_records_as_generate(tmp_path, read_records):
 
 def test_load_checks_parameters_like_generate(tmp_path):
     with pytest.raises(UsageError, match="input_length"):
-        genforge.load("rewrite", split="train", input_length=0, cache_dir=tmp_path)
+        genforge.load("rewrite", split="train", params={"input_length": 0}, cache_dir=tmp_path)

@@ -95,5 +95,6 @@ def test_regenerate_finds_a_change_that_the_checksums_were_updated_to_hide(snaps
 
 
 def test_a_folder_without_a_manifest_is_refused(tmp_path):
+    # Neither a snapshot nor a task folder: bad input (exit 2), named with the forms allowed.
     result = run_cli(["snapshot", "verify", tmp_path])
-    assert result.exit_code == 1 and "manifest.json: missing" in result.output
+    assert result.exit_code == 2 and "holds no manifest.json and no task folders" in result.output

@@ -14,7 +14,7 @@ from genforge.core.errors import ParameterError, UsageError
 from genforge.core.splits import text_bucket
 from genforge.generators.symbolic_expressions import parse, to_text
 from genforge.generators.symbolic_rules import CATALOGUE, DOMAINS, is_operand
-from genforge.tasks.instruction_pool import SEEN_FRACTION
+from genforge.generators.instruction_pool import SEEN_FRACTION
 from genforge.core.registry import get_task
 
 TASK = get_task("symbolic")

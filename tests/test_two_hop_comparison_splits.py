@@ -22,7 +22,8 @@ def read(folder, task, split):
 
 
 def resolved(task, params):
-    return dict(resolve_spec(task, params=params).params)
+    """The typed parameters the task's hooks receive for ``params``."""
+    return resolve_spec(task, params=params).typed()
 
 
 @pytest.fixture(scope="module", params=["tokens", "text"])
@@ -148,6 +149,16 @@ def test_test_id_never_repeats_a_training_input(two_hop, comparison):
 def test_asking_for_more_inferred_facts_than_exist_is_refused(tmp_path):
     with pytest.raises(InfeasibleError, match="phi"):
         genforge.generate("two_hop", tmp_path, params={**TWO_HOP, "phi": 20.0})
+
+
+@pytest.mark.parametrize("task, params", [
+    ("two_hop", {"entities": 100_000, "out_degree": 50, "phi": 100.0}),  # 480 million train facts (past 1 GB)
+    ("comparison", {"entities": 100_000, "attributes": 50}),  # 39 million train facts (past 3 GB in 90 s)
+])
+def test_a_train_split_too_large_to_build_quickly_is_refused_naming_phi(tmp_path, task, params):
+    # train is defined whole (all atomic facts plus phi x ID atomic ones), whatever size is asked of it.
+    with pytest.raises(ParameterError, match=r"phi.*at most 1,000,000"):
+        genforge.generate(task, tmp_path, params=params, sizes={"train": 10})
 
 
 def test_bad_parameters_are_named(tmp_path):

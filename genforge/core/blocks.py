@@ -284,12 +284,13 @@ def run_block(job: BlockJob) -> Optional[PackedBlock]:
     start = job.block * BLOCK_SIZE
     labels = [] if task.balance_key else None
     if context.enumerated:  # an enumeration rarely repeats itself: no repeat memory
-        examples = context.examples()
-        if start >= len(examples):
+        # Sliced, never measured: a lazy listing (an endless stream) is read only as far as the blocks asked.
+        examples = context.examples()[start:start + BLOCK_SIZE]
+        if not examples:  # past the end
             return None
         if spec.records is not None:
-            return pack(encoder.record_candidates(examples[start:start + BLOCK_SIZE], labels), labels)
-        return pack(encoder.candidates(examples[start:start + BLOCK_SIZE], spec, labels=labels), labels)
+            return pack(encoder.record_candidates(examples, labels), labels)
+        return pack(encoder.candidates(examples, spec, labels=labels), labels)
     repeats = context.repeats if context.repeats is not None and context.repeats.active else None
     rng = RandomStream.from_parts(job.spec.task, job.spec.task_version, dict(job.spec.params), job.spec.seed,
                                   job.split, job.block)

@@ -8,8 +8,8 @@ block-level sampling hook, a difficulty, a meta schema and an oracle
     [project.entry-points."genforge.tasks"]
     my_task = "my_package.module:MyTask"
 
-Required: ``Params`` (or, for older plugins, a ``parameters`` dict of JSON
-Schema properties), ``split_plans``, ``sample_block`` and ``solve``.
+Required: ``split_plans``, ``sample_block`` and ``solve``; ``Params`` for a
+task that has parameters.
 Optional: ``check_params``, ``difficulty``, ``enumerate_split`` (finite
 spaces), ``space_size``, ``structure``, ``normalize_answer`` and
 ``solve_in_context`` (answers that depend on the run's knowledge base).
@@ -32,11 +32,6 @@ _RELATIONS = {"<=": operator.le, "<": operator.lt, ">": operator.gt, ">=": opera
 
 
 
-def _value(params: Any, name: str) -> Any:
-    """A parameter of typed params or of a plain dict (tasks that declare only ``parameters``)."""
-    return params[name] if isinstance(params, Mapping) else getattr(params, name)
-
-
 class Task:
     #: Registry name, e.g. ``"rewrite"``: lower-case letters, digits and ``_``.
     name: ClassVar[str] = ""
@@ -44,9 +39,9 @@ class Task:
     version: ClassVar[str] = "1.0"
     #: One line for ``genforge list``.
     summary: ClassVar[str] = ""
-    #: The typed parameters: a frozen dataclass deriving from Params (None: ``parameters`` below).
-    Params: ClassVar[Optional[type[Params]]] = None
-    #: Parameter name -> JSON Schema property (with a ``default``); derived from ``Params`` when it is set.
+    #: The typed parameters: a frozen dataclass deriving from Params (see genforge.core.params).
+    Params: ClassVar[type[Params]] = Params
+    #: Parameter name -> JSON Schema property (with a ``default``), derived from ``Params``.
     parameters: ClassVar[dict[str, dict]] = {}
     default_split_plan: ClassVar[str] = "iid"
     #: A label whose per-split counts the manifest reports ("target" or "meta.<field>"); None for none.
@@ -56,44 +51,38 @@ class Task:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.__dict__.get("Params") is not None:
-            cls.parameters = cls.Params.schema_properties()
+        cls.parameters = cls.Params.schema_properties()
 
     # -- parameters ----------------------------------------------------
-    def typed(self, resolved: Mapping[str, Any]) -> Any:
-        """The parameters a task's hooks receive: its ``Params`` for resolved values
-        (a plain dict for a task that declares only ``parameters``)."""
-        if self.Params is None:
-            return dict(resolved)
+    def typed(self, resolved: Mapping[str, Any]) -> Params:
+        """The parameters a task's hooks receive: its ``Params`` for resolved values."""
         return self.Params.from_resolved(resolved)
 
-    def split_params(self, params: Any, split: SplitSpec, seed: int) -> Any:
+    def split_params(self, params: Params, split: SplitSpec, seed: int) -> Params:
         """What ``sample_block`` receives for ``split``: the split's settings applied, and the run's seed."""
-        if self.Params is None:
-            return {**params, **split.sample_params, "seed": seed}
         return params.for_split(split.sample_params, seed)
 
-    def check_params(self, params: Mapping[str, Any]) -> None:
+    def check_params(self, params: Params) -> None:
         """Raise ParameterError for combinations that single values cannot express."""
 
     def require(self, condition: bool, message: str) -> None:
         if not condition:
             raise ParameterError(message)
 
-    def require_order(self, params: Mapping[str, Any], name: str, relation: str, other: str, why: str = "") -> None:
-        """Raise unless ``params[name] <relation> params[other]``, naming both values (and ``why``)."""
-        value, bound = _value(params, name), _value(params, other)
+    def require_order(self, params: Params, name: str, relation: str, other: str, why: str = "") -> None:
+        """Raise unless ``params.name <relation> params.other``, naming both values (and ``why``)."""
+        value, bound = getattr(params, name), getattr(params, other)
         if not _RELATIONS[relation](value, bound):
             raise ParameterError(f"parameter {name!r} = {value} must be {relation} {other} ({bound})"
                                  + (f": {why}" if why else ""))
 
-    def require_held_out_in_domains(self, params: Mapping[str, Any]) -> None:
-        domains = list(_value(params, "domains"))
-        missing = [d for d in _value(params, "held_out_domains") if d not in domains]
+    def require_held_out_in_domains(self, params: Params) -> None:
+        domains = list(params.domains)
+        missing = [d for d in params.held_out_domains if d not in domains]
         self.require(not missing, f"held_out_domains {missing} are not in domains {domains}")
 
     # -- generation ----------------------------------------------------
-    def split_plans(self, params: Mapping[str, Any]) -> dict[str, SplitPlan]:
+    def split_plans(self, params: Params) -> dict[str, SplitPlan]:
         raise NotImplementedError
 
     def sample_block(self, rng: RandomStream, params: Any, count: int) -> list[Optional[Example]]:
@@ -103,21 +92,15 @@ class Task:
         applied and ``params.seed`` the run's seed, from which a task may derive
         fixed pools (rule sets, knowledge graphs). Draw randomness only from ``rng``.
         """
-        if type(self).sample is not Task.sample:  # a task written before the block hook was required
-            return [self.sample(rng, params) for _ in range(count)]
         raise NotImplementedError(f"task {self.name} implements no sample_block")
 
-    def sample(self, rng: RandomStream, params: Any) -> Optional[Example]:
-        """Deprecated: one attempt; implement ``sample_block`` instead."""
-        raise NotImplementedError
-
     def enumerate_split(
-        self, params: Mapping[str, Any], plan: SplitPlan, split: SplitSpec, seed: int
+        self, params: Params, plan: SplitPlan, split: SplitSpec, seed: int
     ) -> Iterable[Example]:
         """Every example of a split whose ``source`` is ``"enumerate"``, in output order."""
         raise NotImplementedError(f"task {self.name} does not enumerate split {split.name}")
 
-    def space_size(self, params: Mapping[str, Any], split: SplitSpec) -> Optional[int]:
+    def space_size(self, params: Params, split: SplitSpec) -> Optional[int]:
         """How many distinct examples a sampled split can hold, when known cheaply."""
         return None
 
@@ -130,7 +113,7 @@ class Task:
         """The target for (instruction, input): the same code that generated it."""
         raise NotImplementedError
 
-    def solve_in_context(self, instruction: Optional[str], input: str, params: Mapping[str, Any], seed: int) -> str:
+    def solve_in_context(self, instruction: Optional[str], input: str, params: Params, seed: int) -> str:
         """The oracle for tasks whose answer also depends on the run (a knowledge base drawn from
         params and seed, as in two_hop); most tasks need only ``solve``."""
         return self.solve(instruction, input)

@@ -33,6 +33,12 @@ carries and longest chain 2.
 
 Numbers are decimal strings throughout; Python ints do the arithmetic, so
 operands may be far beyond int64.
+
+Sampling (:func:`sample_block`): both operands' digit counts are uniform over
+the split's range (or shared with ``equal_lengths``) and each operand is
+uniform over the numbers with that many digits. Addition's carry test split
+(:func:`sample_with_chains`) builds operands around a forced carry chain
+instead, so that it fills quickly; the split's predicate still decides.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from typing import Optional
 
 import numpy as np
 
+from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 
 HINT_MARKERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -286,10 +293,32 @@ def column_sums(operation: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         sums = np.zeros((count, width + 1), dtype=np.uint8)
         np.add(a, b, out=sums[:, :width])
         return sums
+    if width > _SHIFT_AND_ADD_WIDTH:
+        return _product_columns_by_fft(a, b)
     sums = np.zeros((count, 2 * width), dtype=np.int64)
     wide_b = b.astype(np.int64)
     for place in range(width):  # digit `place` of a times every digit of b lands in columns place..
         sums[:, place:place + width] += a[:, place:place + 1] * wide_b
+    return sums
+
+
+#: Widest operands whose product columns are summed place by place (work ~ width**2 per row); wider
+#: ones go through an FFT (work ~ width * log(width)), which keeps 1000-digit products to a second a block.
+_SHIFT_AND_ADD_WIDTH = 64
+
+
+def _product_columns_by_fft(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Multiplication's column sums as the convolution of the digit rows, through a real FFT.
+
+    Exact: a column sum is at most 81 * width (81,000 at 1000 digits) and the
+    FFT's rounding error on digits 0..9 stays many orders of magnitude below
+    0.5 at these lengths, so rounding recovers every integer.
+    """
+    count, width = a.shape
+    size = 1 << (2 * width - 1).bit_length()  # a power of two holding the 2 * width - 1 product columns
+    spectrum = np.fft.rfft(a, size, axis=1) * np.fft.rfft(b, size, axis=1)
+    sums = np.zeros((count, 2 * width), dtype=np.int64)
+    sums[:, :2 * width - 1] = np.rint(np.fft.irfft(spectrum, size, axis=1)[:, :2 * width - 1])
     return sums
 
 
@@ -437,3 +466,146 @@ class Scratchpad(Sequence):
 
     def __repr__(self) -> str:
         return f"Scratchpad({self.steps()!r})"
+
+
+# -- sampling ------------------------------------------------------------------
+# Digit pairs (x, y) by the column sum they reach; drawn to build forced carry chains.
+_PAIRS_SUM_10 = [(x, y) for x in range(10) for y in range(10) if x + y >= 10]
+_PAIRS_SUM_9 = [(x, y) for x in range(10) for y in range(10) if x + y >= 9]
+
+
+def random_number(rng: RandomStream, digits: int) -> str:
+    """A uniform number with exactly ``digits`` digits (0..9 when 1), as a string."""
+    if digits == 1:
+        return "0123456789"[rng.below(10)]
+    if digits <= 19:
+        # One 64-bit word covers the range; far fewer draws than digit by digit.
+        return str(rng.integer(10 ** (digits - 1), 10 ** digits - 1))
+    return str(rng.integer(10 ** 18, 10 ** 19 - 1)) + rng.string(DIGITS, digits - 19)
+
+
+def example(operation: str, a: str, b: str, digit_format: DigitFormat, offset: int = 0,
+            instruction: Optional[str] = None) -> Example:
+    """The example ``a <op> b`` (digit strings without padding) in ``digit_format``."""
+    if operation == "add":
+        result = str(int(a) + int(b))
+        carries, longest = addition_carries(a, b)
+    else:
+        result = str(int(a) * int(b))
+        carries, longest = multiplication_carries(a, b)
+    text, target = render(operation, a, b, digit_format, offset, result)
+    complexity = {
+        "digits_a": len(a),
+        "digits_b": len(b),
+        "digits": max(len(a), len(b)),
+        "result_digits": len(result),
+        "carries": carries,
+        "longest_carry_chain": longest,
+    }
+    return Example(instruction or instruction_text(operation, digit_format), text, target,
+                   {"domain": operation, "complexity": complexity}, Scratchpad(operation, a, b))
+
+
+def sample_block(rng: RandomStream, operation: str, digit_format: DigitFormat, low: int, high: int,
+                 equal_lengths: bool, random_hint_offset: bool, count: int) -> list[Example]:
+    """``count`` examples whose operands have ``low``..``high`` digits, drawn as whole numpy blocks.
+
+    Lengths, digits, column sums and carries are arrays over the block; only
+    the final strings are built one by one.
+    """
+    if count <= 0:
+        return []
+    lengths_a = low + rng.index_array(high - low + 1, count).astype(np.int64)
+    if equal_lengths:
+        lengths_b = lengths_a
+    else:
+        lengths_b = low + rng.index_array(high - low + 1, count).astype(np.int64)
+    # Both operands in one draw: rows 0..count-1 are the a's, the rest the b's.
+    operand_lengths = np.concatenate((lengths_a, lengths_b))
+    operand_digits = random_digit_rows(rng, operand_lengths, high)
+    a_digits, b_digits = operand_digits[:count], operand_digits[count:]
+    digits, carries, longest = propagate_carries(operation, column_sums(operation, a_digits, b_digits))
+    result_lengths = significant_lengths(digits)
+    widths = np.maximum(lengths_a, lengths_b)
+    offsets = _hint_offsets(rng, operation, random_hint_offset and digit_format.index_hints, widths)
+
+    instruction = instruction_text(operation, digit_format)
+    operand_texts = decimal_strings(operand_digits, operand_lengths)
+    a_texts, b_texts = operand_texts[:count], operand_texts[count:]
+    results = decimal_strings(digits, result_lengths)
+    inputs, targets = render_block(operation, digit_format, a_texts, b_texts, results, offsets)
+    return [
+        example_of((instruction, text, target, {"domain": operation, "complexity": {
+            "digits_a": length_a,
+            "digits_b": length_b,
+            "digits": width,
+            "result_digits": result_length,
+            "carries": carry_count,
+            "longest_carry_chain": chain,
+        }}, Scratchpad(operation, a, b)))
+        for a, b, text, target, length_a, length_b, width, result_length, carry_count, chain in zip(
+            a_texts, b_texts, inputs, targets, lengths_a.tolist(), lengths_b.tolist(), widths.tolist(),
+            result_lengths.tolist(), carries.tolist(), longest.tolist())
+    ]
+
+
+def _hint_offsets(rng: RandomStream, operation: str, random_offset: bool, widths: np.ndarray) -> list[int]:
+    """The units marker of every example: 0, or random when asked, leaving room for every result place."""
+    if not random_offset:
+        return [0] * len(widths)
+    # Hints pad both operands to the longer width n; the result may need n+1 or 2n places.
+    bounds = [len(HINT_MARKERS) - result_width(operation, n, n) + 1 for n in widths.tolist()]
+    return rng.bounded_array(np.array(bounds, dtype=np.uint64)).tolist()
+
+
+def sample_with_chains(rng: RandomStream, digit_format: DigitFormat, low: int, high: int, chain_min: int,
+                       equal_lengths: bool, random_hint_offset: bool, count: int) -> list[Optional[Example]]:
+    """Addition examples with a carry chain of at least ``chain_min`` columns, one by one (None: a rejected draw).
+
+    Operands have ``low``..``high`` digits (``low >= chain_min``), built around a forced chain.
+    """
+    instruction = instruction_text("add", digit_format)
+    random_offset = random_hint_offset and digit_format.index_hints
+    examples: list[Optional[Example]] = []
+    for _ in range(count):
+        operands = _operands_with_chain(rng, low, high, chain_min, equal_lengths)
+        if operands is None:
+            examples.append(None)
+            continue
+        a, b = operands
+        offset = 0
+        if random_offset:
+            width = max(len(a), len(b))
+            offset = rng.below(len(HINT_MARKERS) - result_width("add", width, width) + 1)
+        examples.append(example("add", a, b, digit_format, offset, instruction))
+    return examples
+
+
+def _operand_lengths(rng: RandomStream, low: int, high: int, equal: bool) -> tuple[int, int]:
+    length_a = rng.integer(low, high) if low < high else low
+    length_b = length_a if equal else (rng.integer(low, high) if low < high else low)
+    return length_a, length_b
+
+
+def _operands_with_chain(rng: RandomStream, low: int, high: int, chain_min: int,
+                         equal: bool) -> Optional[tuple[str, str]]:
+    """Addition operands with a carry chain of chain_min..shorter length columns, placed at random.
+
+    The chain's first column draws a digit pair summing to >= 10, the others
+    pairs summing to >= 9 (they receive a carry). None when the lengths leave
+    no room or a forced digit would change an operand's digit count.
+    """
+    if low > high:
+        return None
+    length_a, length_b = _operand_lengths(rng, low, high, equal)
+    shorter = min(length_a, length_b)
+    chain = rng.integer(chain_min, shorter)
+    start = rng.integer(0, shorter - chain)
+    a = list(random_number(rng, length_a)[::-1])
+    b = list(random_number(rng, length_b)[::-1])
+    for column in range(start, start + chain):
+        x, y = rng.choice(_PAIRS_SUM_10 if column == start else _PAIRS_SUM_9)
+        a[column], b[column] = str(x), str(y)
+    if (length_a > 1 and a[-1] == "0") or (length_b > 1 and b[-1] == "0"):
+        return None  # a forced zero in the leading place would change the digit count
+    return "".join(reversed(a)), "".join(reversed(b))

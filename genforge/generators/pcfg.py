@@ -167,23 +167,39 @@ def parse(text: str) -> Expression:
     tokens = text.split()
     if not tokens:
         raise ExpressionSyntaxError("empty expression")
-    position = 0
+    parser = _Parser(tokens)
+    tree = parser.expression()
+    if parser.position != len(tokens):
+        raise ExpressionSyntaxError(f"unexpected token {tokens[parser.position]!r} at position {parser.position + 1} "
+                                    "after a complete expression")
+    return tree
 
-    def expression() -> Expression:
-        nonlocal position
+
+class _Parser:
+    """The state of one :func:`parse` (a class, not a recursive closure: see :class:`_Evaluator`)."""
+
+    __slots__ = ("tokens", "position")
+
+    def __init__(self, tokens: list[str]):
+        self.tokens, self.position = tokens, 0
+
+    def expression(self) -> Expression:
+        tokens, position = self.tokens, self.position
         if position >= len(tokens):
             raise ExpressionSyntaxError("the expression ends where an argument was expected")
         token = tokens[position]
         if is_function(token):
-            position += 1
-            first = expression()
+            self.position += 1
+            first = self.expression()
             if arity(token) == 1:
                 return Expression(token, (first,))
+            position = self.position
             if position >= len(tokens) or tokens[position] != SEPARATOR:
                 found = "the end" if position >= len(tokens) else repr(tokens[position])
-                raise ExpressionSyntaxError(f"binary function {token!r} needs ' , ' between its arguments, found {found}")
-            position += 1
-            return Expression(token, (first, expression()))
+                raise ExpressionSyntaxError(
+                    f"binary function {token!r} needs ' , ' between its arguments, found {found}")
+            self.position += 1
+            return Expression(token, (first, self.expression()))
         start = position
         while position < len(tokens) and is_symbol(tokens[position]):
             position += 1
@@ -191,13 +207,8 @@ def parse(text: str) -> Expression:
             raise ExpressionSyntaxError(
                 f"unexpected token {token!r} at position {start + 1}: expected a function "
                 f"({', '.join(FUNCTIONS)}, or one with '{TWIN_SUFFIX}') or a symbol A1..Z{MAX_SYMBOL_INDEX}")
+        self.position = position
         return Expression(None, symbols=tuple(tokens[start:position]))
-
-    tree = expression()
-    if position != len(tokens):
-        raise ExpressionSyntaxError(f"unexpected token {tokens[position]!r} at position {position + 1} "
-                                    "after a complete expression")
-    return tree
 
 
 # -- meaning --------------------------------------------------------------------
@@ -238,37 +249,55 @@ def evaluate(
     tree: Expression,
     exceptions: Iterable[tuple[str, str]] = (),
     max_length: Optional[int] = None,
+    with_steps: bool = True,
 ) -> Optional[Evaluation]:
-    """The value of ``tree``; None when any intermediate value exceeds ``max_length``."""
-    exception_pairs = frozenset(exceptions)
-    applied = 0
-    steps: list[str] = []
+    """The value of ``tree``; None when any intermediate value exceeds ``max_length``.
 
-    def value_of(node: Expression) -> Optional[Value]:
-        nonlocal applied
+    ``with_steps=False`` leaves ``steps`` empty (writing them out costs more than evaluating).
+    """
+    evaluator = _Evaluator(frozenset(exceptions), max_length, with_steps)
+    value = evaluator.value_of(tree)
+    if value is None:
+        return None
+    return Evaluation(value, evaluator.applied, tuple(evaluator.steps))
+
+
+class _Evaluator:
+    """The state of one :func:`evaluate`.
+
+    A class rather than a nested recursive function: such a function refers to
+    itself through its closure, a reference cycle that would keep every step
+    (values of up to ``max_length`` symbols each) alive until the cyclic garbage
+    collector runs, which generation makes rare.
+    """
+
+    __slots__ = ("exception_pairs", "max_length", "with_steps", "applied", "steps")
+
+    def __init__(self, exception_pairs: frozenset, max_length: Optional[int], with_steps: bool):
+        self.exception_pairs, self.max_length, self.with_steps = exception_pairs, max_length, with_steps
+        self.applied = 0
+        self.steps: list[str] = []
+
+    def value_of(self, node: Expression) -> Optional[Value]:
         if node.is_string:
             return node.symbols
         values = []
         for argument in node.arguments:
-            value = value_of(argument)
+            value = self.value_of(argument)
             if value is None:
                 return None
             values.append(value)
         result = apply_function(node.function, values)
         parent = base_function(node.function)
-        if any(not argument.is_string and (parent, base_function(argument.function)) in exception_pairs
+        if any(not argument.is_string and (parent, base_function(argument.function)) in self.exception_pairs
                for argument in node.arguments):
             result = result[::-1]
-            applied += 1
-        if max_length is not None and len(result) > max_length:
+            self.applied += 1
+        if self.max_length is not None and len(result) > self.max_length:
             return None
-        steps.append(f"{node.function} {' , '.join(' '.join(v) for v in values)} = {' '.join(result)}")
+        if self.with_steps:
+            self.steps.append(f"{node.function} {' , '.join(' '.join(v) for v in values)} = {' '.join(result)}")
         return result
-
-    value = value_of(tree)
-    if value is None:
-        return None
-    return Evaluation(value, applied, tuple(steps))
 
 
 # -- contexts of twins ------------------------------------------------------------

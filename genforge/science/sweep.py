@@ -98,8 +98,11 @@ def run_label(name: str, value: Any) -> str:
 
 def sweep(task: str, out: str | Path, *, vary: str, values: Sequence[Any], budget: int,
           params: Mapping[str, Any] | None = None, seed: int = 0, split_plan: Optional[str] = None,
-          test_sizes: Mapping[str, int] | None = None, overwrite: bool = False) -> dict:
-    """Generate the sweep into ``out`` and return its manifest (also written as ``out/manifest.json``)."""
+          test_sizes: Mapping[str, int] | None = None, overwrite: bool = False, progress=None) -> dict:
+    """Generate the sweep into ``out`` and return its manifest (also written as ``out/manifest.json``).
+
+    ``progress(split, written, size)`` hears about the shared test splits and each run's train split.
+    """
     if budget < 1:
         raise UsageError(f"--budget {budget} is not allowed: expected a whole number >= 1")
     base_params = dict(params or {})
@@ -126,11 +129,11 @@ def sweep(task: str, out: str | Path, *, vary: str, values: Sequence[Any], budge
     out.parent.mkdir(parents=True, exist_ok=True)
     # The output folder's one lock (as snapshot build takes it): no generate or build writes it meanwhile.
     with OutputLock(out):
-        return _sweep(task, out, vary, values, budget, base, labels, specs, seed, overwrite)
+        return _sweep(task, out, vary, values, budget, base, labels, specs, seed, overwrite, progress)
 
 
-def _sweep(task, out, vary, values, budget, base, labels, specs, seed, overwrite) -> dict:
-    shared = generate_task(base, out / "shared_test", overwrite=overwrite)
+def _sweep(task, out, vary, values, budget, base, labels, specs, seed, overwrite, progress) -> dict:
+    shared = generate_task(base, out / "shared_test", overwrite=overwrite, progress=progress)
     test_files = [entry for entry in shared["files"] if entry["split"] != "train"]
     test_keys = set()
     for entry in test_files:
@@ -143,7 +146,7 @@ def _sweep(task, out, vary, values, budget, base, labels, specs, seed, overwrite
         manifest = _write_run(spec, out / label, shared, out / "shared_test" / task, test_keys, repetition,
                               {"vary": vary, "value": value, "budget": budget, "repetition": repetition,
                                "shared_test": f"shared_test/{task}", "shared_test_params": dict(base.params)},
-                              overwrite)
+                              overwrite, progress)
         train = manifest["files"][0]
         runs.append({"label": label, "value": value, "params": dict(spec.params), "repetition": repetition,
                      "folder": f"{label}/{task}", "train_records": train["records"],
@@ -161,7 +164,7 @@ def _sweep(task, out, vary, values, budget, base, labels, specs, seed, overwrite
 
 
 def _write_run(spec, folder: Path, shared: dict, shared_folder: Path, test_keys: set, repetition: int,
-               sweep_options: dict, overwrite: bool) -> dict:
+               sweep_options: dict, overwrite: bool, progress=None) -> dict:
     unique = spec.sizes["train"]
     train_spec = spec.plan().split("train")
     splits = [{"name": "train", "size": unique * repetition, "shift": train_spec.shift,
@@ -171,7 +174,8 @@ def _write_run(spec, folder: Path, shared: dict, shared_folder: Path, test_keys:
     head["options"]["allow_repeats"] = repetition > 1
     with AtomicFolder(folder / spec.task, overwrite) as staging:
         unique_path = staging / "train.unique.tmp"
-        _write_unique_train(spec, unique_path, test_keys, unique)
+        report = None if progress is None else lambda written: progress(f"{folder.name}/train", written, unique)
+        _write_unique_train(spec, unique_path, test_keys, unique, report)
         writer = HashingWriter(staging / "train.jsonl")
         try:
             index = 0
@@ -194,7 +198,7 @@ def _write_run(spec, folder: Path, shared: dict, shared_folder: Path, test_keys:
     return manifest
 
 
-def _write_unique_train(spec, path: Path, test_keys: set, size: int) -> None:
+def _write_unique_train(spec, path: Path, test_keys: set, size: int, report=None) -> None:
     """``size`` distinct training record bodies (no id), none of whose inputs is a shared test input."""
     seen: set = set()
     split = spec.plan().split("train")
@@ -212,7 +216,11 @@ def _write_unique_train(spec, path: Path, test_keys: set, size: int) -> None:
                     seen.add(digest)
                     file.write(body + b"\n")
                     if len(seen) == size:
+                        if report is not None:
+                            report(size)
                         return
+                if report is not None:
+                    report(len(seen))
                 stalled = stalled + 1 if len(seen) == before else 0
                 if budget is not None and (used >= budget or stalled >= STALL_BLOCKS):
                     break

@@ -6,7 +6,7 @@ transformer trained on short sums adds longer ones; in the plain format it
 fails. Defaults follow their setting: train on 1..10-digit operands, test
 ``test_ood_length`` on 11..20 digits. Formats, split plans, carries, answer
 normalization and structure are documented in
-:mod:`genforge.tasks.arithmetic_base` and :mod:`genforge.generators.arithmetic`.
+:mod:`genforge.tasks.families.arithmetic` and :mod:`genforge.generators.arithmetic`.
 
 Example (plain format): input ``123+45``, target ``168``, instruction
 ``add plain``; with ``reversed_output`` and ``index_hints``: input
@@ -20,7 +20,19 @@ Complexity: ``digits_a``, ``digits_b``, ``digits`` (the longer), ``result_digits
 
 from __future__ import annotations
 
-from genforge.tasks.arithmetic_base import ArithmeticTask, arithmetic_parameters
+from dataclasses import dataclass
+
+from genforge.tasks.families.arithmetic import (
+    ArithmeticParams, ArithmeticTask, test_digits_max, test_digits_min, train_digits_max, train_max_carry_chain,
+)
+
+
+@dataclass(frozen=True)
+class AdditionParams(ArithmeticParams):
+    train_digits_max: int = train_digits_max(10)
+    test_digits_min: int = test_digits_min(11)
+    test_digits_max: int = test_digits_max(20)
+    train_max_carry_chain: int = train_max_carry_chain(4)
 
 
 class AdditionTask(ArithmeticTask):
@@ -28,4 +40,4 @@ class AdditionTask(ArithmeticTask):
     version = "1.1"
     summary = "multi-digit addition; digit format (reversed, index hints, padding) as parameters (Zhou et al. 2023)"
     operation = "add"
-    parameters = arithmetic_parameters(train_digits_max=10, test_digits=(11, 20), train_max_carry_chain=4)
+    Params = AdditionParams

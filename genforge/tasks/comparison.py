@@ -7,7 +7,7 @@ attribute. Atomic fact: (e, a) -> value. Inferred fact: (e1, a, e2) -> <, =
 or >, comparing the two values (e1 != e2). Per attribute a share
 ``ood_share`` of the entities is OOD; a comparison is ID when both entities
 are ID for that attribute, OOD when both are OOD, and dropped when mixed.
-See ``tasks/implicit_facts.py`` for the split rule (all atomic facts in
+See ``tasks/families/facts.py`` for the split rule (all atomic facts in
 train, phi x ID atomic facts ID comparisons in train, held-out ID ones in
 test_id, OOD ones in test_ood).
 
@@ -24,18 +24,31 @@ compounds are adjacent symbol pairs.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from dataclasses import dataclass
 
 from genforge.core.errors import UsageError
-from genforge.core.records import Example
-from genforge.generators.knowledge_graph import (ID, OOD, build_attribute_table, comparison_codes,
-                                                 draw_comparison_codes)
-from genforge.tasks.implicit_facts import SHARED_PARAMETERS, FactTask
+from genforge.core.params import Params, param
+from genforge.generators.knowledge_facts import TOKEN_ANSWERS, ComparisonFacts
+from genforge.generators.knowledge_graph import build_attribute_table
+from genforge.tasks.families import facts
+from genforge.tasks.families.facts import FactTask
 
-TOKEN_ANSWERS = {"<": "<lt>", "=": "<eq>", ">": "<gt>"}
 TOKENS = re.compile(r"<e_(\d+)><a_(\d+)>(?:<e_(\d+)>)?")
 ATOMIC_TEXT = re.compile(r"What is the a(\d+) of e(\d+)\?")
 COMPARE_TEXT = re.compile(r"Compare the a(\d+) of e(\d+) with that of e(\d+)\.")
+
+
+@dataclass(frozen=True)
+class ComparisonParams(Params):
+    entities: int = param(1000, "number of entities", minimum=2, maximum=100_000)
+    attributes: int = param(20, "number of attributes; every entity has a value for each", minimum=1, maximum=1000)
+    values: int = param(20, "attribute values are integers 0..values-1", minimum=2, maximum=1_000_000)
+    ood_share: float = facts.ood_share()
+    phi: float = facts.phi()
+    test_id_probability: float = facts.test_id_probability()
+    format: str = facts.fact_format()
+    test_size: int = facts.fact_test_size()
+    draw: str = facts.draw()
 
 
 class ComparisonTask(FactTask):
@@ -43,77 +56,26 @@ class ComparisonTask(FactTask):
     version = "1.1"
     balance_key = "target"
     summary = "compare two entities' attribute values learned as atomic facts (Grokked Transformers)"
+    Params = ComparisonParams
+    View = ComparisonFacts
     knowledge_parameters = ("entities", "attributes", "values", "ood_share")
-    parameters = {
-        "entities": {"type": "integer", "default": 1000, "minimum": 2, "maximum": 100_000,
-                     "description": "number of entities"},
-        "attributes": {"type": "integer", "default": 20, "minimum": 1, "maximum": 1000,
-                       "description": "number of attributes; every entity has a value for each"},
-        "values": {"type": "integer", "default": 20, "minimum": 2, "maximum": 1_000_000,
-                   "description": "attribute values are integers 0..values-1"},
-        **SHARED_PARAMETERS,
-    }
 
-    def check_params(self, params: Mapping[str, Any]) -> None:
-        facts = params["entities"] * params["attributes"]
-        self.require(facts <= 5_000_000,
-                     f"entities x attributes = {facts} atomic facts; at most 5,000,000 are allowed")
-        ood = round(params["ood_share"] * params["entities"])
+    def check_params(self, params: ComparisonParams) -> None:
+        ood = round(params.ood_share * params.entities)
+        self.require_small_train(params, params.entities * params.attributes,
+                                 (params.entities - ood) * params.attributes, "entities x attributes")
         self.require(ood == 0 or ood >= 2,
-                     f"parameter 'ood_share' = {params['ood_share']} gives {ood} OOD entity per attribute; "
+                     f"parameter 'ood_share' = {params.ood_share} gives {ood} OOD entity per attribute; "
                      "test_ood needs at least 2 (raise ood_share or entities) or 0")
 
-    def build(self, rng, params):
-        return build_attribute_table(rng, params["entities"], params["attributes"], params["values"],
-                                     params["ood_share"])
-
-    # -- rendering ---------------------------------------------------------------------
-    def atomic_count(self, table) -> int:
-        return table.attributes * table.entities
-
-    def atomic_example(self, table, index, params) -> Example:
-        attribute, entity = divmod(index, table.entities)
-        value = table.values[attribute][entity]
-        if params["format"] == "tokens":
-            text, target = f"<e_{entity}><a_{attribute}>", f"<v_{value}>"
-        else:
-            text, target = f"What is the a{attribute} of e{entity}?", f"v{value}"
-        kind = OOD if entity in table.ood[attribute] else ID
-        return Example(None, text, target, {"domain": kind, "complexity": {"facts": 1}})
-
-    def id_atomic_count(self, table) -> int:
-        return sum(len(pool) for pool in table.id_entities)
-
-    def inferred_input(self, item, params) -> str:
-        attribute, first, second = item
-        if params["format"] == "tokens":
-            return f"<e_{first}><a_{attribute}><e_{second}>"
-        return f"Compare the a{attribute} of e{first} with that of e{second}."
-
-    def inferred_example(self, table, item, kind, params, bucket=None) -> Example:
-        relation = table.compare(*item)
-        target = TOKEN_ANSWERS[relation] if params["format"] == "tokens" else relation
-        return Example(None, self.inferred_input(item, params), target, {"domain": kind, "complexity": {"facts": 2}},
-                       bucket=self.bucket_of_item(table, item) if bucket is None else bucket)
-
-    def draw(self, table, rng, kind):
-        return table.draw_pair(rng, kind)
-
-    # -- codes: (attribute * entities + first) * entities + second -----------------------------
-    def inferred_codes(self, table, kind):
-        return comparison_codes(table, kind)
-
-    def draw_codes(self, table, rng, count):
-        return draw_comparison_codes(table, rng, count)
-
-    def code_base(self, table) -> int:
-        return table.entities
+    def build(self, rng, params: ComparisonParams):
+        return build_attribute_table(rng, params.entities, params.attributes, params.values, params.ood_share)
 
     # -- oracle --------------------------------------------------------------------------
-    def answer(self, params: Mapping[str, Any], seed: int, input: str) -> str:
+    def answer(self, params: ComparisonParams, seed: int, input: str) -> str:
         table = self.knowledge(params, seed)
         text = input.strip()
-        tokens = params["format"] == "tokens"
+        tokens = params.format == "tokens"
         match = TOKENS.fullmatch(text)
         if match:
             first, attribute, second = match.group(1), match.group(2), match.group(3)

@@ -12,10 +12,11 @@ Sampling: the operator count ``n`` is uniform over the split's range, the
 expression is drawn in prefix order (see the generator); draws that divide by
 zero, leave the split's value range, or (for ``n >= zero_result_min_operators``)
 evaluate to 0 are rejected; the share of any single result in a split is held
-under ``result_share_cap`` as described in :mod:`genforge.tasks.hint_result_cap`.
-A block draws its trees many at a time (:mod:`genforge.generators.hint_batch`,
-same law as the one-tree reference ``sample_expression``) until it has one kept
-draw per slot, and the trace is worked out from the input only when written.
+under ``result_share_cap`` as described in :mod:`genforge.generators.hint_result_cap`.
+A block draws its trees many at a time (:mod:`genforge.generators.hint_sampler`
+and :mod:`genforge.generators.hint_batch`, same law as the one-tree reference
+``sample_expression``) until it has one kept draw per slot, and the trace is
+worked out from the input only when written.
 
 Split plan ``hint`` (default) follows the paper's test subsets; "max value" is
 the largest value of any sub-expression (digits, intermediate values and the
@@ -49,110 +50,63 @@ parent-child operator pairs of the expression tree written
 
 from __future__ import annotations
 
-import json
 import math
-
-import numpy as np
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping, Optional
 
-from genforge.core.errors import UsageError
+from genforge.core.errors import ParameterError, UsageError
+from genforge.core.params import Params, param, split_setting, test_size, train_size
 from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, iid_splits
-from genforge.generators import hint_batch
-from genforge.generators.hint_expressions import (
-    DIGITS, ExpressionSyntaxError, DivisionByZero, evaluate, operator_pairs, parse, steps,
-)
 from genforge.core.task import Task
-from genforge.tasks.hint_result_cap import keep_probabilities, pilot
-
-#: sample_params keys a split sets: operator range and the open-closed value range (value_floor, value_cap].
-_RANGE_KEYS = ("operators_min", "operators_max", "value_floor", "value_cap")
-#: A block gives up on a slot (leaves it None) after this many draws per slot on average.
-MAX_DRAWS_PER_SLOT = 64
-
-
-class HintExample(Example):
-    """An Example whose trace is worked out from its input when read (records carry it only with --trace)."""
-
-    __slots__ = ()
-
-    @property
-    def trace(self) -> tuple[str, ...]:
-        return tuple(steps(parse(self.input)))
+from genforge.generators import hint_sampler
+from genforge.generators.hint_expressions import (
+    DIGITS, DivisionByZero, ExpressionSyntaxError, evaluate, operator_pairs, parse,
+)
+from genforge.generators.hint_sampler import SplitLaw
 
 
-class _Sampling:
-    """One split's sampling parameters, its result cap and its batch sampler.
+@dataclass(frozen=True)
+class HintParams(Params):
+    min_operators: int = param(0, "fewest operators in a short (train, SS, SL) expression", minimum=0, maximum=100)
+    max_operators: int = param(10, "most operators in a short expression; long ones (LS, LL) have more",
+                               minimum=0, maximum=100)
+    long_max_operators: int = param(20, "most operators in a long expression (LS, LL)", minimum=1, maximum=200)
+    max_value: int = param(100, "largest value (of any sub-expression) in train, SS and LS",
+                           minimum=9, maximum=10**12)
+    large_max_value: int = param(10_000, "largest value in SL and LL (which exceed max_value)",
+                                 minimum=10, maximum=10**15)
+    zero_result_min_operators: int = param(3, "expressions with at least this many operators may not evaluate to 0 "
+                                           "(HINT: 3)", minimum=0, maximum=201)
+    result_share_cap: float = param(0.05, "largest share of any single result in a split (HINT: 5%); 1 = no cap",
+                                    minimum=0.001, maximum=1.0)
+    dependencies: bool = param(True, "write HINT's dependency heads and symbol values into meta")
+    train_size: int = train_size()
+    test_size: int = test_size()
+    #: Every split of every plan sets its operator range and open-closed value range (value_floor, value_cap].
+    operators_min: int = split_setting(0, "fewest operators the split draws")
+    operators_max: int = split_setting(0, "most operators the split draws")
+    value_floor: int = split_setting(-1, "every draw's largest value exceeds this")
+    value_cap: int = split_setting(0, "no value of a draw exceeds this")
 
-    A draw is one tree: ``n`` uniform in the operator range, then the tree
-    (:mod:`genforge.generators.hint_batch`); it is kept when it divides by no
-    zero, its largest value is in ``(value_floor, value_cap]``, it is not a
-    forbidden 0, and it survives the result cap's thinning.
-    """
-
-    def __init__(self, relevant: Mapping[str, Any]):
-        self.low, self.high = relevant["operators_min"], relevant["operators_max"]
-        self.floor, self.cap = relevant["value_floor"], relevant["value_cap"]
-        self.zero_min = relevant["zero_result_min_operators"]
-        self.set_cap({}, 1.0)
-
-    def set_cap(self, keep: Mapping[int, float], kept_per_draw: float) -> None:
-        """Thin result ``r`` to ``keep[r]`` (results not listed are kept); ``kept_per_draw`` sizes the batches."""
-        self.keep_results = np.array(sorted(keep), dtype=np.int64)
-        self.keep_chances = np.array([keep[r] for r in sorted(keep)], dtype=np.float64)
-        self.kept_per_draw = kept_per_draw
-
-    def _draw(self, rng: RandomStream, size: int):
-        """A batch of ``size`` trees and the mask of those the split accepts (before the cap)."""
-        span = self.high - self.low + 1
-        operators = self.low + rng.index_array(span, size).astype(np.int64) if span > 1 else \
-            np.full(size, self.low, dtype=np.int64)
-        batch = hint_batch.draw(rng, operators, self.high, self.cap)
-        result, largest = batch.result(), batch.largest_value()
-        accepted = ~batch.invalid & (largest > self.floor) & ~((result == 0) & (operators >= self.zero_min))
-        return batch, result, largest, accepted
-
-    def results(self, rng: RandomStream, size: int) -> list[int]:
-        """Results of the accepted draws among ``size`` (for the result cap's pilot)."""
-        _, result, _, accepted = self._draw(rng, size)
-        return result[accepted].tolist()
-
-    def examples(self, rng: RandomStream, size: int, wanted: int, dependencies: bool) -> list[Example]:
-        """The examples of the first ``wanted`` kept draws among ``size``, in draw order."""
-        batch, result, largest, accepted = self._draw(rng, size)
-        if self.keep_results.size:
-            chance = (rng.words(size) >> np.uint64(11)).astype(np.float64) / 9007199254740992.0
-            accepted &= chance < self._keep_chance(result)
-        chosen = np.nonzero(accepted)[0][:wanted]
-        layout = hint_batch.lay_out(batch, chosen)
-        return _examples(layout, batch.operators[chosen], largest[chosen], batch.depth[chosen], result[chosen],
-                         dependencies)
-
-    def _keep_chance(self, result: np.ndarray) -> np.ndarray:
-        where = np.minimum(np.searchsorted(self.keep_results, result), self.keep_results.size - 1)
-        return np.where(self.keep_results[where] == result, self.keep_chances[where], 1.0)
+    def law(self) -> SplitLaw:
+        """What this split draws."""
+        return SplitLaw(self.operators_min, self.operators_max, self.value_floor, self.value_cap,
+                        self.zero_result_min_operators, self.result_share_cap)
 
 
-def _examples(layout, operators, largest, depths, results, dependencies: bool) -> list[Example]:
-    """Examples from a layout: the text, complexity and (with ``dependencies``) heads and values strings."""
-    lengths = layout.length.tolist()
-    columns = layout.text.shape[1]
-    text = layout.text.tobytes().decode("ascii")
-    inputs = [text[start:start + length] for start, length in zip(range(0, len(text), columns), lengths)]
-    targets = hint_batch.number_rows(results, np.ones(results.size, dtype=np.int64), "")  # results are >= 0
-    complexities = [{"operators": n, "max_value": m, "depth": d, "length": length}
-                    for n, m, d, length in zip(operators.tolist(), largest.tolist(), depths.tolist(), lengths)]
-    if dependencies:
-        used = np.arange(columns) < layout.length[:, None]
-        metas = [{"domain": "arithmetic", "complexity": complexity, "heads": heads, "values": values}
-                 for complexity, heads, values in zip(
-                     complexities, hint_batch.number_rows(layout.heads[used], layout.length, "-1"),
-                     hint_batch.number_rows(layout.values[used], layout.length, "_"))]
-    else:
-        metas = [{"domain": "arithmetic", "complexity": complexity} for complexity in complexities]
-    return [example_of((None, input, target, meta), HintExample) for input, target, meta in zip(inputs, targets, metas)]
+def _too_rare(params: HintParams, split: str, law: SplitLaw, rate: float, least: float) -> str:
+    """Why a split is refused, naming the parameters of its ranges."""
+    long = law.operators_min > params.max_operators
+    names = ("max_operators", "long_max_operators") if long else ("min_operators", "max_operators")
+    names += ("max_value", "large_max_value") if law.value_floor >= 0 else ("max_value",)
+    return (f"parameters {', '.join(f'{name} = {getattr(params, name)}' for name in names)}: split {split!r} "
+            f"({law.operators_min} to {law.operators_max} operators, largest value in ({law.value_floor}, "
+            f"{law.value_cap}]) keeps {rate:.3%} of its draws, under the {least:.3%} that fill it within bounded "
+            "work; widen these ranges (or result_share_cap, zero_result_min_operators)"
+            + ("" if split in ("train", "validation", "SS") else ", or use --split-plan iid"))
 
 
 class HintTask(Task):
@@ -160,49 +114,20 @@ class HintTask(Task):
     version = "1.1"
     summary = "evaluate HINT arithmetic expressions (truncated -, ceiling /) with SS/LS/SL/LL test splits"
     default_split_plan = "hint"
-    parameters = {
-        "min_operators": {"type": "integer", "default": 0, "minimum": 0, "maximum": 100,
-                          "description": "fewest operators in a short (train, SS, SL) expression"},
-        "max_operators": {"type": "integer", "default": 10, "minimum": 0, "maximum": 100,
-                          "description": "most operators in a short expression; long ones (LS, LL) have more"},
-        "long_max_operators": {"type": "integer", "default": 20, "minimum": 1, "maximum": 200,
-                               "description": "most operators in a long expression (LS, LL)"},
-        "max_value": {"type": "integer", "default": 100, "minimum": 9, "maximum": 10**12,
-                      "description": "largest value (of any sub-expression) in train, SS and LS"},
-        "large_max_value": {"type": "integer", "default": 10_000, "minimum": 10, "maximum": 10**15,
-                            "description": "largest value in SL and LL (which exceed max_value)"},
-        "zero_result_min_operators": {"type": "integer", "default": 3, "minimum": 0, "maximum": 201,
-                                      "description": "expressions with at least this many operators may not "
-                                                     "evaluate to 0 (HINT: 3)"},
-        "result_share_cap": {"type": "number", "default": 0.05, "minimum": 0.001, "maximum": 1.0,
-                             "description": "largest share of any single result in a split (HINT: 5%); 1 = no cap"},
-        "dependencies": {"type": "boolean", "default": True,
-                         "description": "write HINT's dependency heads and symbol values into meta"},
-        "train_size": {"type": "integer", "default": 10_000, "minimum": 0, "maximum": 100_000_000,
-                       "description": "default size of train"},
-        "test_size": {"type": "integer", "default": 1000, "minimum": 0, "maximum": 100_000_000,
-                      "description": "default size of validation and every test split"},
-    }
+    Params = HintParams
 
-    def __init__(self):
-        self._samplings: dict[str, _Sampling] = {}
-
-    def check_params(self, params: Mapping[str, Any]) -> None:
+    def check_params(self, params: HintParams) -> None:
         self.require_order(params, "min_operators", "<=", "max_operators")
         self.require_order(params, "long_max_operators", ">", "max_operators",
                            "long expressions have more operators than short ones")
         self.require_order(params, "large_max_value", ">", "max_value", "SL and LL hold values above max_value")
 
     # -- plans -----------------------------------------------------------
-    def _ranges(self, params):
-        short = (params["min_operators"], params["max_operators"])
-        long = (params["max_operators"] + 1, params["long_max_operators"])
-        small = (-1, params["max_value"])
-        large = (params["max_value"], params["large_max_value"])
-        return short, long, small, large
-
-    def split_plans(self, params):
-        short, long, small, large = self._ranges(params)
+    def split_plans(self, params: HintParams) -> dict[str, SplitPlan]:
+        short = (params.min_operators, params.max_operators)
+        long = (params.max_operators + 1, params.long_max_operators)
+        small = (-1, params.max_value)
+        large = (params.max_value, params.large_max_value)
 
         def within(operators, values):
             def accepts(example: Example, bucket: float) -> bool:
@@ -211,14 +136,15 @@ class HintTask(Task):
             return accepts
 
         def sampling(operators, values):
-            return dict(zip(_RANGE_KEYS, (*operators, *values)))
+            return {"operators_min": operators[0], "operators_max": operators[1],
+                    "value_floor": values[0], "value_cap": values[1]}
 
         train, validation, test_id = (
             SplitSpec(s.name, s.size, s.description, s.accepts, sampling(short, small), s.shift)
-            for s in iid_splits(params["train_size"], params["test_size"], params["test_size"],
+            for s in iid_splits(params.train_size, params.test_size, params.test_size,
                                 within=within(short, small))
         )
-        test_size = params["test_size"]
+        test_size = params.test_size
         short_text = f"{short[0]} to {short[1]} operators"
         long_text = f"{long[0]} to {long[1]} operators"
         small_text = f"every value <= {small[1]}"
@@ -240,44 +166,27 @@ class HintTask(Task):
                              (train, validation, test_id)),
         }
 
+    def space_size(self, params: HintParams, split: SplitSpec) -> Optional[int]:
+        """How many expressions have the split's operator counts (an upper bound: the value range and the
+        hash buckets keep fewer), after refusing a split too rare to fill within bounded work."""
+        law = params.for_split(split.sample_params, params.seed).law()
+        # The share of hash buckets the split takes (train 80%, validation and SS 10%, the others all),
+        # read from its predicate on a draw that fits its ranges.
+        fits = example_of((None, "", "", {"complexity": {"operators": law.operators_min, "max_value": law.value_cap}}))
+        share = sum(split.accepts(fits, (k + 0.5) / 20) for k in range(20)) / 20
+        sampler = hint_sampler.sampler(law, (self.name, self.version))
+        if sampler.pilot_rate < law.least_pilot_rate():
+            raise ParameterError(_too_rare(params, split.name, law, sampler.pilot_rate, law.least_pilot_rate()))
+        if sampler.kept_per_draw < law.least_kept_rate(share):
+            raise ParameterError(_too_rare(params, split.name, law, sampler.kept_per_draw, law.least_kept_rate(share)))
+        # n operators: a tree shape (the Catalan number), an operator per node and a digit per leaf.
+        return sum(math.comb(2 * n, n) // (n + 1) * 4 ** n * 10 ** (n + 1)
+                   for n in range(law.operators_min, law.operators_max + 1))
+
     # -- sampling --------------------------------------------------------
-    def _sampling(self, params: Mapping[str, Any]) -> "_Sampling":
-        relevant = {key: params[key] for key in (*_RANGE_KEYS, "zero_result_min_operators", "result_share_cap")}
-        key = json.dumps(relevant, sort_keys=True)
-        sampling = self._samplings.get(key)
-        if sampling is None:
-            sampling = _Sampling(relevant)
-            found = pilot(sampling.results, (self.name, self.version, relevant))
-            keep = {} if relevant["result_share_cap"] >= 1.0 else keep_probabilities(
-                found.shares, relevant["result_share_cap"])
-            thinned = sum(share * keep.get(result, 1.0) for result, share in found.shares.items())
-            sampling.set_cap(keep, found.results_per_attempt * thinned)
-            self._samplings[key] = sampling
-        return sampling
-
-    def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
-        """``count`` kept draws, in draw order; None for the slots left when the block's draws run out.
-
-        A block draws until it has ``count`` examples, at most
-        ``MAX_DRAWS_PER_SLOT`` per slot (one per slot when the pilot found
-        none at all: the split may be empty, and the engine gives up after
-        so many blocks).
-        """
-        sampling = self._sampling(params)
-        examples: list[Optional[Example]] = []
-        rate = sampling.kept_per_draw
-        drawn, budget = 0, count * (MAX_DRAWS_PER_SLOT if rate > 0 else 1)
-        while len(examples) < count and drawn < budget:
-            wanted = count - len(examples)
-            # Enough draws to fill the block at once in most blocks; a short one draws again.
-            size = min(budget - drawn, 8 + int(wanted * 1.1 / max(rate, 1 / MAX_DRAWS_PER_SLOT)))
-            examples.extend(sampling.examples(rng, size, wanted, params["dependencies"]))
-            drawn += size
-        examples.extend([None] * (count - len(examples)))
-        return examples
-
-    def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
-        return self.sample_block(rng, params, 1)[0]
+    def sample_block(self, rng: RandomStream, params: HintParams, count: int) -> list[Optional[Example]]:
+        # The result cap's pilot is seeded by the task, its version and the split's law only.
+        return hint_sampler.sample_block(rng, params.law(), (self.name, self.version), params.dependencies, count)
 
     def difficulty(self, example: Example) -> float:
         c = example.meta["complexity"]

@@ -12,19 +12,70 @@ Domains are kinds of rule sets, by how rules change the length of the string:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
+from genforge.core.params import Params, param, split_setting, test_size
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
-from genforge.generators.rewriting import LETTERS, Rule, format_rules, parse_rules, run_markov
+from genforge.core.splits import SplitPlan
 from genforge.core.task import Task
-from genforge.tasks.instruction_pool import PoolCache
-from genforge.tasks.rewriting_plans import SHARED_PARAMETERS, build_plans, rule_structure
+from genforge.generators import markov_sampler
+from genforge.generators.instruction_pool import PoolCache
+from genforge.generators.markov_sampler import DOMAINS, RuleSetShape, RunShape, distinct_patterns, run_cost
+from genforge.generators.rewriting import parse_rules, run_markov
+from genforge.tasks.families.rewriting import (
+    build_plans, check_pool_fits, examples_per_instruction, imbalance_alpha, n_instructions, rule_structure,
+)
 
-DOMAINS = ("permuting", "shrinking", "growing", "mixed")
-_DOMAIN_LIST = {"type": "array", "items": {"type": "string", "enum": list(DOMAINS)}, "uniqueItems": True}
+_DOMAIN_ITEMS = {"enum": list(DOMAINS)}
 #: Runs are never longer than this, whatever the parameters: the oracle's guard.
 SOLVE_STEP_LIMIT = 100_000
+#: The most work one sampling attempt may take (see markov_sampler.run_cost; the defaults take 4,860
+#: symbols, 360 tries, 50,400 scanned): a block of 256 attempts then holds at most ~25 MB of traces and
+#: takes at most ~0.05 s, so a split whose runs are all rejected gives up (64 blocks in a row without a
+#: new example) in seconds.
+MAX_TRACE_SYMBOLS = 100_000
+MAX_RULE_TRIES = 500
+MAX_SCANNED_SYMBOLS = 500_000
+
+
+@dataclass(frozen=True)
+class MarkovParams(Params):
+    alphabet_size: int = param(3, "symbols a..z used, counted from 'a'", minimum=2, maximum=26)
+    min_input_length: int = param(4, "shortest training input", minimum=1, maximum=10_000)
+    input_length: int = param(10, "longest training input", minimum=1, maximum=10_000)
+    longer_input_length: int = param(20, "longest input of the 'longer' plan's test split", minimum=2, maximum=20_000)
+    pattern_length_max: int = param(3, "longest rule pattern (patterns have 1.. this many symbols)",
+                                    minimum=1, maximum=20)
+    replacement_length_max: int = param(3, "longest rule replacement", minimum=0, maximum=20)
+    terminal_share: float = param(0.2, "probability that a rule is terminal (->.)", minimum=0.0, maximum=1.0)
+    min_steps: int = param(1, "shortest run kept (0 keeps inputs no rule applies to)", minimum=0, maximum=10_000)
+    max_steps: int = param(20, "longest run kept in training; longer runs are rejected", minimum=1, maximum=10_000)
+    longer_max_steps: int = param(60, "longest run kept in the 'longer' plan's test split", minimum=2, maximum=20_000)
+    domains: tuple[str, ...] = param(DOMAINS, "kinds of rule sets (how rules change the string length)",
+                                     items=_DOMAIN_ITEMS, uniqueItems=True, minItems=1)
+    rules_min: int = param(2, "fewest rules per instruction", minimum=1, maximum=50)
+    rules_max: int = param(4, "most rules per instruction", minimum=1, maximum=50)
+    held_out_domains: tuple[str, ...] = param(("growing",), "domains only in test_ood_domain (held_out_domain plan)",
+                                              items=_DOMAIN_ITEMS, uniqueItems=True)
+    train_rules_min: int = param(2, "held_out_domain plan: fewest rules in train", minimum=1, maximum=50)
+    train_rules_max: int = param(4, "held_out_domain plan: most rules in train", minimum=1, maximum=50)
+    test_rules_min: int = param(5, "held_out_domain plan: fewest rules in test_ood_rules", minimum=1, maximum=50)
+    test_rules_max: int = param(6, "held_out_domain plan: most rules in test_ood_rules", minimum=1, maximum=50)
+    n_instructions: int = n_instructions()
+    examples_per_instruction: int = examples_per_instruction()
+    imbalance_alpha: float = imbalance_alpha()
+    test_size: int = test_size()
+    #: "fresh": every example draws its own rules (test_ood_* splits); "pool": from the training pool.
+    rule_source: str = split_setting("pool", "where the split's rules come from: the training pool or fresh")
+
+    def rule_shape(self) -> RuleSetShape:
+        return RuleSetShape(self.alphabet_size, self.pattern_length_max, self.replacement_length_max,
+                            self.terminal_share, self.domains, self.rules_min, self.rules_max)
+
+    def run_shape(self) -> RunShape:
+        return RunShape(self.min_input_length, self.input_length, self.min_steps, self.max_steps)
 
 
 class MarkovTask(Task):
@@ -32,69 +83,66 @@ class MarkovTask(Task):
     version = "1.1"
     summary = "run a Markov algorithm (ordered rewrite rules, some terminal) to its end"
     default_split_plan = "unseen_instructions"
-    parameters = {
-        "alphabet_size": {"type": "integer", "default": 3, "minimum": 2, "maximum": 26,
-                          "description": "symbols a..z used, counted from 'a'"},
-        "min_input_length": {"type": "integer", "default": 4, "minimum": 1, "maximum": 10_000,
-                             "description": "shortest training input"},
-        "input_length": {"type": "integer", "default": 10, "minimum": 1, "maximum": 10_000,
-                         "description": "longest training input"},
-        "longer_input_length": {"type": "integer", "default": 20, "minimum": 2, "maximum": 20_000,
-                                "description": "longest input of the 'longer' plan's test split"},
-        "pattern_length_max": {"type": "integer", "default": 3, "minimum": 1, "maximum": 20,
-                               "description": "longest rule pattern (patterns have 1.. this many symbols)"},
-        "replacement_length_max": {"type": "integer", "default": 3, "minimum": 0, "maximum": 20,
-                                   "description": "longest rule replacement"},
-        "terminal_share": {"type": "number", "default": 0.2, "minimum": 0.0, "maximum": 1.0,
-                           "description": "probability that a rule is terminal (->.)"},
-        "min_steps": {"type": "integer", "default": 1, "minimum": 0, "maximum": 10_000,
-                      "description": "shortest run kept (0 keeps inputs no rule applies to)"},
-        "max_steps": {"type": "integer", "default": 20, "minimum": 1, "maximum": 10_000,
-                      "description": "longest run kept in training; longer runs are rejected"},
-        "longer_max_steps": {"type": "integer", "default": 60, "minimum": 2, "maximum": 20_000,
-                             "description": "longest run kept in the 'longer' plan's test split"},
-        "domains": {**_DOMAIN_LIST, "minItems": 1, "default": list(DOMAINS),
-                    "description": "kinds of rule sets (how rules change the string length)"},
-        "rules_min": {"type": "integer", "default": 2, "minimum": 1, "maximum": 50,
-                      "description": "fewest rules per instruction"},
-        "rules_max": {"type": "integer", "default": 4, "minimum": 1, "maximum": 50,
-                      "description": "most rules per instruction"},
-        "held_out_domains": {**_DOMAIN_LIST, "default": ["growing"],
-                             "description": "domains only in test_ood_domain (held_out_domain plan)"},
-        "train_rules_min": {"type": "integer", "default": 2, "minimum": 1, "maximum": 50,
-                            "description": "held_out_domain plan: fewest rules in train"},
-        "train_rules_max": {"type": "integer", "default": 4, "minimum": 1, "maximum": 50,
-                            "description": "held_out_domain plan: most rules in train"},
-        "test_rules_min": {"type": "integer", "default": 5, "minimum": 1, "maximum": 50,
-                           "description": "held_out_domain plan: fewest rules in test_ood_rules"},
-        "test_rules_max": {"type": "integer", "default": 6, "minimum": 1, "maximum": 50,
-                           "description": "held_out_domain plan: most rules in test_ood_rules"},
-        **SHARED_PARAMETERS,
-    }
+    Params = MarkovParams
 
     def __init__(self):
         self._pools = PoolCache()
 
-    def check_params(self, params: Mapping[str, Any]) -> None:
+    def check_params(self, params: MarkovParams) -> None:
         pairs = (("min_input_length", "input_length"), ("rules_min", "rules_max"),
                  ("train_rules_min", "train_rules_max"), ("test_rules_min", "test_rules_max"))
         for low, high in pairs + (("min_steps", "max_steps"),):
             self.require_order(params, low, "<=", high)
         for low, high in (("input_length", "longer_input_length"), ("max_steps", "longer_max_steps")):
             self.require_order(params, high, ">", low)
-        self.require(params["test_rules_max"] < params["train_rules_min"]
-                     or params["test_rules_min"] > params["train_rules_max"],
+        self.require(params.test_rules_max < params.train_rules_min or params.test_rules_min > params.train_rules_max,
                      "the test rules range must not overlap the train rules range")
         self.require_held_out_in_domains(params)
-        if "shrinking" in params["domains"] or "permuting" in params["domains"]:
-            self.require(params["replacement_length_max"] >= 1 or "permuting" not in params["domains"],
-                         "domain 'permuting' needs replacement_length_max >= 1")
-        if "growing" in params["domains"]:
-            self.require(params["replacement_length_max"] >= 2,
+        if "permuting" in params.domains:
+            self.require(params.replacement_length_max >= 1, "domain 'permuting' needs replacement_length_max >= 1")
+        if "growing" in params.domains:
+            self.require(params.replacement_length_max >= 2,
                          "domain 'growing' needs replacement_length_max >= 2 (a replacement longer than its pattern)")
+        self._check_patterns_suffice(params)
+        most_rules = max(params.rules_max, params.train_rules_max)  # the pool's rule lists (iid, held_out train)
+        check_pool_fits(self, params, most_rules, most_rules * (params.pattern_length_max
+                                                                + params.replacement_length_max + 6))
+        self._check_run_cost(params)
 
-    def split_plans(self, params):
-        length, steps = params["input_length"], params["max_steps"]
+    def _check_patterns_suffice(self, params: MarkovParams) -> None:
+        """Rule lists have distinct patterns: refuse rule counts the domain's patterns cannot fill
+        (drawing them never ended)."""
+        for domain in params.domains:
+            counts = {"rules_max": params.rules_max}
+            if domain not in params.held_out_domains:
+                counts.update(train_rules_max=params.train_rules_max, test_rules_max=params.test_rules_max)
+            name, count = max(counts.items(), key=lambda item: item[1])
+            available = distinct_patterns(domain, params.alphabet_size, params.pattern_length_max,
+                                          params.replacement_length_max)
+            self.require(count <= available,
+                         f"parameter {name!r} = {count}: a rule list of domain {domain!r} needs that many distinct "
+                         f"patterns, but alphabet_size = {params.alphabet_size} and pattern_length_max = "
+                         f"{params.pattern_length_max} (replacement_length_max = {params.replacement_length_max}) "
+                         f"give only {available}; raise alphabet_size or pattern_length_max, or lower {name}")
+
+    def _check_run_cost(self, params: MarkovParams) -> None:
+        """Bound the work of one attempt by its longest possible run (the 'longer' plan's, which is longest)."""
+        growth = params.replacement_length_max - 1 if {"growing", "mixed"} & set(params.domains) else 0
+        rules = max(params.rules_max, params.train_rules_max, params.test_rules_max)
+        steps, length = params.longer_max_steps, params.longer_input_length
+        trace, tries, scanned = run_cost(steps, length, rules, growth)
+        where = (f"longer_max_steps = {steps}, longer_input_length = {length}, up to {rules} rules per instruction"
+                 + (f" and strings growing by up to {growth} symbols a step (replacement_length_max)" if growth else ""))
+        for amount, limit, what in ((trace, MAX_TRACE_SYMBOLS, "symbols in one run's trace"),
+                                    (tries, MAX_RULE_TRIES, "rule tries in one run"),
+                                    (scanned, MAX_SCANNED_SYMBOLS, "symbols scanned in one run")):
+            self.require(amount <= limit,
+                         f"parameters {where} allow {amount:,} {what}, more than {limit:,} (every attempt may pay "
+                         "it, rejected runs included); lower longer_max_steps or longer_input_length, or the "
+                         "rule counts")
+
+    def split_plans(self, params: MarkovParams) -> dict[str, SplitPlan]:
+        length, steps = params.input_length, params.max_steps
 
         def within_train(example: Example, bucket: float) -> bool:
             complexity = example.meta["complexity"]
@@ -110,78 +158,17 @@ class MarkovTask(Task):
             measure_free_domains=(),
             within_train_length=within_train,
             longer_test=longer,
-            longer_sample_params={"min_input_length": length + 1, "input_length": params["longer_input_length"],
-                                  "max_steps": params["longer_max_steps"]},
+            longer_sample_params={"min_input_length": length + 1, "input_length": params.longer_input_length,
+                                  "max_steps": params.longer_max_steps},
         )
 
-    # -- sampling --------------------------------------------------------
-    def _random_rule(self, rng: RandomStream, domain: str, alphabet: str, params) -> Rule:
-        pattern_length = rng.integer(1, params["pattern_length_max"])
-        longest = params["replacement_length_max"]
-        if domain == "permuting":
-            pattern_length = min(pattern_length, longest)
-            replacement_length = pattern_length
-        elif domain == "shrinking":
-            replacement_length = rng.integer(0, min(pattern_length - 1, longest)) if pattern_length > 1 else 0
-            if pattern_length == 1:
-                replacement_length = 0
-        elif domain == "growing":
-            pattern_length = min(pattern_length, longest - 1)
-            replacement_length = rng.integer(pattern_length + 1, longest)
-        else:
-            replacement_length = rng.integer(0, longest)
-        return Rule(rng.string(alphabet, pattern_length), rng.string(alphabet, replacement_length),
-                    rng.random() < params["terminal_share"])
-
-    def _random_rules(self, rng: RandomStream, params) -> tuple[tuple[tuple[Rule, ...], str], str]:
-        alphabet = LETTERS[: params["alphabet_size"]]
-        domain = rng.choice(params["domains"])
-        count = rng.integer(params["rules_min"], params["rules_max"])
-        rules, patterns = [], set()
-        while len(rules) < count:
-            rule = self._random_rule(rng, domain, alphabet, params)
-            if rule.pattern not in patterns:  # a repeated pattern could never fire
-                patterns.add(rule.pattern)
-                rules.append(rule)
-        rules = tuple(rules)
-        return (rules, domain), format_rules(rules)
-
-    def _pool(self, params):
-        relevant = {key: params[key] for key in (
-            "alphabet_size", "pattern_length_max", "replacement_length_max", "terminal_share",
-            "domains", "rules_min", "rules_max")}
-        return self._pools.get(self.name, self.version, relevant, params["seed"], params["n_instructions"],
-                               params["imbalance_alpha"], lambda rng: self._random_rules(rng, params))
-
-    def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
-        return self.sample_block(rng, params, 1)[0]
-
-    def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
-        # The pool lookup is hoisted out of the per-example path.
-        pool = None if params.get("rule_source") == "fresh" else self._pool(params)
-        # Input text for the whole block in one draw, cut to each example's length.
-        texts = rng.strings(LETTERS[: params["alphabet_size"]], params["input_length"], count)
-        return [self._sample_one(rng, params, pool, text) for text in texts]
-
-    def _sample_one(self, rng: RandomStream, params: Mapping[str, Any], pool, text: str) -> Optional[Example]:
-        if pool is None:
-            (rules, domain), _ = self._random_rules(rng, params)
-        else:
-            rules, domain = pool.draw(rng)
-        length = rng.integer(params["min_input_length"], params["input_length"])
-        text = text[:length]
-        run = run_markov(rules, text, params["max_steps"])
-        if run is None or run.steps < params["min_steps"]:
-            return None
-        complexity = {
-            "input_length": length,
-            "rules": len(rules),
-            "pattern_length": max(len(rule.pattern) for rule in rules),
-            "steps": run.steps,
-            "output_length": len(run.result),
-        }
-        return Example(format_rules(rules), text, run.result, {"domain": domain, "complexity": complexity},
-                       run.trace)
+    def sample_block(self, rng: RandomStream, params: MarkovParams, count: int) -> list[Optional[Example]]:
+        shape = params.rule_shape()
+        pool = None
+        if params.rule_source != "fresh":
+            pool = self._pools.get(self.name, self.version, shape.key(), params.seed, params.n_instructions,
+                                   params.imbalance_alpha, lambda pool_rng: markov_sampler.random_rules(pool_rng, shape))
+        return markov_sampler.sample_block(rng, shape, params.run_shape(), pool, count)
 
     def difficulty(self, example: Example) -> float:
         # More steps and longer inputs mean more state to track; saturates towards 1.
@@ -189,7 +176,7 @@ class MarkovTask(Task):
         size = c["steps"] * 5 + c["input_length"] + c["rules"] * 5
         return size / (size + 100)
 
-    def structure(self, record):
+    def structure(self, record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
         """Atoms: the symbols of the rules; compounds: their symbol bigrams, the domain and the rule count."""
         return rule_structure(parse_rules(record["instruction"] or ""), record["meta"]["domain"],
                               record["meta"]["complexity"]["rules"])

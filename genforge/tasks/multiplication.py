@@ -7,7 +7,7 @@ lets one test that with the same format parameters as ``addition``. Defaults
 are smaller than addition's: train on 1..5-digit operands, test
 ``test_ood_length`` on 6..10 digits. Formats, split plans, answer
 normalization and structure are documented in
-:mod:`genforge.tasks.arithmetic_base` and :mod:`genforge.generators.arithmetic`.
+:mod:`genforge.tasks.families.arithmetic` and :mod:`genforge.generators.arithmetic`.
 
 Carries follow the schoolbook column method: column k sums every a_i * b_j
 with i + j = k plus the carry-in and carries when that is >= 10. Nearly every
@@ -22,7 +22,19 @@ Complexity and difficulty as in ``addition``: ``s / (s + 30)`` with
 
 from __future__ import annotations
 
-from genforge.tasks.arithmetic_base import ArithmeticTask, arithmetic_parameters
+from dataclasses import dataclass
+
+from genforge.tasks.families.arithmetic import (
+    ArithmeticParams, ArithmeticTask, test_digits_max, test_digits_min, train_digits_max, train_max_carry_chain,
+)
+
+
+@dataclass(frozen=True)
+class MultiplicationParams(ArithmeticParams):
+    train_digits_max: int = train_digits_max(5)
+    test_digits_min: int = test_digits_min(6)
+    test_digits_max: int = test_digits_max(10)
+    train_max_carry_chain: int = train_max_carry_chain(2)
 
 
 class MultiplicationTask(ArithmeticTask):
@@ -30,4 +42,4 @@ class MultiplicationTask(ArithmeticTask):
     version = "1.1"
     summary = "multi-digit multiplication; digit format (reversed, index hints, padding) as parameters"
     operation = "multiply"
-    parameters = arithmetic_parameters(train_digits_max=5, test_digits=(6, 10), train_max_carry_chain=2)
+    Params = MultiplicationParams

@@ -51,27 +51,19 @@ perform along paths.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Mapping, Optional
 
 from genforge.core.errors import UsageError
-from genforge.core.records import Example, example_of
+from genforge.core.params import Params, param, split_setting, test_size, train_size
+from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits
-from genforge.generators.relation_algebra import (
-    ALGEBRAS, GraphShape, chain_sampler, graph_edges, load_algebra, sample_flat_graph, sample_graph,
-    series_parallel_closure,
-)
-from genforge.generators.kinship_graphs import family_model, sample_kinship_graph
 from genforge.core.task import Task
+from genforge.generators import relation_algebra_examples
+from genforge.generators.relation_algebra import ALGEBRAS, load_algebra, series_parallel_closure
 
-INSTRUCTIONS = {
-    "rcc8": "Each line 'x R y' states the RCC-8 relation R of region x to region y. "
-            "Give the RCC-8 relation of the first query region to the second.",
-    "interval": "Each line 'x R y' states Allen's interval relation R of interval x to interval y. "
-                "Give the relation of the first query interval to the second.",
-    "kinship": "Each line 'x R y' states that person y is person x's R. "
-               "Give the relation R of the second query person to the first.",
-}
 #: Long names accepted by normalize_answer.
 LONG_NAMES = {
     "before": "<", "after": ">", "meets": "m", "met-by": "mi", "overlaps": "o", "overlapped-by": "oi",
@@ -80,115 +72,129 @@ LONG_NAMES = {
 }
 #: RCC-8 and kinship names are matched without case (Allen's are case-sensitive: s, si, ...).
 CASELESS_NAMES = {r.lower(): r for name in ("rcc8", "kinship") for r in load_algebra(name).relations}
-#: Draws of (k, branches, graph) per example before giving up on the chosen target.
-TARGET_RETRIES = 64
+#: The i.i.d. splits of a listed (small) training cell and their shares in tenths (as iid_splits: 80/10/10).
+IID_SPLITS, IID_SHARES = ("train", "validation", "test_id"), (8, 1, 1)
+#: Most edge draws per example (in the pilot of generators/relation_algebra_examples.draw_cost) a sampled
+#: split may cost. Measured: the default cells cost 30 to 142 (rcc8, interval) and up to 502 (kinship,
+#: 19 ms an example); tightness 1.5 with identity_weight 0.1 costs 3,267 (90 ms an example), kinship paths
+#: of 25 edges 1,781 (200 ms), tightness 0 finds nothing. Kinship's walks cost about three times more per draw
+#: (kinship paths of up to 20 edges cost 665 and the plan took 55 s on a loaded machine, so kinship stops lower).
+MAX_DRAW_COST = {"rcc8": 1000, "interval": 1000, "kinship": 600}
+#: The parameters that set each sampled split's cell, for the refusal message.
+SPLIT_RANGES = {"train": "train_k_min..train_k_max, train_branches_min..train_branches_max",
+                "test_ood_length": "test_k_max, train_branches_max",
+                "test_ood_branches": "test_branches_max, train_k_max"}
+#: Longest paths and most branches the schema allows.
+MAX_K, MAX_BRANCHES = 50, 16
 
 
-#: Node numbers as text (graphs have at most a few hundred nodes; larger ones fall back to str).
-_NUMBERS = tuple(str(n) for n in range(1024))
+@dataclass(frozen=True)
+class RelationAlgebraParams(Params):
+    algebra: str = param("rcc8", "semantic domain: rcc8 (regions), interval (Allen's intervals) or kinship "
+                         "(gender-neutral family relations)", enum=list(ALGEBRAS))
+    train_k_min: int = param(2, "shortest source-to-sink path length (edges) in train", minimum=2, maximum=MAX_K)
+    train_k_max: int = param(4, "longest path length in train", minimum=2, maximum=MAX_K)
+    train_branches_min: int = param(1, "fewest top-level parallel branches in train", minimum=1, maximum=MAX_BRANCHES)
+    train_branches_max: int = param(3, "most top-level parallel branches in train", minimum=1, maximum=MAX_BRANCHES)
+    test_k_max: int = param(15, "test_ood_length: path lengths from train_k_max + 1 up to this",
+                            minimum=3, maximum=MAX_K)
+    test_branches_max: int = param(8, "test_ood_branches: branch counts from train_branches_max + 1 up to this",
+                                   minimum=2, maximum=MAX_BRANCHES)
+    nesting_min_k: int = param(5, "graphs with k >= this may contain nested sub-graphs", minimum=3, maximum=MAX_K + 1)
+    nest_share: float = param(0.3, "probability that a segment of a long branch opens a nested sub-graph",
+                              minimum=0.0, maximum=1.0)
+    max_nested_branches: int = param(5, "most parallel chains in a nested sub-graph (at least 2)",
+                                     minimum=2, maximum=8)
+    tightness: float = param(2.5, "bias towards decompositions with small compositions: weight |r1 o r2|^-tightness",
+                             minimum=0.0, maximum=8.0)
+    identity_weight: float = param(0.25, "extra weight factor of decompositions using the identity (EQ, =)",
+                                   minimum=0.01, maximum=1.0)
+    train_size: int = train_size()
+    test_size: int = test_size()
+    #: The cell a split draws from (the test_ood splits set them; 0: the train range).
+    k_min: int = split_setting(0, "shortest path length the split draws")
+    k_max: int = split_setting(0, "longest path length the split draws")
+    branches_min: int = split_setting(0, "fewest branches the split draws")
+    branches_max: int = split_setting(0, "most branches the split draws")
+
+    def cell(self) -> tuple[int, int, int, int]:
+        """(k_min, k_max, branches_min, branches_max) of the split's graphs."""
+        return (self.k_min or self.train_k_min, self.k_max or self.train_k_max,
+                self.branches_min or self.train_branches_min, self.branches_max or self.train_branches_max)
 
 
-def _node_labels(word, nodes: int) -> list[str]:
-    """Text names of nodes 0..nodes-1: source 0 and sink ``nodes - 1`` keep theirs, inner ones are shuffled.
-
-    Random names so that a number carries no hint of where the node sits; sorting by
-    random 64-bit keys draws a uniform permutation with one word per inner node.
-    """
-    inner = range(nodes - 2)
-    keys = [word() for _ in inner]
-    numbers = _NUMBERS if nodes <= len(_NUMBERS) else tuple(str(n) for n in range(nodes))
-    labels = ["0"] + [numbers[p + 1] for p in sorted(inner, key=keys.__getitem__)]
-    labels.append(numbers[nodes - 1])
-    return labels
+def _k_in(low: int, high: int):
+    return lambda example, bucket: low <= example.meta["complexity"]["k"] <= high
 
 
-def _flat_lines(branches: list[list[int]], length: int, labels: list[str], padded: tuple[str, ...]) -> list[str]:
-    """Edge lines of parallel chains, numbered as :func:`flat_edges` numbers them (inner nodes branch by branch)."""
-    lines: list[str] = []
-    source, sink = labels[0], labels[-1]
-    first = 1
-    for atoms in branches:
-        path = [source, *labels[first:first + length - 1], sink]
-        first += length - 1
-        lines += [path[j] + padded[atom] + path[j + 1] for j, atom in enumerate(atoms)]
-    return lines
+def _b_in(low: int, high: int):
+    return lambda example, bucket: low <= example.meta["complexity"]["branches"] <= high
 
 
-def _shuffled_text(word, lines: list[str], nodes: int) -> str:
-    """The input: edge lines in a random order (random sort keys, as for node names), then the query."""
-    keys = [word() for _ in lines]
-    order = sorted(range(len(lines)), key=keys.__getitem__)
-    return "\n".join([lines[i] for i in order]) + f"\nquery: 0 ? {nodes - 1}"
+@lru_cache(maxsize=2)  # the training cell, then one OOD cell
+def _listed_parts(version: str, algebra: str, cell: tuple[int, int, int, int], seed: int,
+                  shares: tuple[int, ...]) -> list[list[Example]]:
+    """Every graph of a small cell, cut into parts of ``shares`` (computed once per process and split set)."""
+    rng = RandomStream.from_parts(RelationAlgebraTask.name, version, algebra, list(cell), seed, "listing")
+    examples = relation_algebra_examples.list_cell(rng, algebra, *cell)
+    return relation_algebra_examples.stratified_partition(rng, examples, shares)
 
 
 class RelationAlgebraTask(Task):
     name = "relation_algebra"
-    version = "1.0"
+    version = "1.1"
     balance_key = "target"
     summary = "relation of source to sink in an RCC-8 / interval / kinship series-parallel graph (EpiGNN benchmarks)"
     default_split_plan = "systematic"
-    parameters = {
-        "algebra": {"type": "string", "enum": list(ALGEBRAS), "default": "rcc8",
-                    "description": "semantic domain: rcc8 (regions), interval (Allen's intervals) or kinship "
-                                   "(gender-neutral family relations)"},
-        "train_k_min": {"type": "integer", "default": 2, "minimum": 2, "maximum": 50,
-                        "description": "shortest source-to-sink path length (edges) in train"},
-        "train_k_max": {"type": "integer", "default": 4, "minimum": 2, "maximum": 50,
-                        "description": "longest path length in train"},
-        "train_branches_min": {"type": "integer", "default": 1, "minimum": 1, "maximum": 16,
-                               "description": "fewest top-level parallel branches in train"},
-        "train_branches_max": {"type": "integer", "default": 3, "minimum": 1, "maximum": 16,
-                               "description": "most top-level parallel branches in train"},
-        "test_k_max": {"type": "integer", "default": 15, "minimum": 3, "maximum": 50,
-                       "description": "test_ood_length: path lengths from train_k_max + 1 up to this"},
-        "test_branches_max": {"type": "integer", "default": 8, "minimum": 2, "maximum": 16,
-                              "description": "test_ood_branches: branch counts from train_branches_max + 1 up to this"},
-        "nesting_min_k": {"type": "integer", "default": 5, "minimum": 3, "maximum": 51,
-                          "description": "graphs with k >= this may contain nested sub-graphs"},
-        "nest_share": {"type": "number", "default": 0.3, "minimum": 0.0, "maximum": 1.0,
-                       "description": "probability that a segment of a long branch opens a nested sub-graph"},
-        "max_nested_branches": {"type": "integer", "default": 5, "minimum": 2, "maximum": 8,
-                                "description": "most parallel chains in a nested sub-graph (at least 2)"},
-        "tightness": {"type": "number", "default": 2.5, "minimum": 0.0, "maximum": 8.0,
-                      "description": "bias towards decompositions with small compositions: weight |r1 o r2|^-tightness"},
-        "identity_weight": {"type": "number", "default": 0.25, "minimum": 0.01, "maximum": 1.0,
-                            "description": "extra weight factor of decompositions using the identity (EQ, =)"},
-        "train_size": {"type": "integer", "default": 10000, "minimum": 0, "maximum": 100_000_000,
-                       "description": "default size of train"},
-        "test_size": {"type": "integer", "default": 1000, "minimum": 0, "maximum": 100_000_000,
-                      "description": "default size of validation and every test split"},
-    }
+    Params = RelationAlgebraParams
 
-    def check_params(self, params: Mapping[str, Any]) -> None:
+    def check_params(self, params: RelationAlgebraParams) -> None:
         for low, high in (("train_k_min", "train_k_max"), ("train_branches_min", "train_branches_max")):
             self.require_order(params, low, "<=", high)
         self.require_order(params, "test_k_max", ">", "train_k_max", "test_ood_length needs longer paths than train")
         self.require_order(params, "test_branches_max", ">", "train_branches_max",
                            "test_ood_branches needs more branches than train")
+        self._require_affordable_draws(params)
+
+    def _require_affordable_draws(self, params: RelationAlgebraParams) -> None:
+        """Refuse, before any work, a sampled cell whose graphs close to one relation too rarely or are too
+        large to draw quickly (tightness 0, long paths, many branches), from a fixed pilot's cost."""
+        if replace(params, algebra=RelationAlgebraParams.algebra) == RelationAlgebraParams():
+            return  # the defaults, measured: at most 502 edge draws per example (kinship's longest paths)
+        limit = MAX_DRAW_COST[params.algebra]
+        for split in self._sampled_cells(params):
+            cell_params = params.for_split(split.sample_params, params.seed)
+            cost = relation_algebra_examples.draw_cost(cell_params)
+            k_lo, k_hi, b_lo, b_hi = cell_params.cell()
+            self.require(cost <= limit,
+                         f"split {split.name!r} (paths of {k_lo}..{k_hi} edges, {b_lo}..{b_hi} branches) "
+                         + (f"costs about {cost:,.0f} edge draws per example in a pilot, more than {limit:,}"
+                            if cost < float("inf") else "found no graph closing to one relation in a pilot")
+                         + f" ({params.algebra}): "
+                         f"its graphs close to one relation too rarely or are too large to draw quickly. Raise "
+                         f"tightness ({params.tightness}) or identity_weight ({params.identity_weight}), or shorten "
+                         f"the paths and branches ({SPLIT_RANGES[split.name]})")
+
+    def _sampled_cells(self, params: RelationAlgebraParams) -> list[SplitSpec]:
+        """One sampled split per cell of the plans (validation and test_id share train's)."""
+        splits = self.split_plans(params)["systematic"].splits
+        return [split for split in splits if split.source == "sample" and split.name not in ("validation", "test_id")]
 
     # -- plans -------------------------------------------------------------
-    def split_plans(self, params: Mapping[str, Any]) -> dict[str, SplitPlan]:
-        k_lo, k_hi = params["train_k_min"], params["train_k_max"]
-        b_lo, b_hi = params["train_branches_min"], params["train_branches_max"]
-        k_test, b_test = params["test_k_max"], params["test_branches_max"]
-
-        def k_in(lo, hi):
-            return lambda example, bucket: lo <= example.meta["complexity"]["k"] <= hi
-
-        def b_in(lo, hi):
-            return lambda example, bucket: lo <= example.meta["complexity"]["branches"] <= hi
-
-        train_cell = all_of(k_in(k_lo, k_hi), b_in(b_lo, b_hi))
-        iid = iid_splits(params["train_size"], params["test_size"], params["test_size"], within=train_cell)
-        longer = SplitSpec(
-            "test_ood_length", params["test_size"],
+    def split_plans(self, params: RelationAlgebraParams) -> dict[str, SplitPlan]:
+        k_lo, k_hi = params.train_k_min, params.train_k_max
+        b_lo, b_hi = params.train_branches_min, params.train_branches_max
+        k_test, b_test = params.test_k_max, params.test_branches_max
+        iid = self._iid_splits(params, all_of(_k_in(k_lo, k_hi), _b_in(b_lo, b_hi)))
+        longer = self._listed_when_small(params, SplitSpec(
+            "test_ood_length", params.test_size,
             f"paths of {k_hi + 1}..{k_test} edges (train: {k_lo}..{k_hi}), train branch counts",
-            all_of(k_in(k_hi + 1, k_test), b_in(b_lo, b_hi)), {"k_min": k_hi + 1, "k_max": k_test}, "length")
-        wider = SplitSpec(
-            "test_ood_branches", params["test_size"],
+            all_of(_k_in(k_hi + 1, k_test), _b_in(b_lo, b_hi)), {"k_min": k_hi + 1, "k_max": k_test}, "length"))
+        wider = self._listed_when_small(params, SplitSpec(
+            "test_ood_branches", params.test_size,
             f"{b_hi + 1}..{b_test} parallel branches (train: {b_lo}..{b_hi}), train path lengths",
-            all_of(k_in(k_lo, k_hi), b_in(b_hi + 1, b_test)), {"branches_min": b_hi + 1, "branches_max": b_test},
-            "complexity")
+            all_of(_k_in(k_lo, k_hi), _b_in(b_hi + 1, b_test)), {"branches_min": b_hi + 1, "branches_max": b_test},
+            "complexity"))
         return {
             "iid": SplitPlan("iid", "train / validation / test_id from the training cell", iid),
             "length": SplitPlan("length", "test on longer paths than in training", iid + (longer,)),
@@ -196,59 +202,37 @@ class RelationAlgebraTask(Task):
             "systematic": SplitPlan("systematic", "test on longer paths and on more branches", iid + (longer, wider)),
         }
 
-    # -- sampling ------------------------------------------------------------
-    def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
-        return self.sample_block(rng, params, 1)[0]
+    # -- small cells: listed, not sampled (see generators/relation_algebra_examples.py) ----------
+    def _listable(self, params: RelationAlgebraParams, cell: tuple[int, int, int, int]) -> bool:
+        nests = params.nest_share > 0 and cell[1] >= params.nesting_min_k
+        return relation_algebra_examples.is_listable(params.algebra, cell, nests)
 
-    def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
-        # Everything that depends only on params is looked up once per block, not per draw.
-        name = params["algebra"]
-        sampler = chain_sampler(name, float(params["tightness"]), float(params["identity_weight"]))
-        k_lo, k_hi = params.get("k_min", params["train_k_min"]), params.get("k_max", params["train_k_max"])
-        b_lo = params.get("branches_min", params["train_branches_min"])
-        b_hi = params.get("branches_max", params["train_branches_max"])
-        nesting = GraphShape(params["nest_share"], params["max_nested_branches"])
-        nest_from = params["nesting_min_k"] if params["nest_share"] > 0 else k_hi + 1
-        instruction = INSTRUCTIONS[name]
-        relations = sampler.algebra.relations
-        targets = sampler.algebra.edge_atoms
-        # Kinship graphs are walks through the model family (see generators/kinship_graphs.py).
-        family = family_model(float(params["tightness"])) if name == "kinship" else None
-        k_count, cells = k_hi - k_lo + 1, (k_hi - k_lo + 1) * (b_hi - b_lo + 1)
-        word, below = rng.word, rng.below
-        padded = tuple(f" {r} " for r in relations)
-        examples: list[Optional[Example]] = []
-        for _ in range(count):
-            target = targets[below(len(targets))]
-            for _ in range(TARGET_RETRIES):
-                cell = below(cells)
-                k, branches = k_lo + cell % k_count, b_lo + cell // k_count
-                if family is not None:
-                    graph = sample_kinship_graph(rng, family, target, k, branches,
-                                                 nesting if k >= nest_from else GraphShape(0.0))
-                elif k >= nest_from:
-                    graph = sample_graph(rng, sampler, target, k, branches, nesting)
-                else:
-                    flat = sample_flat_graph(rng, sampler, target, k, branches)
-                    if flat is not None:
-                        nodes = branches * (k - 1) + 2
-                        lines = _flat_lines(flat, k, _node_labels(word, nodes), padded)
-                        edge_count, nested = len(lines), 0
-                        break
-                    continue
-                if graph is not None:
-                    edges, nodes = graph_edges(graph)
-                    labels = _node_labels(word, nodes)
-                    lines = [labels[u] + padded[atom] + labels[v] for u, atom, v in edges]
-                    edge_count, nested = len(lines), graph.nested_count
-                    break
-            else:
-                examples.append(None)
-                continue
-            complexity = {"k": k, "branches": branches, "edges": edge_count, "nodes": nodes, "nested": nested}
-            examples.append(example_of((instruction, _shuffled_text(word, lines, nodes), relations[target],
-                                        {"domain": name, "complexity": complexity}, None)))
-        return examples
+    def _iid_splits(self, params: RelationAlgebraParams, train_cell) -> tuple[SplitSpec, ...]:
+        """train / validation / test_id: 80/10/10 by hash bucket, or, for a small cell, a stratified
+        partition of every graph it holds (each split then holds all of its part by default)."""
+        iid = iid_splits(params.train_size, params.test_size, params.test_size, within=train_cell)
+        if not self._listable(params, params.cell()):
+            return iid
+        return tuple(replace(split, size=None, accepts=train_cell, source="enumerate",
+                             description=f"{split.description}: {share * 10}% of every graph of the small training "
+                                         "cell, stratified by target")
+                     for split, share in zip(iid, IID_SHARES))
+
+    def _listed_when_small(self, params: RelationAlgebraParams, split: SplitSpec) -> SplitSpec:
+        if not self._listable(params, params.for_split(split.sample_params, params.seed).cell()):
+            return split
+        return replace(split, size=None, source="enumerate", description=f"{split.description}: every graph")
+
+    def enumerate_split(self, params: RelationAlgebraParams, plan: SplitPlan, split: SplitSpec,
+                        seed: int) -> list[Example]:
+        cell = params.for_split(split.sample_params, seed).cell()
+        if split.name in IID_SPLITS:
+            return _listed_parts(self.version, params.algebra, cell, seed, IID_SHARES)[IID_SPLITS.index(split.name)]
+        return _listed_parts(self.version, params.algebra, cell, seed, (1,))[0]
+
+    # -- sampling ------------------------------------------------------------
+    def sample_block(self, rng: RandomStream, params: RelationAlgebraParams, count: int) -> list[Optional[Example]]:
+        return relation_algebra_examples.sample_block(rng, params, count)
 
     def difficulty(self, example: Example) -> float:
         c = example.meta["complexity"]

@@ -10,18 +10,66 @@ patterns of 20.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
+from genforge.core.params import Params, param, split_setting, test_size
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
-from genforge.generators.rewriting import (
-    DOMAINS, LETTERS, Rule, domain_pattern, parse_rules, random_text_without, rewrite_once, text_containing,
-)
+from genforge.core.splits import SplitPlan
 from genforge.core.task import Task
-from genforge.tasks.instruction_pool import PoolCache
-from genforge.tasks.rewriting_plans import SHARED_PARAMETERS, build_plans, rule_structure
+from genforge.generators import rewrite_sampler
+from genforge.generators.instruction_pool import PoolCache
+from genforge.generators.rewrite_sampler import InputShape, RuleShape, chance_without
+from genforge.generators.rewriting import DOMAINS, parse_rules, rewrite_once
+from genforge.tasks.families.rewriting import (
+    build_plans, check_pool_fits, examples_per_instruction, imbalance_alpha, n_instructions, rule_structure,
+)
 
-_DOMAIN_LIST = {"type": "array", "items": {"type": "string", "enum": list(DOMAINS)}, "uniqueItems": True}
+_DOMAIN_ITEMS = {"enum": list(DOMAINS)}
+#: Longest training input, pattern and replacement (the 'longer' test: twice this). A record is then at
+#: most ~80 KB, a block of 256 about 20 MB.
+MAX_LENGTH = 10_000
+#: noop_share > 0 needs random inputs that miss the pattern at least this often (64 tries then find one
+#: 96% of the time); below it almost every no-op draw is rejected, at 64 random inputs apiece.
+MIN_NOOP_CHANCE = 0.05
+
+
+@dataclass(frozen=True)
+class RewriteParams(Params):
+    alphabet_size: int = param(26, "symbols a..z used, counted from 'a'", minimum=2, maximum=26)
+    input_length: int = param(50, "symbols in each training input", minimum=1, maximum=MAX_LENGTH)
+    longer_input_length: int = param(100, "longest input of the 'longer' plan's test split",
+                                     minimum=2, maximum=2 * MAX_LENGTH)
+    pattern_length: int = param(20, "symbols in a rule's pattern x", minimum=1, maximum=MAX_LENGTH)
+    replacement_length: int = param(20, "symbols in a rule's replacement y", minimum=0, maximum=MAX_LENGTH)
+    noop_share: float = param(0.0, "share of examples whose input does not contain x (target = input)",
+                              minimum=0.0, maximum=1.0)
+    domains: tuple[str, ...] = param(DOMAINS, "semantic domains: constrained families of rules",
+                                     items=_DOMAIN_ITEMS, uniqueItems=True, minItems=1)
+    k_min: int = param(2, "smallest domain size k (run length, period or mirrored block)", minimum=1, maximum=1000)
+    k_max: int = param(10, "largest domain size k", minimum=1, maximum=1000)
+    held_out_domains: tuple[str, ...] = param(("mirrored",), "domains only in test_ood_domain (held_out_domain plan)",
+                                              items=_DOMAIN_ITEMS, uniqueItems=True)
+    train_k_min: int = param(5, "held_out_domain plan: smallest k in train", minimum=1, maximum=1000)
+    train_k_max: int = param(10, "held_out_domain plan: largest k in train", minimum=1, maximum=1000)
+    test_k_min: int = param(2, "held_out_domain plan: smallest k in test_ood_k", minimum=1, maximum=1000)
+    test_k_max: int = param(3, "held_out_domain plan: largest k in test_ood_k", minimum=1, maximum=1000)
+    n_instructions: int = n_instructions()
+    examples_per_instruction: int = examples_per_instruction()
+    imbalance_alpha: float = imbalance_alpha()
+    test_size: int = test_size()
+    #: "fresh": every example draws its own rule (test_ood_* splits); "pool": from the training pool.
+    rule_source: str = split_setting("pool", "where the split's rules come from: the training pool or fresh")
+    #: The shortest input the split draws (test_ood_length sets it; 0: input_length).
+    input_length_min: int = split_setting(0, "shortest input the split draws")
+
+    def rule_shape(self) -> RuleShape:
+        return RuleShape(self.alphabet_size, self.pattern_length, self.replacement_length, self.domains,
+                         self.k_min, self.k_max)
+
+    def input_shape(self) -> InputShape:
+        return InputShape(self.input_length_min or self.input_length, self.input_length, self.noop_share)
 
 
 class RewriteTask(Task):
@@ -29,114 +77,49 @@ class RewriteTask(Task):
     version = "1.1"
     summary = "apply one rewrite rule x -> y at its leftmost match (Only-IF instruction diversity)"
     default_split_plan = "unseen_instructions"
-    parameters = {
-        "alphabet_size": {"type": "integer", "default": 26, "minimum": 2, "maximum": 26,
-                          "description": "symbols a..z used, counted from 'a'"},
-        "input_length": {"type": "integer", "default": 50, "minimum": 1, "maximum": 100_000,
-                         "description": "symbols in each training input"},
-        "longer_input_length": {"type": "integer", "default": 100, "minimum": 2, "maximum": 200_000,
-                                "description": "longest input of the 'longer' plan's test split"},
-        "pattern_length": {"type": "integer", "default": 20, "minimum": 1, "maximum": 100_000,
-                           "description": "symbols in a rule's pattern x"},
-        "replacement_length": {"type": "integer", "default": 20, "minimum": 0, "maximum": 100_000,
-                               "description": "symbols in a rule's replacement y"},
-        "noop_share": {"type": "number", "default": 0.0, "minimum": 0.0, "maximum": 1.0,
-                       "description": "share of examples whose input does not contain x (target = input)"},
-        "domains": {**_DOMAIN_LIST, "minItems": 1, "default": list(DOMAINS),
-                    "description": "semantic domains: constrained families of rules"},
-        "k_min": {"type": "integer", "default": 2, "minimum": 1, "maximum": 1000,
-                  "description": "smallest domain size k (run length, period or mirrored block)"},
-        "k_max": {"type": "integer", "default": 10, "minimum": 1, "maximum": 1000,
-                  "description": "largest domain size k"},
-        "held_out_domains": {**_DOMAIN_LIST, "default": ["mirrored"],
-                             "description": "domains only in test_ood_domain (held_out_domain plan)"},
-        "train_k_min": {"type": "integer", "default": 5, "minimum": 1, "maximum": 1000,
-                        "description": "held_out_domain plan: smallest k in train"},
-        "train_k_max": {"type": "integer", "default": 10, "minimum": 1, "maximum": 1000,
-                        "description": "held_out_domain plan: largest k in train"},
-        "test_k_min": {"type": "integer", "default": 2, "minimum": 1, "maximum": 1000,
-                       "description": "held_out_domain plan: smallest k in test_ood_k"},
-        "test_k_max": {"type": "integer", "default": 3, "minimum": 1, "maximum": 1000,
-                       "description": "held_out_domain plan: largest k in test_ood_k"},
-        **SHARED_PARAMETERS,
-    }
+    Params = RewriteParams
 
     def __init__(self):
         self._pools = PoolCache()
 
-    def check_params(self, params: Mapping[str, Any]) -> None:
+    def check_params(self, params: RewriteParams) -> None:
         self.require_order(params, "pattern_length", "<=", "input_length", "the pattern must fit in the input")
         self.require_order(params, "longer_input_length", ">", "input_length")
         for low, high in (("k_min", "k_max"), ("train_k_min", "train_k_max"), ("test_k_min", "test_k_max")):
             self.require_order(params, low, "<=", high)
-        self.require(params["test_k_max"] < params["train_k_min"] or params["test_k_min"] > params["train_k_max"],
+        self.require(params.test_k_max < params.train_k_min or params.test_k_min > params.train_k_max,
                      "the test k range (test_k_min..test_k_max) must not overlap the train k range "
                      "(train_k_min..train_k_max)")
         self.require_held_out_in_domains(params)
+        check_pool_fits(self, params, 1, params.pattern_length + params.replacement_length)
+        if params.noop_share > 0:
+            chance = chance_without(params.alphabet_size, params.pattern_length, params.longer_input_length)
+            self.require(chance >= MIN_NOOP_CHANCE,
+                         f"parameter 'noop_share' = {params.noop_share} asks for inputs without the pattern, but a "
+                         f"random input of longer_input_length = {params.longer_input_length} symbols (the longest "
+                         f"any plan draws) misses a pattern of pattern_length = {params.pattern_length} over "
+                         f"alphabet_size = {params.alphabet_size} symbols with probability about {chance:.2g} (at "
+                         f"least {MIN_NOOP_CHANCE} needed); lower longer_input_length or raise pattern_length or "
+                         "alphabet_size")
 
-    def split_plans(self, params):
-        length = params["input_length"]
+    def split_plans(self, params: RewriteParams) -> dict[str, SplitPlan]:
+        length = params.input_length
         return build_plans(
             params,
             measure="k",
             measure_free_domains=("unconstrained",),
             within_train_length=lambda example, bucket: example.meta["complexity"]["input_length"] <= length,
             longer_test=lambda example, bucket: example.meta["complexity"]["input_length"] > length,
-            longer_sample_params={"input_length_min": length + 1, "input_length": params["longer_input_length"]},
+            longer_sample_params={"input_length_min": length + 1, "input_length": params.longer_input_length},
         )
 
-    # -- sampling --------------------------------------------------------
-    def _random_rule(self, rng: RandomStream, params) -> tuple[tuple[Rule, str, int, str], str]:
-        alphabet = LETTERS[: params["alphabet_size"]]
-        domain = rng.choice(params["domains"])
-        k = 0 if domain == "unconstrained" else rng.integer(params["k_min"], params["k_max"])
-        pattern = domain_pattern(rng, domain, k, params["pattern_length"], alphabet)
-        replacement = domain_pattern(rng, domain, k, params["replacement_length"], alphabet)
-        rule = Rule(pattern, replacement)
-        text = rule.text()
-        return (rule, domain, k, text), text
-
-    def _pool(self, params):
-        relevant = {key: params[key] for key in (
-            "alphabet_size", "pattern_length", "replacement_length", "domains", "k_min", "k_max")}
-        return self._pools.get(self.name, self.version, relevant, params["seed"], params["n_instructions"],
-                               params["imbalance_alpha"], lambda rng: self._random_rule(rng, params))
-
-    def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
-        return self.sample_block(rng, params, 1)[0]
-
-    def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
-        # The pool lookup is hoisted out of the per-example path.
-        pool = None if params.get("rule_source") == "fresh" else self._pool(params)
-        # Filler text for the whole block in one draw: the bulk of the randomness.
-        longest_filler = max(params["input_length"] - params["pattern_length"], 0)
-        fillers = rng.strings(LETTERS[: params["alphabet_size"]], longest_filler, count)
-        return [self._sample_one(rng, params, pool, filler) for filler in fillers]
-
-    def _sample_one(self, rng: RandomStream, params: Mapping[str, Any], pool, filler: str) -> Optional[Example]:
-        if pool is None:
-            (rule, domain, k, instruction), _ = self._random_rule(rng, params)
-        else:
-            rule, domain, k, instruction = pool.draw(rng)
-        low = params.get("input_length_min", params["input_length"])
-        length = rng.integer(low, params["input_length"]) if low < params["input_length"] else low
-        noop = params["noop_share"] > 0 and rng.random() < params["noop_share"]
-        if noop:
-            text = random_text_without(rng, rule.pattern, length, LETTERS[: params["alphabet_size"]])
-            if text is None:
-                return None
-        else:
-            text = text_containing(rng, rule.pattern, filler[: length - len(rule.pattern)])
-        target = rewrite_once(text, rule)
-        complexity = {
-            "input_length": length,
-            "pattern_length": len(rule.pattern),
-            "replacement_length": len(rule.replacement),
-            "k": k,
-            "rules": 1,
-            "steps": 0 if noop else 1,
-        }
-        return Example(instruction, text, target, {"domain": domain, "complexity": complexity})
+    def sample_block(self, rng: RandomStream, params: RewriteParams, count: int) -> list[Optional[Example]]:
+        shape = params.rule_shape()
+        pool = None
+        if params.rule_source != "fresh":
+            pool = self._pools.get(self.name, self.version, shape.key(), params.seed, params.n_instructions,
+                                   params.imbalance_alpha, lambda pool_rng: rewrite_sampler.random_rule(pool_rng, shape))
+        return rewrite_sampler.sample_block(rng, shape, params.input_shape(), pool, count)
 
     def difficulty(self, example: Example) -> float:
         # Longer inputs and patterns are harder to match; saturates towards 1.
@@ -148,7 +131,7 @@ class RewriteTask(Task):
         (rule,) = parse_rules(instruction or "")
         return rewrite_once(input, rule)
 
-    def structure(self, record):
+    def structure(self, record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
         """Atoms: the symbols of the rule; compounds: its symbol bigrams and its domain with k.
 
         The input is random filler, so only the rule carries structure a model

@@ -35,21 +35,22 @@ only the order depends on the seed.
 Complexity: ``command_length`` (words), ``output_length`` (actions),
 ``conjunctions`` (0 or 1), ``depth`` (parse tree, see the grammar module),
 ``repetitions`` (clauses with twice/thrice). Difficulty and structure: see
-:mod:`genforge.tasks.scan_common`.
+:mod:`genforge.tasks.families.scan`; the examples are built by
+:mod:`genforge.generators.scan_sampler`.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Callable, Iterable, Mapping, Optional
+from dataclasses import dataclass
+from typing import Callable, Iterable, Optional
 
+from genforge.core.params import Params
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, accept_all
 from genforge.generators.scan_grammar import SCAN_VOCABULARY, interpret
-from genforge.tasks import scan_common
-from genforge.core.task import Task
-from genforge.tasks.scan_scaled_sampler import clause_table
+from genforge.generators.scan_sampler import scan_examples
+from genforge.tasks.families.scan import ScanFamilyTask, contains_phrase, template_hits
 
 SIMPLE_TRAIN_SIZE = 16_728
 PRIMITIVE_SHARE_DENOMINATOR = 10  # the primitive makes 1/10 of an addprim train split
@@ -59,56 +60,38 @@ ADDPRIM_PRIMITIVES = {"addprim_jump": "jump", "addprim_turn_left": "turn left"}
 Predicate = Callable[[Example, float], bool]
 
 
-@lru_cache(maxsize=1)
-def all_examples() -> tuple[Example, ...]:
-    """The 20,910 SCAN examples in the grammar's fixed order, built from the precomputed clause table.
-
-    (Five times faster than interpreting each command; a test checks every
-    example against ``scan_common.make_example`` of its parsed command.)
-    """
-    return tuple(clause_table(SCAN_VOCABULARY.lexicon.name, SCAN_VOCABULARY.n_verbs, SCAN_VOCABULARY.n_directions,
-                              SCAN_VOCABULARY.n_repetitions).every_example(0, 1))
-
-
-def _words(example: Example) -> list[str]:
-    return example.input.split()
-
-
-def _output_length(example: Example) -> int:
-    return example.meta["complexity"]["output_length"]
+@dataclass(frozen=True)
+class ScanParams(Params):
+    """SCAN has no parameters: its splits are the published ones."""
 
 
 def _addprim(primitive: str) -> tuple[Predicate, Predicate]:
     phrase = primitive.split()
 
     def train(example: Example, bucket: float) -> bool:
-        return example.input == primitive or not scan_common.contains_phrase(_words(example), phrase)
+        return example.input == primitive or not contains_phrase(example.input.split(), phrase)
 
     def test(example: Example, bucket: float) -> bool:
-        return example.input != primitive and scan_common.contains_phrase(_words(example), phrase)
+        return example.input != primitive and contains_phrase(example.input.split(), phrase)
 
     return train, test
 
 
 def _template(tail: str, verbs: tuple[str, ...]) -> tuple[Predicate, Predicate]:
     """Loula et al.: test holds ``<verb> <tail>``; the ``turn <tail>`` form is on neither side."""
-    primitive_forms = [f"{verb} {tail}".split() for verb in verbs]
-    turn_form = f"turn {tail}".split()
-
-    def has_primitive_form(example: Example) -> bool:
-        words = _words(example)
-        return any(scan_common.contains_phrase(words, form) for form in primitive_forms)
+    tail_words, verb_set = tail.split(), frozenset(verbs)
 
     def train(example: Example, bucket: float) -> bool:
-        return not has_primitive_form(example) and not scan_common.contains_phrase(_words(example), turn_form)
+        return template_hits(example.input.split(), tail_words, verb_set, "turn") == (False, False)
 
     def test(example: Example, bucket: float) -> bool:
-        return has_primitive_form(example) and not scan_common.contains_phrase(_words(example), turn_form)
+        return template_hits(example.input.split(), tail_words, verb_set, "turn") == (True, False)
 
     return train, test
 
 
-def _plan(name: str, description: str, train: tuple[int, Predicate, bool], test: tuple[str, int, str, Predicate, str]) -> SplitPlan:
+def _plan(name: str, description: str, train: tuple[int, Predicate, bool],
+          test: tuple[str, int, str, Predicate, str]) -> SplitPlan:
     train_size, train_accepts, repeats = train
     test_name, test_size, test_description, test_accepts, shift = test
     return SplitPlan(name, description, (
@@ -117,20 +100,19 @@ def _plan(name: str, description: str, train: tuple[int, Predicate, bool], test:
     ))
 
 
+def _output_length(example: Example) -> int:
+    return example.meta["complexity"]["output_length"]
+
+
 def _build_plans() -> dict[str, SplitPlan]:
-    def short(example, bucket):
-        return _output_length(example) <= 22
-
-    def long(example, bucket):
-        return _output_length(example) >= 24
-
     plans = {
         "simple": _plan("simple", "random 80/20 split of all 20,910 commands (seeded)",
                         (SIMPLE_TRAIN_SIZE, accept_all, False),
                         ("test_id", 4_182, "the other 20% of commands", accept_all, "iid")),
         "length": _plan("length", "train on outputs of at most 22 actions, test on at least 24",
-                        (16_990, short, False),
-                        ("test_ood_length", 3_920, "commands whose output has at least 24 actions", long, "length")),
+                        (16_990, lambda example, bucket: _output_length(example) <= 22, False),
+                        ("test_ood_length", 3_920, "commands whose output has at least 24 actions",
+                         lambda example, bucket: _output_length(example) >= 24, "length")),
     }
     for name, sizes in (("addprim_jump", (14_670, 7_706)), ("addprim_turn_left", (21_890, 1_208))):
         primitive = ADDPRIM_PRIMITIVES[name]
@@ -159,22 +141,22 @@ def _build_plans() -> dict[str, SplitPlan]:
 _PLANS = _build_plans()
 
 
-class ScanTask(Task):
+class ScanTask(ScanFamilyTask):
     name = "scan"
     version = "1.0"
     summary = "SCAN (Lake & Baroni 2018): navigation commands to actions, exact published splits"
     default_split_plan = "simple"
-    parameters: dict = {}
+    Params = ScanParams
 
-    def split_plans(self, params: Mapping[str, Any]) -> dict[str, SplitPlan]:
+    def split_plans(self, params: ScanParams) -> dict[str, SplitPlan]:
         return _PLANS
 
-    def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
-        examples = all_examples()
-        return examples[rng.below(len(examples))]
+    def sample_block(self, rng: RandomStream, params: ScanParams, count: int) -> list[Optional[Example]]:
+        examples = scan_examples()
+        return [examples[rng.below(len(examples))] for _ in range(count)]
 
-    def enumerate_split(self, params: Mapping[str, Any], plan: SplitPlan, split: SplitSpec, seed: int) -> Iterable[Example]:
-        examples = all_examples()
+    def enumerate_split(self, params: ScanParams, plan: SplitPlan, split: SplitSpec, seed: int) -> Iterable[Example]:
+        examples = scan_examples()
         if plan.name == "simple":
             order = list(examples)
             RandomStream.from_parts(self.name, self.version, seed, "simple").shuffle(order)
@@ -183,20 +165,13 @@ class ScanTask(Task):
         if split.repeats:
             # addprim: the bare primitive is repeated until it makes 1/10 of the lines.
             primitive = next(e for e in chosen if e.input == ADDPRIM_PRIMITIVES[plan.name])
-            others = len(chosen) - 1
-            copies = others // (PRIMITIVE_SHARE_DENOMINATOR - 1)
+            copies = (len(chosen) - 1) // (PRIMITIVE_SHARE_DENOMINATOR - 1)
             chosen += [primitive] * (copies - 1)
         RandomStream.from_parts(self.name, self.version, seed, plan.name, split.name).shuffle(chosen)
         return chosen
 
-    def space_size(self, params, split):
-        return len(all_examples())
-
-    def difficulty(self, example: Example) -> float:
-        return scan_common.difficulty(example)
+    def space_size(self, params: ScanParams, split: SplitSpec) -> Optional[int]:
+        return len(scan_examples())
 
     def solve(self, instruction: Optional[str], input: str) -> str:
         return interpret(input, SCAN_VOCABULARY)
-
-    def structure(self, record):
-        return scan_common.structure(record)

@@ -13,7 +13,8 @@ positive reals. The text syntax is documented in
 semantic domains ``polynomial``, ``trigonometric``,
 ``exponential_logarithmic``) in :mod:`genforge.generators.symbolic_rules`,
 the random inputs (and the law they follow) in
-:mod:`genforge.generators.symbolic_sampler`.
+:mod:`genforge.generators.symbolic_sampler`, the rule sources and the
+example sampling in :mod:`genforge.generators.symbolic_examples`.
 
 Training rules form a fixed pool of ``n_instructions`` distinct rules per
 seed, from rules whose text hashes below ``SEEN_FRACTION`` (as in the
@@ -46,34 +47,86 @@ variables ``a b c`` appear only in rules, so rule and input atoms stay apart.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
 from genforge.core.errors import UsageError
-from genforge.core.records import Example, example_of
+from genforge.core.params import Params, param, split_setting, test_size
+from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits
+from genforge.core.task import Task
+from genforge.generators import symbolic_examples
+from genforge.generators.instruction_pool import PoolCache
+from genforge.generators.symbolic_examples import SEEN, InputShape, RuleDrawer, is_seen
 from genforge.generators.symbolic_expressions import (
     ExpressionSyntaxError, labels, operator_pairs, parse, rewrite_first, to_text,
 )
 from genforge.generators.symbolic_rules import CATALOGUE, DOMAINS, parse_rule
-from genforge.generators.symbolic_sampler import CompiledRule, sample_rewrite
-from genforge.core.task import Task
-from genforge.tasks.instruction_pool import PoolCache, is_seen_instruction
-from genforge.tasks.rewriting_plans import SHARED_PARAMETERS
+from genforge.tasks.families.rewriting import examples_per_instruction, imbalance_alpha, n_instructions
 
-_DOMAIN_LIST = {"type": "array", "items": {"type": "string", "enum": list(DOMAINS)}, "uniqueItems": True}
-_COMPILED = tuple(CompiledRule(rule) for rule in CATALOGUE)
-#: Training-eligible rules per domain, fixed by the catalogue (compiled for sampling).
-_SEEN = {domain: [r for r in _COMPILED if r.domain == domain and is_seen_instruction(r.text)] for domain in DOMAINS}
-_UNSEEN = {domain: [r for r in _COMPILED if r.domain == domain and not is_seen_instruction(r.text)]
-           for domain in DOMAINS}
-#: Whether each catalogue rule may be in a training pool (text_bucket, looked up instead of hashed per draw).
-_SEEN_TEXTS = {rule.text: is_seen_instruction(rule.text) for rule in _COMPILED}
+_DOMAIN_ITEMS = {"enum": list(DOMAINS)}
+RULE_SOURCES = ("pool", "unseen", "any")
 
 
-def _is_seen(instruction: str) -> bool:
-    seen = _SEEN_TEXTS.get(instruction)
-    return is_seen_instruction(instruction) if seen is None else seen
+@dataclass(frozen=True)
+class SymbolicParams(Params):
+    domains: tuple[str, ...] = param(DOMAINS, "families of identities used",
+                                     items=_DOMAIN_ITEMS, uniqueItems=True, minItems=1)
+    held_out_domains: tuple[str, ...] = param(("trigonometric",), "families only in test_ood_domain "
+                                              "(held_out_domain plan)", items=_DOMAIN_ITEMS, uniqueItems=True)
+    min_depth: int = param(2, "shallowest input tree in train (depth of a leaf is 0)", minimum=1, maximum=50)
+    max_depth: int = param(5, "deepest input tree in train", minimum=1, maximum=50)
+    deeper_max_depth: int = param(8, "deepest input of the 'deeper' plan's test split (> max_depth)",
+                                  minimum=2, maximum=100)
+    operand_depth: int = param(1, "deepest sub-expression substituted for a pattern variable", minimum=0, maximum=5)
+    context_depth: int = param(2, "deepest side term of the random context around the rule's instance",
+                               minimum=0, maximum=5)
+    n_instructions: int = n_instructions(60, len(CATALOGUE), "distinct rules in the training pool (instruction "
+                                         "diversity); at most the training-eligible rules of the training domains")
+    examples_per_instruction: int = examples_per_instruction(100)
+    imbalance_alpha: float = imbalance_alpha()
+    test_size: int = test_size()
+    #: Every split of every plan sets these three (see split_plans).
+    rule_source: str = split_setting("pool", "where the split's rules come from: " + ", ".join(RULE_SOURCES))
+    depth_min: int = split_setting(0, "shallowest input the split draws (0: min_depth)")
+    depth_max: int = split_setting(0, "deepest input the split draws (0: max_depth)")
+
+    def input_shape(self) -> InputShape:
+        return InputShape(self.depth_min or self.min_depth, self.depth_max or self.max_depth,
+                          self.operand_depth, self.context_depth)
+
+
+def _depth_between(lowest: int, highest: int):
+    def accepts(example: Example, bucket: float) -> bool:
+        return lowest <= example.meta["complexity"]["depth"] <= highest
+    return accepts
+
+
+def _unseen(example: Example, bucket: float) -> bool:
+    return not is_seen(example.instruction)
+
+
+def _in_domains(domains):
+    def accepts(example: Example, bucket: float) -> bool:
+        return example.meta["domain"] in domains
+    return accepts
+
+
+def _seen_within(domains, low: int, high: int):
+    """Depth in low..high, a training-eligible rule and a domain of ``domains``, in one call (run on every
+    train draw)."""
+    domains = frozenset(domains)
+
+    def accepts(example: Example, bucket: float) -> bool:
+        meta = example.meta
+        return low <= meta["complexity"]["depth"] <= high and meta["domain"] in domains and is_seen(example.instruction)
+    return accepts
+
+
+def _sampling(source: str, domains, lowest: int, highest: int) -> dict:
+    """A split's settings: its rule source, domains and depths."""
+    return {"rule_source": source, "domains": list(domains), "depth_min": lowest, "depth_max": highest}
 
 
 class SymbolicTask(Task):
@@ -81,101 +134,48 @@ class SymbolicTask(Task):
     version = "1.2"
     summary = "apply one algebraic identity (a rewrite rule) to an expression tree (Only-IF, section 3)"
     default_split_plan = "unseen_instructions"
-    parameters = {
-        "domains": {**_DOMAIN_LIST, "minItems": 1, "default": list(DOMAINS),
-                    "description": "families of identities used"},
-        "held_out_domains": {**_DOMAIN_LIST, "default": ["trigonometric"],
-                             "description": "families only in test_ood_domain (held_out_domain plan)"},
-        "min_depth": {"type": "integer", "default": 2, "minimum": 1, "maximum": 50,
-                      "description": "shallowest input tree in train (depth of a leaf is 0)"},
-        "max_depth": {"type": "integer", "default": 5, "minimum": 1, "maximum": 50,
-                      "description": "deepest input tree in train"},
-        "deeper_max_depth": {"type": "integer", "default": 8, "minimum": 2, "maximum": 100,
-                             "description": "deepest input of the 'deeper' plan's test split (> max_depth)"},
-        "operand_depth": {"type": "integer", "default": 1, "minimum": 0, "maximum": 5,
-                          "description": "deepest sub-expression substituted for a pattern variable"},
-        "context_depth": {"type": "integer", "default": 2, "minimum": 0, "maximum": 5,
-                          "description": "deepest side term of the random context around the rule's instance"},
-        **SHARED_PARAMETERS,
-        "n_instructions": {"type": "integer", "default": 60, "minimum": 1, "maximum": len(CATALOGUE),
-                           "description": "distinct rules in the training pool (instruction diversity); at most "
-                                          "the training-eligible rules of the training domains"},
-        "examples_per_instruction": {"type": "integer", "default": 100, "minimum": 1, "maximum": 10_000_000,
-                                     "description": "training examples per rule on average; "
-                                                    "train size = n_instructions x this"},
-    }
+    Params = SymbolicParams
 
     def __init__(self):
         self._pools = PoolCache()
         self._rule_lists: dict = {}
 
-    def check_params(self, params: Mapping[str, Any]) -> None:
+    def check_params(self, params: SymbolicParams) -> None:
         self.require_order(params, "min_depth", "<=", "max_depth")
         self.require_order(params, "deeper_max_depth", ">", "max_depth")
         self.require_held_out_in_domains(params)
-        self.require(len(params["held_out_domains"]) < len(params["domains"]),
-                     f"held_out_domains {params['held_out_domains']} leave no domain to train on "
-                     f"(domains {params['domains']})")
-        available = sum(len(_SEEN[d]) for d in params["domains"])
-        self.require(params["n_instructions"] <= available,
-                     f"parameter 'n_instructions' = {params['n_instructions']} is more than the {available} "
-                     f"training-eligible rules of domains {params['domains']}; ask for at most {available}")
+        domains, held_out = list(params.domains), list(params.held_out_domains)
+        self.require(len(held_out) < len(domains),
+                     f"held_out_domains {held_out} leave no domain to train on (domains {domains})")
+        available = sum(len(SEEN[d]) for d in domains)
+        self.require(params.n_instructions <= available,
+                     f"parameter 'n_instructions' = {params.n_instructions} is more than the {available} "
+                     f"training-eligible rules of domains {domains}; ask for at most {available}")
 
     # -- plans -----------------------------------------------------------
-    def split_plans(self, params):
-        low, high, deeper = params["min_depth"], params["max_depth"], params["deeper_max_depth"]
-        held_out = tuple(params["held_out_domains"])
-        train_domains = [d for d in params["domains"] if d not in held_out]
-        test_size = params["test_size"]
-        train_size = params["n_instructions"] * params["examples_per_instruction"]
-
-        def depth_between(lowest, highest):
-            def accepts(example: Example, bucket: float) -> bool:
-                return lowest <= example.meta["complexity"]["depth"] <= highest
-            return accepts
-
-        def seen(example: Example, bucket: float) -> bool:
-            return _is_seen(example.instruction)
-
-        def unseen(example: Example, bucket: float) -> bool:
-            return not seen(example, bucket)
-
-        def in_domains(domains):
-            def accepts(example: Example, bucket: float) -> bool:
-                return example.meta["domain"] in domains
-            return accepts
-
-        def seen_within(domains):
-            """depth_between(low, high), seen and in_domains(domains) in one call (run on every train draw)."""
-            domains = frozenset(domains)
-
-            def accepts(example: Example, bucket: float) -> bool:
-                meta = example.meta
-                return (low <= meta["complexity"]["depth"] <= high and meta["domain"] in domains
-                        and _is_seen(example.instruction))
-            return accepts
-
-        def sampling(source, domains, lowest, highest):
-            return {"rule_source": source, "domains": list(domains), "depth_min": lowest, "depth_max": highest}
+    def split_plans(self, params: SymbolicParams) -> dict[str, SplitPlan]:
+        low, high, deeper = params.min_depth, params.max_depth, params.deeper_max_depth
+        held_out = tuple(params.held_out_domains)
+        train_domains = [d for d in params.domains if d not in held_out]
+        test_size = params.test_size
+        train_size = params.n_instructions * params.examples_per_instruction
 
         def iid(domains):
-            within = seen_within(domains)
             return tuple(
-                SplitSpec(s.name, s.size, s.description, s.accepts,
-                          sampling("pool", domains, low, high), s.shift)
-                for s in iid_splits(train_size, test_size, test_size, within=within)
+                SplitSpec(s.name, s.size, s.description, s.accepts, _sampling("pool", domains, low, high), s.shift)
+                for s in iid_splits(train_size, test_size, test_size, within=_seen_within(domains, low, high))
             )
 
         unseen_test = SplitSpec(
             "test_ood_instruction", test_size, "rules never in any training pool (Only-IF's test of diversity)",
-            all_of(depth_between(low, high), unseen), sampling("unseen", params["domains"], low, high), "instruction")
+            all_of(_depth_between(low, high), _unseen), _sampling("unseen", params.domains, low, high), "instruction")
         domain_test = SplitSpec(
             "test_ood_domain", test_size, f"families never seen in training: {', '.join(held_out)}",
-            all_of(depth_between(low, high), in_domains(held_out)), sampling("any", held_out, low, high), "domain")
+            all_of(_depth_between(low, high), _in_domains(held_out)), _sampling("any", held_out, low, high), "domain")
         deeper_test = SplitSpec(
             "test_ood_depth", test_size, f"inputs of depth {high + 1} to {deeper} (train: {low} to {high})",
-            depth_between(high + 1, deeper), sampling("pool", params["domains"], high + 1, deeper), "depth")
-        everything = iid(params["domains"])
+            _depth_between(high + 1, deeper), _sampling("pool", params.domains, high + 1, deeper), "depth")
+        everything = iid(params.domains)
         held_out_plan = iid(train_domains) + ((domain_test,) if held_out else ())
         return {
             "iid": SplitPlan("iid", "train / validation / test_id from one distribution", everything),
@@ -188,55 +188,20 @@ class SymbolicTask(Task):
         }
 
     # -- sampling --------------------------------------------------------
-    def _pool(self, params: Mapping[str, Any]):
-        domains = list(params["domains"])
-        candidates = [rule for domain in domains for rule in _SEEN[domain]]
-
-        def make(rng: RandomStream):
-            rule = rng.choice(candidates)
-            return rule, rule.text
-
-        return self._pools.get(self.name, self.version, {"domains": domains}, params["seed"],
-                               params["n_instructions"], params["imbalance_alpha"], make)
-
-    def _rule_drawer(self, params: Mapping[str, Any]):
+    def _rule_drawer(self, params: SymbolicParams) -> RuleDrawer:
         """A function drawing one compiled rule from the split's rule source."""
-        source = params["rule_source"]
-        if source == "pool":
-            return self._pool(params).draw
-        key = (source, tuple(params["domains"]))
+        if params.rule_source == "pool":
+            return self._pools.get(self.name, self.version, {"domains": params.domains}, params.seed,
+                                   params.n_instructions, params.imbalance_alpha,
+                                   symbolic_examples.pool_candidate(params.domains)).draw
+        key = (params.rule_source, params.domains)
         rules = self._rule_lists.get(key)
         if rules is None:
-            table = _UNSEEN if source == "unseen" else None
-            rules = self._rule_lists[key] = [rule for domain in params["domains"]
-                                             for rule in (table[domain] if table else _SEEN[domain] + _UNSEEN[domain])]
+            rules = self._rule_lists[key] = symbolic_examples.source_rules(*key)
         return lambda rng: rng.choice(rules)
 
-    def sample(self, rng: RandomStream, params: Mapping[str, Any]) -> Optional[Example]:
-        return self.sample_block(rng, params, 1)[0]
-
-    def sample_block(self, rng: RandomStream, params: Mapping[str, Any], count: int) -> list[Optional[Example]]:
-        draw_rule = self._rule_drawer(params)
-        low, high = params["depth_min"], params["depth_max"]
-        operand_depth, context_depth = params["operand_depth"], params["context_depth"]
-        examples: list[Optional[Example]] = []
-        for _ in range(count):
-            rule = draw_rule(rng)
-            lowest = max(low, rule.left_depth)
-            if lowest > high:
-                examples.append(None)
-                continue
-            total_depth = lowest + rng.below(high - lowest + 1)
-            drawn = sample_rewrite(rng, rule, total_depth, operand_depth, context_depth)
-            if drawn is None:
-                examples.append(None)
-                continue
-            text, target, matched, replacement, nodes, match_depth = drawn
-            complexity = {"depth": total_depth, "nodes": nodes, "rule_nodes": rule.left_size,
-                          "match_depth": match_depth}
-            examples.append(example_of((rule.text, text, target, {"domain": rule.domain, "complexity": complexity},
-                                        (f"match {matched}", f"replace {replacement}"))))
-        return examples
+    def sample_block(self, rng: RandomStream, params: SymbolicParams, count: int) -> list[Optional[Example]]:
+        return symbolic_examples.sample_block(rng, self._rule_drawer(params), params.input_shape(), count)
 
     def difficulty(self, example: Example) -> float:
         c = example.meta["complexity"]

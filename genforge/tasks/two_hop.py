@@ -5,7 +5,7 @@ A Mechanistic Journey to the Edge of Generalization" (NeurIPS 2024), the
 composition setting. ``entities`` heads each have ``out_degree`` distinct
 relations (of ``relations``) with uniformly random tails. Atomic fact:
 (h, r) -> t. Inferred fact: (h, r1, r2) -> r2(r1(h)). A share ``ood_share``
-of the atomic facts is OOD; see ``tasks/implicit_facts.py`` for the split
+of the atomic facts is OOD; see ``tasks/families/facts.py`` for the split
 rule (all atomic facts in train; ID inferred facts to train or test_id;
 inferred facts over two OOD facts to test_ood; mixed ones dropped).
 Defaults follow the paper's main setting: 2000 entities, 200 relations,
@@ -21,88 +21,53 @@ compounds are adjacent symbol pairs (``e12 r3``, ``r3 r7``).
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from dataclasses import dataclass
 
 from genforge.core.errors import UsageError
-from genforge.core.records import Example
-from genforge.generators.knowledge_graph import (ID, OOD, build_composition_graph, composition_codes,
-                                                 draw_composition_codes)
-from genforge.tasks.implicit_facts import SHARED_PARAMETERS, FactTask
+from genforge.core.params import Params, param
+from genforge.generators.knowledge_facts import CompositionFacts, render_composition
+from genforge.generators.knowledge_graph import build_composition_graph
+from genforge.tasks.families import facts
+from genforge.tasks.families.facts import FactTask
 
 TOKENS = re.compile(r"<e_(\d+)>((?:<r_\d+>){1,2})")
 TEXT = re.compile(r"What is the (r\d+) of (?:the (r\d+) of )?e(\d+)\?")
+
+
+@dataclass(frozen=True)
+class TwoHopParams(Params):
+    entities: int = param(2000, "number of entities (heads and tails)", minimum=2, maximum=100_000)
+    relations: int = param(200, "number of relation types", minimum=1, maximum=10_000)
+    out_degree: int = param(20, "distinct relations (atomic facts) per head entity", minimum=1, maximum=1000)
+    ood_share: float = facts.ood_share()
+    phi: float = facts.phi()
+    test_id_probability: float = facts.test_id_probability()
+    format: str = facts.fact_format()
+    test_size: int = facts.fact_test_size()
+    draw: str = facts.draw()
 
 
 class TwoHopTask(FactTask):
     name = "two_hop"
     version = "1.1"
     summary = "two-hop composition of facts in a random knowledge graph (Grokked Transformers)"
+    Params = TwoHopParams
+    View = CompositionFacts
     knowledge_parameters = ("entities", "relations", "out_degree", "ood_share")
-    parameters = {
-        "entities": {"type": "integer", "default": 2000, "minimum": 2, "maximum": 100_000,
-                     "description": "number of entities (heads and tails)"},
-        "relations": {"type": "integer", "default": 200, "minimum": 1, "maximum": 10_000,
-                      "description": "number of relation types"},
-        "out_degree": {"type": "integer", "default": 20, "minimum": 1, "maximum": 1000,
-                       "description": "distinct relations (atomic facts) per head entity"},
-        **SHARED_PARAMETERS,
-    }
 
-    def check_params(self, params: Mapping[str, Any]) -> None:
-        self.require(params["out_degree"] <= params["relations"],
-                     f"parameter 'out_degree' = {params['out_degree']} must be <= relations "
-                     f"({params['relations']}): a head's relations are distinct")
-        facts = params["entities"] * params["out_degree"]
-        self.require(facts <= 5_000_000,
-                     f"entities x out_degree = {facts} atomic facts; at most 5,000,000 are allowed")
+    def check_params(self, params: TwoHopParams) -> None:
+        self.require(params.out_degree <= params.relations,
+                     f"parameter 'out_degree' = {params.out_degree} must be <= relations "
+                     f"({params.relations}): a head's relations are distinct")
+        atomic = params.entities * params.out_degree
+        self.require_small_train(params, atomic, atomic - round(params.ood_share * atomic), "entities x out_degree")
 
-    def build(self, rng, params):
-        return build_composition_graph(rng, params["entities"], params["relations"], params["out_degree"],
-                                       params["ood_share"])
-
-    # -- rendering ---------------------------------------------------------------------
-    @staticmethod
-    def render(head: int, relations: tuple[int, ...], tail: int, fmt: str) -> tuple[str, str]:
-        if fmt == "tokens":
-            if len(relations) == 2:  # the common case, spelled out: this runs for every record
-                return f"<e_{head}><r_{relations[0]}><r_{relations[1]}>", f"<e_{tail}>"
-            return f"<e_{head}>" + "".join(f"<r_{r}>" for r in relations), f"<e_{tail}>"
-        phrase = "".join(f"the r{r} of " for r in reversed(relations))
-        return f"What is {phrase}e{head}?", f"e{tail}"
-
-    def atomic_count(self, graph) -> int:
-        return len(graph.atomic_index)
-
-    def atomic_example(self, graph, index, params) -> Example:
-        head, relation, tail = graph.atomic_index[index]
-        text, target = self.render(head, (relation,), tail, params["format"])
-        kind = OOD if relation in graph.ood[head] else ID
-        return Example(None, text, target, {"domain": kind, "complexity": {"facts": 1}})
-
-    def id_atomic_count(self, graph) -> int:
-        return sum(len(r) for r in graph.id_relations)
-
-    def inferred_example(self, graph, item, kind, params, bucket=None) -> Example:
-        head, first, second = item
-        text, target = self.render(head, (first, second), graph.inferred(head, first, second), params["format"])
-        return Example(None, text, target, {"domain": kind, "complexity": {"facts": 2}},
-                       bucket=self.bucket_of_item(graph, item) if bucket is None else bucket)
-
-    def draw(self, graph, rng, kind):
-        return graph.draw_inferred(rng, kind)
-
-    # -- codes: (head * relations + first) * relations + second ------------------------------
-    def inferred_codes(self, graph, kind):
-        return composition_codes(graph, kind)
-
-    def draw_codes(self, graph, rng, count):
-        return draw_composition_codes(graph, rng, count)
-
-    def code_base(self, graph) -> int:
-        return graph.relations
+    def build(self, rng, params: TwoHopParams):
+        return build_composition_graph(rng, params.entities, params.relations, params.out_degree, params.ood_share)
 
     # -- oracle --------------------------------------------------------------------------
-    def parse(self, input: str) -> tuple[int, tuple[int, ...]]:
+    @staticmethod
+    def parse(input: str) -> tuple[int, tuple[int, ...]]:
         """(head, relations in application order) of an input in either format."""
         text = input.strip()
         match = TOKENS.fullmatch(text)
@@ -115,7 +80,7 @@ class TwoHopTask(FactTask):
         raise UsageError(f"two_hop: cannot read input {input[:60]!r}; expected '<e_H><r_R>[<r_R>]' "
                          "or 'What is the rR of [the rR of ]eH?'")
 
-    def answer(self, params: Mapping[str, Any], seed: int, input: str) -> str:
+    def answer(self, params: TwoHopParams, seed: int, input: str) -> str:
         graph = self.knowledge(params, seed)
         entity, relations = self.parse(input)
         for relation in relations:
@@ -123,4 +88,4 @@ class TwoHopTask(FactTask):
             if tail is None:
                 raise UsageError(f"two_hop: entity {entity} has no relation {relation} in this knowledge graph")
             entity = tail
-        return self.render(0, (), entity, params["format"])[1]
+        return render_composition(0, (), entity, params.format)[1]

@@ -1,4 +1,4 @@
-"""Fast sampling for ``scan_scaled``: a command is a few clause numbers joined by conjunctions.
+"""Sampling for ``scan`` and ``scan_scaled``: a command is a few clause numbers joined by conjunctions.
 
 A clause (verb phrase and repetition) is numbered in the order of
 :func:`genforge.generators.scan_grammar.all_clauses`. Its words, its actions
@@ -14,20 +14,27 @@ When the space a sampler draws from is small (the default one holds 62,730
 commands), draws repeat often as a split fills up (dedup rejects most of
 them near the end), so the sampler keeps every example it builds and hands
 out the same object again.
+
+Also here: :func:`make_example` (one parsed command to its example, the
+reference the fast path is tested against), :func:`scan_examples` (the 20,910
+commands of SCAN itself) and :func:`with_primitive_share` (the stream of an
+addprim train split). Pure functions of a random stream and plain values: no
+files, splits or engine.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from itertools import product
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 import numpy as np
 
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.generators.scan_grammar import (
-    LEXICONS, Clause, Vocabulary, clause_depth, clause_words, phrase_actions,
+    LEXICONS, SCAN_VOCABULARY, Clause, Command, Vocabulary, clause_depth, clause_words, command_actions, command_depth,
+    command_text, phrase_actions,
 )
 
 #: Built examples are kept only by samplers of at most this many commands (bounds the memory).
@@ -35,8 +42,37 @@ CACHE_COMMANDS = 1 << 16
 #: Clause rows are listed up front only for vocabularies with at most this many clauses.
 EAGER_CLAUSES = 1 << 14
 
+#: Refused: splits whose examples take more work units than this each to draw. A unit is a clause
+#: built from listed rows, six for a clause of a vocabulary too large to list (each built from its
+#: parse): 5 to 10 us a unit, so at most about 30 ms an example. The defaults take 1 to 20.
+MAX_WORK_PER_EXAMPLE = 3_000
+#: A cost pilot keeps this many examples (or stops at its work budget) ...
+PILOT_KEPT = 32
+#: ... drawing blocks of this many.
+PILOT_BLOCK = 64
+#: An addprim train stream ends after this many draws in a row bring nothing new.
+STALL_DRAWS = 20_000
+#: An addprim share is counted in millionths, so that the primitive's positions are exact integers.
+SHARE_SCALE = 1_000_000
+#: The addprim train stream draws its examples this many at a time.
+STREAM_BLOCK = 256
+
 #: One clause: (text, actions, words, actions count, parse depth, 1 if repeated else 0).
 Row = tuple[str, str, int, int, int, int]
+
+
+def make_example(vocabulary: Vocabulary, command: Command) -> Example:
+    """The example of one command, built from its parse (what :class:`ClauseTable` builds faster)."""
+    text = command_text(vocabulary, command)
+    actions = command_actions(vocabulary, command)
+    complexity = {
+        "command_length": len(text.split()),
+        "output_length": len(actions),
+        "conjunctions": len(command.conjunctions),
+        "depth": command_depth(command),
+        "repetitions": sum(1 for clause in command.clauses if clause.count > 1),
+    }
+    return Example(None, text, " ".join(actions), {"domain": vocabulary.lexicon.name, "complexity": complexity})
 
 
 def _clause_row(vocabulary: Vocabulary, clause: Clause) -> Row:
@@ -229,3 +265,71 @@ def sampler(domains: tuple[str, ...], n_verbs: int, n_directions: int, n_repetit
             force: Optional[tuple]) -> Sampler:
     return Sampler(domains, (n_verbs, n_directions, n_repetitions), low, high, force)
 
+
+
+@lru_cache(maxsize=1)
+def scan_examples() -> tuple[Example, ...]:
+    """The 20,910 SCAN examples in the grammar's fixed order, built from the clause table.
+
+    (Five times faster than interpreting each command; a test checks every
+    example against :func:`make_example` of its parsed command.)
+    """
+    return tuple(clause_table(SCAN_VOCABULARY.lexicon.name, SCAN_VOCABULARY.n_verbs, SCAN_VOCABULARY.n_directions,
+                              SCAN_VOCABULARY.n_repetitions).every_example(0, 1))
+
+
+def with_primitive_share(rng: RandomStream, draw: Callable[[RandomStream, int], list[Example]],
+                         primitives: tuple[Example, ...], keep: Callable[[Example], bool],
+                         share_millionths: int, listed_rows: bool = True) -> Iterator[Example]:
+    """An addprim train stream: distinct drawn examples that ``keep`` accepts, and a bare primitive
+    (one of ``primitives``, uniformly) at every position where ``floor(position * share)`` steps up.
+
+    So exactly that share of any prefix is the primitive. Draws come ``STREAM_BLOCK`` at a time
+    from ``draw``; the stream ends after ``STALL_DRAWS`` draws in a row bring nothing new, or once
+    its work (as in :func:`work_per_example`) passes ``MAX_WORK_PER_EXAMPLE`` per example yielded
+    (with ``PILOT_KEPT`` examples of slack for the start): when new examples only trickle in, it
+    ends rather than running for minutes. It is lazy: a consumer that stops after n examples pays
+    for about n draws (more where ``keep`` rejects), whatever the size of the space.
+    """
+    weight = 1 if listed_rows else 6
+    work = 0
+    bare = {example.input for example in primitives}
+    seen: set[str] = set()
+    draws: list[Example] = []
+    position = stalled = 0
+    while stalled < STALL_DRAWS and work <= MAX_WORK_PER_EXAMPLE * (position + PILOT_KEPT):
+        if (position + 1) * share_millionths // SHARE_SCALE > position * share_millionths // SHARE_SCALE:
+            yield primitives[rng.below(len(primitives))]
+            position += 1
+            continue
+        if not draws:  # the next draws, a block at a time (reversed: taken from the end)
+            draws = draw(rng, STREAM_BLOCK)[::-1]
+        example = draws.pop()
+        work += weight * (example.meta["complexity"]["conjunctions"] + 1)
+        if example.input in seen or not keep(example) or example.input in bare:
+            stalled += 1
+            continue
+        seen.add(example.input)
+        stalled = 0
+        position += 1
+        yield example
+
+
+def work_per_example(rng: RandomStream, draw: Callable[[RandomStream, int], list[Example]],
+                     keeps: Callable[[Example], bool], listed_rows: bool) -> Optional[float]:
+    """The work ``draw`` does per example that ``keeps`` accepts, measured on a pilot.
+
+    Units: one per clause drawn (six where the vocabulary's rows are built each
+    time, ``listed_rows`` False). The pilot draws blocks of ``PILOT_BLOCK`` until
+    ``PILOT_KEPT`` examples are kept; None when it spent ``PILOT_KEPT *
+    MAX_WORK_PER_EXAMPLE`` units first.
+    """
+    weight = 1 if listed_rows else 6
+    budget, units, kept = PILOT_KEPT * MAX_WORK_PER_EXAMPLE, 0, 0
+    while kept < PILOT_KEPT:
+        if units > budget:
+            return None
+        for example in draw(rng, PILOT_BLOCK):
+            units += weight * (example.meta["complexity"]["conjunctions"] + 1)
+            kept += keeps(example)
+    return units / kept

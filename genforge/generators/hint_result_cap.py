@@ -2,7 +2,7 @@
 
 HINT (Li et al., ICLR 2023) caps the share of any single result in a split
 (small results, 1 above all, are otherwise far too common: about 18% of raw
-training draws evaluate to 1). The engine gives ``sample()`` no running
+training draws evaluate to 1). The engine gives ``sample_block`` no running
 counts, and counting inside a block would make the output depend on block
 boundaries. Instead each split's result distribution ``p(r)`` is estimated
 once from a fixed pilot sample (seeded only by the task, its version and the
@@ -34,6 +34,8 @@ SAFETY = 0.8
 PILOT_BUDGET = 200
 #: Attempts drawn at a time by the pilot.
 PILOT_BATCH = 2048
+#: Fewest attempts after which a pilot may stop early (see ``pilot``'s ``least_rate``).
+GIVE_UP_AFTER = 16 * PILOT_BATCH
 
 
 def threshold(shares: Mapping[int, float], cap: float) -> Optional[float]:
@@ -62,21 +64,33 @@ class Pilot:
 
     shares: dict
     results_per_attempt: float
+    #: True when the pilot stopped early, its rate clearly below the least rate it was given.
+    gave_up: bool = False
 
 
-def pilot(draw_results: Callable[[RandomStream, int], Sequence[int]], pilot_seed: tuple) -> Pilot:
+def pilot(draw_results: Callable[[RandomStream, int], Sequence[int]], pilot_seed: tuple,
+          least_rate: float = 0.0) -> Pilot:
     """The first ``PILOT_DRAWS`` results of a fixed random stream.
 
     ``draw_results(rng, attempts)`` makes ``attempts`` sampling attempts and
     returns, in order, the results of those the split would accept (before
-    the cap). Gives up after ``PILOT_DRAWS * PILOT_BUDGET`` attempts.
+    the cap). Gives up after ``PILOT_DRAWS * PILOT_BUDGET`` attempts, or, with
+    a ``least_rate`` (the rate below which the caller refuses the split), as soon
+    as enough attempts show a rate under half of it: a split that rare would
+    otherwise cost the whole budget, only to be refused. Stopping changes no
+    pilot that runs to its end, so no split that is sampled.
     """
     rng = RandomStream.from_parts(*pilot_seed, "result-cap-pilot")
     results: list = []
     attempts = 0
+    # Enough attempts that a split at the least rate shows 64 results on average: chance alone
+    # then almost never puts it under half that.
+    patience = max(GIVE_UP_AFTER, 64 / least_rate) if least_rate > 0 else float("inf")
     while len(results) < PILOT_DRAWS and attempts < PILOT_DRAWS * PILOT_BUDGET:
         results.extend(draw_results(rng, PILOT_BATCH))
         attempts += PILOT_BATCH
+        if attempts >= patience and len(results) < attempts * least_rate / 2:
+            return Pilot({}, len(results) / attempts, gave_up=True)
     rate = len(results) / attempts
     results = results[:PILOT_DRAWS]
     if not results:

@@ -21,6 +21,9 @@ from genforge.core.rng import RandomStream
 from genforge.core.splits import text_bucket
 
 SEEN_FRACTION = 0.8
+#: A pool build gives up after this many draws in a row without a new instruction: the rule space is
+#: (nearly) exhausted. Without it a small space and a large n_instructions drew 50 x n_instructions times.
+STALL_DRAWS = 20_000
 
 
 class InstructionPool:
@@ -69,13 +72,15 @@ class PoolCache:
     def _build(task, version, relevant_params, seed, size, alpha, make) -> InstructionPool:
         rng = RandomStream.from_parts(task, version, relevant_params, seed, "instruction-pool")
         items, texts, seen = [], [], set()
-        attempts = 0
+        attempts = stalled = 0
         budget = 50 * size + 1000
-        while len(items) < size and attempts < budget:
+        while len(items) < size and attempts < budget and stalled < STALL_DRAWS:
             attempts += 1
             item, text = make(rng)
             if text in seen or text_bucket(text) >= SEEN_FRACTION:
+                stalled += 1
                 continue
+            stalled = 0
             seen.add(text)
             items.append(item)
             texts.append(text)

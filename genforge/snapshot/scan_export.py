@@ -5,7 +5,8 @@ line as ``IN: <command> OUT: <actions>``; many papers' loaders read exactly
 that. :func:`write_original_format` writes ``<split>.txt`` beside each
 ``<split>.jsonl`` of a generated folder, in the same order. The ``.txt`` files
 are derived views: they are not listed in ``manifest.json`` and regenerating
-them from the same JSONL gives the same bytes.
+them from the same JSONL gives the same bytes. The command is ``genforge
+export-scan FOLDER`` (see :mod:`genforge.cli_snapshot`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-
-import click
 
 from genforge.core.errors import UsageError
 
@@ -68,10 +67,3 @@ def write_original_format(task_folder: Path) -> list[Path]:
         written.append(target)
     return written
 
-
-@click.command("export-scan")
-@click.argument("folder", type=click.Path(file_okay=False))
-def export_command(folder):
-    """Write SCAN's original 'IN: ... OUT: ...' files beside the JSONL splits of FOLDER (OUT/scan)."""
-    for path in write_original_format(Path(folder)):
-        click.echo(str(path))

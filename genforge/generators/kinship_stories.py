@@ -1,0 +1,212 @@
+"""Kinship stories: a pool of family trees, and stories drawn from it as examples (kinship task).
+
+A story is a chain of k kinship facts from the first to the last person, made
+by backward chaining in a tree of the pool (see :mod:`genforge.generators.kinship`),
+plus noise facts; it is kept only when the closure of its facts gives the
+query exactly one relation, the target. Pure functions of a random stream,
+the pool and the typed parameters (``k_min``, ``k_max``, ``name_sets``,
+``story_format`` and the three noise counts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Mapping, Optional
+
+from genforge.core.records import Example, example_of
+from genforge.core.rng import RandomStream
+from genforge.generators.kinship import (
+    Chain, FamilyTree, Noise, add_noise, backward_chain, family_tree, load_rules, simulate_family, story_answers,
+)
+from genforge.generators.kinship_text import QUERY_PREFIX, load_names, load_templates, render_story
+
+#: Tries per sample (fresh tree and start edge, same target) before the draw counts as rejected.
+CHAIN_TRIES = 32
+NOISE_KINDS = ("supporting_facts", "irrelevant_facts", "disconnected_facts")
+INSTRUCTIONS = {
+    "sentences": "The story tells how people of one family are related. Answer the query (X, Y) with the "
+                 "single relation word w such that Y is X's w.",
+    "facts": "Each fact (X, w, Y) means Y is X's w. Answer the query (X, Y) with the single relation "
+             "word w such that Y is X's w.",
+}
+_NO_NOISE = Noise()
+
+
+def pattern_of(relations) -> str:
+    """The chain's relation-type sequence, e.g. ``child,SO``: the unit of held_out_patterns."""
+    return ",".join(relations)
+
+
+def family_pool(rng: RandomStream, size: int, generations: int, children_min: int, children_max: int,
+                marriage_probability: float) -> tuple[FamilyTree, ...]:
+    """``size`` simulated family trees, drawn one after the other from ``rng``."""
+    rules = load_rules()
+    return tuple(
+        family_tree(simulate_family(rng, generations, children_min, children_max, marriage_probability), rules)
+        for _ in range(size)
+    )
+
+
+def expected_tree_size(generations: int, children_min: int, children_max: int, marriage_probability: float) -> float:
+    """The mean number of people of a :func:`simulate_family` tree: one couple, then per generation each
+    couple's children (``children_min..children_max``), each bringing a spouse with ``marriage_probability``."""
+    children = (children_min + children_max) / 2
+    couples_growth = children * marriage_probability
+    return 2 + children * (1 + marriage_probability) * sum(couples_growth ** g for g in range(generations - 1))
+
+
+def sample_block(rng: RandomStream, pool: tuple[FamilyTree, ...], params, count: int) -> list[Optional[Example]]:
+    """``count`` story draws from ``pool`` (None for a rejected draw)."""
+    # Everything that depends only on the parameters is looked up once per block, not per example.
+    context = StoryContext(pool, params)
+    return [_sample_one(rng, context) for _ in range(count)]
+
+
+class StoryContext:
+    """What every example of a block needs, resolved from the parameters once."""
+
+    __slots__ = ("pool", "rules", "templates", "names", "name_sets", "noise", "any_noise", "k_min", "k_span",
+                 "story_format", "instruction", "targets", "single", "setup_choices")
+
+    def __init__(self, pool: tuple[FamilyTree, ...], params):
+        self.pool = pool
+        self.rules = load_rules()
+        self.templates = load_templates()
+        self.names = load_names()
+        self.name_sets = tuple(params.name_sets)
+        self.noise = tuple(getattr(params, name) for name in NOISE_KINDS)
+        self.any_noise = any(self.noise)
+        self.k_min, self.k_span = params.k_min, params.k_max - params.k_min + 1
+        self.targets = self.rules.composable
+        self.single = {target: frozenset([target]) for target in self.targets}
+        self.setup_choices = len(self.targets) * self.k_span * len(self.name_sets)
+        self.story_format = params.story_format
+        self.instruction = INSTRUCTIONS[self.story_format]
+
+
+class ChainTrace(Sequence):
+    """The backward-chaining steps of a story as trace lines, written only when read.
+
+    The engine writes traces only on request (``--trace``) without telling
+    the sampler, so the lines are built when a record is built, not per draw.
+    """
+
+    __slots__ = ("steps", "names")
+
+    def __init__(self, steps, names: Mapping[int, str]):
+        self.steps, self.names = steps, names
+
+    def lines(self) -> tuple[str, ...]:
+        names = self.names
+        return tuple([
+            f"{names[a]} {r} {names[c]} <= {names[a]} {r1} {names[b]} & {names[b]} {r2} {names[c]}"
+            for a, r, c, b, r1, r2 in self.steps
+        ])
+
+    def __getitem__(self, index):
+        return self.lines()[index]
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __iter__(self):
+        return iter(self.lines())
+
+    def __eq__(self, other) -> bool:
+        return tuple(self) == tuple(other) if isinstance(other, Sequence) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.lines())
+
+    def __repr__(self) -> str:
+        return f"ChainTrace({self.lines()!r})"
+
+
+def _name_people(rng: RandomStream, people, genders, names_by_gender) -> Optional[dict[int, str]]:
+    """Distinct names for ``people`` (ids in order of first mention), or None if a list runs short.
+
+    Names are drawn per story, so trees of the pool repeat but stories do not.
+    """
+    names: dict[int, str] = {}
+    taken: set[str] = set()
+    counts = {"male": 0, "female": 0}
+    below = rng.below
+    for person in people:
+        gender = genders[person]
+        options = names_by_gender[gender]
+        size = len(options)
+        counts[gender] += 1
+        if counts[gender] > size:
+            return None
+        # Rejection keeps every unused name equally likely; stories use few of the 40+ names.
+        name = options[below(size)]
+        while name in taken:
+            name = options[below(size)]
+        taken.add(name)
+        names[person] = name
+    return names
+
+
+
+def _story(rng: RandomStream, context: StoryContext, target: str,
+           k: int) -> Optional[tuple[FamilyTree, Chain, Noise]]:
+    """A tree, a chain to ``target`` of ``k`` facts and its noise whose closure answers only ``target``."""
+    pool = context.pool
+    expected = context.single[target]
+    for _ in range(CHAIN_TRIES):
+        tree = pool[rng.below(len(pool))] if len(pool) > 1 else pool[0]
+        chain = backward_chain(rng, tree, target, k)
+        if chain is None:
+            continue
+        if context.any_noise:
+            noise = add_noise(rng, tree, chain, *context.noise)
+            if noise is None:
+                continue
+        else:
+            noise = _NO_NOISE
+        if story_answers(chain, noise, context.rules) != expected:
+            continue
+        return tree, chain, noise
+    return None
+
+
+def _sample_one(rng: RandomStream, context: StoryContext) -> Optional[Example]:
+    below = rng.below
+    # One draw picks target, chain length and name set (uniform over their product).
+    draw = below(context.setup_choices)
+    draw, target_index = divmod(draw, len(context.targets))
+    name_set_index, k_offset = divmod(draw, context.k_span)
+    target = context.targets[target_index]
+    found = _story(rng, context, target, context.k_min + k_offset)
+    if found is None:
+        return None
+    tree, chain, noise = found
+    nodes = chain.nodes
+    facts = chain.facts()
+    if context.any_noise:
+        for fact in noise.supporting + noise.irrelevant + noise.disconnected:
+            facts.insert(below(len(facts) + 1), fact)
+    name_set = context.name_sets[name_set_index]
+    genders = tree.genders
+    # People in order of first mention: along the chain, unless noise facts were shuffled in.
+    people = dict.fromkeys([p for a, _, b in facts for p in (a, b)]) if context.any_noise else nodes
+    names = _name_people(rng, people, genders, context.names[name_set])
+    if names is None:
+        return None
+    story = render_story(below, facts, names, genders, context.story_format)
+    last = nodes[-1]
+    text = f"{story}\n{QUERY_PREFIX}({names[nodes[0]]}, {names[last]})"
+    meta = {
+        "domain": name_set,
+        "relation": target,
+        "pattern": pattern_of(chain.relations),
+        "complexity": {
+            "k": len(chain.relations),
+            "facts": len(facts),
+            "supporting_facts": len(noise.supporting),
+            "irrelevant_facts": len(noise.irrelevant),
+            "disconnected_facts": len(noise.disconnected),
+        },
+    }
+    return example_of((context.instruction, text, context.rules.words[target][genders[last]], meta,
+                       ChainTrace(chain.steps, names)))

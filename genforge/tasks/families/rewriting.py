@@ -1,0 +1,170 @@
+"""What the instruction-diversity tasks share: split plans, parameters, structure.
+
+``rewrite`` and ``markov`` use all of it; ``symbolic`` the shared parameters.
+The four split plans of the string-rewriting tasks (``rewrite``, ``markov``):
+
+Each example's meta carries a domain, a size measure (``k`` for rewrite,
+``rules`` for markov) and ``input_length``; the plans below are predicates on
+those, plus the sampling overrides that make each split quick to fill.
+
+* ``iid``: train / validation / test_id by input bucket, rules from the pool.
+* ``unseen_instructions``: as iid, plus ``test_ood_instruction`` whose rules
+  are drawn fresh and hash outside the training pool (the Only-IF test).
+* ``held_out_domain``: train on the non-held-out domains with the size measure
+  in the train range; ``test_ood_domain`` on the held-out domains,
+  ``test_ood_<measure>`` on the train domains with the measure in the test range.
+* ``longer``: ``test_ood_length`` has longer inputs (and, for markov, more
+  steps) than any training example.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from genforge.core.params import Params, param
+from genforge.core.records import Example
+from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits, instruction_bucket_range
+from genforge.core.task import Task
+from genforge.generators.instruction_pool import SEEN_FRACTION
+
+
+def _complexity(example: Example, name: str) -> int:
+    return example.meta["complexity"][name]
+
+
+def build_plans(
+    params: Params,
+    *,
+    measure: str,
+    measure_free_domains: tuple[str, ...],
+    within_train_length: Callable[[Example, float], bool],
+    longer_test: Callable[[Example, float], bool],
+    longer_sample_params: Mapping[str, Any],
+) -> dict[str, SplitPlan]:
+    train_size = params.n_instructions * params.examples_per_instruction
+    test_size = params.test_size
+    iid = _iid(train_size, test_size, within_train_length)
+    unseen = SplitSpec(
+        "test_ood_instruction", test_size,
+        "rules never seen in training (Only-IF's test of instruction diversity)",
+        all_of(within_train_length, instruction_bucket_range(SEEN_FRACTION, 1.0)),
+        _FRESH, "instruction",
+    )
+    longer = SplitSpec(
+        "test_ood_length", test_size, "inputs longer than any in training",
+        longer_test, dict(longer_sample_params), "length",
+    )
+    held_out = _held_out_domain_splits(params, measure, measure_free_domains, within_train_length, train_size)
+    return {
+        "iid": SplitPlan("iid", "train / validation / test_id from one distribution", iid),
+        "unseen_instructions": SplitPlan(
+            "unseen_instructions", "test on rules never seen in training", iid + (unseen,)),
+        "held_out_domain": SplitPlan(
+            "held_out_domain", f"train on some domains and {measure} values, test on others", held_out),
+        "longer": SplitPlan("longer", "test on longer inputs than any in training", iid + (longer,)),
+    }
+
+
+#: The settings of a split whose rules are drawn fresh, never from the training pool.
+_FRESH = {"rule_source": "fresh"}
+
+
+def _iid(train_size: int, test_size: int, within: Callable[[Example, float], bool],
+         settings: Mapping[str, Any] = {}) -> tuple[SplitSpec, ...]:
+    """train / validation / test_id by input bucket, all three with the same split settings."""
+    return tuple(SplitSpec(s.name, s.size, s.description, s.accepts, dict(settings), s.shift)
+                 for s in iid_splits(train_size, test_size, test_size, within=within))
+
+
+def _held_out_domain_splits(params: Params, measure: str, measure_free_domains: tuple[str, ...],
+                            within: Callable[[Example, float], bool], train_size: int) -> tuple[SplitSpec, ...]:
+    """The held_out_domain plan: train in the train cell; test_ood_domain, test_ood_<measure>."""
+    test_size = params.test_size
+    # The measure names the parameters (train_k_min, test_rules_max, ...): one builder serves both tasks.
+    lo, hi = getattr(params, f"train_{measure}_min"), getattr(params, f"train_{measure}_max")
+    test_lo, test_hi = getattr(params, f"test_{measure}_min"), getattr(params, f"test_{measure}_max")
+    held_out = tuple(params.held_out_domains)
+    train_domains = [d for d in params.domains if d not in held_out]
+
+    def in_train_cell(example: Example, bucket: float) -> bool:
+        domain = example.meta["domain"]
+        if domain in held_out:
+            return False
+        return domain in measure_free_domains or lo <= _complexity(example, measure) <= hi
+
+    def in_held_out_domain(example: Example, bucket: float) -> bool:
+        return example.meta["domain"] in held_out
+
+    def in_test_measure(example: Example, bucket: float) -> bool:
+        domain = example.meta["domain"]
+        return (domain not in held_out and domain not in measure_free_domains
+                and test_lo <= _complexity(example, measure) <= test_hi)
+
+    train_cell = {"domains": train_domains, f"{measure}_min": lo, f"{measure}_max": hi}
+    specs = _iid(train_size, test_size, all_of(within, in_train_cell), train_cell)
+    if held_out:
+        specs += (SplitSpec(
+            "test_ood_domain", test_size, f"domains never seen in training: {', '.join(held_out)}",
+            all_of(within, in_held_out_domain), {**_FRESH, "domains": list(held_out)}, "domain",
+        ),)
+    measured_domains = [d for d in train_domains if d not in measure_free_domains]
+    if measured_domains:
+        specs += (SplitSpec(
+            f"test_ood_{measure}", test_size,
+            f"training domains with {measure} from {test_lo} to {test_hi} (train: {lo} to {hi})",
+            all_of(within, in_test_measure),
+            {**_FRESH, "domains": measured_domains, f"{measure}_min": test_lo, f"{measure}_max": test_hi},
+            "complexity",
+        ),)
+    return specs
+
+
+def rule_structure(rules, domain: str, size: int) -> tuple[list[str], list[str]]:
+    """(atoms, compounds) of a rule list, for divergence-based splits and audits.
+
+    Atoms are pattern symbols (``p:a``) and replacement symbols (``r:b``);
+    compounds are adjacent symbol pairs within each side (``p:ab``), each
+    rule's terminal flag with its position, and the domain with its size.
+    """
+    atoms, compounds = [], [f"{domain}/{size}"]
+    for position, rule in enumerate(rules):
+        for side, text in (("p", rule.pattern), ("r", rule.replacement)):
+            atoms.extend(f"{side}:{symbol}" for symbol in text)
+            compounds.extend(f"{side}:{a}{b}" for a, b in zip(text, text[1:]))
+        if rule.terminal:
+            compounds.append(f"terminal@{position}")
+    return atoms, compounds
+
+
+# -- parameters every instruction-diversity task declares (after its own, in this order) --
+
+#: The training pool is built whole, once per process, before any example and whatever size is asked
+#: (about 50 us per rule): these bound its build to seconds and its memory to tens of MB.
+MAX_POOL_RULES = 100_000
+MAX_POOL_SYMBOLS = 20_000_000
+
+
+def n_instructions(default: int = 1000, maximum: int = MAX_POOL_RULES,
+                   description: str = "distinct rules in the training pool (instruction diversity)") -> Any:
+    return param(default, description, minimum=1, maximum=maximum)
+
+
+def examples_per_instruction(default: int = 10) -> Any:
+    return param(default, "training examples per rule on average; train size = n_instructions x this",
+                 minimum=1, maximum=10_000_000)
+
+
+def imbalance_alpha() -> Any:
+    return param(0.0, "power-law shape of examples across rules: rule j gets weight (j+1)^-alpha; 0 = uniform",
+                 minimum=0.0, maximum=10.0)
+
+
+def check_pool_fits(task: Task, params: Params, rules_per_instruction: int, symbols_per_instruction: int) -> None:
+    """Refuse an ``n_instructions`` whose training pool alone would take minutes or gigabytes to build."""
+    count = params.n_instructions
+    most = min(MAX_POOL_RULES // rules_per_instruction, MAX_POOL_SYMBOLS // max(symbols_per_instruction, 1))
+    task.require(count <= most,
+                 f"parameter 'n_instructions' = {count:,} is too large for these rules: a training pool of "
+                 f"{count:,} instructions of up to {rules_per_instruction} rule(s) and {symbols_per_instruction:,} "
+                 f"symbols is built whole before any example, whatever size is asked (at most {MAX_POOL_RULES:,} "
+                 f"rules and {MAX_POOL_SYMBOLS:,} symbols); ask for at most {most:,} or shorten the rules")
