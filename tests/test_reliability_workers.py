@@ -25,7 +25,7 @@ def folder_size(folder: Path) -> int:
 def test_max_bytes_counts_the_manifest_of_generate(tmp_path):
     genforge.generate("rewrite", tmp_path / "full", sizes=SIZES)
     total = folder_size(tmp_path / "full" / "rewrite")
-    with pytest.raises(UsageError, match=r"--max-bytes"):
+    with pytest.raises(UsageError, match=r"max.bytes"):
         genforge.generate("rewrite", tmp_path / "out", sizes=SIZES, max_bytes=total - 1)
     assert list((tmp_path / "out").iterdir()) == [] if (tmp_path / "out").exists() else True
     genforge.generate("rewrite", tmp_path / "out", sizes=SIZES, max_bytes=total)  # exactly enough
@@ -36,7 +36,7 @@ def test_max_bytes_counts_every_file_of_a_snapshot(tmp_path):
     suite = load_suite({"name": "s", "defaults": {"sizes": {"train": 30, "*": 5}}, "tasks": [{"task": "rewrite"}]})
     build_snapshot(suite, tmp_path / "full")
     total = folder_size(tmp_path / "full")
-    with pytest.raises(UsageError, match=r"--max-bytes"):
+    with pytest.raises(UsageError, match=r"max.bytes"):
         build_snapshot(suite, tmp_path / "snap", max_bytes=total - 1)
     assert not (tmp_path / "snap").exists()
     build_snapshot(suite, tmp_path / "snap", max_bytes=total)
