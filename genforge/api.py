@@ -12,6 +12,7 @@ name the Python arguments (``overwrite=True``), not the CLI's flags.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
@@ -154,6 +155,13 @@ def solve(task: str, instruction: Optional[str], input: str, *, params: Mapping[
         return task_object.solve_in_context(instruction, input, spec.typed(), spec.seed)
     except (ValueError, KeyError, IndexError) as error:  # what `genforge solve` reports for an unreadable record
         raise UsageError(f"the {task} oracle cannot read this example: {error}") from None
+    except RecursionError:
+        # Every oracle's parser recurses once per level of nesting: one guard for all of them.
+        raise UsageError(f"the {task} oracle cannot read this example: it is nested deeper than the oracle's "
+                         f"limit (Python's recursion limit, {sys.getrecursionlimit():,} frames)") from None
+    except MemoryError:
+        raise UsageError(f"the {task} oracle cannot solve this example: it ran out of memory (the input is "
+                         "too large for it)") from None
 
 
 __all__ = ["TaskSpec", "describe", "generate", "list_tasks", "load", "load_snapshot", "resolve_spec", "solve"]

@@ -190,6 +190,9 @@ def solve(task, file, check, manifest_path):
                 instruction, text = record.get("instruction"), record["input"]
             except (ValueError, KeyError, AttributeError, TypeError):
                 raise UsageError(f"{file}:{number}: not a JSON object with an 'input' field") from None
+            except RecursionError:
+                raise UsageError(f"{file}:{number}: nested too deeply to read (the limit is Python's recursion "
+                                 f"limit, {sys.getrecursionlimit():,} levels)") from None
             try:
                 answer = api.solve(task, instruction, text, **context)
             except UsageError as error:

@@ -103,6 +103,36 @@ def run_markov(rules: list[Rule] | tuple[Rule, ...], text: str, max_steps: int) 
     return None
 
 
+def solve_markov(rules: list[Rule] | tuple[Rule, ...], text: str, *, max_steps: int, max_length: int,
+                 max_work: int) -> str:
+    """The result of a Markov algorithm without its trace, in bounded memory and time.
+
+    ValueError names the limit a run passes: more than ``max_steps`` steps, a
+    text longer than ``max_length`` characters, or more than ``max_work``
+    characters scanned and copied in all (each step costs about the text's length).
+    """
+    work = 0
+    for step in range(max_steps + 1):
+        for rule in rules:
+            result = apply_leftmost(text, rule)
+            if result is not None:
+                break
+        else:
+            return text
+        if step == max_steps:
+            raise ValueError(f"the algorithm did not stop within {max_steps:,} steps (the oracle's step limit)")
+        if len(result) > max_length:
+            raise ValueError(f"the text grew longer than {max_length:,} characters (the oracle's length limit)")
+        work += len(text) + len(result)
+        if work > max_work:
+            raise ValueError(f"the run passed {max_work:,} characters scanned and copied after {step + 1:,} steps "
+                             "(the oracle's work limit)")
+        text = result
+        if rule.terminal:
+            return text
+    raise AssertionError("unreachable: the loop returns or raises at max_steps")
+
+
 def domain_pattern(rng: RandomStream, domain: str, k: int, length: int, alphabet: str) -> str:
     """A pattern of ``length`` symbols from the constrained family ``domain`` with size ``k``."""
     if domain == "unconstrained":

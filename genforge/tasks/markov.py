@@ -23,7 +23,7 @@ from genforge.core.task import Task
 from genforge.generators import markov_sampler
 from genforge.generators.instruction_pool import PoolCache
 from genforge.generators.markov_sampler import DOMAINS, RuleSetShape, RunShape, distinct_patterns, run_cost
-from genforge.generators.rewriting import parse_rules, run_markov
+from genforge.generators.rewriting import parse_rules, solve_markov
 from genforge.tasks.families.rewriting import (
     build_plans, check_pool_fits, examples_per_instruction, imbalance_alpha, n_instructions, rule_structure,
 )
@@ -31,6 +31,10 @@ from genforge.tasks.families.rewriting import (
 _DOMAIN_ITEMS = {"enum": list(DOMAINS)}
 #: Runs are never longer than this, whatever the parameters: the oracle's guard.
 SOLVE_STEP_LIMIT = 100_000
+#: The oracle's other limits: the longest text it holds and the characters it may scan and copy in all
+#: (far above any generated run: at most 20,000 steps of texts of a few hundred symbols).
+SOLVE_LENGTH_LIMIT = 1_000_000
+SOLVE_WORK_LIMIT = 2_000_000_000
 #: The most work one sampling attempt may take (see markov_sampler.run_cost; the defaults take 4,860
 #: symbols, 360 tries, 50,400 scanned): a block of 256 attempts then holds at most ~25 MB of traces and
 #: takes at most ~0.05 s, so a split whose runs are all rejected gives up (64 blocks in a row without a
@@ -182,7 +186,6 @@ class MarkovTask(Task):
                               record["meta"]["complexity"]["rules"])
 
     def solve(self, instruction: Optional[str], input: str) -> str:
-        run = run_markov(parse_rules(instruction or ""), input, SOLVE_STEP_LIMIT)
-        if run is None:
-            raise ValueError(f"the algorithm did not stop within {SOLVE_STEP_LIMIT} steps")
-        return run.result
+        # No trace is kept (a long run's trace would hold every intermediate text).
+        return solve_markov(parse_rules(instruction or ""), input, max_steps=SOLVE_STEP_LIMIT,
+                            max_length=SOLVE_LENGTH_LIMIT, max_work=SOLVE_WORK_LIMIT)
