@@ -1,12 +1,12 @@
 """One input policy and one error exit: each hostile input below ends in ``genforge: error: ...``, exit 2
 (exit 1 where ``validate`` finds a bad file), no traceback, and nothing written.
 
-Bad-input kinds here (22): NaN and infinite parameters (CLI: 3 spellings, Python API, YAML suite ``.nan``,
+Bad-input kinds here (27): NaN and infinite parameters (CLI: 3 spellings, a plan option, Python API, YAML suite ``.nan``,
 JSON suite ``NaN``), a NaN difficulty in a validated file, suite files that are not UTF-8, nested 5,000
 deep (YAML) and 100,000 deep (JSON), holding a self-referencing alias or a "billion laughs" of aliases,
 ``--out ""``, ``--split-plan ""``, a non-ASCII digit in ``--size``, a 300-character ``--out`` name,
 click's own usage errors (``--seed 1.5``, ``--max-bytes abc``, ``evaluate --trivial-threshold 2``),
-a file system refusing a rename (EPERM), a full disk (a 1 MB tmpfs, skipped where none can be mounted)
+a file system refusing a rename (EPERM, EACCES, ENAMETOOLONG, EROFS, ENOSPC), a full disk (a 1 MB tmpfs, skipped where none can be mounted)
 and a recursion limit reached inside a command.
 """
 
@@ -60,6 +60,13 @@ def empty(folder: Path) -> bool:
 def test_a_non_finite_parameter_is_refused_naming_it(tmp_path, name, value):
     message = refused(["generate", "rewrite", "--out", tmp_path / "o", "--param", f"{name}={value}", *SMALL])
     assert name in message and "finite" in message
+    assert empty(tmp_path / "o")
+
+
+def test_a_nan_plan_option_is_refused_naming_it(tmp_path):
+    message = refused(["generate", "rewrite", "--out", tmp_path / "o", "--split-plan", "mcd",
+                       "--plan-option", "max_atom_divergence=nan", "--size", "train=10"])
+    assert "max_atom_divergence" in message and "finite" in message
     assert empty(tmp_path / "o")
 
 
@@ -175,13 +182,14 @@ def test_click_usage_errors_leave_through_the_one_handler(tmp_path, args):
     assert empty(tmp_path / "o")
 
 
-def test_an_os_error_while_writing_is_one_message_and_the_staging_is_removed(tmp_path, monkeypatch):
+@pytest.mark.parametrize("code", [errno.EPERM, errno.EACCES, errno.ENAMETOOLONG, errno.EROFS, errno.ENOSPC])
+def test_an_os_error_while_writing_is_one_message_and_the_staging_is_removed(tmp_path, monkeypatch, code):
     def refuse(*args, **kwargs):
-        raise PermissionError(errno.EPERM, "Operation not permitted", str(args[0]))
+        raise OSError(code, os.strerror(code), str(args[0]))
 
     monkeypatch.setattr("genforge.core.writer.os.rename", refuse)
     message = refused(["generate", "rewrite", "--out", tmp_path / "o", *SMALL])
-    assert "Operation not permitted" in message
+    assert os.strerror(code) in message
     assert [p.name for p in (tmp_path / "o").iterdir()] == [] if (tmp_path / "o").exists() else True
 
 

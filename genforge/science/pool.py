@@ -100,6 +100,8 @@ def plan_option(options: Mapping[str, Any], name: str, default: Any, kind: type,
         value = kind(value) if not isinstance(value, kind) or isinstance(value, bool) else value
     except (TypeError, ValueError):
         raise UsageError(f"plan option {name} = {value!r} is not a {kind.__name__}") from None
+    if isinstance(value, float) and not math.isfinite(value):  # NaN passes every range check
+        raise UsageError(f"plan option {name} = {value!r} is not allowed: expected a finite number")
     if (low is not None and value < low) or (high is not None and value > high):
         raise UsageError(f"plan option {name} = {value!r} is not allowed: expected {low} to {high}")
     return value
