@@ -80,6 +80,24 @@ def test_a_refused_rename_into_place_restores_the_old_folder(tmp_path, monkeypat
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [TASK]
 
 
+def test_an_old_folder_that_cannot_be_moved_is_one_message_and_leaves_no_leftovers(tmp_path, monkeypatch):
+    genforge.generate(TASK, tmp_path / "out", sizes=OLD)
+    before = folder_bytes(tmp_path / "out" / TASK)
+    real_rename = os.rename
+
+    def refuse_moving_aside(source, target):
+        if Path(target).name == "content":
+            raise PermissionError(errno.EACCES, "Permission denied", str(source))
+        return real_rename(source, target)
+
+    monkeypatch.setattr("genforge.core.writer.os.rename", refuse_moving_aside)
+    sizes = [a for name, size in NEW.items() for a in ("--size", f"{name}={size}")]
+    code, message = run(["generate", TASK, "--out", tmp_path / "out", "--overwrite", *sizes])
+    assert code == 2 and message.startswith("genforge: error: ") and "Permission denied" in message, message
+    assert folder_bytes(tmp_path / "out" / TASK) == before
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [TASK]
+
+
 # The child overwrites and SIGKILLs itself at a point of the replacement.
 KILLER = r"""
 import os, signal, sys

@@ -405,8 +405,12 @@ def _replace_folder(staging: Path, destination: Path) -> None:
     replaced = None
     if destination.exists():
         replaced = Path(tempfile.mkdtemp(prefix=f".{destination.name}.old-", dir=destination.parent))
-        (replaced / "staging").write_text(staging.name, encoding="utf-8", newline="\n")
-        os.rename(destination, replaced / "content")
+        try:
+            (replaced / "staging").write_text(staging.name, encoding="utf-8", newline="\n")
+            os.rename(destination, replaced / "content")
+        except BaseException:  # the old folder could not be moved: it stays where it is, alone
+            shutil.rmtree(replaced, ignore_errors=True)
+            raise
     try:
         os.rename(staging, destination)
     except BaseException:
