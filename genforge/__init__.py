@@ -4,5 +4,7 @@ __version__ = "0.2.0"
 
 from genforge.api import describe, generate, list_tasks, load, load_snapshot, solve  # noqa: E402
 from genforge.core.errors import GenforgeError  # noqa: E402
+from genforge.evaluate.public import evaluate, render_prompt, score  # noqa: E402
 
-__all__ = ["GenforgeError", "__version__", "describe", "generate", "list_tasks", "load", "load_snapshot", "solve"]
+__all__ = ["GenforgeError", "__version__", "describe", "evaluate", "generate", "list_tasks", "load", "load_snapshot",
+           "render_prompt", "score", "solve"]

@@ -23,15 +23,26 @@ from genforge.evaluate.predictions import read_predictions
 from genforge.evaluate.references import ReferenceSet, load_files, load_folder
 from genforge.evaluate.scoring import score
 from genforge.evaluate.text_report import format_text
+from genforge.evaluate.verify_references import verify_folder
 
 
 def load_references(snapshot: Optional[str | Path] = None, data: Sequence[str | Path] = (),
-                    splits: Optional[Sequence[str]] = None) -> ReferenceSet:
-    """The scored references: from ``snapshot`` (a folder) or ``data`` (JSONL files), not both."""
+                    splits: Optional[Sequence[str]] = None, verify: bool = False) -> ReferenceSet:
+    """The scored references: from ``snapshot`` (a folder) or ``data`` (JSONL files), not both.
+
+    With ``verify``, the files are checked against their manifests first (see
+    :mod:`genforge.evaluate.verify_references`).
+    """
     if snapshot is not None and data:
         raise UsageError("give either --snapshot or --data, not both")
     if snapshot is not None:
+        if verify and Path(snapshot).is_dir():
+            verify_folder(Path(snapshot))
         return load_folder(snapshot, splits)
+    if data and verify:
+        for folder in dict.fromkeys(Path(path).parent for path in data):
+            if (folder / "manifest.json").is_file():
+                verify_folder(folder)
     if data:
         return load_files(list(data), splits)
     raise UsageError("say what to score against: --snapshot DIR (a snapshot or generated task folder) "
@@ -40,11 +51,13 @@ def load_references(snapshot: Optional[str | Path] = None, data: Sequence[str | 
 
 def evaluate(predictions: str | Path, snapshot: Optional[str | Path] = None, data: Sequence[str | Path] = (),
              splits: Optional[Sequence[str]] = None, lenient: bool = False,
-             threshold: float = TRIVIAL_THRESHOLD) -> dict:
-    """Score a predictions JSONL file; return the report dict."""
-    references = load_references(snapshot, data, splits)
+             threshold: float = TRIVIAL_THRESHOLD, verify: bool = True) -> dict:
+    """Score a predictions JSONL file; return the report dict (checksums verified first unless ``verify=False``)."""
+    references = load_references(snapshot, data, splits, verify)
     predicted, stats = read_predictions(predictions, references, lenient)
-    return score(references, predicted, stats, threshold)
+    report = score(references, predicted, stats, threshold)
+    report["verified"] = verify
+    return report
 
 
 def baseline(name: str, out: str | Path, snapshot: Optional[str | Path] = None, data: Sequence[str | Path] = (),

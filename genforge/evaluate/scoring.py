@@ -16,6 +16,9 @@ Per task the report holds
   largest (Scylla's 'critical complexity').
 
 Accuracies are micro-averages (records pooled), ``None`` for an empty group.
+Each split's accuracy, the ID accuracy, each OOD accuracy and each gap carry
+a seeded bootstrap 95% interval (``interval``, ``gap_interval``: ``[low,
+high]``; see :mod:`genforge.evaluate.intervals`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Mapping
 
+from genforge.evaluate.intervals import accuracy_interval, gap_interval
 from genforge.evaluate.baselines import FLAGGING_BASELINES, TRIVIAL_THRESHOLD, baseline_answer
 from genforge.evaluate.metrics import Tally, difference, rounded, token_accuracy
 from genforge.evaluate.normalize import normalizer_for
@@ -103,6 +107,7 @@ def _task_report(task, splits, by_split, by_level, by_domain, pooled, baselines,
             "shift": split.shift,
             "role": role(split),
             **tally.as_dict(),
+            "interval": accuracy_interval(tally.correct, tally.records),
             "baselines": baseline_scores,
             "trivial": [name for name, value in baseline_scores.items() if value is not None and value >= threshold],
             "by_complexity": {
@@ -123,9 +128,12 @@ def _task_report(task, splits, by_split, by_level, by_domain, pooled, baselines,
         id_tally.missing += part.missing
         id_tally.token_total += part.token_total
     id_accuracy = id_tally.exact_match
+    id_counts = (id_tally.correct, id_tally.records)
     ood = [{"split": s.name, "shift": s.shift, "records": by_split[s.key].records,
             "correct": by_split[s.key].correct, "exact_match": rounded(by_split[s.key].exact_match),
-            "gap": difference(id_accuracy, by_split[s.key].exact_match)}
+            "interval": accuracy_interval(by_split[s.key].correct, by_split[s.key].records),
+            "gap": difference(id_accuracy, by_split[s.key].exact_match),
+            "gap_interval": gap_interval(id_counts, (by_split[s.key].correct, by_split[s.key].records))}
            for s in splits if s.is_out_of_distribution]
 
     return {
@@ -136,7 +144,7 @@ def _task_report(task, splits, by_split, by_level, by_domain, pooled, baselines,
         "splits": split_reports,
         "headline": {
             "id_splits": [s.name for s in id_splits],
-            "id": id_tally.as_dict() if id_splits else None,
+            "id": {**id_tally.as_dict(), "interval": accuracy_interval(*id_counts)} if id_splits else None,
             "ood": ood,
         },
         "valley": _valley(task, measures, levels, pooled) if id_splits and ood else {},
