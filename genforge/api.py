@@ -108,14 +108,23 @@ def generate(
         if resume or max_bytes is not None or shard_size is not None or scheduler is not None:
             raise UsageError("--resume, --max-bytes, --shard-size and --scheduler apply to a task's own split "
                              "plans, not to mcd, easy_to_hard or a difficulty range")
-        return generate_science(task, out, split_plan=split_plan, sizes=sizes, params=params, seed=seed,
-                                overwrite=overwrite, trace=trace, allow_repeats=allow_repeats,
-                                difficulty_range=difficulty_range, plan_options=plan_options, progress=progress)
+        manifest = generate_science(task, out, split_plan=split_plan, sizes=sizes, params=params, seed=seed,
+                                    overwrite=overwrite, trace=trace, allow_repeats=allow_repeats,
+                                    difficulty_range=difficulty_range, plan_options=plan_options, progress=progress)
+        return _with_card(out, manifest)
     # --- end split science ---
     spec = resolve_spec(task, params=params, seed=seed, split_plan=split_plan, sizes=sizes, trace=trace,
                         allow_repeats=allow_repeats, shard_size=shard_size)
-    return _generate(spec, out, workers=workers, overwrite=overwrite, progress=progress, scheduler=scheduler,
-                     resume=resume, max_bytes=max_bytes, note=note)
+    return _with_card(out, _generate(spec, out, workers=workers, overwrite=overwrite, progress=progress,
+                                     scheduler=scheduler, resume=resume, max_bytes=max_bytes, note=note))
+
+
+def _with_card(out, manifest: dict) -> dict:
+    """A dataset card next to the manifest, so Hugging Face datasets keeps the splits apart (see snapshot.folder_card)."""
+    from genforge.snapshot.folder_card import write_folder_card
+
+    write_folder_card(Path(out) / manifest["task"], manifest)
+    return manifest
 
 
 def solve(task: str, instruction: Optional[str], input: str, *, params: Mapping[str, Any] | None = None,
