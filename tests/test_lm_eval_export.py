@@ -13,9 +13,11 @@ import logging
 from pathlib import Path
 
 import pytest
-from snapshot_helpers import build_small
+from snapshot_helpers import SMALL_SUITE, build_small
 
 from genforge.evaluate.prompts import render_prompt
+from genforge.snapshot.build import build_snapshot
+from genforge.snapshot.suite import load_suite
 
 lm_eval = pytest.importorskip("lm_eval")
 from lm_eval.api.model import LM  # noqa: E402
@@ -157,3 +159,13 @@ def test_loading_the_tasks_logs_no_warning_about_their_configuration(snapshot, c
             and ("genforge" in r.getMessage() or "argument" in r.getMessage().lower())
             and not r.getMessage().startswith("Overwriting default num_fewshot")]
     assert not ours, ours
+
+
+def test_another_snapshot_with_the_same_folder_name_is_read_from_its_own_files(snapshot, tmp_path):
+    run(snapshot, {}, ["genforge_markov_test_id"])  # the first snapshot is now in datasets' cache
+    other = tmp_path / "snap"
+    build_snapshot(load_suite({**SMALL_SUITE, "seed": 11, "defaults": {"sizes": {"train": 30, "*": 9}}}), other)
+    run(other, {}, ["genforge_markov_test_id"])
+    queries = {(r["instruction"], r["input"]) for r in records(other, "markov", "test_id")}
+    assert len(ScriptedModel.contexts) == 15
+    assert {query_of(context) for context in ScriptedModel.contexts} == queries

@@ -129,8 +129,9 @@ def test_lm_eval_yamls_exist_per_task_and_test_split_and_load_data_through_a_fun
                                         for split in ("", "_test_id", "_test_ood_instruction"))]
     config = yaml.load((folder / "genforge_rewrite_test_id.yaml").read_text(), Loader=_FunctionLoader)
     assert config["task"] == "genforge_rewrite_test_id" and config["output_type"] == "generate_until"
-    assert config["dataset_path"] == ("function", "genforge_lm_eval.SNAPSHOT")
-    assert (config["dataset_name"], config["test_split"], config["fewshot_split"]) == ("rewrite", "test_id", "train")
+    assert config["dataset_path"] == "json"
+    assert config["dataset_kwargs"] == ("function", "genforge_lm_eval.DATASET_rewrite__test_id")
+    assert (config["test_split"], config["fewshot_split"]) == ("test_id", "train")
     assert config["generation_kwargs"]["until"] == ["\n"]
     assert config["metric_list"][0]["metric"] == "exact_match"
     assert (folder / HELPER_NAME).is_file()

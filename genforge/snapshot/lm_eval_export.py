@@ -1,10 +1,14 @@
 """``lm_eval/``: lm-evaluation-harness tasks, one per task and test split, and their groups.
 
-* **Data.** Each task YAML reads the snapshot through ``datasets`` and the
-  card's ``configs`` (``dataset_path`` is the snapshot folder, found by
-  ``genforge_lm_eval.py`` next to the YAMLs, so the snapshot can be moved;
-  ``dataset_name`` is the genforge task). ``test_split`` is the scored split,
-  ``fewshot_split`` is ``train``: shots never come from the scored split.
+* **Data.** Each task YAML reads two JSONL splits with ``datasets``'
+  ``json`` builder: ``train`` and the scored split. Their absolute paths come
+  from ``genforge_lm_eval.py`` next to the YAMLs (a constant per task and
+  split, computed from the helper's own location), so the snapshot can be
+  moved, and ``datasets`` caches each snapshot's files apart (loading the
+  snapshot folder by its card would key the cache on the folder's name, so
+  two snapshots called ``snap`` would share it). ``test_split`` is the
+  scored split, ``fewshot_split`` is ``train``: shots never come from the
+  scored split.
 * **Prompts.** The template of :mod:`genforge.evaluate.prompts`: the task's
   description, the shots, then ``Instruction:``/``Input:``/``Output:``. The
   shots are the first ``--num_fewshot`` train records in the order of
@@ -49,11 +53,25 @@ import hashlib
 import json
 from pathlib import Path
 
-#: The snapshot folder: datasets reads it through the card's configs.
-SNAPSHOT = str(Path(__file__).resolve().parent.parent)
+SNAPSHOT = Path(__file__).resolve().parent.parent
 SHOT_SEED = {seed}
 #: (task, split) -> (role, scale): see genforge.snapshot.lm_eval_export.
 CONTRIBUTIONS = {contributions}
+
+
+def _files(task, split):
+    """A split's file, or its shards in order, as absolute paths."""
+    single = SNAPSHOT / task / f"{{split}}.jsonl"
+    paths = [single] if single.is_file() else sorted((SNAPSHOT / task).glob(f"{{split}}-*-of-*.jsonl"))
+    return [str(path) for path in paths]
+
+
+def _dataset_kwargs(task, split):
+    return {{"data_files": {{"train": _files(task, "train"), split: _files(task, split)}}}}
+
+
+# load_dataset("json", **DATASET_<task>__<split>) for each task YAML (its dataset_kwargs).
+{dataset_constants}
 
 
 def doc_to_text(doc):
@@ -143,8 +161,8 @@ def task_yaml(task: str, split: str, longest_target: int, multiline: bool, with_
     return (
         f"# genforge task {task}, split {split}: exact match after the task's answer normalization.\n"
         f"task: genforge_{task}_{split}\n"
-        f"dataset_path: !function genforge_lm_eval.SNAPSHOT\n"
-        f"dataset_name: {task}\n"
+        f"dataset_path: json\n"
+        f"dataset_kwargs: !function genforge_lm_eval.{dataset_constant(task, split)}\n"
         f"test_split: {split}\n"
         f"fewshot_split: train\n"
         f"fewshot_config:\n  sampler: first_n\n  process_docs: !function genforge_lm_eval.shot_order\n"
@@ -174,6 +192,10 @@ def group_yaml(name: str, members: list[str], with_gap: bool) -> str:
     )
 
 
+def dataset_constant(task: str, split: str) -> str:
+    return f"DATASET_{task}__{split}"
+
+
 def target_shape(path) -> tuple[int, bool]:
     """(longest target in characters, whether any target spans lines) of a JSONL split."""
     longest, multiline = 0, False
@@ -190,8 +212,12 @@ def write_lm_eval(folder, tasks: list[dict]) -> None:
     target = folder / "lm_eval"
     target.mkdir()
     table = contributions(folder, tasks)
+    constants = "\n".join(f"{dataset_constant(entry['task'], split['name'])} = "
+                          f"_dataset_kwargs({entry['task']!r}, {split['name']!r})"
+                          for entry in tasks for split in test_splits(entry["splits"]))
     (target / HELPER_NAME).write_text(
-        HELPER_TEMPLATE.format(seed=SHOT_SEED, contributions=repr(dict(sorted(table.items())))), encoding="utf-8")
+        HELPER_TEMPLATE.format(seed=SHOT_SEED, contributions=repr(dict(sorted(table.items()))),
+                               dataset_constants=constants), encoding="utf-8")
     task_groups = []
     for entry in tasks:
         members = []
