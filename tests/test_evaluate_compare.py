@@ -122,3 +122,14 @@ def test_rasch_recovers_abilities_and_difficulties_from_simulated_answers():
     fitted_ability, fitted_difficulty = fit_rasch(answers)
     assert spearman(fitted_ability, ability) > 0.9 and spearman(fitted_difficulty, difficulty) > 0.9
     assert all(math.isfinite(v) for v in fitted_difficulty)
+
+
+def test_plot_draws_a_chart_or_says_how_to_install_matplotlib(data, models, tmp_path):
+    chart = tmp_path / "compare.png"
+    result = run_cli(["compare", *models, "--snapshot", data / "rewrite", "--plot", chart])
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert result.exit_code == 2 and "pip install 'genforge[plot]'" in result.output and not chart.exists()
+    else:
+        assert result.exit_code == 0 and chart.read_bytes()[:4] == b"\x89PNG"

@@ -1,5 +1,9 @@
 """Scoring predictions against a snapshot, a generated task folder or JSONL files.
 
+``genforge.evaluate(predictions, references)`` (calling this package) scores
+and returns a :class:`genforge.evaluate.public.Report`; see
+:func:`genforge.evaluate.public.evaluate`.
+
 >>> from genforge.evaluate import evaluate
 >>> report = evaluate("preds.jsonl", snapshot="snap/")  # doctest: +SKIP
 >>> report["tasks"][0]["headline"]["ood"][0]["gap"]  # doctest: +SKIP
@@ -12,6 +16,8 @@ draws it.
 
 from __future__ import annotations
 
+import sys
+import types
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -69,3 +75,20 @@ def baseline(name: str, out: str | Path, snapshot: Optional[str | Path] = None, 
 
 __all__ = ["BASELINES", "TRIVIAL_THRESHOLD", "baseline", "evaluate", "format_csv", "format_text",
            "load_references", "plot_accuracy"]
+
+
+class _CallablePackage(types.ModuleType):
+    """``genforge.evaluate`` is this package and the function ``genforge.evaluate(predictions, references)``.
+
+    A plain function named ``evaluate`` on ``genforge`` would hide the package
+    from ``import genforge.evaluate as x`` and from dotted names such as
+    ``genforge.evaluate.format_text``; a callable package serves both.
+    """
+
+    def __call__(self, predictions, references, **options):
+        from genforge.evaluate.public import evaluate as evaluate_to_report
+
+        return evaluate_to_report(predictions, references, **options)
+
+
+sys.modules[__name__].__class__ = _CallablePackage
