@@ -72,7 +72,10 @@ def _references(references, splits, verify: bool) -> tuple[ReferenceSet, bool]:
             if verify:
                 verify_folder(path)
             return load_folder(path, splits), verify
-        return load_files([path], splits), False
+        checked = verify and (path.parent / "manifest.json").is_file()
+        if checked:
+            verify_folder(path.parent)
+        return load_files([path], splits), checked
     if isinstance(references, Iterable):
         return load_records(references, splits), False
     raise UsageError("references must be a folder, a JSONL file or an iterable of genforge records")
