@@ -60,7 +60,8 @@ def test_csv_output_has_a_row_per_split_and_level(snapshot, all_right):
     split_row = [r for r in rows if r["breakdown"] == "split"]
     assert split_row == [{"task": "rewrite", "split": "test_id", "shift": "iid", "breakdown": "split", "measure": "",
                           "value": "", "records": "4", "correct": "4", "missing": "0", "exact_match": "1.0",
-                          "token_accuracy": "1.0", "gap": ""}]
+                          "token_accuracy": "1.0", "gap": "", "low": "1.0", "high": "1.0",
+                          "gap_low": "", "gap_high": ""}]
     k_rows = {r["value"]: r["records"] for r in rows if r["breakdown"] == "complexity" and r["measure"] == "k"}
     assert k_rows == {"2": "2", "3": "2"}
 

@@ -72,3 +72,19 @@ def test_intervals_narrow_as_records_grow_and_are_empty_for_no_records():
     assert large[1] - large[0] < small[1] - small[0]
     assert accuracy_interval(0, 0) is None and gap_interval((1, 2), (0, 0)) is None
     assert accuracy_interval(20, 20) == [1.0, 1.0]
+
+
+def test_the_csv_report_carries_the_intervals(folder, tmp_path):
+    import csv
+    import io
+
+    from snapshot_helpers import run_cli
+
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text("".join(json.dumps({"id": r["id"], "prediction": r["target"] if i % 2 else "?"}) + "\n"
+                                   for i, r in enumerate(records(folder, "test_ood_instruction"))))
+    result = run_cli(["evaluate", predictions, "--snapshot", folder, "--csv"])
+    rows = [row for row in csv.DictReader(io.StringIO(result.output)) if row["breakdown"] == "split"]
+    ood = next(row for row in rows if row["split"] == "test_ood_instruction")
+    assert float(ood["low"]) < float(ood["exact_match"]) < float(ood["high"])
+    assert float(ood["gap_low"]) <= float(ood["gap"]) <= float(ood["gap_high"])

@@ -1,7 +1,9 @@
 """The report as one long CSV table, a row per (task, split, breakdown, level).
 
 Columns: ``task, split, shift, breakdown, measure, value, records, correct,
-missing, exact_match, token_accuracy, gap``. ``breakdown`` is
+missing, exact_match, token_accuracy, gap`` and the bootstrap 95% intervals
+``low, high`` (of exact match) and ``gap_low, gap_high`` where the report
+has them (split and headline rows). ``breakdown`` is
 
 * ``split``: a whole split (``gap`` = ID - this split for OOD splits);
 * ``complexity``: ``measure`` = a complexity measure, ``value`` its level;
@@ -20,16 +22,18 @@ import csv
 import io
 
 COLUMNS = ("task", "split", "shift", "breakdown", "measure", "value", "records", "correct", "missing",
-           "exact_match", "token_accuracy", "gap")
+           "exact_match", "token_accuracy", "gap", "low", "high", "gap_low", "gap_high")
 
 
 def _rows(report: dict):
     for task in report["tasks"]:
         name = task["task"]
-        gaps = {ood["split"]: ood["gap"] for ood in task["headline"]["ood"]}
+        gaps = {ood["split"]: ood for ood in task["headline"]["ood"]}
         for split in task["splits"]:
             base = {"task": name, "split": split["split"], "shift": split["shift"]}
-            yield {**base, "breakdown": "split", **_scores(split), "gap": gaps.get(split["split"])}
+            ood = gaps.get(split["split"], {})
+            yield {**base, "breakdown": "split", **_scores(split), **_bounds(split.get("interval")),
+                   "gap": ood.get("gap"), **_bounds(ood.get("gap_interval"), "gap_")}
             for measure, levels in split["by_complexity"].items():
                 for level in levels:
                     yield {**base, "breakdown": "complexity", "measure": measure, **_scores(level),
@@ -40,7 +44,8 @@ def _rows(report: dict):
             for baseline, value in split["baselines"].items():
                 yield {**base, "breakdown": "baseline", "measure": baseline, "exact_match": value}
         if task["headline"]["id"] is not None:
-            yield {"task": name, "split": "ID", "shift": "iid", "breakdown": "headline", **_scores(task["headline"]["id"])}
+            yield {"task": name, "split": "ID", "shift": "iid", "breakdown": "headline", **_scores(task["headline"]["id"]),
+                   **_bounds(task["headline"]["id"].get("interval"))}
         for measure, view in task["valley"].items():
             for row in view["levels"]:
                 common = {"task": name, "breakdown": "valley", "measure": measure, "value": row["value"]}
@@ -48,6 +53,10 @@ def _rows(report: dict):
                        "exact_match": row["id_exact_match"]}
                 yield {**common, "split": "OOD", "shift": "pooled", "records": row["ood_records"],
                        "exact_match": row["ood_exact_match"], "gap": row["gap"]}
+
+
+def _bounds(interval, prefix: str = "") -> dict:
+    return {} if not interval else {f"{prefix}low": interval[0], f"{prefix}high": interval[1]}
 
 
 def _scores(group: dict) -> dict:
