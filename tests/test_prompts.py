@@ -94,6 +94,6 @@ def test_too_many_shots_and_bad_paths_are_refused_and_nothing_is_written(data, t
     assert result.exit_code == 2 and "train split of 'rewrite' has only 30" in result.output
     assert not out.exists()
     result = run_cli(["prompts", tmp_path / "nowhere", "--out", out])
-    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.exit_code == 2 and "PATH" in result.output and "is not a folder" in result.output
     result = run_cli(["prompts", data / "rewrite", "--format", "xml", "--out", out])
     assert result.exit_code == 2

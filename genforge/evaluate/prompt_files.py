@@ -34,7 +34,7 @@ def write_prompts(path: str | Path, out: str | Path, shots: int = 0, format: str
         raise UsageError(f"--format {format!r} is not allowed; choose one of {', '.join(FORMATS)}")
     if isinstance(shots, bool) or not isinstance(shots, int) or shots < 0:
         raise UsageError(f"--shots {shots!r} is not allowed: expected a whole number >= 0")
-    all_splits, files = folder_files(path)
+    all_splits, files = folder_files(path, label="PATH")
     chosen = {s.key for s in select_splits(all_splits, splits)}
     train_by_task = {split.task: _read(file) for split, file in files if split.is_train and shots}
     out = Path(out)

@@ -152,7 +152,7 @@ def to_reference(record, where: str) -> Reference:
             meta["domain"], meta["complexity"], record_digest(record),
             difficulty if isinstance(difficulty, (int, float)) else None,
         )
-    except (KeyError, TypeError):
+    except (KeyError, TypeError, AttributeError):
         raise UsageError(
             f"{where}: not a genforge record (needs id, task, split, input, target, meta.domain, "
             "meta.complexity)"
@@ -250,11 +250,11 @@ def _snapshot(folder: Path, manifest: dict) -> tuple[list[SplitInfo], list[tuple
     return splits, files
 
 
-def folder_files(path: str | Path) -> tuple[list[SplitInfo], list[tuple[SplitInfo, Path]]]:
+def folder_files(path: str | Path, label: str = "--snapshot") -> tuple[list[SplitInfo], list[tuple[SplitInfo, Path]]]:
     """Every split of a snapshot folder, a task folder or a folder of task folders, with its file."""
     folder = Path(path)
     if not folder.is_dir():
-        raise UsageError(f"--snapshot {str(path)!r} is not a folder; give a snapshot or a generated task folder")
+        raise UsageError(f"{label} {str(path)!r} is not a folder; give a snapshot or a generated task folder")
     manifest_path = folder / "manifest.json"
     if manifest_path.is_file():
         manifest = _read_json(manifest_path)
