@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from snapshot_helpers import SMALL_SUITE, build_small
 
+import genforge
 from genforge.evaluate.prompts import render_prompt
 from genforge.snapshot.build import build_snapshot
 from genforge.snapshot.suite import load_suite
@@ -80,11 +81,16 @@ class ScriptedModel(LM):
 register_model("genforge_scripted_test")(ScriptedModel)
 
 
-def run(snapshot, answers, tasks, shots=0):
+def run(snapshot, answers, tasks, shots=0, samples=None):
+    """lm-eval's results; with ``samples`` (a path), its logged samples are written there as JSON lines."""
     ScriptedModel.answers, ScriptedModel.contexts = answers, []
     manager = TaskManager(include_path=str(snapshot / "lm_eval"))
     result = lm_eval.simple_evaluate(model=ScriptedModel(), tasks=tasks, task_manager=manager, num_fewshot=shots,
-                                     log_samples=False)
+                                     log_samples=samples is not None)
+    if samples is not None:
+        with open(samples, "w") as out:
+            for rows in result["samples"].values():
+                out.writelines(json.dumps(row, default=str) + "\n" for row in rows)
     return result["results"]
 
 
@@ -129,13 +135,19 @@ def test_the_prompt_starts_with_the_task_description(snapshot):
     assert all(context.startswith("Run the Markov algorithm") for context in ScriptedModel.contexts)
 
 
-def test_the_task_group_reports_id_and_ood_accuracy_and_their_gap(snapshot):
+def test_the_task_group_reports_id_and_ood_accuracy_and_their_gap_as_genforge_evaluate_does(snapshot, tmp_path):
     answers = answer_table(snapshot, MARKOV_TESTS, wrong=("test_ood_instruction",))
-    results = run(snapshot, answers, ["genforge_markov"])
+    results = run(snapshot, answers, ["genforge_markov"], samples=tmp_path / "samples.jsonl")
     group = results["genforge_markov"]
     assert group["id_exact_match,none"] == pytest.approx(1.0)
     assert group["ood_exact_match,none"] == pytest.approx(0.0)
     assert group["id_minus_ood,none"] == pytest.approx(1.0)
+    # The logged samples are predictions genforge evaluate reads (bound to their records by digest).
+    report = genforge.evaluate(tmp_path / "samples.jsonl", snapshot, splits=["markov/test_id",
+                                                                            "markov/test_ood_instruction"])
+    (task,) = report.to_dict()["tasks"]
+    assert task["headline"]["id"]["exact_match"] == 1.0 and task["headline"]["ood"][0]["gap"] == 1.0
+    assert report.to_dict()["predictions"]["unbound"] == 0
 
 
 def test_the_suite_group_runs_every_task(snapshot):

@@ -9,6 +9,13 @@ differs from their record's belong to other data: they are refused, with
 their count and one example, whatever ``lenient`` says. Lines without a
 digest are scored and counted as ``unbound``.
 
+**lm-eval samples.** A line written by lm-evaluation-harness with
+``--log_samples`` for the exported genforge tasks (an object with ``doc`` and
+``filtered_resps``) is read as the prediction ``filtered_resps[0]`` for
+``doc["id"]``, bound by the digest of ``doc``: concatenate the
+``samples_genforge_*.jsonl`` files of a run and score them like any
+predictions.
+
 Other keys on a line are ignored (a model's raw output, a score); blank lines
 are skipped. A prediction is a string; a JSON number is accepted and read as
 its text (``42`` -> ``"42"``). Malformed lines, ids that occur twice and ids
@@ -70,6 +77,18 @@ def _items(path: Path):
 _NOT_JSON = object()
 
 
+def _from_lm_eval_sample(item: dict) -> dict:
+    """An lm-eval logged sample as a prediction line (see the module docstring)."""
+    from genforge.evaluate.prompts import record_digest
+
+    doc, answer = item["doc"], item["filtered_resps"]
+    while isinstance(answer, list) and answer:
+        answer = answer[0]
+    if not isinstance(doc, dict) or "id" not in doc:
+        return {"id": None, "prediction": answer}
+    return {"id": doc["id"], "digest": record_digest(doc), "prediction": answer}
+
+
 def read_predictions(source: Union[str, Path, Iterable[dict]], references: ReferenceSet, lenient: bool = False
                      ) -> tuple[dict[str, str], PredictionStats]:
     """Predictions by id for the scored records, and what was read, matched and skipped.
@@ -94,6 +113,8 @@ def read_predictions(source: Union[str, Path, Iterable[dict]], references: Refer
         if item is _NOT_JSON:
             problems.append(("malformed", f"line {number}: not valid JSON"))
             continue
+        if isinstance(item, dict) and "doc" in item and "filtered_resps" in item:
+            item = _from_lm_eval_sample(item)
         if not isinstance(item, dict) or "id" not in item or "prediction" not in item:
             problems.append(("malformed", f"line {number}: not an object with 'id' and 'prediction'"))
             continue

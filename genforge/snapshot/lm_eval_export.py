@@ -25,8 +25,9 @@
   splits, which is what an lm-eval group reports, is the task's pooled ID
   accuracy, pooled OOD accuracy and their gap. Read them on the groups, not
   on the single splits; they hold for full runs (``--limit`` changes the
-  split sizes they were scaled by; score the logged samples with
-  ``genforge evaluate`` instead).
+  split sizes they were scaled by): for a partial run, or for intervals,
+  score the samples lm-eval logs (``--log_samples``) with ``genforge
+  evaluate``, which reads them as predictions.
 * **Groups.** ``genforge_<task>`` (its test splits) and ``genforge`` (every
   task group; its ID/OOD/gap values are the tasks' values averaged with
   weights proportional to their scored records).
