@@ -64,6 +64,13 @@ def test_every_accuracy_and_gap_carries_an_interval_around_it(folder, tmp_path):
     low, high = task["headline"]["id"]["interval"]
     assert low < task["headline"]["id"]["exact_match"] < high
     assert ood["gap_interval"][0] <= ood["gap"] <= ood["gap_interval"][1]
+    for split in task["splits"]:  # breakdowns too
+        for level in [*split["by_domain"], *(v for levels in split["by_complexity"].values() for v in levels)]:
+            assert level["interval"][0] <= level["exact_match"] <= level["interval"][1]
+    for view in task["valley"].values():
+        for row in view["levels"]:
+            if row["gap"] is not None:
+                assert row["gap_interval"][0] <= row["gap"] <= row["gap_interval"][1]
     assert genforge.evaluate(predictions, folder).to_dict() == report  # seeded: the same twice
 
 

@@ -3,7 +3,7 @@
 Columns: ``task, split, shift, breakdown, measure, value, records, correct,
 missing, exact_match, token_accuracy, gap`` and the bootstrap 95% intervals
 ``low, high`` (of exact match) and ``gap_low, gap_high`` where the report
-has them (split and headline rows). ``breakdown`` is
+has them. ``breakdown`` is
 
 * ``split``: a whole split (``gap`` = ID - this split for OOD splits);
 * ``complexity``: ``measure`` = a complexity measure, ``value`` its level;
@@ -40,7 +40,7 @@ def _rows(report: dict):
                            "value": level["value"]}
             for domain in split["by_domain"]:
                 yield {**base, "breakdown": "domain", "measure": "domain", "value": domain["domain"],
-                       **_scores(domain)}
+                       **_scores(domain), **_bounds(domain.get("interval"))}
             for baseline, value in split["baselines"].items():
                 yield {**base, "breakdown": "baseline", "measure": baseline, "exact_match": value}
         if task["headline"]["id"] is not None:
@@ -50,9 +50,10 @@ def _rows(report: dict):
             for row in view["levels"]:
                 common = {"task": name, "breakdown": "valley", "measure": measure, "value": row["value"]}
                 yield {**common, "split": "ID", "shift": "iid", "records": row["id_records"],
-                       "exact_match": row["id_exact_match"]}
+                       "exact_match": row["id_exact_match"], **_bounds(row.get("id_interval"))}
                 yield {**common, "split": "OOD", "shift": "pooled", "records": row["ood_records"],
-                       "exact_match": row["ood_exact_match"], "gap": row["gap"]}
+                       "exact_match": row["ood_exact_match"], "gap": row["gap"], **_bounds(row.get("ood_interval")),
+                       **_bounds(row.get("gap_interval"), "gap_")}
 
 
 def _bounds(interval, prefix: str = "") -> dict:

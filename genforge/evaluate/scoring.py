@@ -16,9 +16,10 @@ Per task the report holds
   largest (Scylla's 'critical complexity').
 
 Accuracies are micro-averages (records pooled), ``None`` for an empty group.
-Each split's accuracy, the ID accuracy, each OOD accuracy and each gap carry
-a seeded bootstrap 95% interval (``interval``, ``gap_interval``: ``[low,
-high]``; see :mod:`genforge.evaluate.intervals`).
+Every accuracy (splits, ID, OOD, complexity levels, domains, valley rows)
+and every gap carries a seeded bootstrap 95% interval (``interval``,
+``id_interval``, ``ood_interval``, ``gap_interval``: ``[low, high]``; see
+:mod:`genforge.evaluate.intervals`).
 """
 
 from __future__ import annotations
@@ -107,7 +108,6 @@ def _task_report(task, splits, by_split, by_level, by_domain, pooled, baselines,
             "shift": split.shift,
             "role": role(split),
             **tally.as_dict(),
-            "interval": accuracy_interval(tally.correct, tally.records),
             "baselines": baseline_scores,
             "trivial": [name for name, value in baseline_scores.items() if value is not None and value >= threshold],
             "by_complexity": {
@@ -144,7 +144,7 @@ def _task_report(task, splits, by_split, by_level, by_domain, pooled, baselines,
         "splits": split_reports,
         "headline": {
             "id_splits": [s.name for s in id_splits],
-            "id": {**id_tally.as_dict(), "interval": accuracy_interval(*id_counts)} if id_splits else None,
+            "id": id_tally.as_dict() if id_splits else None,
             "ood": ood,
         },
         "valley": _valley(task, measures, levels, pooled) if id_splits and ood else {},
@@ -161,8 +161,11 @@ def _valley(task, measures, levels, pooled) -> dict:
             rows.append({
                 "value": value,
                 "id_records": inside.records, "id_exact_match": rounded(inside.exact_match),
+                "id_interval": accuracy_interval(inside.correct, inside.records),
                 "ood_records": outside.records, "ood_exact_match": rounded(outside.exact_match),
+                "ood_interval": accuracy_interval(outside.correct, outside.records),
                 "gap": difference(inside.exact_match, outside.exact_match),
+                "gap_interval": gap_interval((inside.correct, inside.records), (outside.correct, outside.records)),
             })
         with_gap = [row for row in rows if row["gap"] is not None]
         peak = max(with_gap, key=lambda row: row["gap"])["value"] if with_gap else None
