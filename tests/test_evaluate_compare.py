@@ -91,8 +91,10 @@ def test_fitted_difficulty_follows_meta_difficulty_when_models_fail_on_hard_item
 def test_kendall_tau_says_when_splits_rank_the_models_in_opposite_orders(data, tmp_path):
     records = scored(data)
     in_id = {"validation", "test_id"}
-    paths = [write_model(tmp_path / "id_only.jsonl", records, lambda i, r: r["target"] if r["split"] in in_id else "?"),
-             write_model(tmp_path / "ood_only.jsonl", records, lambda i, r: "?" if r["split"] in in_id else r["target"])]
+    paths = [write_model(tmp_path / "id_only.jsonl", records,
+                         lambda i, r: r["target"] if r["split"] in in_id else "?"),
+             write_model(tmp_path / "ood_only.jsonl", records,
+                         lambda i, r: "?" if r["split"] in in_id else r["target"])]
     report = json.loads(run_cli(["compare", *paths, "--snapshot", data / "rewrite", "--json"]).output)
     taus = {(p["first"], p["second"]): p["tau"] for p in report["concordance"]["splits"]}
     assert taus[("rewrite/validation", "rewrite/test_id")] == 1.0

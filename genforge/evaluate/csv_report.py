@@ -44,8 +44,9 @@ def _rows(report: dict):
             for baseline, value in split["baselines"].items():
                 yield {**base, "breakdown": "baseline", "measure": baseline, "exact_match": value}
         if task["headline"]["id"] is not None:
-            yield {"task": name, "split": "ID", "shift": "iid", "breakdown": "headline", **_scores(task["headline"]["id"]),
-                   **_bounds(task["headline"]["id"].get("interval"))}
+            headline = task["headline"]["id"]
+            yield {"task": name, "split": "ID", "shift": "iid", "breakdown": "headline", **_scores(headline),
+                   **_bounds(headline.get("interval"))}
         for measure, view in task["valley"].items():
             for row in view["levels"]:
                 common = {"task": name, "breakdown": "valley", "measure": measure, "value": row["value"]}

@@ -11,6 +11,7 @@ the run under a temporary name and renamed into place.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -24,6 +25,12 @@ def _pattern(entry: dict, sharded: bool) -> str:
     return f"{entry['split']}-*-of-*.jsonl" if sharded else entry["name"]
 
 
+def content_digest(manifest: dict) -> str:
+    """sha256 over the data files' names and sha256s: changes whenever any data byte does."""
+    listing = "".join(f"{entry['name']} {entry['sha256']}\n" for entry in manifest["files"])
+    return hashlib.sha256(listing.encode()).hexdigest()[:16]
+
+
 def folder_card(manifest: dict) -> str:
     sharded = bool(manifest.get("options", {}).get("shard_size"))
     splits = list(dict.fromkeys(entry["split"] for entry in manifest["files"]))
@@ -31,6 +38,11 @@ def folder_card(manifest: dict) -> str:
     header = {
         "configs": [{"config_name": "default",
                      "data_files": [{"split": split, "path": _pattern(by_split[split], sharded)} for split in splits]}],
+        # datasets keys its cache of a local folder on the card's configs and dataset_info, not on the
+        # files: without the files' digest here, another folder of the same name would be read from
+        # the first one's cache.
+        "dataset_info": {"config_name": "default",
+                         "description": f"genforge data, files digest {content_digest(manifest)}"},
         "tags": ["synthetic", "generalization", "genforge"],
     }
     shifts = {entry["name"]: entry.get("shift", "") for entry in manifest.get("splits", [])}

@@ -44,7 +44,7 @@ HELPER_NAME = "genforge_lm_eval.py"
 SUITE_GROUP = "genforge"
 METRICS = (("exact_match", True), ("id_exact_match", True), ("ood_exact_match", True), ("id_minus_ood", False))
 
-HELPER_TEMPLATE = '''"""Prompts, shot order and scoring for the genforge lm-eval tasks in this folder (written by genforge).
+HELPER_TEMPLATE = '''"""Prompts, shot order and scoring of the genforge lm-eval tasks in this folder (by genforge).
 
 The template and the shot order are those of genforge.evaluate.prompts, kept
 here so that the tasks run where genforge is not installed.
