@@ -23,7 +23,7 @@ _data_option = click.option(
 
 _verify_option = click.option(
     "--verify/--no-verify", default=True, show_default=True,
-    help="Check the references' checksums (and a generated folder's manifest against its run) before scoring.")
+    help="Check the references' checksums against their manifests before scoring.")
 
 
 def _split_option(verb: str):
