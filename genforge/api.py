@@ -111,8 +111,16 @@ def generate(
     spec = resolve_spec(task, params=params, seed=seed, split_plan=split_plan, sizes=sizes, trace=trace,
                         allow_repeats=allow_repeats, shard_size=shard_size, plan_options=plan_options,
                         difficulty_range=difficulty_range)
-    return _generate(spec, out, workers=workers, overwrite=overwrite, progress=progress, scheduler=scheduler,
-                     resume=resume, max_bytes=max_bytes, note=note)
+    return _with_card(out, _generate(spec, out, workers=workers, overwrite=overwrite, progress=progress,
+                                     scheduler=scheduler, resume=resume, max_bytes=max_bytes, note=note))
+
+
+def _with_card(out, manifest: dict) -> dict:
+    """A dataset card next to the manifest, so Hugging Face datasets keeps the splits apart (see snapshot.folder_card)."""
+    from genforge.snapshot.folder_card import write_folder_card
+
+    write_folder_card(Path(out) / manifest["task"], manifest)
+    return manifest
 
 
 _GENERATE_OPTIONS = ("split_plan", "sizes", "params", "seed", "workers", "overwrite", "trace", "allow_repeats",

@@ -215,6 +215,11 @@ from genforge.cli_evaluate import baseline_command, evaluate_command  # noqa: E4
 
 cli.add_command(evaluate_command)
 cli.add_command(baseline_command)
+from genforge.cli_evaluate import compare_command  # noqa: E402
+from genforge.cli_prompts import prompts_command  # noqa: E402
+
+cli.add_command(prompts_command)
+cli.add_command(compare_command)
 
 
 from genforge.cli_snapshot import export_scan_command, snapshot_group  # noqa: E402

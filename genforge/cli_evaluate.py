@@ -9,6 +9,9 @@ import click
 
 from genforge.core.errors import GenforgeError, UsageError
 from genforge.evaluate import BASELINES, TRIVIAL_THRESHOLD, baseline, evaluate, format_csv, format_text
+from genforge.evaluate import load_references
+from genforge.evaluate.compare import compare
+from genforge.evaluate.compare_report import format_compare_csv, format_compare_text, plot_compare
 from genforge.evaluate.plot import plot_accuracy, require_matplotlib
 from genforge.folders import locate, say_found
 
@@ -25,6 +28,11 @@ def _say_what_was_found(snapshot) -> None:
     if snapshot is not None:
         with contextlib.suppress(GenforgeError):
             say_found(locate(snapshot))
+
+
+_verify_option = click.option(
+    "--verify/--no-verify", default=True, show_default=True,
+    help="Check the references' checksums against their manifests before scoring.")
 
 
 def _split_option(verb: str):
@@ -47,8 +55,9 @@ def _split_option(verb: str):
               help="Complexity measure for the tables and the plot (repeatable). Default: every measure that varies.")
 @click.option("--trivial-threshold", type=click.FloatRange(0, 1), default=TRIVIAL_THRESHOLD, show_default=True,
               help="Flag a split where a trivial baseline reaches this exact match.")
+@_verify_option
 def evaluate_command(predictions, snapshot, data, splits, lenient, as_json, as_csv, plot, measures,
-                     trivial_threshold):
+                     trivial_threshold, verify):
     """Score PREDICTIONS (JSONL lines {"id": ..., "prediction": ...}) against the references.
 
     Prints exact match and token accuracy per split, by complexity level and
@@ -61,7 +70,7 @@ def evaluate_command(predictions, snapshot, data, splits, lenient, as_json, as_c
     if plot is not None:
         require_matplotlib()  # fail before the scoring work, not after it
     report = evaluate(predictions, snapshot=snapshot, data=data, splits=splits or None, lenient=lenient,
-                      threshold=trivial_threshold)
+                      threshold=trivial_threshold, verify=verify)
     _say_what_was_found(snapshot)
     if plot is not None:
         plot_accuracy(report, plot, measures)
@@ -96,3 +105,43 @@ def baseline_command(name, snapshot, data, splits, out, value):
     count = baseline(name, out, snapshot=snapshot, data=data, splits=splits or None, value=value)
     _say_what_was_found(snapshot)
     click.echo(f"{out}: {count:,} predictions of baseline {name}")
+
+
+@click.command("compare")
+@click.argument("predictions", nargs=-1, required=True, type=click.Path())
+@click.option("--name", "names", multiple=True, metavar="NAME",
+              help="A model's name, one per predictions file in order (default: the file names).")
+@_snapshot_option
+@_data_option
+@_split_option("Compare on")
+@click.option("--lenient", is_flag=True, help="Skip (and count) malformed, duplicate and unknown lines.")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the comparison as one long CSV table.")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None, metavar="FILE.png",
+              help="Also draw accuracy per split and model with intervals (needs the 'plot' extra).")
+@_verify_option
+def compare_command(predictions, names, snapshot, data, splits, lenient, as_json, as_csv, plot, verify):
+    """Compare models: one PREDICTIONS file per model, scored on the same references.
+
+    Prints a model x split table with bootstrap 95% intervals, each model's
+    ID - OOD gaps, paired tests between every two models (paired bootstrap,
+    McNemar), item difficulty from a Rasch model fitted to all models' answers
+    with its Spearman correlation to meta.difficulty, and Kendall's tau
+    between the model rankings of the splits and of the tasks.
+    """
+    if as_json and as_csv:
+        raise UsageError("choose one of --json and --csv")
+    if plot is not None:
+        require_matplotlib()
+    references = load_references(snapshot, data, splits or None, verify=verify)
+    report = compare(predictions, references, names, lenient)
+    if plot is not None:
+        plot_compare(report, plot)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    elif as_csv:
+        click.echo(format_compare_csv(report), nl=False)
+    else:
+        click.echo(format_compare_text(report), nl=False)
+        if plot is not None:
+            click.echo(f"plot: {plot}")

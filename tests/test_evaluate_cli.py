@@ -39,7 +39,8 @@ def test_text_report_shows_headline_gap_tables_and_flags(snapshot, all_right):
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "missing predictions: 0" in out
-    assert "ID (validation, test_id)" in out and "OOD test_ood_length [length]" in out and "gap +0.000" in out
+    assert "ID (validation, test_id)" in out and "OOD test_ood_length [length]" in out
+    assert "+0.000  [+0.000, +0.000]" in out
     assert "exact match by k (records)" in out and "exact match by domain (records)" in out
     assert "generalization valley by k" in out
     assert "! test_ood_length: trivial baseline copy_input scores 0.750 >= 0.5" in out
@@ -60,7 +61,8 @@ def test_csv_output_has_a_row_per_split_and_level(snapshot, all_right):
     split_row = [r for r in rows if r["breakdown"] == "split"]
     assert split_row == [{"task": "rewrite", "split": "test_id", "shift": "iid", "breakdown": "split", "measure": "",
                           "value": "", "records": "4", "correct": "4", "missing": "0", "exact_match": "1.0",
-                          "token_accuracy": "1.0", "gap": ""}]
+                          "token_accuracy": "1.0", "gap": "", "low": "1.0", "high": "1.0",
+                          "gap_low": "", "gap_high": ""}]
     k_rows = {r["value"]: r["records"] for r in rows if r["breakdown"] == "complexity" and r["measure"] == "k"}
     assert k_rows == {"2": "2", "3": "2"}
 

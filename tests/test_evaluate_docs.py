@@ -11,8 +11,31 @@ from pathlib import Path
 DOC = Path(__file__).resolve().parent.parent / "docs" / "sections" / "evaluate.md"
 
 
-def blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", DOC.read_text("utf-8"), flags=re.S)
+WALKTHROUGH = "### Language models"
+
+
+def blocks(language: str, part: str = "example") -> list[str]:
+    """The code blocks of the first example (before the language-model walkthrough) or of the walkthrough."""
+    text = DOC.read_text("utf-8")
+    text = text[:text.index(WALKTHROUGH)] if part == "example" else text[text.index(WALKTHROUGH):]
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
+
+
+def shown() -> list[str]:
+    """The output blocks (fences without a language) the walkthrough shows."""
+    text = DOC.read_text("utf-8")
+    found, current, language = [], None, None
+    for line in text[text.index(WALKTHROUGH):].splitlines(keepends=True):
+        if line.startswith("```"):
+            if current is None:
+                current, language = [], line[3:].strip()
+            else:
+                if not language:
+                    found.append("".join(current))
+                current = None
+        elif current is not None:
+            current.append(line)
+    return found
 
 
 def test_the_example_and_the_python_snippet_run_and_report_what_the_doc_shows(tmp_path):
@@ -26,7 +49,8 @@ def test_the_example_and_the_python_snippet_run_and_report_what_the_doc_shows(tm
     result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
 
-    assert "OOD test_ood_length [length]     0.170   17/100  gap +0.830" in result.stdout
+    assert "OOD test_ood_length [length]     0.170  [0.100, 0.250]   17/100  +0.830  [+0.750, +0.900]" in result.stdout
+    assert "(checksums verified)" in result.stdout and "unchecked" not in result.stdout
     assert "2   1.000 (22)  0.000 (10)  +1.000  <- peak" in result.stdout
     report = json.loads((tmp_path / "report.json").read_text())
     headlines = {task["task"]: task["headline"] for task in report["tasks"]}
@@ -41,4 +65,26 @@ def test_the_example_and_the_python_snippet_run_and_report_what_the_doc_shows(tm
     result = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "'gap': 0.83" in result.stdout and "exact match by k (records)" in result.stdout
+    assert "{'exact_match': 1.0, 'token_accuracy': 1.0}" in result.stdout
+
+
+def test_the_language_model_walkthrough_runs_and_prints_what_it_shows(tmp_path):
+    script = blocks("sh", "walkthrough")
+    try:
+        import lm_eval  # noqa: F401
+    except ImportError:  # the optional extra is missing: run everything but the lm-eval step
+        script = [block for block in script if "# needs lm-eval" not in block]
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+    result = subprocess.run(["bash", "-c", "set -e\n" + "\n".join(script)], cwd=tmp_path, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    prompt, lm_eval_tables, comparison = shown()
+    assert prompt in result.stdout
+    if len(script) == 5:
+        assert lm_eval_tables in result.stdout
+    assert comparison in result.stdout
+    report = json.loads((tmp_path / "compare.json").read_text())
+    assert report["models"] == ["oracle", "copy", "noisy"]
+    with open(tmp_path / "compare.csv", newline="") as file:
+        assert next(csv.reader(file))[:2] == ["kind", "model"]
 

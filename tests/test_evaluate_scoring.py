@@ -53,7 +53,8 @@ def test_all_right_scores_one_everywhere(tmp_path, snapshot):
     assert headline["id_splits"] == ["validation", "test_id"]
     assert headline["id"]["exact_match"] == 1.0 and headline["id"]["records"] == 6
     assert headline["ood"] == [{"split": "test_ood_length", "shift": "length", "records": 4, "correct": 4,
-                                "exact_match": 1.0, "gap": 0.0}]
+                                "exact_match": 1.0, "interval": [1.0, 1.0], "gap": 0.0,
+                                "gap_interval": [0.0, 0.0]}]
     assert report["missing"] == 0
 
 
@@ -186,7 +187,7 @@ def test_generated_rewrite_folder_scores_short_only_model(tmp_path):
     report = evaluate(predictions, snapshot=folder)
     (task,) = report["tasks"]
     assert task["headline"]["id"] == {"records": 12, "correct": 12, "missing": 0, "exact_match": 1.0,
-                                      "token_accuracy": 1.0}
+                                      "token_accuracy": 1.0, "interval": [1.0, 1.0]}
     assert task["headline"]["ood"][0]["exact_match"] == 0.0 and task["headline"]["ood"][0]["gap"] == 1.0
     ood = splits_of(report)["test_ood_length"]
     assert all(level["exact_match"] == 0.0 for level in ood["by_complexity"]["input_length"])

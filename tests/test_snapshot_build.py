@@ -125,12 +125,14 @@ _FunctionLoader.add_constructor("!function", lambda loader, node: ("function", l
 def test_lm_eval_yamls_exist_per_task_and_test_split_and_load_data_through_a_function(snapshot):
     folder = snapshot / "lm_eval"
     names = sorted(path.name for path in folder.glob("*.yaml"))
-    assert names == [f"genforge_{task}_{split}.yaml" for task in ("markov", "rewrite")
-                     for split in ("test_id", "test_ood_instruction")]
+    assert names == ["genforge.yaml", *(f"genforge_{task}{split}.yaml" for task in ("markov", "rewrite")
+                                        for split in ("", "_test_id", "_test_ood_instruction"))]
     config = yaml.load((folder / "genforge_rewrite_test_id.yaml").read_text(), Loader=_FunctionLoader)
     assert config["task"] == "genforge_rewrite_test_id" and config["output_type"] == "generate_until"
-    assert config["custom_dataset"] == ("function", "genforge_lm_eval.load_split")
-    assert config["dataset_kwargs"] == {"task": "rewrite", "split": "test_id"}
+    assert config["dataset_path"] == "json"
+    assert config["dataset_kwargs"] == ("function", "genforge_lm_eval.DATASET_rewrite__test_id")
+    assert (config["test_split"], config["fewshot_split"]) == ("test_id", "train")
+    assert config["generation_kwargs"]["until"] == ["\n"]
     assert config["metric_list"][0]["metric"] == "exact_match"
     assert (folder / HELPER_NAME).is_file()
 
@@ -140,10 +142,10 @@ def test_the_lm_eval_helper_scores_with_the_tasks_normalization(snapshot):
     helper = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(helper)
     namespace = vars(helper)
-    doc = {"task": "rewrite", "instruction": "ab -> c", "input": "xaby", "target": "xcy"}
+    doc = {"task": "rewrite", "split": "test_id", "instruction": "ab -> c", "input": "xaby", "target": "xcy"}
     assert namespace["doc_to_text"](doc) == "Instruction: ab -> c\nInput: xaby\nOutput:"
-    assert namespace["process_results"](doc, ["  xcy "]) == {"exact_match": 1.0}
-    assert namespace["process_results"](doc, ["xc y"]) == {"exact_match": 0.0}
+    assert namespace["process_results"](doc, ["  xcy "])["exact_match"] == 1.0
+    assert namespace["process_results"](doc, ["xc y"])["exact_match"] == 0.0
 
 
 def test_a_snapshot_built_twice_is_byte_identical_whatever_the_worker_count(snapshot, tmp_path):

@@ -39,7 +39,7 @@ def _flip_byte(path, line_number):
 def test_a_fresh_build_verifies_and_regenerates_identically(snapshot):
     result = run_cli(["snapshot", "verify", snapshot, "--regenerate"])
     assert result.exit_code == 0, result.output
-    assert "checksums: 19 files match the manifest (235 records)" in result.stdout
+    assert "checksums: 22 files match the manifest (235 records)" in result.stdout
     assert result.stdout.strip().endswith("identical")
 
 

@@ -96,4 +96,7 @@ def validate_path(path: str | Path) -> dict:
                 f"{file_path}: checksum mismatch (manifest: {entry['records']} records, {entry['bytes']} bytes, "
                 f"sha256 {entry['sha256'][:12]}...; file: {lines} lines, {size} bytes, sha256 {sha256[:12]}...)"
             )
+    from genforge.core.consistency import check_run_consistency  # the manifest against its own run
+
+    check_run_consistency(path, manifest)
     return {"files": len(manifest["files"]), "records": records}

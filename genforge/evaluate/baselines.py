@@ -82,7 +82,7 @@ def write_baseline(name: str, references: ReferenceSet, out: str | Path, value: 
         with os.fdopen(handle, "wb") as file:
             for reference in references.records.values():
                 answer = baseline_answer(name, reference, references, value)
-                file.write(orjson.dumps({"id": reference.id, "prediction": answer}) + b"\n")
+                file.write(orjson.dumps({"id": reference.id, "digest": reference.digest, "prediction": answer}) + b"\n")
         os.replace(temporary, out)
     except BaseException:
         os.unlink(temporary)

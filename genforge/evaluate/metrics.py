@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from genforge.evaluate.intervals import accuracy_interval
+
 
 def units(target: str, text: str) -> list[str]:
     """``text`` cut the way ``target`` is: into words if the target has several, else characters."""
@@ -62,6 +64,7 @@ class Tally:
             "missing": self.missing,
             "exact_match": rounded(self.exact_match),
             "token_accuracy": rounded(self.token_accuracy),
+            "interval": accuracy_interval(self.correct, self.records),
         }
 
 

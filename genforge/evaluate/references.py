@@ -27,6 +27,7 @@ import orjson
 
 from genforge.core.errors import UsageError, one_of
 from genforge.evaluate.normalize import normalizer_for
+from genforge.evaluate.prompts import record_digest
 
 #: The split a model is trained on; it is not scored unless asked for.
 TRAIN_SPLIT = "train"
@@ -41,6 +42,9 @@ class Reference:
     target: str
     domain: str
     complexity: dict
+    #: record_digest of the record: what predictions carry to say which record they answer.
+    digest: str = ""
+    difficulty: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -135,23 +139,30 @@ def _records(path: Path) -> Iterator[tuple[int, Reference]]:
                 record = orjson.loads(line)
             except orjson.JSONDecodeError as error:
                 raise UsageError(f"{where}: not valid JSON: {error}") from None
-            try:
-                meta = record["meta"]
-                reference = Reference(
-                    record["id"], record["task"], record["split"], record["input"], record["target"],
-                    meta["domain"], meta["complexity"],
-                )
-            except (KeyError, TypeError):
-                raise UsageError(
-                    f"{where}: not a genforge record (needs id, task, split, input, target, meta.domain, "
-                    "meta.complexity)"
-                ) from None
-            if not all(isinstance(v, str) for v in (reference.id, reference.task, reference.split,
-                                                    reference.input, reference.target)):
-                raise UsageError(f"{where}: id, task, split, input and target must be strings")
-            if not isinstance(reference.complexity, dict):
-                raise UsageError(f"{where}: meta.complexity must be an object")
-            yield number, reference
+            yield number, to_reference(record, where)
+
+
+def to_reference(record, where: str) -> Reference:
+    """A record (a dict) as a Reference; UsageError naming ``where`` when it is not a genforge record."""
+    try:
+        meta = record["meta"]
+        difficulty = meta.get("difficulty")
+        reference = Reference(
+            record["id"], record["task"], record["split"], record["input"], record["target"],
+            meta["domain"], meta["complexity"], record_digest(record),
+            difficulty if isinstance(difficulty, (int, float)) else None,
+        )
+    except (KeyError, TypeError, AttributeError):
+        raise UsageError(
+            f"{where}: not a genforge record (needs id, task, split, input, target, meta.domain, "
+            "meta.complexity)"
+        ) from None
+    if not all(isinstance(v, str) for v in (reference.id, reference.task, reference.split,
+                                            reference.input, reference.target)):
+        raise UsageError(f"{where}: id, task, split, input and target must be strings")
+    if not isinstance(reference.complexity, dict):
+        raise UsageError(f"{where}: meta.complexity must be an object")
+    return reference
 
 
 class _MajorityCounter:
@@ -239,11 +250,11 @@ def _snapshot(folder: Path, manifest: dict) -> tuple[list[SplitInfo], list[tuple
     return splits, files
 
 
-def load_folder(path: str | Path, wanted: Optional[Sequence[str]] = None) -> ReferenceSet:
-    """References from a snapshot folder, a task folder, or a folder of task folders."""
+def folder_files(path: str | Path, label: str = "--snapshot") -> tuple[list[SplitInfo], list[tuple[SplitInfo, Path]]]:
+    """Every split of a snapshot folder, a task folder or a folder of task folders, with its file."""
     folder = Path(path)
     if not folder.is_dir():
-        raise UsageError(f"--snapshot {str(path)!r} is not a folder; give a snapshot or a generated task folder")
+        raise UsageError(f"{label} {str(path)!r} is not a folder; give a snapshot or a generated task folder")
     manifest_path = folder / "manifest.json"
     if manifest_path.is_file():
         manifest = _read_json(manifest_path)
@@ -266,7 +277,13 @@ def load_folder(path: str | Path, wanted: Optional[Sequence[str]] = None) -> Ref
             files += more_files
     if not splits:
         raise UsageError(f"{folder}: the manifest lists no split files")
-    return _load_files(str(folder), splits, files, wanted)
+    return splits, files
+
+
+def load_folder(path: str | Path, wanted: Optional[Sequence[str]] = None) -> ReferenceSet:
+    """References from a snapshot folder, a task folder, or a folder of task folders."""
+    splits, files = folder_files(path)
+    return _load_files(str(Path(path)), splits, files, wanted)
 
 
 def _sibling_shifts(path: Path) -> dict[tuple[str, str], str]:
@@ -286,30 +303,48 @@ def load_files(paths: Sequence[str | Path], wanted: Optional[Sequence[str]] = No
     The files are read once and kept whole: ``--data`` names the files to
     score, so they are what must be in memory anyway.
     """
+    def numbered():
+        for raw in paths:
+            path = Path(raw)
+            if not path.is_file():
+                raise UsageError(f"--data {str(raw)!r} does not exist or is not a file")
+            shifts = _sibling_shifts(path)
+            for number, reference in _records(path):
+                yield f"{path}:{number}", reference, shifts
+
+    return _collect(numbered(), ", ".join(str(p) for p in paths), wanted, "--data files")
+
+
+def load_records(records, wanted: Optional[Sequence[str]] = None) -> ReferenceSet:
+    """References from record dicts in memory; shifts come from the split names."""
+    def numbered():
+        for index, record in enumerate(records):
+            where = f"reference record {index}"
+            yield where, to_reference(record, where) if not isinstance(record, Reference) else record, {}
+
+    return _collect(numbered(), "records given in Python", wanted, "references")
+
+
+def _collect(numbered, source: str, wanted, what: str) -> ReferenceSet:
     splits: dict[str, SplitInfo] = {}
     everything: list[Reference] = []
     where: dict[str, str] = {}
     majority = _MajorityCounter()
-    for raw in paths:
-        path = Path(raw)
-        if not path.is_file():
-            raise UsageError(f"--data {str(raw)!r} does not exist or is not a file")
-        shifts = _sibling_shifts(path)
-        for number, reference in _records(path):
-            if reference.id in where:
-                raise UsageError(f"{path}:{number}: id {reference.id!r} appears twice in the references "
-                                 f"(first at {where[reference.id]})")
-            where[reference.id] = f"{path}:{number}"
-            key = f"{reference.task}/{reference.split}"
-            if key not in splits:
-                shift = shifts.get((reference.task, reference.split)) or guess_shift(reference.split)
-                splits[key] = SplitInfo(reference.task, reference.split, shift)
-            if splits[key].is_train:
-                majority.add(reference)
-            everything.append(reference)
+    for place, reference, shifts in numbered:
+        if reference.id in where:
+            raise UsageError(f"{place}: id {reference.id!r} appears twice in the references "
+                             f"(first at {where[reference.id]})")
+        where[reference.id] = place
+        key = f"{reference.task}/{reference.split}"
+        if key not in splits:
+            shift = shifts.get((reference.task, reference.split)) or guess_shift(reference.split)
+            splits[key] = SplitInfo(reference.task, reference.split, shift)
+        if splits[key].is_train:
+            majority.add(reference)
+        everything.append(reference)
     if not splits:
-        raise UsageError("the --data files hold no records")
-    references = ReferenceSet(", ".join(str(p) for p in paths), list(splits.values()),
+        raise UsageError(f"the {what} hold no records")
+    references = ReferenceSet(source, list(splits.values()),
                               select_splits(list(splits.values()), wanted))
     scored_keys = {s.key for s in references.scored_splits}
     references.records = {r.id: r for r in everything if f"{r.task}/{r.split}" in scored_keys}

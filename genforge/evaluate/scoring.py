@@ -16,6 +16,10 @@ Per task the report holds
   largest (Scylla's 'critical complexity').
 
 Accuracies are micro-averages (records pooled), ``None`` for an empty group.
+Every accuracy (splits, ID, OOD, complexity levels, domains, valley rows)
+and every gap carries a seeded bootstrap 95% interval (``interval``,
+``id_interval``, ``ood_interval``, ``gap_interval``: ``[low, high]``; see
+:mod:`genforge.evaluate.intervals`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Mapping
 
+from genforge.evaluate.intervals import accuracy_interval, gap_interval
 from genforge.evaluate.baselines import FLAGGING_BASELINES, TRIVIAL_THRESHOLD, baseline_answer
 from genforge.evaluate.metrics import Tally, difference, rounded, token_accuracy
 from genforge.evaluate.normalize import normalizer_for
@@ -123,9 +128,12 @@ def _task_report(task, splits, by_split, by_level, by_domain, pooled, baselines,
         id_tally.missing += part.missing
         id_tally.token_total += part.token_total
     id_accuracy = id_tally.exact_match
+    id_counts = (id_tally.correct, id_tally.records)
     ood = [{"split": s.name, "shift": s.shift, "records": by_split[s.key].records,
             "correct": by_split[s.key].correct, "exact_match": rounded(by_split[s.key].exact_match),
-            "gap": difference(id_accuracy, by_split[s.key].exact_match)}
+            "interval": accuracy_interval(by_split[s.key].correct, by_split[s.key].records),
+            "gap": difference(id_accuracy, by_split[s.key].exact_match),
+            "gap_interval": gap_interval(id_counts, (by_split[s.key].correct, by_split[s.key].records))}
            for s in splits if s.is_out_of_distribution]
 
     return {
@@ -153,8 +161,11 @@ def _valley(task, measures, levels, pooled) -> dict:
             rows.append({
                 "value": value,
                 "id_records": inside.records, "id_exact_match": rounded(inside.exact_match),
+                "id_interval": accuracy_interval(inside.correct, inside.records),
                 "ood_records": outside.records, "ood_exact_match": rounded(outside.exact_match),
+                "ood_interval": accuracy_interval(outside.correct, outside.records),
                 "gap": difference(inside.exact_match, outside.exact_match),
+                "gap_interval": gap_interval((inside.correct, inside.records), (outside.correct, outside.records)),
             })
         with_gap = [row for row in rows if row["gap"] is not None]
         peak = max(with_gap, key=lambda row: row["gap"])["value"] if with_gap else None

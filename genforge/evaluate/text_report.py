@@ -15,6 +15,15 @@ def _signed(value: Optional[float]) -> str:
     return "-" if value is None else f"{value:+.3f}"
 
 
+def _interval(values: Optional[list]) -> str:
+    """'[0.910, 0.990]': a bootstrap 95% interval, '' when there is none."""
+    return "" if not values else f"[{values[0]:.3f}, {values[1]:.3f}]"
+
+
+def _signed_interval(values: Optional[list]) -> str:
+    return "" if not values else f"[{values[0]:+.3f}, {values[1]:+.3f}]"
+
+
 def _cell(group: Optional[dict]) -> str:
     """'0.950 (20)': exact match and record count of a group, '-' when empty."""
     if not group or not group["records"]:
@@ -37,13 +46,17 @@ def _summary(report: dict) -> list[str]:
     records = sum(s["records"] for t in report["tasks"] for s in t["splits"])
     splits = sum(len(t["splits"]) for t in report["tasks"])
     lines = [
-        f"references: {report['source']} ({records:,} records in {splits} scored split(s))",
+        f"references: {report['source']} ({records:,} records in {splits} scored split(s))"
+        + (" (checksums verified)" if report.get("verified") else ""),
         f"predictions: {stats['file']} ({stats['lines']:,} lines, {stats['matched']:,} matched)",
         f"missing predictions: {report['missing']:,} (counted as wrong)",
     ]
     skipped = stats["skipped"]
     if any(skipped.values()):
         lines.append("skipped lines (--lenient): " + ", ".join(f"{n} {kind}" for kind, n in skipped.items()))
+    if stats.get("unbound"):
+        lines.append(f"unchecked: {stats['unbound']:,} predictions carry no 'digest', so nothing shows they were made "
+                     "for these records (write it as 'genforge prompts' does)")
     if stats["outside_scope"]:
         lines.append(f"ignored: {stats['outside_scope']:,} predictions for splits not scored (see --split)")
     return lines
@@ -55,13 +68,15 @@ def _headline(task: dict) -> list[str]:
     if headline["id"] is not None:
         id_part = headline["id"]
         rows.append([f"ID ({', '.join(headline['id_splits'])})", _number(id_part["exact_match"]),
-                     f"{id_part['correct']}/{id_part['records']}", ""])
+                     _interval(id_part.get("interval")), f"{id_part['correct']}/{id_part['records']}", "", ""])
     for ood in headline["ood"]:
         rows.append([f"OOD {ood['split']} [{ood['shift']}]", _number(ood["exact_match"]),
-                     f"{ood['correct']}/{ood['records']}", "" if ood["gap"] is None else f"gap {_signed(ood['gap'])}"])
+                     _interval(ood.get("interval")), f"{ood['correct']}/{ood['records']}",
+                     "" if ood["gap"] is None else _signed(ood["gap"]), _signed_interval(ood.get("gap_interval"))])
     if not rows:
         return []
-    return ["headline (exact match; gap = ID - OOD)", *table(["", "accuracy", "correct", ""], rows)]
+    return ["headline (exact match with bootstrap 95% interval; gap = ID - OOD)",
+            *table(["", "accuracy", "95% interval", "correct", "gap", "gap 95% interval"], rows)]
 
 
 def _splits(task: dict, threshold: float) -> list[str]:

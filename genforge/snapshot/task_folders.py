@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from genforge import __version__
+from genforge.core.version import __version__
 from genforge.core.checking import file_digest, read_manifest
 from genforge.core.errors import CheckFailed, UsageError
 from genforge.snapshot.verify import first_difference
