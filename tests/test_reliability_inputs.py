@@ -1,13 +1,14 @@
 """One input policy and one error exit: each hostile input below ends in ``genforge: error: ...``, exit 2
 (exit 1 where ``validate`` finds a bad file), no traceback, and nothing written.
 
-Bad-input kinds here (27): NaN and infinite parameters (CLI: 3 spellings, a plan option, Python API, YAML suite ``.nan``,
-JSON suite ``NaN``), a NaN difficulty in a validated file, suite files that are not UTF-8, nested 5,000
-deep (YAML) and 100,000 deep (JSON), holding a self-referencing alias or a "billion laughs" of aliases,
-``--out ""``, ``--split-plan ""``, a non-ASCII digit in ``--size``, a 300-character ``--out`` name,
-click's own usage errors (``--seed 1.5``, ``--max-bytes abc``, ``evaluate --trivial-threshold 2``),
-a file system refusing a rename (EPERM, EACCES, ENAMETOOLONG, EROFS, ENOSPC), a full disk (a 1 MB tmpfs, skipped where none can be mounted)
-and a recursion limit reached inside a command.
+Bad-input kinds here (28): non-finite numbers (CLI ``NaN``, ``Infinity``, ``-Infinity``, a NaN plan option,
+the Python API, a YAML suite's ``.nan``, a JSON suite's ``NaN``, a NaN difficulty in a validated file);
+suite files that are not UTF-8, nested 5,000 deep (YAML) or 100,000 deep (JSON), holding a
+self-referencing alias or a "billion laughs" of aliases; ``--out ""``, ``--split-plan ""``, a non-ASCII
+digit in ``--size``, a 300-character ``--out`` name; click's own usage errors (``--seed 1.5``,
+``--max-bytes abc``, ``evaluate --trivial-threshold 2``, a missing argument); the file system refusing
+a rename (EPERM, EACCES, ENAMETOOLONG, EROFS, ENOSPC); a recursion limit reached inside a command; and
+a really full disk (a 1 MB tmpfs, skipped where none can be mounted) during generate and snapshot build.
 """
 
 from __future__ import annotations
