@@ -111,16 +111,18 @@ def generate(
     spec = resolve_spec(task, params=params, seed=seed, split_plan=split_plan, sizes=sizes, trace=trace,
                         allow_repeats=allow_repeats, shard_size=shard_size, plan_options=plan_options,
                         difficulty_range=difficulty_range)
-    return _with_card(out, _generate(spec, out, workers=workers, overwrite=overwrite, progress=progress,
-                                     scheduler=scheduler, resume=resume, max_bytes=max_bytes, note=note))
+    return _generate(spec, out, workers=workers, overwrite=overwrite, progress=progress, scheduler=scheduler,
+                     resume=resume, max_bytes=max_bytes, note=note, extra_files=_card)
 
 
-def _with_card(out, manifest: dict) -> dict:
-    """A dataset card next to the manifest, so Hugging Face datasets keeps the splits apart (see snapshot.folder_card)."""
-    from genforge.snapshot.folder_card import write_folder_card
+def _card(manifest: dict) -> dict[str, bytes]:
+    """A dataset card next to the manifest, so Hugging Face datasets keeps the splits apart (see snapshot.folder_card).
 
-    write_folder_card(Path(out) / manifest["task"], manifest)
-    return manifest
+    The engine writes it into the staging folder with the manifest, so the folder appears complete, card included.
+    """
+    from genforge.snapshot.folder_card import CARD, folder_card
+
+    return {CARD: folder_card(manifest).encode("utf-8")}
 
 
 _GENERATE_OPTIONS = ("split_plan", "sizes", "params", "seed", "workers", "overwrite", "trace", "allow_repeats",

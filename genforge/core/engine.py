@@ -276,12 +276,12 @@ class _Run:
                 "nothing was kept. Ask for smaller splits or raise --max-bytes"
             )
 
-    def check_total(self, manifest_bytes: int) -> None:
-        """The whole output, manifest included, within --max-bytes (before the manifest is written)."""
-        total = sum(entry["bytes"] for entry in self.files) + manifest_bytes
+    def check_total(self, last_bytes: int) -> None:
+        """The whole output within --max-bytes, ``last_bytes`` (manifest and card) included, before they are written."""
+        total = sum(entry["bytes"] for entry in self.files) + last_bytes
         if total > self.max_bytes:
             raise UsageError(
-                f"task {self.spec.task!r}: the output with its manifest ({manifest_bytes:,} bytes) would be "
+                f"task {self.spec.task!r}: the output with its manifest and card ({last_bytes:,} bytes) would be "
                 f"{total:,} bytes, more than --max-bytes {self.max_bytes:,}; nothing was kept. Ask for smaller "
                 "splits or raise --max-bytes")
 
@@ -308,6 +308,7 @@ def generate(
     max_bytes: Optional[int] = None,
     note: Optional[Callable[[str], None]] = None,
     wait: bool = False,
+    extra_files: Optional[Callable[[dict], dict[str, bytes]]] = None,
 ) -> dict:
     """Generate every split of ``spec`` into ``out_dir/<task>/`` and return the manifest.
 
@@ -322,6 +323,10 @@ def generate(
     whose split files are estimated to exceed that many bytes, before writing
     anything, and stops (leaving nothing) if the files pass it while writing.
 
+    ``extra_files(manifest)`` gives more files for the folder (name -> bytes,
+    such as a dataset card); they are written with the manifest, before the
+    folder is renamed into place, and count towards ``max_bytes``.
+
     Another process writing the same folder makes this call fail at once
     (UsageError), or with ``wait`` wait for it to finish (the existing folder
     then needs ``overwrite`` as usual).
@@ -329,13 +334,14 @@ def generate(
     _check_arguments(workers, max_bytes, out_dir)
     try:
         return _generate(spec, Path(out_dir), workers=workers, overwrite=overwrite, progress=progress,
-                         scheduler=scheduler, resume=resume, max_bytes=max_bytes, note=note, wait=wait)
+                         scheduler=scheduler, resume=resume, max_bytes=max_bytes, note=note, wait=wait,
+                         extra_files=extra_files)
     finally:
         forget_plans()  # a generic plan holds its records; a later call rebuilds it
 
 
 def _generate(spec: TaskSpec, out_dir: Path, *, workers, overwrite, progress, scheduler, resume, max_bytes, note,
-              wait) -> dict:
+              wait, extra_files=None) -> dict:
     plan = spec.plan()
     destination = out_dir / spec.task
     check_destination(destination, overwrite)
@@ -363,7 +369,11 @@ def _generate(spec: TaskSpec, out_dir: Path, *, workers, overwrite, progress, sc
                 run.write_split(split, source, saved)
         manifest = run.manifest(head)
         manifest_bytes = pretty_dumps(manifest)
+        # Written before the rename like everything else: a folder in place is complete.
+        extras = extra_files(manifest) if extra_files is not None else {}
         if max_bytes is not None:
-            run.check_total(len(manifest_bytes))
+            run.check_total(len(manifest_bytes) + sum(map(len, extras.values())))
+        for name, data in extras.items():
+            (staging / name).write_bytes(data)
         (staging / "manifest.json").write_bytes(manifest_bytes)
     return manifest
