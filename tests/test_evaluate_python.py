@@ -91,7 +91,7 @@ def test_the_csv_report_carries_the_intervals(folder, tmp_path):
     predictions.write_text("".join(json.dumps({"id": r["id"], "prediction": r["target"] if i % 2 else "?"}) + "\n"
                                    for i, r in enumerate(records(folder, "test_ood_instruction"))))
     result = run_cli(["evaluate", predictions, "--snapshot", folder, "--csv"])
-    rows = [row for row in csv.DictReader(io.StringIO(result.output)) if row["breakdown"] == "split"]
+    rows = [row for row in csv.DictReader(io.StringIO(result.stdout)) if row["breakdown"] == "split"]
     ood = next(row for row in rows if row["split"] == "test_ood_instruction")
     assert float(ood["low"]) < float(ood["exact_match"]) < float(ood["high"])
     assert float(ood["gap_low"]) <= float(ood["gap"]) <= float(ood["gap_high"])

@@ -205,11 +205,11 @@ def test_the_pilot_cost_is_fixed_by_the_parameters_alone():
 
 
 GOLDEN = {
-    "train.jsonl": "6918ed39a72f8edf19f5c91de5bbde20da7e02a896bbd6f2b5d641c55585a8d0",
-    "validation.jsonl": "2fc95b9e1ef0ce325e631669f0e348f529d220e558ccfad115fbb748405ad9b1",
-    "test_id.jsonl": "c56baed27984a34403b2f3fbab22d5e50fad8df03060f2d47c2886dbf32c5942",
-    "test_ood_length.jsonl": "1c3c9727f83f8e9151ad129d749efcb71f691ef1d30b8d0885ac7a2fadcc4272",
-    "test_ood_branches.jsonl": "d2eb5fba9e1442f2cba38061ba344e5ba969de89b760cc37b48685f5d2cfba0e",
+    "train.jsonl": "66c8264e93188f28dd00dc6085c1e3086de38626e36659fca9644d08173645a4",
+    "validation.jsonl": "3602f7d720a814f128b0d0fcbcd65e5b28a79601f16db1e023b0a0396f773cdf",
+    "test_id.jsonl": "be9e93d1c1473f1d39813b847592adb699809d6d75960755d6aa630f387b6913",
+    "test_ood_length.jsonl": "865d70dc29621eb3084003139758996f9d8668d1bb64623ee74e9b79a7d3feb3",
+    "test_ood_branches.jsonl": "e46e4b37e92f17cee1eb7ebeda57ade77101e469ef4bbb0f224ff9e1017b509d",
 }
 
 

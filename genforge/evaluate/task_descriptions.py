@@ -18,6 +18,9 @@ DESCRIPTIONS: dict[str, str] = {
                        "index hints or padding); write the product in the same format."),
     "algorithmic": ("Apply the operation named by the instruction (count, mode, copy, sort, reverse or parity) "
                     "to the space-separated list of numbers and write the result as space-separated numbers."),
+    "cogs": ("Translate the English sentence into its logical form in COGS's notation: definite nouns first "
+             "as '* noun ( x _ i ) ;', then the predicates joined by ' AND ', with variables 'x _ i' named by "
+             "word position and roles such as 'verb . agent ( x _ 1 , x _ 3 )'."),
     "comparison": ("Each entity has a fixed value for each attribute. Answer the question about one entity's "
                    "attribute value, or compare two entities on an attribute with <, = or >."),
     "hint": ("Evaluate the arithmetic expression over single digits. '-' is truncated at zero (max(0, a - b)) "
