@@ -1,7 +1,7 @@
 """One input policy and one error exit: each hostile input below ends in ``genforge: error: ...``, exit 2
 (exit 1 where ``validate`` finds a bad file), no traceback, and nothing written.
 
-Bad-input kinds here (28): non-finite numbers (CLI ``NaN``, ``Infinity``, ``-Infinity``, a NaN plan option,
+Bad-input kinds here (29): a suite built in Python that contains itself; non-finite numbers (CLI ``NaN``, ``Infinity``, ``-Infinity``, a NaN plan option,
 the Python API, a YAML suite's ``.nan``, a JSON suite's ``NaN``, a NaN difficulty in a validated file);
 suite files that are not UTF-8, nested 5,000 deep (YAML) or 100,000 deep (JSON), holding a
 self-referencing alias or a "billion laughs" of aliases; ``--out ""``, ``--split-plan ""``, a non-ASCII
@@ -225,3 +225,12 @@ def test_a_full_disk_during_snapshot_build_is_one_message_and_leaves_nothing(tin
     message = refused(["snapshot", "build", tmp_path / "s.yaml", "--out", tiny_disk / "snap"])
     assert "No space left on device" in message
     assert list(tiny_disk.iterdir()) == []
+
+
+def test_a_python_suite_that_contains_itself_is_refused():
+    from genforge.snapshot.suite import load_suite
+
+    tasks: list = [{"task": "rewrite", "params": {}}]
+    tasks[0]["params"]["domains"] = tasks
+    with pytest.raises(GenforgeError, match="itself|nested"):
+        load_suite({"name": "s", "tasks": tasks})

@@ -114,3 +114,34 @@ def _check_yaml_events(text: str, where: str) -> None:
                 raise UsageError(f"{where}: the alias *{event.anchor} refers to itself (it is used inside "
                                  f"&{event.anchor}); a suite cannot contain itself")
             add(anchor_sizes.get(event.anchor, 1))
+
+
+def check_value(value: Any, where: str) -> None:
+    """A value handed in from Python (a suite as a dict): at most MAX_DEPTH deep, MAX_NODES values with
+    shared ones counted each time, and never containing itself.
+
+    Walked without recursion, keeping the containers on the current path, so a
+    cycle is found where it closes.
+    """
+    stack: list[tuple[Any, int, bool]] = [(value, 1, False)]
+    on_path: set[int] = set()
+    visited = 0
+    while stack:
+        item, depth, leaving = stack.pop()
+        visited += 1
+        if visited > 2 * MAX_NODES:  # (each container is met twice: entering and leaving)
+            raise UsageError(f"{where} holds more than {MAX_NODES:,} values counting shared ones each time "
+                             "(the limit)")
+        if leaving:
+            on_path.discard(id(item))
+            continue
+        if not isinstance(item, (dict, list, tuple)):
+            continue
+        if id(item) in on_path:
+            raise UsageError(f"{where} contains itself (a list or mapping inside its own items)")
+        if depth > MAX_DEPTH:
+            raise _too_deep(where)
+        on_path.add(id(item))
+        stack.append((item, depth, True))
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1, False) for child in children)

@@ -191,5 +191,9 @@ def resolve_suite(raw: Mapping[str, Any], tasks: Optional[Sequence[str]] = None)
 
 def load_suite(source: str | Path | Mapping, tasks: Optional[Sequence[str]] = None) -> Suite:
     """Read (a path, ``"default"``) or take (a mapping) a suite and resolve it."""
-    raw = dict(source) if isinstance(source, Mapping) else read_suite_file(source)
+    if isinstance(source, Mapping):
+        structured.check_value(source, "suite")  # what a file's parser checks, for a suite built in Python
+        raw = dict(source)
+    else:
+        raw = read_suite_file(source)
     return resolve_suite(raw, tasks)
