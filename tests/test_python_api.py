@@ -158,3 +158,17 @@ def test_to_pandas_and_to_hf_hold_every_record(train):
     pytest.importorskip("datasets")
     hf = train.to_hf()
     assert hf.num_rows == 40 and hf[0]["id"] == rows[0]["id"]
+
+
+def test_snapshot_and_evaluation_errors_in_python_name_python_arguments(tmp_path):
+    from genforge.snapshot.build import build_snapshot
+    from genforge.snapshot.suite import load_suite
+
+    (tmp_path / "snap").mkdir()
+    suite = load_suite({"name": "s", "tasks": [{"task": "scan", "sizes": {"train": 5, "test_id": 5}}]})
+    with pytest.raises(genforge.GenforgeError) as built:
+        build_snapshot(suite, tmp_path / "snap")
+    assert "overwrite=True" in str(built.value) and "--overwrite" not in str(built.value)
+    with pytest.raises(genforge.GenforgeError) as scored:
+        genforge.evaluate.evaluate(tmp_path / "missing.jsonl", snapshot=tmp_path / "snap", splits=["nope"])
+    assert "--" not in str(scored.value)

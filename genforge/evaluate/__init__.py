@@ -30,8 +30,10 @@ from genforge.evaluate.references import ReferenceSet, load_files, load_folder
 from genforge.evaluate.scoring import score
 from genforge.evaluate.text_report import format_text
 from genforge.evaluate.verify_references import verify_folder
+from genforge.python_names import speaks_python
 
 
+@speaks_python
 def load_references(snapshot: Optional[str | Path] = None, data: Sequence[str | Path] = (),
                     splits: Optional[Sequence[str]] = None, verify: bool = False) -> ReferenceSet:
     """The scored references: from ``snapshot`` (a folder) or ``data`` (JSONL files), not both.
@@ -55,6 +57,7 @@ def load_references(snapshot: Optional[str | Path] = None, data: Sequence[str | 
                      "or --data FILE.jsonl")
 
 
+@speaks_python
 def evaluate(predictions: str | Path, snapshot: Optional[str | Path] = None, data: Sequence[str | Path] = (),
              splits: Optional[Sequence[str]] = None, lenient: bool = False,
              threshold: float = TRIVIAL_THRESHOLD, verify: bool = True) -> dict:
@@ -66,6 +69,7 @@ def evaluate(predictions: str | Path, snapshot: Optional[str | Path] = None, dat
     return report
 
 
+@speaks_python
 def baseline(name: str, out: str | Path, snapshot: Optional[str | Path] = None, data: Sequence[str | Path] = (),
              splits: Optional[Sequence[str]] = None, value: Optional[str] = None) -> int:
     """Write a trivial baseline's predictions for the scored splits to ``out``; return the count."""

@@ -15,6 +15,7 @@ from genforge.evaluate.references import ReferenceSet, load_files, load_folder, 
 from genforge.evaluate.scoring import score as score_report
 from genforge.evaluate.text_report import format_text
 from genforge.evaluate.verify_references import verify_folder
+from genforge.python_names import speaks_python
 
 
 class Report:
@@ -43,6 +44,7 @@ class Report:
         return f"<genforge evaluation report: {tasks}>"
 
 
+@speaks_python
 def score(prediction: Optional[str], record: Mapping) -> dict:
     """The per-example metrics of one prediction for one genforge record.
 
@@ -81,6 +83,7 @@ def _references(references, splits, verify: bool) -> tuple[ReferenceSet, bool]:
     raise UsageError("references must be a folder, a JSONL file or an iterable of genforge records")
 
 
+@speaks_python
 def evaluate(predictions: Union[str, Path, Iterable[Mapping]], references, *,
              splits: Optional[Sequence[str]] = None, lenient: bool = False, verify: bool = True,
              threshold: float = TRIVIAL_THRESHOLD) -> Report:

@@ -28,6 +28,7 @@ from genforge.snapshot.genbench import genbench_card
 from genforge.snapshot.lm_eval_export import write_lm_eval
 from genforge.snapshot.statistics import split_statistics
 from genforge.snapshot.suite import Suite, canary_string
+from genforge.python_names import speaks_python
 
 MANIFEST = "manifest.json"
 SNAPSHOT_FORMAT = "genforge-snapshot/1"
@@ -118,6 +119,7 @@ def write_snapshot(suite: Suite, folder: Path, *, workers: int = 1, progress: Op
     return manifest
 
 
+@speaks_python
 def build_snapshot(
     suite: Suite,
     out: str | Path,

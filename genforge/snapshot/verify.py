@@ -20,6 +20,7 @@ from genforge.core.errors import CheckFailed, GenforgeError, UsageError
 from genforge.core.canonical import pretty_dumps
 from genforge.snapshot.build import MANIFEST, SNAPSHOT_FORMAT, _metadata_paths, task_entry, write_snapshot
 from genforge.snapshot.suite import canary_string, load_suite
+from genforge.python_names import speaks_python
 
 EXCERPT = 120
 
@@ -206,6 +207,7 @@ def compare_with_rebuild(folder: Path, manifest: dict, workers: int = 1) -> None
                 raise CheckFailed(f"{path}: produced by a rebuild but absent from the snapshot{version_note}")
 
 
+@speaks_python
 def verify_snapshot(folder: str | Path, *, regenerate: bool = False, workers: int = 1) -> dict:
     """Check a snapshot: {files, records, regenerated}; raise CheckFailed on any difference."""
     folder = Path(folder)
