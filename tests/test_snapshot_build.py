@@ -167,7 +167,7 @@ def test_a_failed_build_leaves_nothing_behind(tmp_path):
 
 def test_an_existing_snapshot_is_replaced_only_with_overwrite(snapshot, tmp_path):
     (tmp_path / "snap").mkdir()
-    with pytest.raises(UsageError, match="--overwrite"):
+    with pytest.raises(UsageError, match="overwrite=True"):
         build_small(tmp_path / "snap")
     build_small(tmp_path / "snap", overwrite=True)
     assert files_of(tmp_path / "snap") == files_of(snapshot)
