@@ -34,6 +34,19 @@ TRANSITIVE_CLASSES = (OBJECT_OMISSIBLE, OBJECT_REQUIRED, UNACCUSATIVE)
 
 NMOD_PREPOSITIONS = ("beside", "in", "on")
 
+#: frame -> the verb classes that license it (the parser checks a verb against it; the sampler draws from it)
+FRAME_VERB_CLASSES = {
+    "intrans_agent": (UNERGATIVE, OBJECT_OMISSIBLE),
+    "intrans_theme": (UNACCUSATIVE,),
+    "trans": TRANSITIVE_CLASSES,
+    "pass": TRANSITIVE_CLASSES,
+    "pass_by": TRANSITIVE_CLASSES,
+    "xcomp": (INFINITIVAL_TAKING,),
+    "ccomp": (CP_TAKING,),
+    **{frame: (DATIVE,) for frame in ("dat_do", "dat_pp", "pass_dat_do", "pass_dat_do_by", "pass_dat_pp",
+                                      "pass_dat_pp_by")},
+}
+
 
 @dataclass(frozen=True)
 class Verb:

@@ -23,18 +23,6 @@ from genforge.generators.cogs.syntax import Clause, NounPhrase, PrepPhrase
 DETERMINERS = {"a": False, "A": False, "the": True, "The": True}
 FUNCTION_WORDS = {"a", "A", "the", "The", "was", "by", "to", "that", ".", *classes.NMOD_PREPOSITIONS}
 
-#: frame -> the verb classes that license it
-LICENSED_BY = {
-    "intrans_agent": (classes.UNERGATIVE, classes.OBJECT_OMISSIBLE),
-    "intrans_theme": (classes.UNACCUSATIVE,),
-    "trans": classes.TRANSITIVE_CLASSES,
-    "pass": classes.TRANSITIVE_CLASSES,
-    "pass_by": classes.TRANSITIVE_CLASSES,
-    "xcomp": (classes.INFINITIVAL_TAKING,),
-    "ccomp": (classes.CP_TAKING,),
-    **{frame: (classes.DATIVE,) for frame in ("dat_do", "dat_pp", "pass_dat_do", "pass_dat_do_by", "pass_dat_pp",
-                                               "pass_dat_pp_by")},
-}
 
 
 class CogsParseError(ValueError):
@@ -94,7 +82,7 @@ class _Parser:
 
     def check_frame(self, frame: str, lemma: str, at: int) -> None:
         verb_classes = self.lexicon.verbs[lemma].classes
-        if not verb_classes & set(LICENSED_BY[frame]):
+        if not verb_classes & set(classes.FRAME_VERB_CLASSES[frame]):
             raise CogsParseError(f"the verb {self.words[at]!r} ({lemma}: {', '.join(sorted(verb_classes))}) cannot "
                                  f"head a {frame} clause in the COGS grammar: {' '.join(self.words)!r}")
 

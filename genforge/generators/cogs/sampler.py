@@ -25,17 +25,6 @@ from genforge.generators.cogs.lexicon import Lexicon
 from genforge.generators.cogs.syntax import (AGENT, FRAMES, SIMPLE_FRAMES, THEME, Clause, NounPhrase,
                                              PrepPhrase, common, name)
 
-#: Verb pool of each simple frame (held-out verbs are never drawn; categories name them explicitly).
-FRAME_VERB_CLASSES = {
-    "intrans_agent": (classes.UNERGATIVE, classes.OBJECT_OMISSIBLE),
-    "intrans_theme": (classes.UNACCUSATIVE,),
-    "trans": classes.TRANSITIVE_CLASSES,
-    "pass": classes.TRANSITIVE_CLASSES,
-    "pass_by": classes.TRANSITIVE_CLASSES,
-    "xcomp": (classes.INFINITIVAL_TAKING,),
-    **{frame: (classes.DATIVE,) for frame in ("dat_do", "dat_pp", "pass_dat_do", "pass_dat_do_by", "pass_dat_pp",
-                                               "pass_dat_pp_by")},
-}
 
 #: Frames whose subject is an active subject (agent, or theme of an unaccusative): the "subject" slot.
 SUBJECT_FRAMES = ("trans", "intrans_agent", "intrans_theme", "dat_do", "dat_pp", "xcomp")
@@ -160,7 +149,7 @@ class SentenceSampler:
     def verb(self, frame: str, spec: SentenceSpec) -> str:
         if spec.verb is not None:
             return spec.verb
-        return self.rng.choice(self.pool(spec.verb_classes or FRAME_VERB_CLASSES[frame]))
+        return self.rng.choice(self.pool(spec.verb_classes or classes.FRAME_VERB_CLASSES[frame]))
 
     def target_phrase(self, word: str) -> NounPhrase:
         return name(word) if word[:1].isupper() else common(word, self.definite())
