@@ -13,32 +13,19 @@ a really full disk (a 1 MB tmpfs, skipped where none can be mounted) during gene
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import io
 import json
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
+from test_reliability_fuzz import run  # the CLI run in-process: exit code and stderr
 
 import genforge
-from genforge.cli import main
 from genforge.core.errors import GenforgeError
 
 SMALL = ["--size", "train=20", "--size", "validation=5", "--size", "test_id=5", "--size", "test_ood_instruction=5"]
-
-
-def run(args: list[str]) -> tuple[int, str]:
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as exit:
-            code = exit.code
-    return code, err.getvalue()
 
 
 def refused(args: list[str], code: int = 2) -> str:
