@@ -7,7 +7,6 @@ durable on a background thread. Each is checked here against the slow,
 obvious form it replaces.
 """
 
-import json
 from pathlib import Path
 
 import numpy as np

@@ -8,7 +8,6 @@ spawned workers unchanged. Importing genforge needs no POSIX-only module.
 
 from __future__ import annotations
 
-import pkgutil
 import subprocess
 import sys
 

@@ -35,7 +35,7 @@ def check_run_consistency(folder: Path, manifest: dict) -> None:
     where = folder / "manifest.json"
     task_name, plan_name = manifest["task"], manifest["split_plan"]
     try:
-        task = get_task(task_name)
+        get_task(task_name)  # an unknown task is a failed check, not a traceback
     except GenforgeError as error:
         raise CheckFailed(f"{where}: {error}") from None
     if generic_plan(plan_name) is not None or set(manifest.get("options", {})) - ENGINE_OPTIONS:

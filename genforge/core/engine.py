@@ -25,12 +25,12 @@ from typing import Callable, Optional
 import orjson
 
 from genforge.core.balance import count_values
-from genforge.core.blocks import BLOCK_SIZE, BlockJob, forget_enumerations, prime_enumeration, run_block, unpack
+from genforge.core.blocks import BlockJob, forget_enumerations, prime_enumeration, run_block, unpack
 from genforge.core.canonical import pretty_dumps
 from genforge.core.checkpoints import Checkpoints, checkpoint_due, digest_set
 from genforge.core.errors import InfeasibleError, UsageError
 from genforge.core.executors import executor_for
-from genforge.core.fill import FillState, Progress, SplitFill
+from genforge.core.fill import FillState, Progress, SplitFill, budget_blocks
 from genforge.core.plans import forget_plans
 from genforge.core.resume import restore, resume_split
 from genforge.core.spec import TaskSpec
@@ -259,7 +259,7 @@ class _Run:
     def _budget(self, split: SplitSpec, size: Optional[int]) -> Optional[int]:
         if split.source == "enumerate":
             return None
-        return math.ceil(size * self.task.attempts_per_record * self.plan.attempts_factor / BLOCK_SIZE) + 4
+        return budget_blocks(size, self.task.attempts_per_record * self.plan.attempts_factor)
 
     def _checkpoint(self, split_name: str, state: FillState, writer: SplitWriter, digests) -> None:
         digests.flush()

@@ -9,6 +9,7 @@ blocks in a row that added nothing) is what a checkpoint saves.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,6 +25,11 @@ from genforge.core.writer import SplitWriter
 STALL_BLOCKS = 64
 
 Progress = Callable[[str, int, Optional[int]], None]
+
+
+def budget_blocks(size: int, attempts_per_record: int) -> int:
+    """Blocks a sampled split may consume for ``size`` records (then the split gives up)."""
+    return math.ceil(size * attempts_per_record / BLOCK_SIZE) + 4
 
 
 @dataclass

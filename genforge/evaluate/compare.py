@@ -29,7 +29,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from genforge.core.errors import UsageError
-from genforge.evaluate.intervals import RESAMPLES, SEED, accuracy_interval
+from genforge.evaluate.intervals import RESAMPLES, SEED
 from genforge.evaluate.normalize import normalizer_for
 from genforge.evaluate.predictions import read_predictions
 from genforge.evaluate.references import ReferenceSet

@@ -10,14 +10,13 @@ which writes them like any split.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Optional
 
 import orjson
 
 from genforge.core.version import __version__
-from genforge.core.blocks import BLOCK_SIZE, BlockJob, Candidate, blocks_in_order, unpack
-from genforge.core.fill import STALL_BLOCKS
+from genforge.core.blocks import BlockJob, Candidate, blocks_in_order, unpack
+from genforge.core.fill import STALL_BLOCKS, budget_blocks
 from genforge.core.spec import TaskSpec
 
 __all__ = ["STALL_BLOCKS", "decode", "draw_pool", "manifest_head", "plan_option", "sample_budget", "split_blocks",
@@ -33,7 +32,7 @@ def split_blocks(spec: TaskSpec, split_name: str) -> Iterator[list[Candidate]]:
 
 def sample_budget(spec: TaskSpec, size: int) -> int:
     """Blocks a sampled split may use for ``size`` records (the engine's rule)."""
-    return math.ceil(size * spec.task_object().attempts_per_record / BLOCK_SIZE) + 4
+    return budget_blocks(size, spec.task_object().attempts_per_record)
 
 
 def decode(body: bytes) -> dict:

@@ -140,11 +140,12 @@ class SentenceSampler:
             preposition = self.rng.choice(classes.NMOD_PREPOSITIONS)
             objects.append((preposition, common(self.rng.choice(self.lexicon.pp_object_nouns[preposition]),
                                                 self.definite())))
-        phrase = None
+        modifier = None  # built innermost first: each PP's object carries the PP after it
         for preposition, noun_phrase in reversed(objects):
-            phrase = noun_phrase if phrase is None else replace(noun_phrase, modifier=modifier)
-            modifier = PrepPhrase(preposition, phrase)
-        return head if depth == 0 else replace(head, modifier=modifier)
+            if modifier is not None:
+                noun_phrase = replace(noun_phrase, modifier=modifier)
+            modifier = PrepPhrase(preposition, noun_phrase)
+        return head if modifier is None else replace(head, modifier=modifier)
 
     def verb(self, frame: str, spec: SentenceSpec) -> str:
         if spec.verb is not None:
