@@ -50,6 +50,9 @@ class SplitSpec:
     #: For a split of a generic plan: the records it holds, made by a task's own plan, re-labelled
     #: with this split's name when written (``source`` is then ``"enumerate"``).
     records: Optional[tuple] = field(default=None, compare=False, repr=False)
+    #: Nuisance features (see ``Task.nuisance_features``) this split's shift is meant to move:
+    #: the audit does not flag them (a length split moves ``input_length``).
+    moves: tuple[str, ...] = ()
 
     def __post_init__(self):
         if not SPLIT_NAME.match(self.name):
@@ -67,6 +70,11 @@ class SplitPlan:
     manifest_options: Mapping = field(default_factory=dict)
     #: Multiplies the attempts a sampled split may make per record (a narrowing filter needs more).
     attempts_factor: int = 1
+    #: Shortcut probe name -> why it is expected to score well on this plan (the audit prints the
+    #: reason instead of a flag), e.g. a faithful reproduction of a published shortcut.
+    expected_probes: Mapping = field(default_factory=dict)
+    #: Nuisance feature -> why it is expected to differ between train and the test splits.
+    expected_shifts: Mapping = field(default_factory=dict)
 
     def split(self, name: str) -> SplitSpec:
         for spec in self.splits:

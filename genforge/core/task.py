@@ -12,7 +12,9 @@ Required: ``split_plans``, ``sample_block`` and ``solve``; ``Params`` for a
 task that has parameters.
 Optional: ``check_params``, ``difficulty``, ``enumerate_split`` (finite
 spaces), ``space_size``, ``structure``, ``normalize_answer`` and
-``solve_in_context`` (answers that depend on the run's knowledge base).
+``solve_in_context`` (answers that depend on the run's knowledge base);
+for ``genforge audit`` (see :mod:`genforge.core.probes`): ``canonical_key``,
+``nuisance_features`` and ``shortcut_probes``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any, ClassVar, Iterable, Mapping, Optional
 
 from genforge.core.errors import ParameterError
 from genforge.core.params import Params
+from genforge.core.probes import Probe, canonical_key_of
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec
@@ -131,6 +134,25 @@ class Task:
         """
         tokens = ((record.get("instruction") or "") + " " + record["input"]).split()
         return tokens, [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+
+    # -- audit (genforge.core.probes) ----------------------------------
+    def canonical_key(self, instruction: Optional[str], input: str) -> str:
+        """A form equal for inputs that ask the same question (commutative operands, a
+        comparison and its reverse); the engine dedups on it and the audit counts overlap by it.
+
+        A task that overrides it makes its examples' ``key()`` return the same
+        (an ``Example`` subclass), so that dedup costs nothing for other tasks.
+        """
+        return canonical_key_of(instruction, input)
+
+    def nuisance_features(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Features of a written record that are not its target (ints, bools or short strings),
+        whose per-split histograms the audit compares with train's."""
+        return {}
+
+    def shortcut_probes(self, params: Params) -> list[Probe]:
+        """Task-specific cheap predictors the audit fits on train (the generic ones come free)."""
+        return []
 
     # -- schemas -------------------------------------------------------
     def meta_schema(self) -> dict:
