@@ -28,6 +28,7 @@ import orjson
 from genforge.core.errors import UsageError
 from genforge.science.divergence import atom_divergence, compound_divergence
 from genforge.core.registry import get_task
+from genforge.science.shortcuts import Thresholds, run_checks
 
 NGRAM = 4
 #: Numeric complexity measures with more distinct values than this are binned for display.
@@ -64,6 +65,7 @@ class SplitStats:
         self.name, self.shift, self.task, self.by_tokens = name, shift, task, by_tokens
         self.records = 0
         self.keys: set = set()
+        self.exact_keys: set = set()
         self.inputs: set = set()
         self.instructions: Counter = Counter()
         self.domains: Counter = Counter()
@@ -80,7 +82,10 @@ class SplitStats:
         self.records += 1
         instruction = record.get("instruction")
         text = record["input"]
-        self.keys.add(_digest(text if instruction is None else instruction + "\x1f" + text))
+        exact = text if instruction is None else instruction + "\x1f" + text
+        self.exact_keys.add(_digest(exact))
+        # The task's canonical form: equal for inputs that ask the same question (3*4 and 4*3).
+        self.keys.add(_digest(self.task.canonical_key(instruction, text)))
         self.inputs.add(_digest(text))
         if instruction is not None:
             self.instructions[_digest(instruction)] += 1
@@ -123,6 +128,7 @@ class SplitStats:
             result["structure_error"] = self.structure_error
         if train is not None and train is not self:
             result["against_train"] = {
+                "exact_input_overlap": len(self.exact_keys & train.exact_keys),
                 "canonical_input_overlap": len(self.keys & train.keys),
                 "input_overlap": len(self.inputs & train.inputs),
                 "instruction_overlap": len(self.instructions.keys() & train.instructions.keys()),
@@ -203,7 +209,13 @@ def _tokens_by_default(path: Path) -> bool:
     return bool(lengths) and sum(lengths) / len(lengths) >= NGRAM
 
 
-def audit_task_folder(folder: Path, histograms: bool = False) -> dict:
+#: Training records the probes are fit on and other splits' records kept for probes and features
+#: (every k-th record beyond these): bounds memory and time on large folders.
+FIT_RECORDS = 10000
+KEEP_RECORDS = 5000
+
+
+def audit_task_folder(folder: Path, histograms: bool = False, limits: Optional[Thresholds] = None) -> dict:
     """Audit one generated task folder (``manifest.json`` + one JSONL file per split)."""
     manifest = _read_manifest(folder)
     if "task" not in manifest or "files" not in manifest:
@@ -222,20 +234,32 @@ def audit_task_folder(folder: Path, histograms: bool = False) -> dict:
     train_name = "train" if "train" in files else next(iter(files), None)
     by_tokens = _tokens_by_default(files[train_name][0]) if train_name else True
     stats: dict[str, SplitStats] = {}
+    counts = Counter()
+    for entry in manifest["files"]:
+        counts[entry.get("split")] += entry.get("records") or 0
+    samples: dict[str, list] = {}
     train = None
     # Train first: the other splits are compared with it as they stream.
     for name in sorted(files, key=lambda split: split != train_name):
         split = SplitStats(name, shifts.get(name, "unknown"), task, by_tokens, keep_ngrams=name == train_name)
+        stride = max(1, -(-counts[name] // (FIT_RECORDS if name == train_name else KEEP_RECORDS)))
+        kept = samples[name] = []
         for path in files[name]:
             for record in read_records(path):
+                if split.records % stride == 0:
+                    kept.append(record)
                 split.add(record, train if name != train_name else None)
         stats[name] = split
         if name == train_name:
             train = split
     summaries = [stats[name].summary(train) for name in files]
     violations = _violations(manifest, summaries)
+    checks = run_checks(task, manifest, {name: samples[name] for name in files}, train_name, shifts,
+                        limits or Thresholds()) if train_name else {"flags": [], "expected": []}
+    flags = _duplicate_flags(summaries) + checks["flags"]
     report = {"folder": str(folder), "task": manifest["task"], "split_plan": manifest.get("split_plan"),
-              "train_split": train_name, "splits": summaries, "violations": violations, "ok": not violations}
+              "train_split": train_name, "splits": summaries, "violations": violations, **checks,
+              "flags": flags, "ok": not violations and not flags}
     if histograms:  # raw value -> count tables, for the charts
         report["histograms"] = {name: {"difficulty": dict(stats[name].difficulty),
                                        "complexity": {m: dict(c) for m, c in stats[name].complexity.items()}}
@@ -250,8 +274,8 @@ def _violations(manifest: dict, summaries: list[dict]) -> list[str]:
         if against is None:
             continue
         name = summary["split"]
-        if against["canonical_input_overlap"]:
-            problems.append(f"{name}: {against['canonical_input_overlap']} input(s) also in train "
+        if against["exact_input_overlap"]:
+            problems.append(f"{name}: {against['exact_input_overlap']} input(s) also in train "
                             "(the splits of a plan promise none)")
         if summary["shift"] == "instruction" and against["instruction_overlap"]:
             problems.append(f"{name}: {against['instruction_overlap']} instruction(s) also in train "
@@ -263,18 +287,31 @@ def _violations(manifest: dict, summaries: list[dict]) -> list[str]:
     return problems
 
 
-def audit_path(path: str | Path, histograms: bool = False) -> dict:
+def _duplicate_flags(summaries: list[dict]) -> list[dict]:
+    """A test input equal to a train input up to the task's symmetries (not letter for letter)."""
+    flags = []
+    for summary in summaries:
+        against = summary.get("against_train")
+        if against and against["canonical_input_overlap"] > against["exact_input_overlap"]:
+            count = against["canonical_input_overlap"] - against["exact_input_overlap"]
+            flags.append({"check": "duplicate", "split": summary["split"], "name": "canonical_key", "value": count,
+                          "message": f"{count} input(s) equal a train input up to the task's symmetry "
+                                     "(the same canonical key, e.g. swapped operands)"})
+    return flags
+
+
+def audit_path(path: str | Path, histograms: bool = False, limits: Optional[Thresholds] = None) -> dict:
     """Audit a task folder or every task folder of a snapshot; ``ok`` is false if any promise is broken."""
     folder = Path(path)
     if not folder.is_dir():
         raise UsageError(f"{path!r} is not a folder; give a generated task folder (OUT/TASK) or a snapshot folder")
     manifest = _read_manifest(folder)
     if manifest.get("kind") == "sweep":
-        tasks = [audit_task_folder(folder / run["folder"], histograms) for run in manifest.get("runs", [])]
+        tasks = [audit_task_folder(folder / run["folder"], histograms, limits) for run in manifest.get("runs", [])]
     elif "tasks" in manifest and "task" not in manifest:
-        tasks = [audit_task_folder(folder / entry["task"], histograms) for entry in manifest["tasks"]]
+        tasks = [audit_task_folder(folder / entry["task"], histograms, limits) for entry in manifest["tasks"]]
     else:
-        tasks = [audit_task_folder(folder, histograms)]
+        tasks = [audit_task_folder(folder, histograms, limits)]
     return {"path": str(folder), "tasks": tasks, "ok": all(task["ok"] for task in tasks)}
 
 
