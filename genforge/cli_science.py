@@ -27,26 +27,50 @@ def _pairs(values, option: str) -> dict[str, str]:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @click.option("--plot", "plot_dir", default=None, type=click.Path(file_okay=False),
               help="Write difficulty and complexity histograms per split as PNG into this folder (needs matplotlib).")
-def audit_command(path, as_json, plot_dir):
+@click.option("--probe-margin", default=0.3, show_default=True, type=click.FloatRange(0, 1),
+              help="Flag a shortcut probe that beats the majority-target probe by more than this on a split.")
+@click.option("--probe-level", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+              help="Flag a shortcut probe whose exact match reaches this (raised to chance + margin for few classes).")
+@click.option("--max-tv", default=0.3, show_default=True, type=click.FloatRange(0, 1),
+              help="Flag a nuisance feature whose total-variation distance from train exceeds this, unless the "
+                   "split's shift moves it.")
+@click.option("--min-records", default=100, show_default=True, type=click.IntRange(1),
+              help="Splits with fewer records are reported but not flagged.")
+@click.option("--predictions", "predictions", default=None, type=click.Path(),
+              help="A reference model's predictions (JSONL, as 'genforge evaluate' reads them): flag an OOD split "
+                   "whose exact match is not below test_id's.")
+@click.option("--ood-margin", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+              help="With --predictions: flag an OOD split scoring above test_id minus this margin.")
+def audit_command(path, as_json, plot_dir, probe_margin, probe_level, max_tv, min_records, predictions, ood_margin):
     """Audit the splits of a task folder, a folder of task folders, a snapshot or a sweep.
 
     Prints per split: records, unique and duplicate inputs, instructions,
     domain / complexity histograms, difficulty quantiles, diversity, and against
-    train: shared inputs and instructions, seen 4-grams, D_A and D_C. Exits 1
-    when a promised property is broken (e.g. a test input that is also in train).
+    train: shared inputs and instructions, seen 4-grams, D_A and D_C. Then the
+    shortcut probes' exact match per split, each nuisance feature's total
+    variation from train, and every flag with its explanation. Exits 1 when
+    something is flagged or a promised property is broken (e.g. a test input
+    that is also in train), 2 on bad input.
     """
     from genforge.folders import locate, say_found
     from genforge.science.audit import audit_path, render_text
+    from genforge.science.shortcuts import Thresholds
 
     if plot_dir is not None:
         from genforge.science.plot import require_matplotlib
 
         require_matplotlib()  # fail before the audit's work, exit 2
     location = locate(path)
-    parts = [audit_path(folder, histograms=plot_dir is not None) for folder in location.task_folders]
+    limits = Thresholds(probe_margin=probe_margin, probe_level=probe_level, max_tv=max_tv, min_records=min_records)
+    parts = [audit_path(folder, histograms=plot_dir is not None, limits=limits, predictions=predictions,
+                        ood_margin=ood_margin) for folder in location.task_folders]
     say_found(location)
     report = {"path": str(location.path), "tasks": [task for part in parts for task in part["tasks"]],
               "ok": all(part["ok"] for part in parts)}
+    if predictions is not None:
+        from genforge.science.audit_predictions import require_matches
+
+        require_matches(report, predictions)
     if plot_dir is not None:
         from genforge.science.plot import plot_report
 

@@ -28,6 +28,8 @@ import orjson
 from genforge.core.errors import UsageError
 from genforge.science.divergence import atom_divergence, compound_divergence
 from genforge.core.registry import get_task
+from genforge.science.audit_predictions import prediction_findings
+from genforge.science.audit_text import render_checks
 from genforge.science.shortcuts import Thresholds, run_checks
 
 NGRAM = 4
@@ -300,8 +302,11 @@ def _duplicate_flags(summaries: list[dict]) -> list[dict]:
     return flags
 
 
-def audit_path(path: str | Path, histograms: bool = False, limits: Optional[Thresholds] = None) -> dict:
-    """Audit a task folder or every task folder of a snapshot; ``ok`` is false if any promise is broken."""
+def audit_path(path: str | Path, histograms: bool = False, limits: Optional[Thresholds] = None,
+               predictions: Optional[str | Path] = None, ood_margin: float = 0.0) -> dict:
+    """Audit a task folder or every task folder of a snapshot; ``ok`` is false if any promise is broken
+    or anything is flagged. With ``predictions`` (a reference model's, as ``genforge evaluate`` reads
+    them), an OOD split the model does not find harder than ``test_id`` is flagged too."""
     folder = Path(path)
     if not folder.is_dir():
         raise UsageError(f"{path!r} is not a folder; give a generated task folder (OUT/TASK) or a snapshot folder")
@@ -312,6 +317,13 @@ def audit_path(path: str | Path, histograms: bool = False, limits: Optional[Thre
         tasks = [audit_task_folder(folder / entry["task"], histograms, limits) for entry in manifest["tasks"]]
     else:
         tasks = [audit_task_folder(folder, histograms, limits)]
+    if predictions is not None:
+        found = prediction_findings(folder, predictions, ood_margin)
+        for task in tasks:
+            if task["task"] in found:
+                task["model_exact_match"] = found[task["task"]]["scores"]
+                task["flags"] += found[task["task"]]["flags"]
+                task["ok"] = task["ok"] and not found[task["task"]]["flags"]
     return {"path": str(folder), "tasks": tasks, "ok": all(task["ok"] for task in tasks)}
 
 
@@ -344,7 +356,12 @@ def render_text(report: dict) -> str:
                     f"D_A {against['atom_divergence']}, D_C {against['compound_divergence']}")
             if split.get("structure_error"):
                 lines.append(f"      atoms/compounds unavailable: {split['structure_error']}")
+        lines += render_checks(task)
         for problem in task["violations"]:
             lines.append(f"  BROKEN: {problem}")
-    lines.append("audit: ok" if report["ok"] else "audit: FAILED (a promised property is broken)")
+    flags = sum(len(task.get("flags", [])) for task in report["tasks"])
+    broken = sum(len(task["violations"]) for task in report["tasks"])
+    lines.append("audit: ok" if report["ok"] else
+                 f"audit: FAILED ({flags} flag(s): a split may not measure what it claims; "
+                 f"{broken} broken promise(s))")
     return "\n".join(lines)

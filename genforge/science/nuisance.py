@@ -40,17 +40,24 @@ MAX_CATEGORIES = 20
 
 _SIZE = ("input_length", "target_length", "instruction_length", "complexity.*", "difficulty")
 #: Shift kind -> features it moves by definition. Kinds not listed (iid, instruction, template,
-#: primitive, composition, systematicity ...) move none: their test splits should match train's
-#: lengths and complexity unless the plan says why not.
+#: primitive, composition, systematicity, substitutivity, pattern ...) move none: their test splits
+#: should match train's lengths and complexity unless the plan says why not.
 SHIFT_MOVES: dict[str, tuple[str, ...]] = {
     "length": _SIZE,
     "productivity": _SIZE,
     "depth": _SIZE,
     "length_and_value": _SIZE,
     "difficulty": _SIZE,
-    "complexity": ("complexity.*", "difficulty"),
+    # A complexity split names the measure it moves through SplitSpec.moves (a carry split moves
+    # complexity.longest_carry_chain, not the operand digits: that would be a confound).
+    "complexity": ("difficulty",),
     "value": ("target_length", "complexity.*", "difficulty"),
     "domain": ("domain",),
+    # COGS / SLOG structural generalization is deeper recursion in held-out categories (Kim & Linzen 2020).
+    "structural": _SIZE + ("domain",),
+    # Categories of held-out items, named by meta.domain: the split is its own domain.
+    "lexical": ("domain",),
+    "overgeneralisation": ("domain",),
 }
 
 

@@ -50,17 +50,25 @@ def _text(record: Mapping) -> str:
     return record["input"] if instruction is None else instruction + "\x1f" + record["input"]
 
 
+_BUCKETS: dict[str, int] = {}
+
+
 def _bucket(gram: str) -> int:
-    return zlib.crc32(gram.encode("utf-8")) % NEAREST_DIM
+    """A stable hash bucket (crc32, not ``hash``: the same report in every process), memoized."""
+    bucket = _BUCKETS.get(gram)
+    if bucket is None:
+        if len(_BUCKETS) > 1_000_000:
+            _BUCKETS.clear()
+        bucket = _BUCKETS[gram] = zlib.crc32(gram.encode("utf-8")) % NEAREST_DIM
+    return bucket
 
 
 def _vectors(texts: Sequence[str]) -> np.ndarray:
     matrix = np.zeros((len(texts), NEAREST_DIM), dtype=np.float32)
     for row, text in enumerate(texts):
         padded = f"\x02{text}\x03"
-        grams = [padded[i:i + NGRAM] for i in range(max(1, len(padded) - NGRAM + 1))]
-        for gram, count in Counter(grams).items():
-            matrix[row, _bucket(gram)] += count
+        grams = Counter(padded[i:i + NGRAM] for i in range(max(1, len(padded) - NGRAM + 1)))
+        np.add.at(matrix[row], [_bucket(gram) for gram in grams], list(grams.values()))
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.maximum(norms, 1e-9)
 
@@ -78,12 +86,13 @@ def nearest_probe() -> Probe:
             for start in range(0, len(records), BATCH):
                 chunk = records[start:start + BATCH]
                 similarity = _vectors([_text(r) for r in chunk]) @ matrix.T
+                best = np.argmax(similarity, axis=1)
                 for row, record in enumerate(chunk):
-                    order = np.argsort(-similarity[row], kind="stable")[:2]
-                    best = order[0]
-                    if texts[best] == _text(record) and len(order) > 1:
-                        best = order[1]  # itself: take the nearest other input
-                    answers.append(targets[best] if targets else "")
+                    index = int(best[row])
+                    if texts[index] == _text(record) and len(texts) > 1:
+                        similarity[row, index] = -np.inf  # itself: take the nearest other input
+                        index = int(np.argmax(similarity[row]))
+                    answers.append(targets[index] if targets else "")
             return answers
         return BatchPredictor(many)
     return Probe("nearest_ngram", f"the target of the most similar training input (character {NGRAM}-grams, "

@@ -66,6 +66,13 @@ def generic_probes(units: Callable[[str], list[str]], edge: int = 2) -> list[Pro
         lookup_probe("instruction_lookup", "the most common training target of the same instruction",
                      lambda record: record.get("instruction")),
     ]
+    # One end alone catches "the answer is the first word" where the joint key is too sparse to.
+    probes.append(lookup_probe("first_1", "the most common training target of inputs with the same first unit "
+                               "(and instruction)", lambda record: (record.get("instruction"),
+                                                                   tuple(units(record["input"])[:1]))))
+    probes.append(lookup_probe("last_1", "the most common training target of inputs with the same last unit "
+                               "(and instruction)", lambda record: (record.get("instruction"),
+                                                                  tuple(units(record["input"])[-1:]))))
     for n in range(1, edge + 1):
         probes.append(lookup_probe(f"first_last_{n}", f"the most common training target of inputs with the same "
                                    f"first {n} and last {n} input units (and instruction)",

@@ -100,8 +100,16 @@ def score_probes(task, typed, samples: Mapping[str, list], train_name: str) -> t
     return scores, length_scores, notes
 
 
-def probe_findings(scores: dict, plan, train_name: str, sizes: Mapping[str, int], limits: Thresholds):
+def probe_level(limits: Thresholds, classes: int) -> float:
+    """The absolute flag level, raised to chance + margin for few target classes (a balanced yes/no
+    task scores 0.5 by its majority answer alone: that is chance, not a shortcut)."""
+    return max(limits.probe_level, 1 / max(1, classes) + limits.probe_margin)
+
+
+def probe_findings(scores: dict, plan, train_name: str, sizes: Mapping[str, int], limits: Thresholds,
+                   classes: int):
     flags, expected = [], []
+    level = probe_level(limits, classes)
     declared = dict(getattr(plan, "expected_probes", {}) or {})
     majority = scores.get(MAJORITY, {})
     for name, by_split in scores.items():
@@ -110,12 +118,11 @@ def probe_findings(scores: dict, plan, train_name: str, sizes: Mapping[str, int]
                 continue
             base = majority.get(split, 0.0)
             if name == MAJORITY:
-                why = f"the majority target alone scores {value:.2f} (>= {limits.probe_level})" \
-                    if value >= limits.probe_level else None
+                why = f"the majority target alone scores {value:.2f} (>= {level:.2f})" if value >= level else None
             elif value - base > limits.probe_margin:
                 why = f"{name} scores {value:.2f}, {value - base:+.2f} over the majority baseline {base:.2f}"
-            elif value >= limits.probe_level:
-                why = f"{name} scores {value:.2f} (>= {limits.probe_level})"
+            elif value >= level:
+                why = f"{name} scores {value:.2f} (>= {level:.2f})"
             else:
                 why = None
             if why:
@@ -161,11 +168,12 @@ def shift_findings(table: dict, shifts: Mapping[str, str], plan, train_name: str
             values = by_split.get(split) or [None] * sizes[split]
             counts = histogram(binning, values)
             tv = round(total_variation(train_histogram, counts), 4)
-            report[feature][split] = {"tv": tv, "histogram": dict(sorted(counts.items()))}
-            if split == train_name or sizes[split] < limits.min_records or tv <= limits.max_tv:
-                continue
             shift = shifts.get(split, "unknown")
             allowed = SHIFT_MOVES.get(shift, ()) + tuple(getattr(specs.get(split), "moves", ()) or ())
+            report[feature][split] = {"tv": tv, "moved_by_shift": split != train_name and moves(feature, allowed),
+                                      "histogram": dict(sorted(counts.items()))}
+            if split == train_name or sizes[split] < limits.min_records or tv <= limits.max_tv:
+                continue
             if moves(feature, allowed):
                 continue
             message = (f"{feature} differs from train (TV {tv:.2f} > {limits.max_tv}); the split's shift "
@@ -191,7 +199,8 @@ def run_checks(task, manifest: Mapping, samples: Mapping[str, list], train_name:
                 "notes": notes + ["no training records: probes and shifts not measured"]}
     scores, length_scores, probe_notes = score_probes(task, typed, samples, train_name)
     measured = {split: min(len(records), SCORE_RECORDS) for split, records in samples.items()}
-    flags, expected = probe_findings(scores, plan, train_name, measured, limits)
+    classes = len({r["target"] for r in samples[train_name]})
+    flags, expected = probe_findings(scores, plan, train_name, measured, limits, classes)
     table, feature_notes = feature_table(task, samples, train_name)
     nuisance, shift_flags, shift_expected = shift_findings(table, shifts, plan, train_name, measured, limits)
     return {"probes": scores, LENGTH: length_scores, "nuisance": nuisance,
