@@ -28,9 +28,10 @@ def _small_default(task, folder):
 
 
 @pytest.mark.parametrize("task", task_names())
-def test_default_plan_of_every_task_passes_the_audit(tmp_path, task):
+def test_default_plan_of_every_task_keeps_its_promises(tmp_path, task):
     report = audit_path(_small_default(task, tmp_path))
-    assert report["ok"], report["tasks"][0]["violations"]
+    # Promised properties only: shortcut and confound flags are test_audit_default_suite's business.
+    assert not report["tasks"][0]["violations"], report["tasks"][0]["violations"]
     splits = report["tasks"][0]["splits"]
     assert splits[0]["split"] == "train" and "against_train" not in splits[0]
     for split in splits[1:]:

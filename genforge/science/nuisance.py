@@ -58,6 +58,8 @@ SHIFT_MOVES: dict[str, tuple[str, ...]] = {
     # Categories of held-out items, named by meta.domain: the split is its own domain.
     "lexical": ("domain",),
     "overgeneralisation": ("domain",),
+    # two_hop / comparison label each record by its side of the held-out composition (id / ood).
+    "composition": ("domain",),
 }
 
 
@@ -132,4 +134,4 @@ def total_variation(first: Counter, second: Counter) -> float:
     a, b = sum(first.values()), sum(second.values())
     if not a or not b:
         return 0.0
-    return 0.5 * sum(abs(first[k] / a - second[k] / b) for k in set(first) | set(second))
+    return min(1.0, 0.5 * sum(abs(first[k] / a - second[k] / b) for k in set(first) | set(second)))

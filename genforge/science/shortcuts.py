@@ -101,22 +101,23 @@ def score_probes(task, typed, samples: Mapping[str, list], train_name: str) -> t
 
 
 def probe_level(limits: Thresholds, classes: int) -> float:
-    """The absolute flag level, raised to chance + margin for few target classes (a balanced yes/no
-    task scores 0.5 by its majority answer alone: that is chance, not a shortcut)."""
-    return max(limits.probe_level, 1 / max(1, classes) + limits.probe_margin)
+    """The absolute flag level, raised to chance + margin for a split with few target classes (a
+    balanced yes/no split scores 0.5 by its majority answer alone: that is chance, not a shortcut).
+    ``classes`` counts at least 2, so that a split with a single answer is still judged."""
+    return max(limits.probe_level, 1 / max(2, classes) + limits.probe_margin)
 
 
 def probe_findings(scores: dict, plan, train_name: str, sizes: Mapping[str, int], limits: Thresholds,
-                   classes: int):
+                   classes: Mapping[str, int]):
     flags, expected = [], []
-    level = probe_level(limits, classes)
+
     declared = dict(getattr(plan, "expected_probes", {}) or {})
     majority = scores.get(MAJORITY, {})
     for name, by_split in scores.items():
         for split, value in by_split.items():
             if split == train_name or sizes.get(split, 0) < limits.min_records:
                 continue
-            base = majority.get(split, 0.0)
+            base, level = majority.get(split, 0.0), probe_level(limits, classes.get(split, 2))
             if name == MAJORITY:
                 why = f"the majority target alone scores {value:.2f} (>= {level:.2f})" if value >= level else None
             elif value - base > limits.probe_margin:
@@ -199,7 +200,7 @@ def run_checks(task, manifest: Mapping, samples: Mapping[str, list], train_name:
                 "notes": notes + ["no training records: probes and shifts not measured"]}
     scores, length_scores, probe_notes = score_probes(task, typed, samples, train_name)
     measured = {split: min(len(records), SCORE_RECORDS) for split, records in samples.items()}
-    classes = len({r["target"] for r in samples[train_name]})
+    classes = {split: len({r["target"] for r in records}) for split, records in samples.items()}
     flags, expected = probe_findings(scores, plan, train_name, measured, limits, classes)
     table, feature_notes = feature_table(task, samples, train_name)
     nuisance, shift_flags, shift_expected = shift_findings(table, shifts, plan, train_name, measured, limits)
