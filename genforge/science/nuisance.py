@@ -31,6 +31,7 @@ plan's ``expected_shifts`` gives a reason.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import Counter
 from fnmatch import fnmatch
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -90,6 +91,7 @@ class Binning:
     """Bins of one feature, fixed by its training values."""
 
     def __init__(self, train_values: Sequence):
+        self._memo: dict = {}
         present = [v for v in train_values if v is not None]
         distinct = set(present)
         self.numeric = bool(present) and all(_numeric(v) for v in present) and len(distinct) > MAX_BINS
@@ -105,6 +107,16 @@ class Binning:
             self.lumped = len(common) > len(keep)
 
     def label(self, value) -> str:
+        """The bin of ``value`` (memoized: features take few distinct values)."""
+        key = (type(value), value) if isinstance(value, (int, float, str, bool, type(None))) else None
+        if key is None:
+            return self._label(value)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._label(value)
+        return found
+
+    def _label(self, value) -> str:
         if not self.numeric:
             text = str(value)
             return text if text in self.categories or not self.lumped else "other"
@@ -114,11 +126,10 @@ class Binning:
             return f"below {_short(self.low)}"
         if value > self.high:
             return f"above {_short(self.high)}"
-        start = self.low
-        for cut in self.cuts:
-            if value < cut:
-                return f"{_short(start)}..<{_short(cut)}"
-            start = cut
+        position = bisect_right(self.cuts, value)
+        start = self.low if position == 0 else self.cuts[position - 1]
+        if position < len(self.cuts):
+            return f"{_short(start)}..<{_short(self.cuts[position])}"
         return f"{_short(start)}..{_short(self.high)}"
 
 

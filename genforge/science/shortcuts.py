@@ -20,7 +20,7 @@ from genforge.science.probes import LENGTH, MAJORITY, generic_probes, length_pre
 
 
 #: Records of one split a probe is scored on (every k-th): bounds the nearest-neighbour probe's work.
-SCORE_RECORDS = 2000
+SCORE_RECORDS = 1000
 
 
 def thin(records: Sequence, limit: int) -> list:
@@ -142,6 +142,7 @@ def feature_table(task, samples: Mapping[str, list], train_name: str) -> tuple[d
     table: dict[str, dict[str, list]] = {}
     notes = []
     for split, records in samples.items():
+        columns: dict[str, list] = {}
         for index, record in enumerate(records):
             features = generic_features(record, units, target_units)
             try:
@@ -150,7 +151,12 @@ def feature_table(task, samples: Mapping[str, list], train_name: str) -> tuple[d
                 if not notes:
                     notes.append(f"task features unavailable: {type(error).__name__}: {error}")
             for name, value in features.items():
-                table.setdefault(name, {}).setdefault(split, [None] * len(records))[index] = value
+                column = columns.get(name)
+                if column is None:
+                    column = columns[name] = [None] * len(records)
+                column[index] = value
+        for name, column in columns.items():
+            table.setdefault(name, {})[split] = column
     return table, notes
 
 
