@@ -47,6 +47,7 @@ def describe_flags(report: dict) -> list[str]:
         [f"{report['split_plan']}: BROKEN {v}" for v in report["violations"]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task, plan", suite_plans())
 def test_no_unexpected_flag(tmp_path, task, plan):
     report = audit_plan(task, plan, tmp_path)
