@@ -31,7 +31,11 @@ def test_scan_mcd_reaches_the_published_regime(scan_mcd):
     assert ood["against_train"]["atom_divergence"] <= 0.02
     assert ood["against_train"]["compound_divergence"] >= 0.5
     assert [s["size"] for s in manifest["splits"]] == [8000, 1000, 1000]
-    assert report["ok"]
+    assert not report["tasks"][0]["violations"]
+    # The greedy search puts shorter commands on the test side: the audit flags that length shift
+    # (docs/sections/split_science.md says so); a compound split does not name length.
+    flagged = {(f["split"], f["name"]) for f in report["tasks"][0]["flags"]}
+    assert ("test_ood_compound", "input_length") in flagged
 
 
 def test_scan_mcd_test_id_stays_close_to_train(scan_mcd):
