@@ -4,6 +4,9 @@ Transformers probe splits that repeat train on purpose (issue 17)."""
 import json
 import re
 import shutil
+import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -143,3 +146,46 @@ def test_the_audit_accepts_probe_splits_but_not_a_probe_outside_train(two_hop, t
     (copy / "manifest.json").write_text(json.dumps(manifest))
     problems = audit_path(copy)["tasks"][0]["violations"]
     assert any("train_inferred" in problem and "not in train" in problem for problem in problems)
+
+
+KILL_AFTER_SAVES = """
+import os, signal, sys
+from genforge.core import engine
+import genforge
+saves = {"count": 0}
+original = engine.Checkpoints.save
+def save(self, *args, **kwargs):
+    original(self, *args, **kwargs)
+    saves["count"] += 1
+    if saves["count"] == int(sys.argv[2]):
+        os.kill(os.getpid(), signal.SIGKILL)
+engine.Checkpoints.save = save
+genforge.generate("two_hop", sys.argv[1], sizes={"test_id": 20, "test_ood": 10}, params=%r, seed=2)
+""" % (TWO_HOP,)
+
+
+@pytest.mark.parametrize("saves", [2, 5])
+def test_a_run_killed_among_the_probe_splits_resumes_to_the_same_bytes(tmp_path, two_hop, saves):
+    out = tmp_path / "out"
+    process = subprocess.run([sys.executable, "-c", KILL_AFTER_SAVES, str(out), str(saves)], capture_output=True,
+                             timeout=120)
+    assert process.returncode == -signal.SIGKILL, process.stderr.decode()
+    genforge.generate("two_hop", out, sizes={"test_id": 20, "test_ood": 10}, params=TWO_HOP, seed=2, resume=True)
+    for path in sorted((two_hop / "two_hop").iterdir()):
+        assert (out / "two_hop" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_evaluate_counts_a_probe_split_neither_as_id_nor_as_ood():
+    from genforge.evaluate.references import SplitInfo
+    from genforge.evaluate.scoring import role
+    probe = SplitInfo("two_hop", "train_inferred", "seen")
+    assert not probe.is_in_distribution and not probe.is_out_of_distribution and role(probe) == "seen"
+    assert SplitInfo("two_hop", "test_ood", "composition").is_out_of_distribution
+
+
+def test_only_a_probe_split_has_shift_seen():
+    from genforge.core.splits import SplitSpec
+    with pytest.raises(ValueError, match="probe_of"):
+        SplitSpec("x", 1, "", shift="seen")
+    with pytest.raises(ValueError, match="probe_of"):
+        SplitSpec("x", 1, "", probe_of="train")

@@ -5,7 +5,7 @@ Wang, Yue, Su and Sun (2024), "Grokked Transformers are Implicit Reasoners"
 per (task, version, knowledge parameters, seed) from its own random stream
 and cached per process, so every block and worker sees the same facts.
 
-Plan ``id_ood`` (the only one):
+Plan ``id_ood`` (the only one; the release's ``composition.ipynb`` and ``comparison.ipynb``):
 
 * ``train`` (enumerated, every record listed exactly): **all** atomic facts,
   ID and OOD, plus ``round(phi * ID atomic facts)`` ID inferred facts whose
@@ -16,6 +16,18 @@ Plan ``id_ood`` (the only one):
 * ``test_id`` (sampled): ID inferred facts whose bucket is at least
   ``1 - test_id_probability``, so never in train.
 * ``test_ood`` (sampled): inferred facts both of whose atomic facts are OOD.
+* ``train_atomic_id``, ``train_atomic_ood``, ``train_inferred`` (enumerated,
+  ``min(test_size, available)`` each): probes that repeat train on purpose,
+  as the paper scores memorized atomic facts and train-inferred facts (the
+  release's ``id_atomic``, ``ood_atomic`` and ``train_inferred`` probes).
+  Their ``SplitSpec.probe_of`` is ``train`` and their shift ``seen``: the
+  engine exempts them from cross-split disjointness, and the audit checks
+  that they lie in train instead.
+
+A task whose inferred facts come in equivalent pairs (``symmetric``:
+comparison's (a, e1, e2) and (a, e2, e1)) buckets every fact by its
+canonical form, so a pair lands in one split, and its examples' ``key()``
+is that form, so the engine's dedup compares it.
 
 An inferred fact's bucket is a fixed hash of its integer code (head and
 relations, or attribute and entities), not of its rendered input: the whole
