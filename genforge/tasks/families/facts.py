@@ -101,7 +101,7 @@ def fact_format() -> Any:
 
 
 def fact_test_size() -> Any:
-    return test_size(1000, "default size of test_id and test_ood")
+    return test_size(1000, "default size of test_id, test_ood and each probe of train (at most what train holds)")
 
 
 def draw() -> Any:
