@@ -26,7 +26,7 @@ from genforge.science.audit import audit_path
 SUITE = Path(genforge.__file__).parent / "suites" / "default.yaml"
 TRAIN, TEST = 600, 150
 #: Tasks whose enumerated training split is large by default, made small here (as in test_science_audit).
-SMALL_PARAMS = {"two_hop": {"entities": 300, "relations": 10, "out_degree": 4, "ood_share": 0.2, "phi": 2.0},
+SMALL_PARAMS = {"two_hop": {"entities": 300},
                 "comparison": {"entities": 100, "attributes": 3, "values": 10, "ood_share": 0.2},
                 "cogs": {"train_size": 600, "validation_size": 150, "test_size": 150, "generalization_size": 30}}
 

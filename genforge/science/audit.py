@@ -28,6 +28,7 @@ import orjson
 from genforge.core.errors import UsageError
 from genforge.science.divergence import atom_divergence, compound_divergence
 from genforge.core.registry import get_task
+from genforge.core.splits import SEEN
 from genforge.science.audit_predictions import prediction_findings
 from genforge.science.audit_text import render_checks
 from genforge.science.shortcuts import Thresholds, run_checks
@@ -271,11 +272,17 @@ def audit_task_folder(folder: Path, histograms: bool = False, limits: Optional[T
 
 def _violations(manifest: dict, summaries: list[dict]) -> list[str]:
     problems = []
+    probes = {entry["name"] for entry in manifest.get("splits", []) if entry.get("probe_of")}
     for summary in summaries:
         against = summary.get("against_train")
         if against is None:
             continue
         name = summary["split"]
+        if name in probes:  # a probe of train (SplitSpec.probe_of) promises the opposite: every input in train
+            missing = summary["unique_canonical_inputs"] - against["canonical_input_overlap"]
+            if missing:
+                problems.append(f"{name}: {missing} input(s) not in train (a probe of train promises none)")
+            continue
         if against["exact_input_overlap"]:
             problems.append(f"{name}: {against['exact_input_overlap']} input(s) also in train "
                             "(the splits of a plan promise none)")
@@ -294,6 +301,8 @@ def _duplicate_flags(summaries: list[dict]) -> list[dict]:
     flags = []
     for summary in summaries:
         against = summary.get("against_train")
+        if summary["shift"] == SEEN:  # a probe of train repeats train on purpose
+            continue
         if against and against["canonical_input_overlap"] > against["exact_input_overlap"]:
             count = against["canonical_input_overlap"] - against["exact_input_overlap"]
             flags.append({"check": "duplicate", "split": summary["split"], "name": "canonical_key", "value": count,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Sequence
 
 from genforge.core import params as params_module
+from genforge.core.splits import SEEN
 from genforge.science.nuisance import SHIFT_MOVES, Binning, generic_features, histogram, moves, total_variation
 from genforge.science.probes import LENGTH, MAJORITY, generic_probes, length_predictor, units_of
 
@@ -107,7 +108,7 @@ def probe_level(limits: Thresholds, classes: int) -> float:
     return max(limits.probe_level, 1 / max(2, classes) + limits.probe_margin)
 
 
-def probe_findings(scores: dict, plan, train_name: str, sizes: Mapping[str, int], limits: Thresholds,
+def probe_findings(scores: dict, plan, unjudged: set, sizes: Mapping[str, int], limits: Thresholds,
                    classes: Mapping[str, int]):
     flags, expected = [], []
 
@@ -115,7 +116,7 @@ def probe_findings(scores: dict, plan, train_name: str, sizes: Mapping[str, int]
     majority = scores.get(MAJORITY, {})
     for name, by_split in scores.items():
         for split, value in by_split.items():
-            if split == train_name or sizes.get(split, 0) < limits.min_records:
+            if split in unjudged or sizes.get(split, 0) < limits.min_records:
                 continue
             base, level = majority.get(split, 0.0), probe_level(limits, classes.get(split, 2))
             if name == MAJORITY:
@@ -160,8 +161,8 @@ def feature_table(task, samples: Mapping[str, list], train_name: str) -> tuple[d
     return table, notes
 
 
-def shift_findings(table: dict, shifts: Mapping[str, str], plan, train_name: str, sizes: Mapping[str, int],
-                   limits: Thresholds) -> tuple[dict, list, list]:
+def shift_findings(table: dict, shifts: Mapping[str, str], plan, train_name: str, unjudged: set,
+                   sizes: Mapping[str, int], limits: Thresholds) -> tuple[dict, list, list]:
     """(feature -> split -> {tv, histogram}, flags, expected)."""
     specs = {spec.name: spec for spec in plan.splits} if plan is not None else {}
     declared = dict(getattr(plan, "expected_shifts", {}) or {})
@@ -179,7 +180,7 @@ def shift_findings(table: dict, shifts: Mapping[str, str], plan, train_name: str
             allowed = SHIFT_MOVES.get(shift, ()) + tuple(getattr(specs.get(split), "moves", ()) or ())
             report[feature][split] = {"tv": tv, "moved_by_shift": split != train_name and moves(feature, allowed),
                                       "histogram": dict(sorted(counts.items()))}
-            if split == train_name or sizes[split] < limits.min_records or tv <= limits.max_tv:
+            if split in unjudged or sizes[split] < limits.min_records or tv <= limits.max_tv:
                 continue
             if moves(feature, allowed):
                 continue
@@ -197,7 +198,8 @@ def _top(counts, shown: int = 4) -> str:
     return ", ".join(parts) + (", ..." if len(counts) > shown else "")
 
 
-def run_checks(task, manifest: Mapping, samples: Mapping[str, list], train_name: str, shifts: Mapping[str, str], limits: Thresholds) -> dict:
+def run_checks(task, manifest: Mapping, samples: Mapping[str, list], train_name: str, shifts: Mapping[str, str],
+               limits: Thresholds) -> dict:
     """Probes, nuisance shift and their flags for one task folder."""
     typed, plan, note = rebuild_plan(task, manifest)
     notes = [note] if note else []
@@ -207,9 +209,13 @@ def run_checks(task, manifest: Mapping, samples: Mapping[str, list], train_name:
     scores, length_scores, probe_notes = score_probes(task, typed, samples, train_name)
     measured = {split: min(len(records), SCORE_RECORDS) for split, records in samples.items()}
     classes = {split: len({r["target"] for r in records}) for split, records in samples.items()}
-    flags, expected = probe_findings(scores, plan, train_name, measured, limits, classes)
+    # Train fits the probes; a probe split (shift "seen") repeats train records on purpose: both are
+    # reported, never flagged.
+    unjudged = {train_name} | {split for split in samples if shifts.get(split) == SEEN}
+    flags, expected = probe_findings(scores, plan, unjudged, measured, limits, classes)
     table, feature_notes = feature_table(task, samples, train_name)
-    nuisance, shift_flags, shift_expected = shift_findings(table, shifts, plan, train_name, measured, limits)
+    nuisance, shift_flags, shift_expected = shift_findings(table, shifts, plan, train_name, unjudged,
+                                                           measured, limits)
     return {"probes": scores, LENGTH: length_scores, "nuisance": nuisance,
             "flags": flags + shift_flags, "expected": expected + shift_expected,
             "notes": notes + probe_notes + feature_notes}
