@@ -86,8 +86,8 @@ def clean_splits():
 def test_a_folder_without_shortcut_or_confound_is_not_flagged(tmp_path, planted):
     flags, report = findings(write_folder(tmp_path / "clean", clean_splits(), {"test_ood": "template"}))
     assert flags == set() and report["ok"]
-    assert set(report["probes"]) >= {"majority", "copy_input", "instruction_lookup", "first_1", "last_1", "first_last_1",
-                                     "nearest_ngram", "naive_bayes"}
+    assert set(report["probes"]) >= {"majority", "copy_input", "instruction_lookup", "first_1", "last_1",
+                                     "first_last_1", "nearest_ngram", "naive_bayes"}
     assert report["probes"]["majority"]["test_id"] < 0.1
 
 
