@@ -216,3 +216,17 @@ def test_predictions_flag_an_ood_split_that_is_not_harder(tmp_path):
     unrelated.write_text('{"id": "scan/test_id/000000", "prediction": "x"}\n')
     result = CliRunner().invoke(cli, ["audit", str(folder), "--predictions", str(unrelated)])
     assert result.exception.exit_code == 2 and "no prediction has the id" in str(result.exception)
+
+
+def test_predictions_are_matched_to_every_task_of_a_snapshot(tmp_path):
+    from genforge.evaluate import baseline
+    from snapshot_helpers import build_small
+
+    build_small(tmp_path / "snap")
+    baseline("majority_target", tmp_path / "majority.jsonl", snapshot=tmp_path / "snap")
+    report = audit_path(tmp_path / "snap", predictions=tmp_path / "majority.jsonl")
+    assert [task["task"] for task in report["tasks"]] == ["rewrite", "markov"]
+    for task in report["tasks"]:
+        # A constant answer is as wrong out of distribution as in it: "not harder" is what the check flags.
+        assert set(task["model_exact_match"]) >= {"test_id"}
+        assert any(f["check"] == "predictions" for f in task["flags"]) and not task["ok"]
