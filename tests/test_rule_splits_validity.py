@@ -69,3 +69,39 @@ def test_markov_longer_test_has_only_longer_inputs(markov_longer):
     train, test = markov_longer
     assert max(len(r["input"]) for r in train) < min(len(r["input"]) for r in test)
     assert max(r["meta"]["complexity"]["steps"] for r in test) <= 60  # longer_max_steps
+
+
+# -- rewrite: the domain test at train's k, near-miss no-op inputs (item 8) ----------------------
+
+def test_rewrite_domain_test_keeps_the_k_of_train(tmp_path):
+    genforge.generate("rewrite", tmp_path, split_plan="held_out_domain", params={"n_instructions": 200},
+                      sizes={"train": 300, "validation": 0, "test_id": 0, "test_ood_domain": 200, "test_ood_k": 50})
+    train_k = {r["meta"]["complexity"]["k"] for r in records(tmp_path / "rewrite", "train")} - {0}
+    domain_k = {r["meta"]["complexity"]["k"] for r in records(tmp_path / "rewrite", "test_ood_domain")}
+    assert train_k <= set(range(5, 11)) and domain_k <= set(range(5, 11))
+    assert len(domain_k) >= 5  # the whole train range, not one value
+
+
+def closest_match(pattern, text):
+    """The fewest letters in which ``pattern`` differs from a window of ``text``."""
+    width = len(pattern)
+    return min(sum(a != b for a, b in zip(pattern, text[start:start + width]))
+               for start in range(len(text) - width + 1))
+
+
+@pytest.mark.parametrize("params, expected", [({}, 1), ({"noop_inputs": "near_miss"}, 1)])
+def test_rewrite_noop_inputs_hold_a_near_miss_of_the_pattern_by_default(tmp_path, params, expected):
+    genforge.generate("rewrite", tmp_path, split_plan="iid", params={"noop_share": 0.5, **params},
+                      sizes={"train": 200, "validation": 0, "test_id": 0})
+    noops = [r for r in records(tmp_path / "rewrite", "train") if r["input"] == r["target"]]
+    assert len(noops) > 60
+    for record in noops:
+        pattern = record["instruction"].split(" -> ")[0]
+        assert closest_match(pattern, record["input"]) == expected
+
+
+def test_rewrite_random_noop_inputs_remain_an_option(tmp_path):
+    genforge.generate("rewrite", tmp_path, split_plan="iid", params={"noop_share": 0.5, "noop_inputs": "random"},
+                      sizes={"train": 200, "validation": 0, "test_id": 0})
+    noops = [r for r in records(tmp_path / "rewrite", "train") if r["input"] == r["target"]]
+    assert noops and all(closest_match(r["instruction"].split(" -> ")[0], r["input"]) > 5 for r in noops)

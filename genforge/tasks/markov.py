@@ -117,9 +117,10 @@ class MarkovTask(Task):
         """Rule lists have distinct patterns: refuse rule counts the domain's patterns cannot fill
         (drawing them never ended)."""
         for domain in params.domains:
-            counts = {"rules_max": params.rules_max}
+            # Held-out domains are drawn at train's rule counts too (test_ood_domain), the others also at the test's.
+            counts = {"rules_max": params.rules_max, "train_rules_max": params.train_rules_max}
             if domain not in params.held_out_domains:
-                counts.update(train_rules_max=params.train_rules_max, test_rules_max=params.test_rules_max)
+                counts.update(test_rules_max=params.test_rules_max)
             name, count = max(counts.items(), key=lambda item: item[1])
             available = distinct_patterns(domain, params.alphabet_size, params.pattern_length_max,
                                           params.replacement_length_max)

@@ -20,7 +20,7 @@ from genforge.core.splits import SplitPlan
 from genforge.core.task import Task
 from genforge.generators import rewrite_sampler
 from genforge.generators.instruction_pool import PoolCache
-from genforge.generators.rewrite_sampler import InputShape, RuleShape, chance_without
+from genforge.generators.rewrite_sampler import NOOP_INPUTS, InputShape, RuleShape, chance_without
 from genforge.generators.rewriting import DOMAINS, parse_rules, rewrite_once
 from genforge.tasks.families.rewriting import (
     build_plans, check_pool_fits, examples_per_instruction, imbalance_alpha, n_instructions, rule_structure,
@@ -45,6 +45,9 @@ class RewriteParams(Params):
     replacement_length: int = param(20, "symbols in a rule's replacement y", minimum=0, maximum=MAX_LENGTH)
     noop_share: float = param(0.0, "share of examples whose input does not contain x (target = input)",
                               minimum=0.0, maximum=1.0)
+    noop_inputs: str = param("near_miss", "what a no-op input holds instead of x: 'near_miss' (x with one letter "
+                             "changed, so that only an exact match tells a no-op) or 'random' (a random string "
+                             "without x: almost every letter then differs, a trivial check)", enum=list(NOOP_INPUTS))
     domains: tuple[str, ...] = param(DOMAINS, "semantic domains: constrained families of rules",
                                      items=_DOMAIN_ITEMS, uniqueItems=True, minItems=1)
     k_min: int = param(2, "smallest domain size k (run length, period or mirrored block)", minimum=1, maximum=1000)
@@ -69,12 +72,13 @@ class RewriteParams(Params):
                          self.k_min, self.k_max)
 
     def input_shape(self) -> InputShape:
-        return InputShape(self.input_length_min or self.input_length, self.input_length, self.noop_share)
+        return InputShape(self.input_length_min or self.input_length, self.input_length, self.noop_share,
+                          self.noop_inputs)
 
 
 class RewriteTask(Task):
     name = "rewrite"
-    version = "1.1"
+    version = "1.2"
     summary = "apply one rewrite rule x -> y at its leftmost match (Only-IF instruction diversity)"
     default_split_plan = "unseen_instructions"
     Params = RewriteParams
