@@ -105,3 +105,36 @@ def test_rewrite_random_noop_inputs_remain_an_option(tmp_path):
                       sizes={"train": 200, "validation": 0, "test_id": 0})
     noops = [r for r in records(tmp_path / "rewrite", "train") if r["input"] == r["target"]]
     assert noops and all(closest_match(r["instruction"].split(" -> ")[0], r["input"]) > 5 for r in noops)
+
+
+# -- symbolic: unseen instructions held out by rule shape (item 5) -------------------------------
+
+def rule_shape(rule):
+    """Integer constants abstracted, a rule and its reverse the same: written here, not imported."""
+    left, right = (re.sub(r"\d+", "#", side.strip()) for side in rule.split("->"))
+    return frozenset((left, right))
+
+
+@pytest.fixture(scope="module")
+def symbolic_unseen(tmp_path_factory):
+    from genforge.generators.symbolic_examples import SEEN
+    everything = sum(len(rules) for rules in SEEN.values())  # every training-eligible rule in the pool
+    out = tmp_path_factory.mktemp("symbolic_unseen")
+    genforge.generate("symbolic", out, split_plan="unseen_instructions",
+                      params={"n_instructions": everything, "examples_per_instruction": 4},
+                      sizes={"validation": 0, "test_id": 0, "test_ood_instruction": 300})
+    return records(out / "symbolic", "train"), records(out / "symbolic", "test_ood_instruction")
+
+
+def test_symbolic_unseen_rules_share_no_shape_with_training_rules(symbolic_unseen):
+    train, test = symbolic_unseen
+    train_shapes = {rule_shape(r["instruction"]) for r in train}
+    assert len(train_shapes) > 30
+    assert not [r["instruction"] for r in test if rule_shape(r["instruction"]) in train_shapes]
+
+
+def test_symbolic_unseen_test_covers_every_family_and_no_shape_dominates(symbolic_unseen):
+    _, test = symbolic_unseen
+    assert {r["meta"]["domain"] for r in test} == {"polynomial", "trigonometric", "exponential_logarithmic"}
+    shapes = Counter(rule_shape(r["instruction"]) for r in test)
+    assert len(shapes) >= 8 and max(shapes.values()) < 0.2 * len(test)

@@ -25,6 +25,7 @@ Pure functions only: no files, splits or global state.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from genforge.generators.symbolic_expressions import PATTERN_VARIABLES, Tree, parse, to_text
@@ -123,6 +124,21 @@ def _exponential_logarithmic() -> list[tuple[str, str]]:
         pairs += _both(f"log(a^{k})", f"{k}*log(a)")
         pairs += _both(f"exp({k}*a)", f"exp(a)^{k}")
     return pairs
+
+
+_INTEGER = re.compile(r"\d+")
+#: A constant multiplying a pattern variable (``#*a``), after constants are written ``#``.
+_SCALED_VARIABLE = re.compile(r"#\*([abc])\b")
+
+
+def rule_shape(text: str) -> str:
+    """A rule's *shape*: its text with every integer constant written ``#``, a constant times a pattern
+    variable written as the variable, and its two sides in sorted order. ``(a + 3)^2 -> a^2 + 6*a + 9``,
+    ``(a + 5)^2 -> a^2 + 10*a + 25`` and their reverses have one shape, and so do ``sin(2*a) ->
+    2*sin(a)*cos(a)`` and ``sin(6*a) -> 2*sin(3*a)*cos(3*a)``. Unseen-instruction tests hold out whole
+    shapes: a rule equal to a training rule but for a constant, or reversed, is not an unseen instruction."""
+    sides = sorted(_SCALED_VARIABLE.sub(r"\1", _INTEGER.sub("#", side.strip())) for side in text.split("->"))
+    return " <-> ".join(sides)
 
 
 def _pattern_variables(tree: Tree) -> set:

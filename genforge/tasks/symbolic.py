@@ -17,14 +17,16 @@ the random inputs (and the law they follow) in
 example sampling in :mod:`genforge.generators.symbolic_examples`.
 
 Training rules form a fixed pool of ``n_instructions`` distinct rules per
-seed, from rules whose text hashes below ``SEEN_FRACTION`` (as in the
-``rewrite`` task); the input depth is uniform over the split's depth range
+seed, from the rules whose *shape* (constants abstracted, a rule and its
+reverse one shape) is not held out; about ``1 - SEEN_FRACTION`` of each
+family's shapes are (see :mod:`genforge.generators.symbolic_examples`). The input depth is uniform over the split's depth range
 (at least the depth of the rule's left side). Plans:
 
 * ``iid``: train / validation / test_id (80/10/10 by input hash), depths
   ``min_depth..max_depth``;
 * ``unseen_instructions`` (default): iid plus ``test_ood_instruction``, rules
-  that hash above ``SEEN_FRACTION`` and so can never be in a training pool;
+  of held-out shapes, so never in a training pool, not even with another
+  constant or reversed;
 * ``held_out_domain``: train / validation / test_id on the domains not in
   ``held_out_domains``, plus ``test_ood_domain`` on the held-out families;
 * ``deeper``: iid plus ``test_ood_depth``, inputs of depth
@@ -131,7 +133,7 @@ def _sampling(source: str, domains, lowest: int, highest: int) -> dict:
 
 class SymbolicTask(Task):
     name = "symbolic"
-    version = "1.2"
+    version = "1.3"
     summary = "apply one algebraic identity (a rewrite rule) to an expression tree (Only-IF, section 3)"
     default_split_plan = "unseen_instructions"
     Params = SymbolicParams
@@ -193,12 +195,12 @@ class SymbolicTask(Task):
         if params.rule_source == "pool":
             return self._pools.get(self.name, self.version, {"domains": params.domains}, params.seed,
                                    params.n_instructions, params.imbalance_alpha,
-                                   symbolic_examples.pool_candidate(params.domains)).draw
+                                   symbolic_examples.pool_candidate(params.domains), is_seen).draw
         key = (params.rule_source, params.domains)
-        rules = self._rule_lists.get(key)
-        if rules is None:
-            rules = self._rule_lists[key] = symbolic_examples.source_rules(*key)
-        return lambda rng: rng.choice(rules)
+        drawer = self._rule_lists.get(key)
+        if drawer is None:
+            drawer = self._rule_lists[key] = symbolic_examples.source_drawer(*key)
+        return drawer
 
     def sample_block(self, rng: RandomStream, params: SymbolicParams, count: int) -> list[Optional[Example]]:
         return symbolic_examples.sample_block(rng, self._rule_drawer(params), params.input_shape(), count)
