@@ -180,3 +180,19 @@ def near_miss_text(rng: RandomStream, pattern: str, length: int, alphabet: str, 
         if pattern not in text:
             return text
     return None
+
+
+def closest_match(pattern: str, text: str, cap: int) -> int:
+    """The fewest symbols in which ``pattern`` differs from a window of ``text``, at most ``cap``
+    (0: it occurs; the count stops at ``cap``, which keeps it cheap)."""
+    best = cap
+    for start in range(len(text) - len(pattern) + 1):
+        differ = 0
+        for a, b in zip(pattern, text[start:start + len(pattern)]):
+            differ += a != b
+            if differ >= best:
+                break
+        best = min(best, differ)
+        if best == 0:
+            break
+    return best

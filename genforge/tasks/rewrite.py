@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
 from genforge.core.params import Params, param, split_setting, test_size
+from genforge.core.probes import Probe
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan
@@ -21,7 +22,7 @@ from genforge.core.task import Task
 from genforge.generators import rewrite_sampler
 from genforge.generators.instruction_pool import PoolCache
 from genforge.generators.rewrite_sampler import NOOP_INPUTS, InputShape, RuleShape, chance_without
-from genforge.generators.rewriting import DOMAINS, parse_rules, rewrite_once
+from genforge.generators.rewriting import DOMAINS, closest_match, parse_rules, rewrite_once
 from genforge.tasks.families.rewriting import (
     build_plans, check_pool_fits, examples_per_instruction, imbalance_alpha, n_instructions, rule_structure,
 )
@@ -116,6 +117,26 @@ class RewriteTask(Task):
             longer_test=lambda example, bucket: example.meta["complexity"]["input_length"] > length,
             longer_sample_params={"input_length_min": length + 1, "input_length": params.longer_input_length},
         )
+
+    def nuisance_features(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Domain, input length, no-op or not, and for constrained domains k (unconstrained rules have no
+        size: their k is left out rather than counted as a k of 0). A no-op record also gives the fewest
+        letters in which the pattern differs from a window of its input (3 meaning 3 or more): random
+        no-op inputs differ in most letters, a trivial check."""
+        meta = record["meta"]
+        noop = meta["complexity"]["steps"] == 0  # not input == target: a rule may rewrite x to itself
+        features = {"domain": meta["domain"], "input_length": meta["complexity"]["input_length"], "noop": noop}
+        if meta["complexity"]["k"]:
+            features["k"] = meta["complexity"]["k"]
+        if noop:
+            features["noop_closest_match"] = closest_match((record["instruction"] or "").split(" ->")[0],
+                                                           record["input"], cap=3)
+        return features
+
+    def shortcut_probes(self, params: RewriteParams) -> list[Probe]:
+        """The no-op answer: the input unchanged, right exactly on the no-op share."""
+        return [Probe("noop_input_unchanged", "the input unchanged (the answer of every no-op record)",
+                      lambda train: lambda record: record["input"])]
 
     def sample_block(self, rng: RandomStream, params: RewriteParams, count: int) -> list[Optional[Example]]:
         shape = params.rule_shape()

@@ -170,13 +170,16 @@ class SymbolicTask(Task):
 
         unseen_test = SplitSpec(
             "test_ood_instruction", test_size, "rules never in any training pool (Only-IF's test of diversity)",
-            all_of(_depth_between(low, high), _unseen), _sampling("unseen", params.domains, low, high), "instruction")
+            all_of(_depth_between(low, high), _unseen), _sampling("unseen", params.domains, low, high), "instruction",
+            moves=("rule_nodes",))  # other identities have other sizes
         domain_test = SplitSpec(
             "test_ood_domain", test_size, f"families never seen in training: {', '.join(held_out)}",
-            all_of(_depth_between(low, high), _in_domains(held_out)), _sampling("any", held_out, low, high), "domain")
+            all_of(_depth_between(low, high), _in_domains(held_out)), _sampling("any", held_out, low, high), "domain",
+            moves=("domain", "rule_nodes"))  # another family: other identities
         deeper_test = SplitSpec(
             "test_ood_depth", test_size, f"inputs of depth {high + 1} to {deeper} (train: {low} to {high})",
-            _depth_between(high + 1, deeper), _sampling("pool", params.domains, high + 1, deeper), "depth")
+            _depth_between(high + 1, deeper), _sampling("pool", params.domains, high + 1, deeper), "depth",
+            moves=("depth", "match_depth"))  # the instance sits deeper in a deeper input
         everything = iid(params.domains)
         held_out_plan = iid(train_domains) + ((domain_test,) if held_out else ())
         return {
@@ -208,6 +211,14 @@ class SymbolicTask(Task):
     def difficulty(self, example: Example) -> float:
         c = example.meta["complexity"]
         return 0.6 * c["depth"] / (c["depth"] + 5) + 0.4 * c["nodes"] / (c["nodes"] + 40)
+
+    def nuisance_features(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Family (domain), input depth, size of the rule's left side, depth of the match and whether the
+        rule has an integer constant (the variants that made 'unseen' mostly 'seen with another number')."""
+        complexity = record["meta"]["complexity"]
+        return {"domain": record["meta"]["domain"], "depth": complexity["depth"],
+                "rule_nodes": complexity["rule_nodes"], "match_depth": complexity["match_depth"],
+                "rule_has_constant": any(character.isdigit() for character in record.get("instruction") or "")}
 
     # -- oracle ----------------------------------------------------------
     def _read(self, instruction: Optional[str], input: str):

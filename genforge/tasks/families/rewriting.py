@@ -41,7 +41,11 @@ def build_plans(
     within_train_length: Callable[[Example, float], bool],
     longer_test: Callable[[Example, float], bool],
     longer_sample_params: Mapping[str, Any],
+    longer_moves: tuple[str, ...] = ("input_length",),
+    domain_moves: tuple[str, ...] = ("domain",),
 ) -> dict[str, SplitPlan]:
+    """The four plans; ``longer_moves`` and ``domain_moves``: the nuisance features the length test and the
+    domain test move (``Task.nuisance_features``)."""
     train_size = params.n_instructions * params.examples_per_instruction
     test_size = params.test_size
     iid = _iid(train_size, test_size, within_train_length)
@@ -53,9 +57,10 @@ def build_plans(
     )
     longer = SplitSpec(
         "test_ood_length", test_size, "inputs longer than any in training",
-        longer_test, dict(longer_sample_params), "length",
+        longer_test, dict(longer_sample_params), "length", moves=longer_moves,
     )
-    held_out = _held_out_domain_splits(params, measure, measure_free_domains, within_train_length, train_size)
+    held_out = _held_out_domain_splits(params, measure, measure_free_domains, within_train_length, train_size,
+                                       domain_moves)
     return {
         "iid": SplitPlan("iid", "train / validation / test_id from one distribution", iid),
         "unseen_instructions": SplitPlan(
@@ -78,7 +83,8 @@ def _iid(train_size: int, test_size: int, within: Callable[[Example, float], boo
 
 
 def _held_out_domain_splits(params: Params, measure: str, measure_free_domains: tuple[str, ...],
-                            within: Callable[[Example, float], bool], train_size: int) -> tuple[SplitSpec, ...]:
+                            within: Callable[[Example, float], bool], train_size: int,
+                            domain_moves: tuple[str, ...]) -> tuple[SplitSpec, ...]:
     """The held_out_domain plan: train in the train cell; test_ood_domain, test_ood_<measure>."""
     test_size = params.test_size
     # The measure names the parameters (train_k_min, test_rules_max, ...): one builder serves both tasks.
@@ -111,6 +117,7 @@ def _held_out_domain_splits(params: Params, measure: str, measure_free_domains: 
             "test_ood_domain", test_size, f"domains never seen in training: {', '.join(held_out)}",
             all_of(within, in_held_out_domain),
             {**_FRESH, "domains": list(held_out), f"{measure}_min": lo, f"{measure}_max": hi}, "domain",
+            moves=domain_moves,
         ),)
     measured_domains = [d for d in train_domains if d not in measure_free_domains]
     if measured_domains:
@@ -119,7 +126,8 @@ def _held_out_domain_splits(params: Params, measure: str, measure_free_domains: 
             f"training domains with {measure} from {test_lo} to {test_hi} (train: {lo} to {hi})",
             all_of(within, in_test_measure),
             {**_FRESH, "domains": measured_domains, f"{measure}_min": test_lo, f"{measure}_max": test_hi},
-            "complexity",
+            # Domains without the measure (unconstrained rules have no k) cannot be in it: their share moves.
+            "complexity", moves=(measure, "domain") if set(measure_free_domains) & set(train_domains) else (measure,),
         ),)
     return specs
 
@@ -173,3 +181,8 @@ def check_pool_fits(task: Task, params: Params, rules_per_instruction: int, symb
                  f"{count:,} instructions of up to {rules_per_instruction} rule(s) and {symbols_per_instruction:,} "
                  f"symbols is built whole before any example, whatever size is asked (at most {MAX_POOL_RULES:,} "
                  f"rules and {MAX_POOL_SYMBOLS:,} symbols); ask for at most {most:,} or shorten the rules")
+
+
+def one_letter(text: str) -> bool:
+    """Is ``text`` one letter repeated (or empty)? A cheap answer class worth watching across splits."""
+    return len(set(text)) <= 1
