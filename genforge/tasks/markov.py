@@ -25,8 +25,8 @@ from genforge.generators.instruction_pool import PoolCache
 from genforge.generators.markov_sampler import DOMAINS, RuleSetShape, RunShape, distinct_patterns, run_cost
 from genforge.generators.rewriting import parse_rules, solve_markov
 from genforge.tasks.families.rewriting import (
-    build_plans, check_pool_fits, examples_per_instruction, imbalance_alpha, n_instructions, one_letter,
-    rule_structure,
+    build_plans, check_imbalance, check_pool_fits, examples_per_instruction, imbalance_alpha, imbalance_law,
+    n_instructions, one_letter, rule_structure, zipf_exponent,
 )
 
 _DOMAIN_ITEMS = {"enum": list(DOMAINS)}
@@ -71,6 +71,7 @@ class MarkovParams(Params):
     n_instructions: int = n_instructions()
     examples_per_instruction: int = examples_per_instruction()
     imbalance_alpha: float = imbalance_alpha()
+    imbalance_law: str = imbalance_law()
     test_size: int = test_size()
     #: "fresh": every example draws its own rules (test_ood_* splits); "pool": from the training pool.
     rule_source: str = split_setting("pool", "where the split's rules come from: the training pool or fresh")
@@ -103,6 +104,7 @@ class MarkovTask(Task):
         self.require(params.test_rules_max < params.train_rules_min or params.test_rules_min > params.train_rules_max,
                      "the test rules range must not overlap the train rules range")
         self.require_held_out_in_domains(params)
+        check_imbalance(self, params)
         if "permuting" in params.domains:
             self.require(params.replacement_length_max >= 1, "domain 'permuting' needs replacement_length_max >= 1")
         if "growing" in params.domains:
@@ -179,7 +181,7 @@ class MarkovTask(Task):
         pool = None
         if params.rule_source != "fresh":
             pool = self._pools.get(self.name, self.version, shape.key(), params.seed, params.n_instructions,
-                                   params.imbalance_alpha, lambda pool_rng: markov_sampler.random_rules(pool_rng, shape))
+                                   zipf_exponent(params), lambda pool_rng: markov_sampler.random_rules(pool_rng, shape))
         return markov_sampler.sample_block(rng, shape, params.run_shape(), pool, count)
 
     def difficulty(self, example: Example) -> float:

@@ -24,7 +24,8 @@ from genforge.generators.instruction_pool import PoolCache
 from genforge.generators.rewrite_sampler import NOOP_INPUTS, InputShape, RuleShape, chance_without
 from genforge.generators.rewriting import DOMAINS, closest_match, parse_rules, rewrite_once
 from genforge.tasks.families.rewriting import (
-    build_plans, check_pool_fits, examples_per_instruction, imbalance_alpha, n_instructions, rule_structure,
+    build_plans, check_imbalance, check_pool_fits, examples_per_instruction, imbalance_alpha, imbalance_law,
+    n_instructions, rule_structure, zipf_exponent,
 )
 
 _DOMAIN_ITEMS = {"enum": list(DOMAINS)}
@@ -62,6 +63,7 @@ class RewriteParams(Params):
     n_instructions: int = n_instructions()
     examples_per_instruction: int = examples_per_instruction()
     imbalance_alpha: float = imbalance_alpha()
+    imbalance_law: str = imbalance_law()
     test_size: int = test_size()
     #: "fresh": every example draws its own rule (test_ood_* splits); "pool": from the training pool.
     rule_source: str = split_setting("pool", "where the split's rules come from: the training pool or fresh")
@@ -96,6 +98,7 @@ class RewriteTask(Task):
                      "the test k range (test_k_min..test_k_max) must not overlap the train k range "
                      "(train_k_min..train_k_max)")
         self.require_held_out_in_domains(params)
+        check_imbalance(self, params)
         check_pool_fits(self, params, 1, params.pattern_length + params.replacement_length)
         if params.noop_share > 0:
             chance = chance_without(params.alphabet_size, params.pattern_length, params.longer_input_length)
@@ -143,7 +146,7 @@ class RewriteTask(Task):
         pool = None
         if params.rule_source != "fresh":
             pool = self._pools.get(self.name, self.version, shape.key(), params.seed, params.n_instructions,
-                                   params.imbalance_alpha, lambda pool_rng: rewrite_sampler.random_rule(pool_rng, shape))
+                                   zipf_exponent(params), lambda pool_rng: rewrite_sampler.random_rule(pool_rng, shape))
         return rewrite_sampler.sample_block(rng, shape, params.input_shape(), pool, count)
 
     def difficulty(self, example: Example) -> float:

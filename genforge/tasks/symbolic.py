@@ -65,7 +65,9 @@ from genforge.generators.symbolic_expressions import (
     ExpressionSyntaxError, labels, operator_pairs, parse, rewrite_first, to_text,
 )
 from genforge.generators.symbolic_rules import CATALOGUE, DOMAINS, parse_rule
-from genforge.tasks.families.rewriting import examples_per_instruction, imbalance_alpha, n_instructions
+from genforge.tasks.families.rewriting import (
+    check_imbalance, examples_per_instruction, imbalance_alpha, imbalance_law, n_instructions, zipf_exponent,
+)
 
 _DOMAIN_ITEMS = {"enum": list(DOMAINS)}
 RULE_SOURCES = ("pool", "unseen", "any")
@@ -88,6 +90,7 @@ class SymbolicParams(Params):
                                          "diversity); at most the training-eligible rules of the training domains")
     examples_per_instruction: int = examples_per_instruction(100)
     imbalance_alpha: float = imbalance_alpha()
+    imbalance_law: str = imbalance_law()
     test_size: int = test_size()
     #: Every split of every plan sets these three (see split_plans).
     rule_source: str = split_setting("pool", "where the split's rules come from: " + ", ".join(RULE_SOURCES))
@@ -146,6 +149,7 @@ class SymbolicTask(Task):
         self.require_order(params, "min_depth", "<=", "max_depth")
         self.require_order(params, "deeper_max_depth", ">", "max_depth")
         self.require_held_out_in_domains(params)
+        check_imbalance(self, params)
         domains, held_out = list(params.domains), list(params.held_out_domains)
         self.require(len(held_out) < len(domains),
                      f"held_out_domains {held_out} leave no domain to train on (domains {domains})")
@@ -197,7 +201,7 @@ class SymbolicTask(Task):
         """A function drawing one compiled rule from the split's rule source."""
         if params.rule_source == "pool":
             return self._pools.get(self.name, self.version, {"domains": params.domains}, params.seed,
-                                   params.n_instructions, params.imbalance_alpha,
+                                   params.n_instructions, zipf_exponent(params),
                                    symbolic_examples.pool_candidate(params.domains), is_seen).draw
         key = (params.rule_source, params.domains)
         drawer = self._rule_lists.get(key)

@@ -168,8 +168,36 @@ def examples_per_instruction(default: int = 10) -> Any:
 
 
 def imbalance_alpha() -> Any:
-    return param(0.0, "power-law shape of examples across rules: rule j gets weight (j+1)^-alpha; 0 = uniform",
+    return param(0.0, "power-law shape of examples across rules (see imbalance_law); 0 = uniform",
                  minimum=0.0, maximum=10.0)
+
+
+#: How ``imbalance_alpha`` is read: ``zipf``, rule j (0-based) gets weight (j+1)^-alpha (rank-frequency);
+#: ``examples_per_instruction``, Only-IF's reading (Zhang, Wang, Charton 2024, 2402.10891 §4.4): the number of
+#: examples per rule follows a power law, the share of rules with about n examples ~ n^-alpha (alpha > 1).
+IMBALANCE_LAWS = ("zipf", "examples_per_instruction")
+
+
+def imbalance_law() -> Any:
+    return param("zipf", "how imbalance_alpha is read: 'zipf' (rule j gets weight (j+1)^-alpha) or "
+                 "'examples_per_instruction' (examples per rule follow a power law of exponent alpha > 1, "
+                 "as in Only-IF; the same family as zipf with exponent 1/(alpha-1))", enum=list(IMBALANCE_LAWS))
+
+
+def zipf_exponent(params: Params) -> float:
+    """The rank exponent of the pool's weights: a power law of counts with exponent a (P(count > n) ~
+    n^-(a-1)) puts the rule of rank r at count ~ r^(-1/(a-1)), a Zipf law of exponent 1/(a-1)."""
+    alpha = params.imbalance_alpha
+    if params.imbalance_law == "zipf" or alpha == 0:
+        return alpha
+    return 1.0 / (alpha - 1.0)
+
+
+def check_imbalance(task: Task, params: Params) -> None:
+    task.require(params.imbalance_law == "zipf" or params.imbalance_alpha == 0 or params.imbalance_alpha > 1,
+                 f"parameter 'imbalance_alpha' = {params.imbalance_alpha} with imbalance_law = "
+                 "'examples_per_instruction' must be 0 (uniform) or above 1: a power law of examples per rule "
+                 "needs an exponent above 1 to be a distribution")
 
 
 def check_pool_fits(task: Task, params: Params, rules_per_instruction: int, symbols_per_instruction: int) -> None:
