@@ -170,12 +170,13 @@ def _read_record(line: bytes) -> dict:
     """A JSONL line as a record with an 'input' field, or UsageError naming what is wrong."""
     try:
         record = json.loads(line)
-        record.get("instruction"), record["input"]
-    except (ValueError, KeyError, AttributeError, TypeError):
-        raise UsageError("not a JSON object with an 'input' field") from None
+    except ValueError:
+        record = None
     except RecursionError:
         raise UsageError(f"nested too deeply to read (the limit is Python's recursion limit, "
                          f"{sys.getrecursionlimit():,} levels)") from None
+    if not isinstance(record, dict) or "input" not in record:
+        raise UsageError("not a JSON object with an 'input' field")
     return record
 
 

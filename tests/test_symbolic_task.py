@@ -287,8 +287,8 @@ def test_golden_output(tmp_path):
 
 # A change here needs a version bump of the task (symbolic 1.3).
 GOLDEN = {
-    "train": "12d9545f567584c2c8623ad8bf8f52abf9414367cc38b9e459ce84085cf11f56",
-    "validation": "ae8bc4a6db26f032163c746bad6a9ced0d78870de2c73eb706f4aff3344c22c2",
-    "test_id": "de275bf0e866cb1225389c386196997b186258ad8fbef13330e46a87490b54b9",
-    "test_ood_instruction": "bc566435a94ec1ffa979a2625e410979ebf60fd9c8717c8df8380482094599ec",
+    "train": "6ea7a0463e76111567a83601de08dc9982d55e3681eeb53e108506ee8456de6b",
+    "validation": "739c54070ef21b4a1465d530340bdc40f478ccf58f0f646afd11379e869cc1bb",
+    "test_id": "23be9b93b2a7d0828819cc311d7a8b9be468c580e6a44e4ec893760e511e9912",
+    "test_ood_instruction": "3077b50150e7aa8784e69b24477b9dd198327220f53bcc787de6e9edca82f4bb",
 }
