@@ -287,8 +287,8 @@ def test_golden_output(tmp_path):
 
 # A change here needs a version bump of the task (symbolic 1.3).
 GOLDEN = {
-    "train": "6ea7a0463e76111567a83601de08dc9982d55e3681eeb53e108506ee8456de6b",
-    "validation": "739c54070ef21b4a1465d530340bdc40f478ccf58f0f646afd11379e869cc1bb",
-    "test_id": "23be9b93b2a7d0828819cc311d7a8b9be468c580e6a44e4ec893760e511e9912",
-    "test_ood_instruction": "3077b50150e7aa8784e69b24477b9dd198327220f53bcc787de6e9edca82f4bb",
+    "train": "ad82650b372bea57de611d7aa2ab2211bfbeb3866f6b30eba3b4d677598c1a25",
+    "validation": "f119932b69c2ef97bd5529e6542ddfbfc9f7f4cd2273f561afc91c6e7ef12960",
+    "test_id": "c7b0d94c129ae07bbd203beeed159ff6df49ac7f27f6a9421552f53975758709",
+    "test_ood_instruction": "f36fb5db7a8bf3f701553be9f6bb3aaa469f9bfb865f77bd0e1cc1adf92be782",
 }

@@ -6,7 +6,7 @@ held-out shape of the domains, then a uniform rule of that shape) and ``any``
 (uniform over every rule of the domains).
 
 Shapes (:func:`genforge.generators.symbolic_rules.rule_shape`: constants
-abstracted, a rule and its reverse one shape) are held out per domain: the
+abstracted, operands sorted, a rule and its reverse one shape) are held out per domain: the
 ``1 - SEEN_FRACTION`` share of each domain's shapes (at least one) whose
 shape text hashes highest. Holding out by rule text (symbolic 1.2) left 58%
 of the unseen test equal to a training rule but for a constant and 29% the
