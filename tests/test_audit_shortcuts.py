@@ -230,3 +230,11 @@ def test_predictions_are_matched_to_every_task_of_a_snapshot(tmp_path):
         # A constant answer is as wrong out of distribution as in it: "not harder" is what the check flags.
         assert set(task["model_exact_match"]) >= {"test_id"}
         assert any(f["check"] == "predictions" for f in task["flags"]) and not task["ok"]
+
+
+def test_a_declared_measure_name_covers_its_complexity_feature():
+    from genforge.science.nuisance import moves
+
+    assert moves("complexity.rules", ("rules",)) and moves("rules", ("rules",))
+    assert moves("complexity.rule_nodes", ("complexity.*",)) and not moves("input_length", ("complexity.*",))
+    assert not moves("complexity.rules", ("steps",))

@@ -24,7 +24,7 @@ reported but not flagged.
 **Which features a split may move.** A split's shift kind moves the features
 of :data:`SHIFT_MOVES` (a ``length`` split moves lengths and complexity
 measures), plus its plan's ``SplitSpec.moves``; names may be shell patterns
-(``complexity.*``). Other features over the TV level are flagged unless the
+(``complexity.*``), and a bare measure name (``rules``) also covers ``complexity.rules``. Other features over the TV level are flagged unless the
 plan's ``expected_shifts`` gives a reason.
 """
 
@@ -80,7 +80,11 @@ def generic_features(record: Mapping, units: Callable, target_units: Callable) -
 
 
 def moves(feature: str, patterns: Iterable[str]) -> bool:
-    return any(fnmatch(feature, pattern) for pattern in patterns)
+    """Whether a declared name or pattern covers ``feature``; a bare measure name also covers the
+    generic ``complexity.<name>`` feature (a task declaring ``rules`` means its measure, however shown)."""
+    measure = feature[len("complexity."):] if feature.startswith("complexity.") else None
+    return any(fnmatch(feature, pattern) or (measure is not None and fnmatch(measure, pattern))
+               for pattern in patterns)
 
 
 def _numeric(value) -> bool:
