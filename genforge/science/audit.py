@@ -7,11 +7,17 @@ overlap of canonical inputs (instruction + input, the engine's dedup unit), of
 bare inputs and of instructions, the share of test input 4-grams seen in
 train, and atom / compound divergence (:mod:`genforge.science.divergence`).
 
-Files are streamed: a split is held as counters and 8-byte digest sets, never
-as records. The audit *fails* (``ok`` false, CLI exit 1) when a promised
-property is broken: a test split sharing a canonical input with train, a split
-with shift ``instruction`` sharing an instruction with train, or an ``mcd``
-split whose atom divergence exceeds the bound its manifest records.
+Files are streamed: a split is held as counters and 8-byte digest sets, plus
+a bounded sample of records (every k-th) for the shortcut and confound checks
+of :mod:`genforge.science.shortcuts` (probes fit on train, nuisance-feature
+TV from train). The audit *fails* (``ok`` false, CLI exit 1) when a promised
+property is broken (``violations``): a test split sharing an input with
+train, a split with shift ``instruction`` sharing an instruction with train,
+or an ``mcd`` split whose atom divergence exceeds the bound its manifest
+records; or when something is *flagged* (``flags``): a shortcut probe, a
+nuisance shift the split does not name, a test input equal to a train input
+up to the task's ``canonical_key``, or (with predictions) an OOD split no
+harder than ``test_id``. See docs/sections/audit.md.
 """
 
 from __future__ import annotations
