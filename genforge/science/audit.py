@@ -332,13 +332,13 @@ def audit_path(path: str | Path, histograms: bool = False, limits: Optional[Thre
         tasks = [audit_task_folder(folder / entry["task"], histograms, limits) for entry in manifest["tasks"]]
     else:
         tasks = [audit_task_folder(folder, histograms, limits)]
-    if predictions is not None:
-        found = prediction_findings(folder, predictions, ood_margin)
-        for task in tasks:
-            if task["task"] in found:
-                task["model_exact_match"] = found[task["task"]]["scores"]
-                task["flags"] += found[task["task"]]["flags"]
-                task["ok"] = task["ok"] and not found[task["task"]]["flags"]
+    for task in tasks if predictions is not None else ():
+        # Per task folder, so that a sweep's runs (same ids in every run) are each scored.
+        found = prediction_findings(Path(task["folder"]), predictions, ood_margin)
+        if task["task"] in found:
+            task["model_exact_match"] = found[task["task"]]["scores"]
+            task["flags"] += found[task["task"]]["flags"]
+            task["ok"] = task["ok"] and not found[task["task"]]["flags"]
     return {"path": str(folder), "tasks": tasks, "ok": all(task["ok"] for task in tasks)}
 
 
