@@ -40,7 +40,7 @@ def _pairs(values, option: str) -> dict[str, str]:
               help="A reference model's predictions (JSONL, as 'genforge evaluate' reads them): flag an OOD split "
                    "whose exact match is not below test_id's.")
 @click.option("--ood-margin", default=0.0, show_default=True, type=click.FloatRange(0, 1),
-              help="With --predictions: flag an OOD split scoring above test_id minus this margin.")
+              help="With --predictions: flag an OOD split scoring at least test_id minus this margin.")
 def audit_command(path, as_json, plot_dir, probe_margin, probe_level, max_tv, min_records, predictions, ood_margin):
     """Audit the splits of a task folder, a folder of task folders, a snapshot or a sweep.
 
