@@ -18,6 +18,7 @@ from typing import Optional
 from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 from genforge.generators.kinship_graphs import family_model, sample_kinship_graph
+from genforge.generators.relation_algebra_epignn import nested_graph
 from genforge.generators.relation_algebra import (GraphShape, chain_sampler, graph_edges, load_algebra,
                                                   sample_flat_graph, sample_graph)
 
@@ -96,6 +97,11 @@ def draw_cost(params) -> float:
     return work / found if found else float("inf")
 
 
+def nests(params) -> bool:
+    """Whether graphs of k >= nesting_min_k nest (nest_share 0 turns nesting off under either law)."""
+    return params.nest_share > 0
+
+
 def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tuple[list[Optional[Example]], int]:
     """:func:`sample_block` giving up after ``work_limit`` edge draws, and the edge draws it made."""
     # Everything that depends only on params is looked up once per block, not per draw.
@@ -103,7 +109,8 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
     sampler = chain_sampler(name, float(params.tightness), float(params.identity_weight))
     k_lo, k_hi, b_lo, b_hi = params.cell()
     nesting = GraphShape(params.nest_share, params.max_nested_branches)
-    nest_from = params.nesting_min_k if params.nest_share > 0 else k_hi + 1
+    nest_from = params.nesting_min_k if nests(params) else k_hi + 1
+    epignn = params.nested_law == "epignn" and name != "kinship"
     instruction = INSTRUCTIONS[name]
     relations = sampler.algebra.relations
     targets = sampler.algebra.edge_atoms
@@ -127,7 +134,8 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
                 graph = sample_kinship_graph(rng, family, target, k, branches,
                                              nesting if k >= nest_from else GraphShape(0.0))
             elif k >= nest_from:
-                graph = sample_graph(rng, sampler, target, k, branches, nesting)
+                graph = (nested_graph(rng, name, target, k, branches) if epignn
+                         else sample_graph(rng, sampler, target, k, branches, nesting))
             else:
                 flat = sample_flat_graph(rng, sampler, target, k, branches)
                 if flat is not None:

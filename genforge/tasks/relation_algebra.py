@@ -101,10 +101,17 @@ class RelationAlgebraParams(Params):
     test_branches_max: int = param(8, "test_ood_branches: branch counts from train_branches_max + 1 up to this",
                                    minimum=2, maximum=MAX_BRANCHES)
     nesting_min_k: int = param(5, "graphs with k >= this may contain nested sub-graphs", minimum=3, maximum=MAX_K + 1)
-    nest_share: float = param(0.3, "probability that a segment of a long branch opens a nested sub-graph",
+    nest_share: float = param(0.3, "segments law (and kinship): probability that a segment of a long branch "
+                              "opens a nested sub-graph; 0 turns nesting off under either law",
                               minimum=0.0, maximum=1.0)
-    max_nested_branches: int = param(5, "most parallel chains in a nested sub-graph (at least 2)",
+    max_nested_branches: int = param(5, "segments law: most parallel chains in a nested sub-graph (at least 2)",
                                      minimum=2, maximum=8)
+    nested_law: str = param("epignn", "how graphs with k >= nesting_min_k nest (rcc8, interval): epignn (the "
+                            "original generator's law: every top-level chain nested, 2..5 parallel chains per "
+                            "sub-graph) or segments (genforge 1.1's: each segment nests with nest_share)",
+                            enum=["epignn", "segments"])
+    k: int = param(5, "cell plan: the path length of every graph", minimum=2, maximum=MAX_K)
+    branches: int = param(1, "cell plan: the top-level branch count of every graph", minimum=1, maximum=MAX_BRANCHES)
     tightness: float = param(2.5, "bias towards decompositions with small compositions: weight |r1 o r2|^-tightness",
                              minimum=0.0, maximum=8.0)
     identity_weight: float = param(0.25, "extra weight factor of decompositions using the identity (EQ, =)",
@@ -154,6 +161,11 @@ class RelationAlgebraTask(Task):
         self.require_order(params, "test_k_max", ">", "train_k_max", "test_ood_length needs longer paths than train")
         self.require_order(params, "test_branches_max", ">", "train_branches_max",
                            "test_ood_branches needs more branches than train")
+        if params.nested_law == "epignn" and params.algebra != "kinship":
+            self.require(params.nesting_min_k >= 4,
+                         f"parameter 'nesting_min_k' = {params.nesting_min_k} must be >= 4 with nested_law = "
+                         "epignn: its chains start at k // 2 + 1 edges and nest spans of 2..k - 2 edges, "
+                         "so k = 3 cannot nest (use nested_law = segments)")
         self._require_affordable_draws(params)
 
     def _require_affordable_draws(self, params: RelationAlgebraParams) -> None:
@@ -162,7 +174,7 @@ class RelationAlgebraTask(Task):
         if replace(params, algebra=RelationAlgebraParams.algebra) == RelationAlgebraParams():
             return  # the defaults, measured: at most 502 edge draws per example (kinship's longest paths)
         limit = MAX_DRAW_COST[params.algebra]
-        for split in self._sampled_cells(params):
+        for split, ranges in self._sampled_cells(params):
             cell_params = params.for_split(split.sample_params, params.seed)
             cost = relation_algebra_examples.draw_cost(cell_params)
             k_lo, k_hi, b_lo, b_hi = cell_params.cell()
@@ -173,12 +185,18 @@ class RelationAlgebraTask(Task):
                          + f" ({params.algebra}): "
                          f"its graphs close to one relation too rarely or are too large to draw quickly. Raise "
                          f"tightness ({params.tightness}) or identity_weight ({params.identity_weight}), or shorten "
-                         f"the paths and branches ({SPLIT_RANGES[split.name]})")
+                         f"the paths and branches ({ranges})")
 
-    def _sampled_cells(self, params: RelationAlgebraParams) -> list[SplitSpec]:
-        """One sampled split per cell of the plans (validation and test_id share train's)."""
-        splits = self.split_plans(params)["systematic"].splits
-        return [split for split in splits if split.source == "sample" and split.name not in ("validation", "test_id")]
+    def _sampled_cells(self, params: RelationAlgebraParams) -> list[tuple[SplitSpec, str]]:
+        """One sampled split per cell of the plans (validation and test_id share train's), with the
+        parameters that set its cell."""
+        plans = self.split_plans(params)
+        cells = [(split, SPLIT_RANGES[split.name]) for split in plans["systematic"].splits
+                 if split.source == "sample" and split.name not in ("validation", "test_id")]
+        cell_train = plans["cell"].split("train")
+        if cell_train.source == "sample":
+            cells.append((cell_train, "k, branches: the cell plan"))
+        return cells
 
     # -- plans -------------------------------------------------------------
     def split_plans(self, params: RelationAlgebraParams) -> dict[str, SplitPlan]:
@@ -186,6 +204,9 @@ class RelationAlgebraTask(Task):
         b_lo, b_hi = params.train_branches_min, params.train_branches_max
         k_test, b_test = params.test_k_max, params.test_branches_max
         iid = self._iid_splits(params, all_of(_k_in(k_lo, k_hi), _b_in(b_lo, b_hi)))
+        k, b = params.k, params.branches
+        one_cell = self._iid_splits(params, all_of(_k_in(k, k), _b_in(b, b)),
+                                    {"k_min": k, "k_max": k, "branches_min": b, "branches_max": b})
         longer = self._listed_when_small(params, SplitSpec(
             "test_ood_length", params.test_size,
             f"paths of {k_hi + 1}..{k_test} edges (train: {k_lo}..{k_hi}), train branch counts",
@@ -200,18 +221,23 @@ class RelationAlgebraTask(Task):
             "length": SplitPlan("length", "test on longer paths than in training", iid + (longer,)),
             "branches": SplitPlan("branches", "test on more parallel branches than in training", iid + (wider,)),
             "systematic": SplitPlan("systematic", "test on longer paths and on more branches", iid + (longer, wider)),
+            "cell": SplitPlan("cell", f"every split at path length k = {k} with b = {b} branches (as one EpiGNN "
+                              "test file, test_<algebra>_k_<k>_b_<b>.csv)", one_cell),
         }
 
     # -- small cells: listed, not sampled (see generators/relation_algebra_examples.py) ----------
     def _listable(self, params: RelationAlgebraParams, cell: tuple[int, int, int, int]) -> bool:
-        nests = params.nest_share > 0 and cell[1] >= params.nesting_min_k
+        nests = relation_algebra_examples.nests(params) and cell[1] >= params.nesting_min_k
         return relation_algebra_examples.is_listable(params.algebra, cell, nests)
 
-    def _iid_splits(self, params: RelationAlgebraParams, train_cell) -> tuple[SplitSpec, ...]:
+    def _iid_splits(self, params: RelationAlgebraParams, train_cell,
+                    sample_params: Mapping = {}) -> tuple[SplitSpec, ...]:
         """train / validation / test_id: 80/10/10 by hash bucket, or, for a small cell, a stratified
         partition of every graph it holds (each split then holds all of its part by default)."""
         iid = iid_splits(params.train_size, params.test_size, params.test_size, within=train_cell)
-        if not self._listable(params, params.cell()):
+        if sample_params:
+            iid = tuple(replace(split, sample_params=dict(sample_params)) for split in iid)
+        if not self._listable(params, params.for_split(sample_params, params.seed).cell()):
             return iid
         return tuple(replace(split, size=None, accepts=train_cell, source="enumerate",
                              description=f"{split.description}: {share * 10}% of every graph of the small training "
