@@ -11,6 +11,7 @@ functions of a random stream and the typed parameters (``algebra``,
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import combinations_with_replacement, product
 from math import comb
 from typing import Optional
@@ -18,6 +19,7 @@ from typing import Optional
 from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 from genforge.generators.kinship_graphs import family_model, sample_kinship_graph
+from genforge.generators.relation_algebra_audit import label_counts, top_label_state
 from genforge.generators.relation_algebra_epignn import nested_graph
 from genforge.generators.relation_algebra import (GraphShape, chain_sampler, graph_edges, load_algebra,
                                                   sample_flat_graph, sample_graph)
@@ -97,6 +99,12 @@ def draw_cost(params) -> float:
     return work / found if found else float("inf")
 
 
+def _top_as_wanted(atoms: list[int], identity: int, target: int, want_top: bool) -> bool:
+    """Whether the target is the unique most frequent non-identity label (``want_top``), or below the top."""
+    state = top_label_state(Counter(a for a in atoms if a != identity), target)
+    return state == ("unique" if want_top else "other")
+
+
 def nests(params) -> bool:
     """Whether graphs of k >= nesting_min_k nest (nest_share 0 turns nesting off under either law)."""
     return params.nest_share > 0
@@ -111,6 +119,8 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
     nesting = GraphShape(params.nest_share, params.max_nested_branches)
     nest_from = params.nesting_min_k if nests(params) else k_hi + 1
     epignn = params.nested_law == "epignn" and name != "kinship"
+    balanced = params.label_shortcut == "balanced"
+    identity = sampler.algebra.identity
     instruction = INSTRUCTIONS[name]
     relations = sampler.algebra.relations
     targets = sampler.algebra.edge_atoms
@@ -126,6 +136,9 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
             examples.extend([None] * (count - drawn))
             break
         target = targets[below(len(targets))]
+        # label_shortcut = balanced: the target is the single most frequent non-identity edge label in a
+        # 1 / |targets| share of graphs (chance), and not among the most frequent ones in the rest.
+        want_top = below(len(targets)) == 0 if balanced else None
         for _ in range(TARGET_RETRIES):
             cell = below(cells)
             k, branches = k_lo + cell % k_count, b_lo + cell // k_count
@@ -138,14 +151,17 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
                          else sample_graph(rng, sampler, target, k, branches, nesting))
             else:
                 flat = sample_flat_graph(rng, sampler, target, k, branches)
-                if flat is not None:
-                    nodes = branches * (k - 1) + 2
-                    lines = _flat_lines(flat, k, _node_labels(word, nodes), padded)
-                    edge_count, nested = len(lines), 0
-                    break
-                continue
+                if flat is None or (balanced and not _top_as_wanted(
+                        [a for chain in flat for a in chain], identity, target, want_top)):
+                    continue
+                nodes = branches * (k - 1) + 2
+                lines = _flat_lines(flat, k, _node_labels(word, nodes), padded)
+                edge_count, nested = len(lines), 0
+                break
             if graph is not None:
                 edges, nodes = graph_edges(graph)
+                if balanced and not _top_as_wanted([a for _, a, _ in edges], identity, target, want_top):
+                    continue
                 labels = _node_labels(word, nodes)
                 lines = [labels[u] + padded[atom] + labels[v] for u, atom, v in edges]
                 edge_count, nested = len(lines), graph.nested_count
@@ -220,6 +236,25 @@ def list_cell(rng: RandomStream, algebra_name: str, k_min: int, k_max: int, bran
                                             algebra.relations[target], {"domain": algebra_name,
                                                                         "complexity": complexity}, None)))
     return examples
+
+
+def balance_top_label(rng: RandomStream, examples: list[Example], targets: int) -> list[Example]:
+    """A listed cell under ``label_shortcut = balanced``: per target, every graph whose target is below the
+    most frequent non-identity edge label, and 1 / (targets - 1) as many (at most all) whose target is the
+    single most frequent one, chosen at random; ties are dropped. The order of ``examples`` is kept."""
+    keep: set[int] = set()
+    groups: dict[str, tuple[list[int], list[int]]] = {}
+    for position, example in enumerate(examples):
+        counts = label_counts(line.split()[1] for line in example.input.splitlines()[:-1])
+        state = top_label_state(counts, example.target)
+        if state != "tied":
+            groups.setdefault(example.target, ([], []))[state == "unique"].append(position)
+    for target in sorted(groups):
+        below_top, on_top = groups[target]
+        keep.update(below_top)
+        wanted = min(len(on_top), round(len(below_top) / max(targets - 1, 1)))
+        keep.update(on_top[i] for i in rng.permutation(len(on_top)).tolist()[:wanted])
+    return [example for position, example in enumerate(examples) if position in keep]
 
 
 def stratified_partition(rng: RandomStream, examples: list[Example], shares: tuple[int, ...]) -> list[list[Example]]:

@@ -61,7 +61,8 @@ from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits
 from genforge.core.task import Task
-from genforge.generators import relation_algebra_examples
+from genforge.core.probes import Probe
+from genforge.generators import relation_algebra_audit, relation_algebra_examples
 from genforge.generators.relation_algebra import ALGEBRAS, load_algebra, series_parallel_closure
 
 #: Long names accepted by normalize_answer.
@@ -84,6 +85,15 @@ MAX_DRAW_COST = {"rcc8": 1000, "interval": 1000, "kinship": 600}
 SPLIT_RANGES = {"train": "train_k_min..train_k_max, train_branches_min..train_branches_max",
                 "test_ood_length": "test_k_max, train_branches_max",
                 "test_ood_branches": "test_branches_max, train_k_max"}
+#: Why the label shortcut is expected on the faithful plans (printed by genforge audit).
+FAITHFUL_SHORTCUT = ("label_shortcut = faithful reproduces EpiGNN's graphs (Khalid and Schockaert 2025), whose "
+                     "released files share the shortcut: the target is often the most frequent non-identity edge "
+                     "label; use label_shortcut = balanced to measure reasoning without it")
+#: Nuisance features each held-out split's shift moves (see relation_algebra_audit.nuisance_features):
+#: longer paths have more and more nested edges, a different identity share and more labels competing
+#: with the target; more branches have more edges and more source edges carrying the target.
+LENGTH_MOVES = ("k", "edges", "nested", "identity_share", "target_is_top_label", "target_on_source_edge")
+BRANCH_MOVES = ("branches", "edges", "identity_share", "target_is_top_label", "target_on_source_edge")
 #: Longest paths and most branches the schema allows.
 MAX_K, MAX_BRANCHES = 50, 16
 
@@ -110,6 +120,10 @@ class RelationAlgebraParams(Params):
                             "original generator's law: every top-level chain nested, 2..5 parallel chains per "
                             "sub-graph) or segments (genforge 1.1's: each segment nests with nest_share)",
                             enum=["epignn", "segments"])
+    label_shortcut: str = param("faithful", "faithful: graphs as EpiGNN draws them, whose target is the most "
+                                "frequent non-identity edge label about 60% of the time; balanced: that holds for "
+                                "1/|relations| of the graphs (chance) and the target is below the top otherwise",
+                                enum=["faithful", "balanced"])
     k: int = param(5, "cell plan: the path length of every graph", minimum=2, maximum=MAX_K)
     branches: int = param(1, "cell plan: the top-level branch count of every graph", minimum=1, maximum=MAX_BRANCHES)
     tightness: float = param(2.5, "bias towards decompositions with small compositions: weight |r1 o r2|^-tightness",
@@ -140,16 +154,19 @@ def _b_in(low: int, high: int):
 
 @lru_cache(maxsize=2)  # the training cell, then one OOD cell
 def _listed_parts(version: str, algebra: str, cell: tuple[int, int, int, int], seed: int,
-                  shares: tuple[int, ...]) -> list[list[Example]]:
-    """Every graph of a small cell, cut into parts of ``shares`` (computed once per process and split set)."""
+                  shares: tuple[int, ...], balanced: bool = False) -> list[list[Example]]:
+    """Every graph of a small cell, cut into parts of ``shares`` (computed once per process and split set);
+    ``balanced``: thinned so that the label shortcut scores chance (label_shortcut = balanced)."""
     rng = RandomStream.from_parts(RelationAlgebraTask.name, version, algebra, list(cell), seed, "listing")
     examples = relation_algebra_examples.list_cell(rng, algebra, *cell)
+    if balanced:
+        examples = relation_algebra_examples.balance_top_label(rng, examples, len(load_algebra(algebra).edge_atoms))
     return relation_algebra_examples.stratified_partition(rng, examples, shares)
 
 
 class RelationAlgebraTask(Task):
     name = "relation_algebra"
-    version = "1.1"
+    version = "1.2"
     balance_key = "target"
     summary = "relation of source to sink in an RCC-8 / interval / kinship series-parallel graph (EpiGNN benchmarks)"
     default_split_plan = "systematic"
@@ -210,20 +227,35 @@ class RelationAlgebraTask(Task):
         longer = self._listed_when_small(params, SplitSpec(
             "test_ood_length", params.test_size,
             f"paths of {k_hi + 1}..{k_test} edges (train: {k_lo}..{k_hi}), train branch counts",
-            all_of(_k_in(k_hi + 1, k_test), _b_in(b_lo, b_hi)), {"k_min": k_hi + 1, "k_max": k_test}, "length"))
+            all_of(_k_in(k_hi + 1, k_test), _b_in(b_lo, b_hi)), {"k_min": k_hi + 1, "k_max": k_test}, "length",
+            moves=LENGTH_MOVES))
         wider = self._listed_when_small(params, SplitSpec(
             "test_ood_branches", params.test_size,
             f"{b_hi + 1}..{b_test} parallel branches (train: {b_lo}..{b_hi}), train path lengths",
             all_of(_k_in(k_lo, k_hi), _b_in(b_hi + 1, b_test)), {"branches_min": b_hi + 1, "branches_max": b_test},
-            "complexity"))
-        return {
+            "complexity", moves=BRANCH_MOVES))
+        expected = self._expected_probes(params)
+        return {name: replace(plan, expected_probes=expected) for name, plan in {
             "iid": SplitPlan("iid", "train / validation / test_id from the training cell", iid),
             "length": SplitPlan("length", "test on longer paths than in training", iid + (longer,)),
             "branches": SplitPlan("branches", "test on more parallel branches than in training", iid + (wider,)),
             "systematic": SplitPlan("systematic", "test on longer paths and on more branches", iid + (longer, wider)),
             "cell": SplitPlan("cell", f"every split at path length k = {k} with b = {b} branches (as one EpiGNN "
                               "test file, test_<algebra>_k_<k>_b_<b>.csv)", one_cell),
-        }
+        }.items()}
+
+    @staticmethod
+    def _expected_probes(params: RelationAlgebraParams) -> dict[str, str]:
+        if params.label_shortcut == "balanced":
+            return {}
+        return {"most_frequent_edge_label": FAITHFUL_SHORTCUT, "source_edge_label": FAITHFUL_SHORTCUT}
+
+    # -- audit (genforge.core.probes) --------------------------------------------
+    def nuisance_features(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        return relation_algebra_audit.nuisance_features(record)
+
+    def shortcut_probes(self, params: RelationAlgebraParams) -> list[Probe]:
+        return [relation_algebra_audit.most_frequent_label_probe(), relation_algebra_audit.source_edge_label_probe()]
 
     # -- small cells: listed, not sampled (see generators/relation_algebra_examples.py) ----------
     def _listable(self, params: RelationAlgebraParams, cell: tuple[int, int, int, int]) -> bool:
@@ -252,9 +284,11 @@ class RelationAlgebraTask(Task):
     def enumerate_split(self, params: RelationAlgebraParams, plan: SplitPlan, split: SplitSpec,
                         seed: int) -> list[Example]:
         cell = params.for_split(split.sample_params, seed).cell()
+        balanced = params.label_shortcut == "balanced"
         if split.name in IID_SPLITS:
-            return _listed_parts(self.version, params.algebra, cell, seed, IID_SHARES)[IID_SPLITS.index(split.name)]
-        return _listed_parts(self.version, params.algebra, cell, seed, (1,))[0]
+            return _listed_parts(self.version, params.algebra, cell, seed, IID_SHARES,
+                                 balanced)[IID_SPLITS.index(split.name)]
+        return _listed_parts(self.version, params.algebra, cell, seed, (1,), balanced)[0]
 
     # -- sampling ------------------------------------------------------------
     def sample_block(self, rng: RandomStream, params: RelationAlgebraParams, count: int) -> list[Optional[Example]]:

@@ -1,0 +1,69 @@
+"""relation_algebra's audit declarations: the label shortcut probe, its declared expectation on the faithful
+plans, the balanced option that removes it, and the nuisance features (issue 15, item 7)."""
+
+import json
+
+import pytest
+
+import genforge
+from genforge.core.registry import get_task
+
+TASK = get_task("relation_algebra")
+SIZES = {"train": 400, "validation": 20, "test_id": 150, "test_ood_length": 150, "test_ood_branches": 150}
+SMALL = {"test_k_max": 7, "test_branches_max": 5}
+
+
+def generate(tmp_path, **params):
+    genforge.generate("relation_algebra", tmp_path, params={**SMALL, **params}, sizes=SIZES)
+    folder = tmp_path / "relation_algebra"
+    return {split: [json.loads(line) for line in (folder / f"{split}.jsonl").open(encoding="utf-8")]
+            for split in SIZES}
+
+
+def probe_scores(records, params):
+    probe = next(p for p in TASK.shortcut_probes(TASK.Params.resolve(params)) if p.name == "most_frequent_edge_label")
+    predict = probe.fit(records["train"])
+    return {split: sum(predict(r) == r["target"] for r in rs) / len(rs) for split, rs in records.items()}
+
+
+def test_most_frequent_edge_label_probe_finds_the_published_shortcut(tmp_path):
+    scores = probe_scores(generate(tmp_path), SMALL)
+    # Issue 15: 0.60 on train and 0.63 on the more-branches test (majority class 0.08-0.14).
+    assert scores["train"] > 0.5 and scores["test_ood_branches"] > 0.5
+
+
+def test_faithful_plans_declare_the_probe_expected_with_the_reason():
+    plans = TASK.split_plans(TASK.Params.resolve({}))
+    for plan in plans.values():
+        assert "EpiGNN" in plan.expected_probes["most_frequent_edge_label"]
+    balanced = TASK.split_plans(TASK.Params.resolve({"label_shortcut": "balanced"}))
+    assert all("most_frequent_edge_label" not in plan.expected_probes for plan in balanced.values())
+
+
+def test_balanced_option_brings_the_probe_to_chance(tmp_path):
+    records = generate(tmp_path, label_shortcut="balanced")
+    scores = probe_scores(records, {**SMALL, "label_shortcut": "balanced"})
+    # Chance: one of 8 RCC-8 relations (0.125); 150 records leave some noise.
+    assert max(scores.values()) < 0.25
+    for split, rows in records.items():
+        targets = {r["target"] for r in rows}
+        assert len(targets) == 8, split  # still every relation as a target
+        for r in rows[:40]:
+            assert TASK.solve(r["instruction"], r["input"]) == r["target"]
+
+
+def test_nuisance_features_describe_the_graph():
+    record = {"input": "0 EQ 1\n1 DC 3\n0 DC 2\n2 EC 3\nquery: 0 ? 3", "target": "DC",
+              "meta": {"complexity": {"k": 2, "branches": 2, "edges": 4, "nodes": 4, "nested": 0}}}
+    features = TASK.nuisance_features(record)
+    assert features["k"] == 2 and features["branches"] == 2 and features["edges"] == "3-4"
+    assert features["nested"] == 0 and features["answer"] == "DC"
+    assert features["identity_share"] == 0.2  # one EQ edge of four, rounded to tenths
+    assert features["target_is_top_label"] is True and features["target_on_source_edge"] is True
+
+
+def test_splits_name_the_features_their_shift_moves():
+    plan = TASK.split_plans(TASK.Params.resolve({}))["systematic"]
+    assert {"k", "edges", "nested", "identity_share"} <= set(plan.split("test_ood_length").moves)
+    assert {"branches", "edges"} <= set(plan.split("test_ood_branches").moves)
+    assert plan.split("test_id").moves == ()
