@@ -208,11 +208,11 @@ def test_the_pilot_cost_is_fixed_by_the_parameters_alone():
 
 
 GOLDEN = {
-    "train.jsonl": "66c8264e93188f28dd00dc6085c1e3086de38626e36659fca9644d08173645a4",
-    "validation.jsonl": "3602f7d720a814f128b0d0fcbcd65e5b28a79601f16db1e023b0a0396f773cdf",
-    "test_id.jsonl": "be9e93d1c1473f1d39813b847592adb699809d6d75960755d6aa630f387b6913",
-    "test_ood_length.jsonl": "865d70dc29621eb3084003139758996f9d8668d1bb64623ee74e9b79a7d3feb3",
-    "test_ood_branches.jsonl": "e46e4b37e92f17cee1eb7ebeda57ade77101e469ef4bbb0f224ff9e1017b509d",
+    "train.jsonl": "84d8e36c31b5a669a62bd2c872ec7690b09cd3d8d70a5b890c91004a3b84a5e5",
+    "validation.jsonl": "7fe10fab68130500d1f28e86defb0a4e1543f80766c672e41762166e1860d6a0",
+    "test_id.jsonl": "4fdc84703108544913bfdf25ed4c40d5fa6e567bf536cef5111a3db8a722fb09",
+    "test_ood_length.jsonl": "9dfcd016e64b510406cf2ee8dc87b502cdeac6457da6d47aaab14879cbf62a53",
+    "test_ood_branches.jsonl": "1db0bc5843e1d2372e3777beb1e9907ec47496e7db4041f45633744a59c7192d",
 }
 
 

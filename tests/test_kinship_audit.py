@@ -1,0 +1,70 @@
+"""kinship: relation-word probes, shuffled-order facts, and held-out patterns with balanced targets (issue 15,
+item 6)."""
+
+import json
+from collections import Counter
+
+import genforge
+from genforge.core.registry import get_task
+
+TASK = get_task("kinship")
+POOL = {"family_pool_size": 8}
+
+
+def generate(tmp_path, plan, sizes, **params):
+    genforge.generate("kinship", tmp_path, split_plan=plan, params={**POOL, **params}, sizes=sizes)
+    folder = tmp_path / "kinship"
+    return {split: [json.loads(line) for line in (folder / f"{split}.jsonl").open(encoding="utf-8")]
+            for split in sizes}
+
+
+def scores(records, name):
+    probe = next(p for p in TASK.shortcut_probes(TASK.Params.resolve({})) if p.name == name)
+    predict = probe.fit(records["train"])
+    return {split: sum(predict(r) == r["target"] for r in rs) / len(rs) for split, rs in records.items()}
+
+
+def test_relation_word_probes_read_the_story_in_text_order():
+    record = {"input": "(Ann, son, Bob)\n(Bob, wife, Cara)\nQuery: (Ann, Cara)", "target": "daughter-in-law"}
+    other = {"input": "(Dan, son, Eve)\n(Eve, husband, Fay)\nQuery: (Dan, Fay)", "target": "son-in-law"}
+    for probe in TASK.shortcut_probes(TASK.Params.resolve({})):
+        predict = probe.fit([record, other])
+        assert predict(record) == "daughter-in-law" and predict(other) == "son-in-law"
+
+
+def test_stories_state_facts_in_chain_order_and_shuffled(tmp_path):
+    records = generate(tmp_path, "iid", {"train": 300, "validation": 10, "test_id": 10}, story_format="facts")
+    orders = Counter(r["meta"]["fact_order"] for r in records["train"])
+    # Today every story is in chain order; CLUTRR's are not always.
+    assert 0.35 <= orders["shuffled"] / 300 <= 0.65
+    for record in records["train"][:60]:
+        assert TASK.solve(record["instruction"], record["input"]) == record["target"]
+        assert TASK.nuisance_features(record)["fact_order"] == record["meta"]["fact_order"]
+    assert TASK.Params.resolve({}).shuffled_share == 0.5
+
+
+def test_held_out_patterns_draw_each_target_on_the_unseen_side(tmp_path):
+    sizes = {"train": 600, "validation": 10, "test_id": 100, "test_ood_pattern": 400}
+    records = generate(tmp_path, "held_out_patterns", sizes)
+    test, train = records["test_ood_pattern"], records["train"]
+    shares = Counter(r["meta"]["relation"] for r in test)
+    # Issue 15: 29% of the test targets were `un` (train about 9%); nine relation types: 11% each.
+    assert max(shares.values()) / len(test) < 0.2
+    patterns = {r["meta"]["pattern"] for r in test}
+    assert not patterns & {r["meta"]["pattern"] for r in train}
+
+
+def test_first_last_lookup_is_weaker_with_shuffled_facts(tmp_path):
+    sizes = {"train": 800, "validation": 10, "test_id": 200, "test_ood_length": 150}
+    chain = generate(tmp_path / "chain", "longer_chains", sizes, shuffled_share=0.0)
+    mixed = generate(tmp_path / "mixed", "longer_chains", sizes)
+    before, after = scores(chain, "first_last_relation"), scores(mixed, "first_last_relation")
+    assert after["test_id"] < before["test_id"] - 0.1
+    assert after["test_ood_length"] < before["test_ood_length"]
+
+
+def test_held_out_split_names_its_moves():
+    plan = TASK.split_plans(TASK.Params.resolve({}))["held_out_patterns"]
+    assert "pattern_length" not in plan.split("test_ood_pattern").moves
+    longer = TASK.split_plans(TASK.Params.resolve({}))["longer_chains"].split("test_ood_length")
+    assert {"k", "pattern_length"} <= set(longer.moves)
