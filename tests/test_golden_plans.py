@@ -77,7 +77,7 @@ PINS = {
     "relation_algebra:easy_to_hard": "91c4c4d75f8f68fa87afb86a4060c32d4cfe28702c3d891ecc1ab24d44bc0d57 d666de38c8b9fe37",
     "relation_algebra:iid": "deede0f84b7bbb59cfb502caece5cdc11b569099e332c13c5e8020c261a7f616",
     "relation_algebra:length": "3298e8834fc7f067b73771ba19b02734e86e9c5d7439e3677633ad1691347946",
-    "relation_algebra:mcd": "fc4dd41276d4027668394238a5fa1ef17f0420cda85ce732bfe53402fdc4d3f5 149cd7d04d461fcb",
+    "relation_algebra:mcd": "22edf1905b58bef6ca2e811ed523926174ab746c9bfccca75769c254a0e54f89 af812daad5d5c00e",
     "relation_algebra:systematic": "7009d088a16663cf19293dfbb90992855d42ee5c98952368829551352d2e67bb",
     "rewrite:difficulty_range": "a20f92056cee61b73dc5c55ce7bc83575c680764e2e23b6272636bdfcb5d334c 4b4029be4604e6cc",
     "rewrite:held_out_domain": "772cb1ffd3086a251db00062a1489c95646a5d1329f37117d17de90801b5fec7",
@@ -128,10 +128,16 @@ def head_digest(manifest: dict) -> str:
     return hashlib.sha256(json.dumps(head, sort_keys=True).encode()).hexdigest()[:16]
 
 
+#: Plan options of a pinned key, where the defaults do not fit the tiny pinned sizes: relation_algebra 1.2's
+#: pool of 240 records leaves the mcd search at atom divergence 0.0239 with search seed 0 (bound 0.02).
+PINNED_OPTIONS = {"relation_algebra:mcd": {"search_seed": 1}}
+
+
 def generate_pinned(key: str, out) -> str:
     task, plan_name = key.split(":")
     if plan_name in GENERIC_SIZES:
-        manifest = genforge.generate(task, out, split_plan=plan_name, sizes=GENERIC_SIZES[plan_name])
+        manifest = genforge.generate(task, out, split_plan=plan_name, sizes=GENERIC_SIZES[plan_name],
+                                     plan_options=PINNED_OPTIONS.get(key, {}))
         return f"{fingerprint(manifest)} {head_digest(manifest)}"
     if plan_name == "difficulty_range":
         plan = resolve_spec(task).plan()
