@@ -52,6 +52,25 @@ def test_held_out_patterns_draw_each_target_on_the_unseen_side(tmp_path):
     assert max(shares.values()) / len(test) < 0.2
     patterns = {r["meta"]["pattern"] for r in test}
     assert not patterns & {r["meta"]["pattern"] for r in train}
+    # Issue 15: 37 test patterns in 1,000 records, 8% of them k = 2 (a single held-out k = 2 pattern).
+    assert len(patterns) >= 36
+    ks = Counter(r["meta"]["complexity"]["k"] for r in test)
+    assert ks[2] / len(test) >= 0.12
+
+
+def test_held_out_patterns_are_stratified_by_target_and_length():
+    from genforge.generators.kinship_patterns import held_out_patterns, pattern_universe
+
+    universe = pattern_universe(4)
+    held = held_out_patterns(2, 4, 0.2)
+    for (target, k), group in universe.items():
+        out = [p for p in group if p in held]
+        if len(group) >= 2:  # some held out, some kept for train
+            assert 1 <= len(out) < len(group), (target, k)
+        else:
+            assert len(out) <= 1
+    # Every target keeps held-out patterns at k = 3 and 4.
+    assert {t for (t, k), g in universe.items() if k == 3 and any(p in held for p in g)} == {t for t, _ in universe}
 
 
 def test_first_last_lookup_is_weaker_with_shuffled_facts(tmp_path):

@@ -15,10 +15,10 @@ from typing import Mapping, Optional
 
 from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
-from genforge.core.splits import text_bucket
 from genforge.generators.kinship import (
     Chain, FamilyTree, Noise, add_noise, backward_chain, family_tree, load_rules, simulate_family, story_answers,
 )
+from genforge.generators.kinship_patterns import is_seen_pattern
 from genforge.generators.kinship_text import QUERY_PREFIX, load_names, load_templates, render_story
 
 #: Tries per sample (fresh tree and start edge, same target) before the draw counts as rejected.
@@ -36,14 +36,6 @@ _NO_NOISE = Noise()
 def pattern_of(relations) -> str:
     """The chain's relation-type sequence, e.g. ``child,SO``: the unit of held_out_patterns."""
     return ",".join(relations)
-
-
-#: Patterns whose hash bucket is at or above this are held out (held_out_patterns plan).
-SEEN_PATTERN_FRACTION = 0.8
-
-
-def is_seen_pattern(pattern: str) -> bool:
-    return text_bucket(pattern) < SEEN_PATTERN_FRACTION
 
 
 def family_pool(rng: RandomStream, size: int, generations: int, children_min: int, children_max: int,
@@ -76,7 +68,7 @@ class StoryContext:
 
     __slots__ = ("pool", "rules", "templates", "names", "name_sets", "noise", "any_noise", "k_min", "k_span",
                  "story_format", "instruction", "targets", "single", "setup_choices", "shuffled_share",
-                 "pattern_side")
+                 "pattern_side", "pattern_split")
 
     def __init__(self, pool: tuple[FamilyTree, ...], params):
         self.pool = pool
@@ -96,6 +88,7 @@ class StoryContext:
         #: held_out_patterns: "seen" or "unseen" makes a draw retry chains until its pattern is on that side,
         #: so each target and k keeps its share (filtering afterwards skewed the test towards `un`).
         self.pattern_side = params.pattern_side
+        self.pattern_split = (params.k_min, params.k_max, float(params.held_out_pattern_share))
 
 
 class ChainTrace(Sequence):
@@ -172,7 +165,8 @@ def _story(rng: RandomStream, context: StoryContext, target: str,
         chain = backward_chain(rng, tree, target, k)
         if chain is None:
             continue
-        if context.pattern_side and is_seen_pattern(pattern_of(chain.relations)) != (context.pattern_side == "seen"):
+        if context.pattern_side and (is_seen_pattern(pattern_of(chain.relations), *context.pattern_split)
+                                     != (context.pattern_side == "seen")):
             continue
         if context.any_noise:
             noise = add_noise(rng, tree, chain, *context.noise)

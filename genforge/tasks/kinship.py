@@ -46,7 +46,7 @@ from genforge.core.task import Task
 from genforge.core.probes import Probe
 from genforge.generators import kinship_audit, kinship_stories
 from genforge.generators.kinship import FamilyTree, closure, load_rules
-from genforge.generators.kinship_stories import is_seen_pattern
+from genforge.generators.kinship_patterns import is_seen_pattern
 from genforge.generators.kinship_text import name_genders, parse_input
 
 NAME_SETS = ("anglo", "latin", "nordic")
@@ -85,6 +85,8 @@ class KinshipParams(Params):
                                   "in chain order): CLUTRR's stories are not always in chain order, and a fixed "
                                   "order makes the first and last relation words a positional cue",
                                   minimum=0.0, maximum=1.0)
+    held_out_pattern_share: float = param(0.2, "held_out_patterns: share of each (target, k) group of chain "
+                                          "patterns held out for test_ood_pattern", minimum=0.05, maximum=0.5)
     train_size: int = train_size()
     test_size: int = test_size()
     #: held_out_patterns: draw chains until their pattern is "seen" (train side) or "unseen" ("" : any).
@@ -98,9 +100,11 @@ def _k_between(low: int, high: int):
     return accepts
 
 
-def _pattern_seen(seen: bool):
+def _pattern_seen(seen: bool, params: "KinshipParams"):
+    split = (params.k_min, params.k_max, params.held_out_pattern_share)
+
     def accepts(example: Example, bucket: float) -> bool:
-        return is_seen_pattern(example.meta["pattern"]) == seen
+        return is_seen_pattern(example.meta["pattern"], *split) == seen
 
     return accepts
 
@@ -146,10 +150,10 @@ class KinshipTask(Task):
             _k_between(test_lo, test_hi), {"k_min": test_lo, "k_max": test_hi}, "length",
             moves=("k", "pattern_length"),
         )
-        seen = all_of(in_train_k, _pattern_seen(True))
+        seen = all_of(in_train_k, _pattern_seen(True, params))
         unseen = SplitSpec(
             "test_ood_pattern", test, "chains whose relation-type sequence never occurs in training",
-            all_of(in_train_k, _pattern_seen(False)), {"pattern_side": "unseen"}, "pattern",
+            all_of(in_train_k, _pattern_seen(False, params)), {"pattern_side": "unseen"}, "pattern",
         )
         return {
             "iid": SplitPlan("iid", "train / validation / test_id from one distribution",
