@@ -87,3 +87,8 @@ def test_held_out_split_names_its_moves():
     assert "pattern_length" not in plan.split("test_ood_pattern").moves
     longer = TASK.split_plans(TASK.Params.resolve({}))["longer_chains"].split("test_ood_length")
     assert {"k", "pattern_length"} <= set(longer.moves)
+
+
+def test_plans_declare_the_in_distribution_lookup_expected_with_the_reason():
+    for plan in TASK.split_plans(TASK.Params.resolve({})).values():
+        assert "k = 2" in plan.expected_probes["first_last_relation"]
