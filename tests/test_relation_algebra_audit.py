@@ -67,3 +67,33 @@ def test_splits_name_the_features_their_shift_moves():
     assert {"k", "edges", "nested", "identity_share"} <= set(plan.split("test_ood_length").moves)
     assert {"branches", "edges"} <= set(plan.split("test_ood_branches").moves)
     assert plan.split("test_id").moves == ()
+
+
+def test_canonical_key_equates_renamed_and_reordered_graphs():
+    instruction = "i"
+    one = "0 EQ 1\n1 DC 3\n0 PO 2\n2 EC 3\nquery: 0 ? 3"
+    renamed = "0 PO 1\n0 EQ 2\n1 EC 3\n2 DC 3\nquery: 0 ? 3"
+    other = "0 EQ 1\n1 EC 3\n0 PO 2\n2 DC 3\nquery: 0 ? 3"  # the labels paired differently: another graph
+    assert TASK.canonical_key(instruction, one) == TASK.canonical_key(instruction, renamed)
+    assert TASK.canonical_key(instruction, one) != TASK.canonical_key(instruction, other)
+    nested = "0 EQ 1\n1 DC 2\n1 EC 3\n3 EQ 2\n2 PO 4\nquery: 0 ? 4"
+    flat = "0 EQ 1\n1 DC 2\n2 PO 4\n0 EQ 3\n3 EC 5\n5 EQ 6\n6 PO 4\nquery: 0 ? 4"
+    assert TASK.canonical_key(instruction, nested) != TASK.canonical_key(instruction, flat)
+
+
+def test_no_test_graph_is_a_train_graph_renamed(tmp_path):
+    records = generate(tmp_path)
+    keys = {TASK.canonical_key(r["instruction"], r["input"]) for r in records["train"]}
+    for split in ("validation", "test_id", "test_ood_length", "test_ood_branches"):
+        # Before: 345 of 1,000 test_id graphs were train graphs with other node names or line order.
+        assert not any(TASK.canonical_key(r["instruction"], r["input"]) in keys for r in records[split]), split
+
+
+def test_sampled_examples_key_is_the_canonical_key():
+    params = TASK.Params.resolve({"test_k_max": 7})
+    from genforge.core.rng import RandomStream
+    from genforge.generators import relation_algebra_examples
+    for cell in ({}, {"k_min": 6, "k_max": 7}):
+        examples = relation_algebra_examples.sample_block(RandomStream.from_parts("key"), params.for_split(cell, 0), 30)
+        for example in filter(None, examples):
+            assert example.key() == TASK.canonical_key(example.instruction, example.input)

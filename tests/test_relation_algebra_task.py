@@ -143,7 +143,9 @@ def test_target_relations_are_balanced_within_a_split(tmp_path):
                       sizes={"train": 1600, "validation": 10, "test_id": 10}, params={"algebra": "rcc8"})
     counts = Counter(r["target"] for r in read(tmp_path, "train"))
     assert set(counts) == {"DC", "EC", "PO", "TPP", "NTPP", "TPPI", "NTPPI", "EQ"}
-    assert min(counts.values()) > 0.6 * 1600 / 8 and max(counts.values()) < 1.4 * 1600 / 8
+    # Dedup is by graph up to node names and line order (canonical_key): RCC-8 has few distinct graphs closing
+    # exactly to EQ at k <= 4 (a single one per k with one branch: all EQ edges), so EQ gets about 7%.
+    assert min(counts.values()) > 0.45 * 1600 / 8 and max(counts.values()) < 1.4 * 1600 / 8
 
 
 def test_normalize_answer_folds_whitespace_case_and_long_names():
@@ -208,9 +210,9 @@ def test_the_pilot_cost_is_fixed_by_the_parameters_alone():
 
 
 GOLDEN = {
-    "train.jsonl": "84d8e36c31b5a669a62bd2c872ec7690b09cd3d8d70a5b890c91004a3b84a5e5",
-    "validation.jsonl": "7fe10fab68130500d1f28e86defb0a4e1543f80766c672e41762166e1860d6a0",
-    "test_id.jsonl": "4fdc84703108544913bfdf25ed4c40d5fa6e567bf536cef5111a3db8a722fb09",
+    "train.jsonl": "9c2f5b82486096e65f9be1ebbc2ba70440b9719cedc2260090c5ae8f0821c439",
+    "validation.jsonl": "44e91b5a33fd71b3d3c7448c79b3304c1722b42ecd47000f874879e3627466dd",
+    "test_id.jsonl": "293e4a3d62c13852e104560925d5aba3e503581d8f61b8c74b24d298f1567d1b",
     "test_ood_length.jsonl": "9dfcd016e64b510406cf2ee8dc87b502cdeac6457da6d47aaab14879cbf62a53",
     "test_ood_branches.jsonl": "1db0bc5843e1d2372e3777beb1e9907ec47496e7db4041f45633744a59c7192d",
 }

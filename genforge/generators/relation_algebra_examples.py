@@ -20,6 +20,7 @@ from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 from genforge.generators.kinship_graphs import family_model, sample_kinship_graph
 from genforge.generators.relation_algebra_audit import label_counts, top_label_state
+from genforge.generators.relation_algebra_canonical import canonical_graph
 from genforge.generators.relation_algebra_epignn import nested_graph
 from genforge.generators.relation_algebra import (GraphShape, chain_sampler, graph_edges, load_algebra,
                                                   sample_flat_graph, sample_graph)
@@ -32,6 +33,22 @@ INSTRUCTIONS = {
     "kinship": "Each line 'x R y' states that person y is person x's R. "
                "Give the relation R of the second query person to the first.",
 }
+
+
+class GraphExample(Example):
+    """An example whose dedup key is its graph up to node names and line order (Task.canonical_key)."""
+
+    __slots__ = ()
+
+    def key(self) -> str:
+        return canonical_key(self.instruction, self.input)
+
+
+def canonical_key(instruction: Optional[str], text: str) -> str:
+    graph = canonical_graph(text)
+    return graph if instruction is None else instruction + "\x1f" + graph
+
+
 #: Draws of (k, branches, graph) per example before giving up on the chosen target.
 TARGET_RETRIES = 64
 #: Redraws of a graph's last branch (sample_flat_graph's and GraphShape's ``tries``), for counting work.
@@ -171,7 +188,7 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
             continue
         complexity = {"k": k, "branches": branches, "edges": edge_count, "nodes": nodes, "nested": nested}
         examples.append(example_of((instruction, _shuffled_text(word, lines, nodes), relations[target],
-                                    {"domain": name, "complexity": complexity}, None)))
+                                    {"domain": name, "complexity": complexity}, None), GraphExample))
     return examples, work
 
 
@@ -234,7 +251,8 @@ def list_cell(rng: RandomStream, algebra_name: str, k_min: int, k_max: int, bran
                 complexity = {"k": k, "branches": branches, "edges": len(lines), "nodes": nodes, "nested": 0}
                 examples.append(example_of((instruction, _shuffled_text(rng.word, lines, nodes),
                                             algebra.relations[target], {"domain": algebra_name,
-                                                                        "complexity": complexity}, None)))
+                                                                        "complexity": complexity}, None),
+                                           GraphExample))
     return examples
 
 
