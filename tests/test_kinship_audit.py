@@ -74,12 +74,13 @@ def test_held_out_patterns_are_stratified_by_target_and_length():
 
 
 def test_first_last_lookup_is_weaker_with_shuffled_facts(tmp_path):
-    sizes = {"train": 800, "validation": 10, "test_id": 200, "test_ood_length": 150}
+    sizes = {"train": 1500, "validation": 10, "test_id": 300, "test_ood_length": 200}
     chain = generate(tmp_path / "chain", "longer_chains", sizes, shuffled_share=0.0)
     mixed = generate(tmp_path / "mixed", "longer_chains", sizes)
     before, after = scores(chain, "first_last_relation"), scores(mixed, "first_last_relation")
-    assert after["test_id"] < before["test_id"] - 0.1
-    assert after["test_ood_length"] < before["test_ood_length"]
+    # At 5,000 train records: test_id 0.67 -> 0.47, test_ood_length 0.49 -> 0.27.
+    assert after["test_id"] < before["test_id"] - 0.08
+    assert after["test_ood_length"] < before["test_ood_length"] - 0.05
 
 
 def test_held_out_split_names_its_moves():
@@ -92,3 +93,31 @@ def test_held_out_split_names_its_moves():
 def test_plans_declare_the_in_distribution_lookup_expected_with_the_reason():
     for plan in TASK.split_plans(TASK.Params.resolve({})).values():
         assert "k = 2" in plan.expected_probes["first_last_relation"]
+
+
+def test_canonical_key_equates_stories_with_renamed_people():
+    one = "Alice has a son named Adam. Adam's wife is Audrey.\nQuery: (Alice, Audrey)"
+    renamed = "Alba has a son named Arne. Arne's wife is Astrid.\nQuery: (Alba, Astrid)"
+    regendered = "Alice has a son named Adam. Adam's husband is Albert.\nQuery: (Alice, Albert)"
+    assert TASK.canonical_key("i", one) == TASK.canonical_key("i", renamed)
+    assert TASK.canonical_key("i", one) != TASK.canonical_key("i", regendered)
+
+
+def test_no_test_story_is_a_train_story_renamed(tmp_path):
+    sizes = {"train": 600, "validation": 20, "test_id": 200, "test_ood_length": 50}
+    records = generate(tmp_path, "longer_chains", sizes)
+    keys = {TASK.canonical_key(r["instruction"], r["input"]) for r in records["train"]}
+    # Before: 261 of 1,000 test_id stories were train stories with other names.
+    for split in ("validation", "test_id"):
+        assert not any(TASK.canonical_key(r["instruction"], r["input"]) in keys for r in records[split]), split
+
+
+def test_sampled_examples_key_is_the_canonical_key():
+    from genforge.core.rng import RandomStream
+    from genforge.generators import kinship_stories
+
+    params = TASK.Params.resolve(POOL)
+    pool = TASK._pool(params.for_split({}, 0))
+    for example in filter(None, kinship_stories.sample_block(RandomStream.from_parts("key"), pool,
+                                                             params.for_split({}, 0), 30)):
+        assert example.key() == TASK.canonical_key(example.instruction, example.input)

@@ -250,9 +250,9 @@ def test_output_does_not_depend_on_the_number_of_workers(tmp_path):
 
 
 GOLDEN = {
-    "train.jsonl": "fe934b1d5e1e45da6bd888465f6fcd13d14c70dcfaafcf78b9b62a64044e0d91",
-    "validation.jsonl": "cc659c24855b83d18732b9d03b8690471b2d3fbd2f6369f6b5cbbced7b96c254",
-    "test_id.jsonl": "82c4cd4ced9aeeb55933a89254372ec89eeadfb01c31971282d2c7a7c0b74f9e",
+    "train.jsonl": "be04d0c3180fe70474e8004cc0aaeb7c237c1f8e33630417b3533dadb330f952",
+    "validation.jsonl": "52ca34f9cda59dca353497af7e2f1b956dd6a131d2f780cfc779b9e6ac22e55d",
+    "test_id.jsonl": "49706abf852000cdec401858dec52f46b0804c40b48af8adbb4a475a595127a6",
     "test_ood_length.jsonl": "3445cc088dcc2e375c0e61d53412bd2c1881fd95a3c9572899836310ef622865",
 }
 

@@ -29,7 +29,7 @@ GOLDEN = {
     "cogs": ("1.0", "144231213029a0dada0c3e137b2277a1504b6cb2f6ff5c7171d546e4d6ab4c4e"),
     "comparison": ("1.2", "8ff405f33046ee7b1a7b2b9717494a0a7896f0450d83ecb268d6f291a2ce554b"),
     "hint": ("1.1", "fdd0b0de2eda995bedf6439edf2b63e4c618a3c147b0a894662c34caf0abf2d1"),
-    "kinship": ("1.1", "3bc1d20c61b6eee975d2b69538b1ba973d3965a769a5c446c780a9851d7a2c3a"),
+    "kinship": ("1.1", "32e11cfb7675c30695b380bc40580bf1e6bb3e2dc179e273b65b3047f6392e39"),
     "markov": ("1.1", "e585260ab31dbe965cd98c71655935d2213de667c3f4b6f2950c732fa5ab750d"),
     "multiplication": ("1.1", "c2cca22936ed871f634a09aa9246c28501958e1845e291eb99d0988d32495bc7"),
     "pcfg_set": ("1.1", "b892ab034553775859e7c5aa0c94ebc431a45c1f98a0b05bbd8b7bee2bcbb399"),

@@ -18,6 +18,7 @@ from genforge.core.rng import RandomStream
 from genforge.generators.kinship import (
     Chain, FamilyTree, Noise, add_noise, backward_chain, family_tree, load_rules, simulate_family, story_answers,
 )
+from genforge.generators.kinship_canonical import StoryExample
 from genforge.generators.kinship_patterns import is_seen_pattern
 from genforge.generators.kinship_text import QUERY_PREFIX, load_names, load_templates, render_story
 
@@ -224,4 +225,4 @@ def _sample_one(rng: RandomStream, context: StoryContext) -> Optional[Example]:
         },
     }
     return example_of((context.instruction, text, context.rules.words[target][genders[last]], meta,
-                       ChainTrace(chain.steps, names)))
+                       ChainTrace(chain.steps, names)), StoryExample)

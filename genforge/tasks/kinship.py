@@ -44,7 +44,7 @@ from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits
 from genforge.core.task import Task
 from genforge.core.probes import Probe
-from genforge.generators import kinship_audit, kinship_stories
+from genforge.generators import kinship_audit, kinship_canonical, kinship_stories
 from genforge.generators.kinship import FamilyTree, closure, load_rules
 from genforge.generators.kinship_patterns import is_seen_pattern
 from genforge.generators.kinship_text import name_genders, parse_input
@@ -216,6 +216,10 @@ class KinshipTask(Task):
         return " ".join(str(answer).split()).lower()
 
     # -- audit (genforge.core.probes) ----------------------------------------
+    def canonical_key(self, instruction: Optional[str], input: str) -> str:
+        """The story with names replaced by gender and order of first mention (generators/kinship_canonical)."""
+        return kinship_canonical.canonical_key(instruction, input)
+
     def shortcut_probes(self, params: KinshipParams) -> list[Probe]:
         return kinship_audit.probes()
 
