@@ -45,12 +45,12 @@ PINS = {
     "hint:hint": "4b8e767409f34313c36a18d48a1e9e309603dbc0b3d61bf329d440c55ee71a2d",
     "hint:iid": "e49358c027d722415fcaa7cd21111e9021f56308747fff858ee76914ec5012b2",
     "hint:mcd": "c6507ba59e035ac53ff2624c0402e344b841ff35ba7eb8b26a089e90ec0ad6af 57ea5e48653e2e20",
-    "kinship:difficulty_range": "b94d8f798bd6f2188db783f58f2edec8079372d4a4d6828984a83b5f741ea18d b8bcb853e8c9aa0d",
-    "kinship:easy_to_hard": "5c996dda12003c7d29cea0647da1a2bf998c93191a84419250e42afb5e9b8a5d 51d7c0659d030253",
-    "kinship:held_out_patterns": "a0a5d1c196a45a1cd23d7d18a41b35036bc0d7570bbdc4820883b70c7ea0b286",
-    "kinship:iid": "a83493dc6e49ba9c261981bccbd8c13cffe791e293a206a63e310a760a3f9a88",
-    "kinship:longer_chains": "7dbb9f6e785bcbd3cbeeb8befb41619689f10937a2401943626f677add00faf5",
-    "kinship:mcd": "b7ce92a76baea84155c865b5524123a3b7781a1819141c78f140bef9f6ac8b3d 280279f334bd82c3",
+    "kinship:difficulty_range": "24de6cfbe085ef5768cf80de82db42ca576e9f26b6dbb03123ce5c3463beac37 24d195f78faed217",
+    "kinship:easy_to_hard": "f03524576d02d62a04fd5402208115cb901a3687591f5194e7cd700b9a155bfb 5df155ee52c2a190",
+    "kinship:held_out_patterns": "c574b928c5572111d99ff4ffde355ed35aa2a43ae238fe592c8189676c0b37cb",
+    "kinship:iid": "8b6c09bdda2155fc378fcf5e24455e69467b9772d35a8f820407ed729e906e1c",
+    "kinship:longer_chains": "c41b9d508336c136894f57ade5d4950036fde92a86d24022825fd8caee575bda",
+    "kinship:mcd": "5c10306a22b59c8f84d70a1b59b9b2c705c70b09944e9ebe547597528926407c fc064c891af825bf",
     "markov:difficulty_range": "0ea177d4a86d3a4f9bb1d0e915773ae6cd8d7158eb67f0f9ecba02842ee25150 b2ea78491483f0a2",
     "markov:easy_to_hard": "f81b71b6e90712db8596e5de1bf2262b2e8f33b34002a5f2543e09c65f7bb645 1c765d824c1668a7",
     "markov:held_out_domain": "f360a417607c2aa38d1f581e6cf043b7c3d276271ae071ec7dc46bbe30c54441",
@@ -71,13 +71,14 @@ PINS = {
     "pcfg_set:random": "c08853a7a52bab9b17245652175c28b982c64a98bac24022b3263b7f0532b4ff",
     "pcfg_set:substitutivity": "38c3afdba331d433d0d3f995bb9e5ef7b6f0aa90da8d902775c2903444e4c80d",
     "pcfg_set:systematicity": "e4730bae87c10f7aa676f12a5bbc87617b8238b13462d30bf7d4112685df34fb",
-    "relation_algebra:branches": "1b86fc061c1f3adc501544bea970db1d2c3259df6b6a8dd1e05b069b90e345b1",
-    "relation_algebra:difficulty_range": "3e16ec51ba4735a7c2705a4dd51683888c72233e859a8e1f53bdee31212a0794 39b40a234633a1d9",
-    "relation_algebra:easy_to_hard": "cdb4dfb3b25f08e7b0b65200b8dae243c5cb6b11ff15718ca32d84ba484311b3 9e08f3335218bf6c",
-    "relation_algebra:iid": "3cea7fcfaf8c1e92c9d0cbd193db17f8639c0fe2e2cb5094648a6a1c35fd9848",
-    "relation_algebra:length": "8b3daf8b84378f243695a59f73f4a59928b6774c36bed84f2a3f46a26e1b6a2b",
-    "relation_algebra:mcd": "fc4dd41276d4027668394238a5fa1ef17f0420cda85ce732bfe53402fdc4d3f5 149cd7d04d461fcb",
-    "relation_algebra:systematic": "c8798197497f42bb34122dd806bc55357cad45ae60a59974ec4b45fc4140d1bb",
+    "relation_algebra:branches": "3464659a7b58835cd8f6a6b85c5abcd8d52a0011114af1dd942a49c1cb24bb2c",
+    "relation_algebra:cell": "e2f3e7120755e4887c7cd6862fac8aafb432ea41c6ac2240c526b7f7bf6f62fe",
+    "relation_algebra:difficulty_range": "b70356d4e283f40a25a1f199dc0cfe1f6eba507e6c27dc0c370de135613682c7 6d56d73f7f542d3b",
+    "relation_algebra:easy_to_hard": "2bb3008819a4357aab29fb0fb7562c9ebca664468dcd2a499159b1a542bfcb8f f419958c6a521ead",
+    "relation_algebra:iid": "614291537c287e516a1d4fe20d6490dc7550ce22b416e03258401ffcf636399c",
+    "relation_algebra:length": "47d03b8ca7016e619f347578ba9c248cafc04715e033e12e24b713abfb6cbed3",
+    "relation_algebra:mcd": "245921696b66abe35acaaca333676ab5b388ca800dfb5a7cb6114632e3d8cda6 9389990c18ab6dfc",
+    "relation_algebra:systematic": "2bce7a2d44d9fedfacefd446ff62abff10857a2a772fc23cca708e6e4f073886",
     "rewrite:difficulty_range": "3c75c916e8fd8ba8b0ce6473b42131375f74983ffe4cb6b5d628fd55f13d471c 7a7c72985ea9d94d",
     "rewrite:held_out_domain": "fb80f0a46a82f15bf84f303c86475309160ac5762c2dc2d08f4eb129072b62b7",
     "rewrite:iid": "566e535f0db476075d84a3782c9bd86722ad2ee94526bf7a24377027078b0681",
@@ -127,10 +128,17 @@ def head_digest(manifest: dict) -> str:
     return hashlib.sha256(json.dumps(head, sort_keys=True).encode()).hexdigest()[:16]
 
 
+#: Plan options of a pinned key, where the defaults do not fit the tiny pinned sizes: the pools of 240 records
+#: of relation_algebra 1.2 and kinship 1.1 leave the mcd search at atom divergence 0.0239 and 0.0207 with
+#: search seed 0 (bound 0.02).
+PINNED_OPTIONS = {"relation_algebra:mcd": {"search_seed": 1}, "kinship:mcd": {"search_seed": 1}}
+
+
 def generate_pinned(key: str, out) -> str:
     task, plan_name = key.split(":")
     if plan_name in GENERIC_SIZES:
-        manifest = genforge.generate(task, out, split_plan=plan_name, sizes=GENERIC_SIZES[plan_name])
+        manifest = genforge.generate(task, out, split_plan=plan_name, sizes=GENERIC_SIZES[plan_name],
+                                     plan_options=PINNED_OPTIONS.get(key, {}))
         return f"{fingerprint(manifest)} {head_digest(manifest)}"
     if plan_name == "difficulty_range":
         plan = resolve_spec(task).plan()
