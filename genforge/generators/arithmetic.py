@@ -50,6 +50,7 @@ from typing import Optional
 
 import numpy as np
 
+from genforge.core.probes import canonical_key_of
 from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 
@@ -98,6 +99,32 @@ def parse_instruction(text: Optional[str]) -> tuple[str, DigitFormat]:
     if unknown or not flags or len(set(flags)) != len(flags):
         raise FormatError(f"instruction {text!r}: format words must be 'plain' or distinct items of {', '.join(FLAGS)}")
     return words[0], DigitFormat(**{flag: True for flag in flags})
+
+
+# -- canonical form -------------------------------------------------------------
+def canonical_key(instruction: Optional[str], text: str) -> str:
+    """One key for ``a <op> b`` and ``b <op> a`` (both operations commute): the written operands in sorted order.
+
+    Operands of one input share their format (order, padding, hint offset), so
+    sorting their written forms is a canonical order of the pair.
+    """
+    for symbol in OPERATIONS.values():
+        left, found, right = text.partition(symbol)
+        if found:
+            if right < left:
+                text = right + symbol + left
+            break
+    return canonical_key_of(instruction, text)
+
+
+class CommutativeExample(Example):
+    """An arithmetic example whose dedup and split-membership key is :func:`canonical_key`
+    (issue 15: 19.5% of multiplication's test_id inputs were a training input with the operands swapped)."""
+
+    __slots__ = ()
+
+    def key(self) -> str:
+        return canonical_key(self.instruction, self.input)
 
 
 # -- rendering -----------------------------------------------------------
@@ -502,8 +529,9 @@ def example(operation: str, a: str, b: str, digit_format: DigitFormat, offset: i
         "carries": carries,
         "longest_carry_chain": longest,
     }
-    return Example(instruction or instruction_text(operation, digit_format), text, target,
-                   {"domain": operation, "complexity": complexity}, Scratchpad(operation, a, b))
+    return example_of((instruction or instruction_text(operation, digit_format), text, target,
+                       {"domain": operation, "complexity": complexity}, Scratchpad(operation, a, b)),
+                      CommutativeExample)
 
 
 def sample_block(rng: RandomStream, operation: str, digit_format: DigitFormat, low: int, high: int,
@@ -521,16 +549,23 @@ def sample_block(rng: RandomStream, operation: str, digit_format: DigitFormat, l
     else:
         lengths_b = low + rng.index_array(high - low + 1, count).astype(np.int64)
     # Both operands in one draw: rows 0..count-1 are the a's, the rest the b's.
-    operand_lengths = np.concatenate((lengths_a, lengths_b))
-    operand_digits = random_digit_rows(rng, operand_lengths, high)
-    a_digits, b_digits = operand_digits[:count], operand_digits[count:]
+    operand_digits = random_digit_rows(rng, np.concatenate((lengths_a, lengths_b)), high)
+    return _examples(rng, operation, digit_format, operand_digits[:count], operand_digits[count:],
+                     lengths_a, lengths_b, random_hint_offset)
+
+
+def _examples(rng: RandomStream, operation: str, digit_format: DigitFormat, a_digits: np.ndarray,
+              b_digits: np.ndarray, lengths_a: np.ndarray, lengths_b: np.ndarray,
+              random_hint_offset: bool) -> list[Example]:
+    """The examples of operand digit rows (results, carries and strings computed for the whole block)."""
     digits, carries, longest = propagate_carries(operation, column_sums(operation, a_digits, b_digits))
     result_lengths = significant_lengths(digits)
     widths = np.maximum(lengths_a, lengths_b)
     offsets = _hint_offsets(rng, operation, random_hint_offset and digit_format.index_hints, widths)
 
     instruction = instruction_text(operation, digit_format)
-    operand_texts = decimal_strings(operand_digits, operand_lengths)
+    count = len(lengths_a)
+    operand_texts = decimal_strings(np.concatenate((a_digits, b_digits)), np.concatenate((lengths_a, lengths_b)))
     a_texts, b_texts = operand_texts[:count], operand_texts[count:]
     results = decimal_strings(digits, result_lengths)
     inputs, targets = render_block(operation, digit_format, a_texts, b_texts, results, offsets)
@@ -542,11 +577,74 @@ def sample_block(rng: RandomStream, operation: str, digit_format: DigitFormat, l
             "result_digits": result_length,
             "carries": carry_count,
             "longest_carry_chain": chain,
-        }}, Scratchpad(operation, a, b)))
+        }}, Scratchpad(operation, a, b)), CommutativeExample)
         for a, b, text, target, length_a, length_b, width, result_length, carry_count, chain in zip(
             a_texts, b_texts, inputs, targets, lengths_a.tolist(), lengths_b.tolist(), widths.tolist(),
             result_lengths.tolist(), carries.tolist(), longest.tolist())
     ]
+
+
+# -- carry classes with matched operand sizes -------------------------------------------------
+#: Digit cells (candidates times operand width) that sample_carry_class may draw per call after its first
+#: round (one candidate per slot); each later round draws twice as many candidates per open slot.
+CLASS_CELLS = 1 << 22
+
+
+def matched_length_pairs(low: int, high: int, equal_lengths: bool, chain: int) -> list[tuple[int, int]]:
+    """The operand length pairs of multiplication's carry plan: those where a product's longest carry chain
+    can be both <= ``chain`` and > ``chain`` (it is at most la + lb - 1 columns), so that the in-distribution
+    and the carry test splits can draw from one size law. All pairs when none can exceed ``chain``."""
+    pairs = [(la, lb) for la in range(low, high + 1) for lb in range(low, high + 1) if not equal_lengths or la == lb]
+    both = [(la, lb) for la, lb in pairs if la + lb - 1 > chain]
+    return both or pairs
+
+
+def sample_carry_class(rng: RandomStream, digit_format: DigitFormat, low: int, high: int, equal_lengths: bool,
+                       random_hint_offset: bool, chain: int, longer: bool, count: int) -> list[Optional[Example]]:
+    """Products whose longest carry chain is <= ``chain`` (``longer`` false) or > ``chain`` (true), with
+    operand sizes drawn from one law whichever the class (issue 15: the carry test must differ in carries only).
+
+    The law: a length pair uniform over :func:`matched_length_pairs`, and a one-digit operand uniform on
+    2..9 (0 and 1 give no carry at all, so they could only ever fall on one side). Each slot then draws
+    operands of its pair until one is of the wanted class, so the class does not reshape the pair
+    histogram; a slot that finds none within the call's bounded work (``CLASS_CELLS``) is None, a
+    rejected draw for the engine (and for the acceptance pilot, which refuses a class too rare to fill).
+    """
+    if count <= 0:
+        return []
+    pairs = np.array(matched_length_pairs(low, high, equal_lengths, chain), dtype=np.int64)
+    chosen_pairs = pairs[rng.index_array(len(pairs), count).astype(np.int64)]
+    lengths_a, lengths_b = chosen_pairs[:, 0].copy(), chosen_pairs[:, 1].copy()
+    a_digits = np.zeros((count, high), dtype=np.uint8)
+    b_digits = np.zeros((count, high), dtype=np.uint8)
+    open_slots = np.arange(count)
+    per_slot, cells = 1, 0
+    while len(open_slots) and (cells == 0 or cells + len(open_slots) * per_slot * high <= CLASS_CELLS):
+        cells += len(open_slots) * per_slot * high
+        slots = np.repeat(open_slots, per_slot)
+        operand_lengths = np.concatenate((lengths_a[slots], lengths_b[slots]))
+        operands = _no_trivial_digits(rng, random_digit_rows(rng, operand_lengths, high), operand_lengths)
+        a_rows, b_rows = operands[:len(slots)], operands[len(slots):]
+        _, _, longest = propagate_carries("multiply", column_sums("multiply", a_rows, b_rows))
+        fits = ((longest > chain) == longer).reshape(len(open_slots), per_slot)
+        found = fits.any(axis=1)
+        first = np.flatnonzero(found) * per_slot + np.argmax(fits, axis=1)[found]
+        a_digits[open_slots[found]] = a_rows[first]
+        b_digits[open_slots[found]] = b_rows[first]
+        open_slots = open_slots[~found]
+        per_slot *= 2
+    examples: list[Optional[Example]] = list(_examples(rng, "multiply", digit_format, a_digits, b_digits,
+                                                       lengths_a, lengths_b, random_hint_offset))
+    for slot in open_slots.tolist():
+        examples[slot] = None
+    return examples
+
+
+def _no_trivial_digits(rng: RandomStream, digits: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Digit rows whose one-digit numbers are redrawn uniformly on 2..9."""
+    single = np.flatnonzero(lengths == 1)
+    digits[single, 0] = 2 + rng.index_array(8, len(single)).astype(np.uint8)
+    return digits
 
 
 def _hint_offsets(rng: RandomStream, operation: str, random_offset: bool, widths: np.ndarray) -> list[int]:

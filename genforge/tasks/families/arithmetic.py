@@ -102,8 +102,8 @@ class ArithmeticParams(Params):
     digits_max: int = split_setting(0, "most digits of an operand the split draws")
     #: test_ood_carry: the shortest carry chain the split wants (0: any).
     carry_chain_min: int = split_setting(0, "shortest carry chain the split draws (addition builds it)")
-    #: held_out_carry_pattern's train, validation and test_id keep chains up to this (-1: any); the
-    #: sampler does not use it, space_size checks that such draws are not too rare to fill the split.
+    #: held_out_carry_pattern's train, validation and test_id keep chains up to this (-1: any); multiplication
+    #: samples that class directly, space_size checks that such draws are not too rare to fill the split.
     carry_chain_max: int = split_setting(-1, "longest carry chain the split keeps (-1: any)")
 
     def digits(self) -> tuple[int, int]:
@@ -228,6 +228,11 @@ class ArithmeticTask(Task):
     def sample_block(self, rng: RandomStream, params: ArithmeticParams, count: int) -> list[Optional[Example]]:
         low, high = params.digits()
         chain_min = params.carry_chain_min
+        if self.operation == "multiply" and (chain_min or params.carry_chain_max >= 0):
+            # held_out_carry_pattern: both sides draw operand sizes from one law, so carries are the only shift.
+            return arithmetic.sample_carry_class(
+                rng, params.digit_format(), low, high, params.equal_lengths, params.random_hint_offset,
+                params.train_max_carry_chain, chain_min > 0, count)
         if chain_min and self.operation == "add":
             # Addition's carry test split builds its operands around a chain, so it fills quickly.
             return arithmetic.sample_with_chains(rng, params.digit_format(), max(low, chain_min), high, chain_min,
@@ -271,6 +276,12 @@ class ArithmeticTask(Task):
             return text
         stripped = text.rstrip("0") if digit_format.reversed_output else text.lstrip("0")
         return stripped or "0"
+
+    # -- audit -----------------------------------------------------------------
+    def canonical_key(self, instruction: Optional[str], input: str) -> str:
+        """``a <op> b`` and ``b <op> a`` are one question: the operands in sorted order (sampled examples'
+        ``key()`` is the same, so the engine dedups and buckets on it)."""
+        return arithmetic.canonical_key(instruction, input)
 
     def structure(self, record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
         """Atoms: operation symbol and operand digits; compounds: column (addition) or digit-product steps."""
