@@ -9,9 +9,12 @@ such choice is one flag of :class:`DigitFormat`:
 * ``reversed_operands``: each operand written least significant digit first;
 * ``reversed_output``: the result written least significant digit first;
 * ``index_hints``: every digit preceded by a marker for its place (``a`` =
-  units, ``b`` = tens, ...; 52 markers ``a``-``z`` then ``A``-``Z``). Markers
-  are shared between the operands, which are therefore padded with zeros to
-  the same width; the result carries markers too. With ``hint_offset`` > 0
+  units, ``b`` = tens, ...; 52 markers ``a``-``z`` then ``A``-``Z``). As in
+  Zhou et al., the markers span every place of the longest possible result:
+  both operands (of at most n digits) and the result are padded with zeros to
+  n + 1 places for a sum (the final carry's place is always marked, ``999+1``
+  is ``d0c9b9a9+d0c0b0a1`` -> ``d1c0b0a0``) and 2n for a product, so that
+  every output marker also appears in the input. With ``hint_offset`` > 0
   the units marker is the offset-th marker instead of ``a`` (Zhou et al.
   draw the start at random so that every marker is seen in training);
 * ``zero_padding``: operands padded with zeros to the same width ``n`` and
@@ -159,10 +162,16 @@ def render(operation: str, a: str, b: str, digit_format: DigitFormat, hint_offse
     """
     if result is None:
         result = compute(operation, a, b)
-    if digit_format.pads_operands:
+    if digit_format.index_hints:
+        # Hints span every place of the longest result (Zhou et al. 2023: n + 1 for a sum, the final
+        # carry's place included; 2n for a product), in both operands and the result, even when it is 0.
+        # Operands are measured without leading zeros, so a parsed (padded) input renders the same.
+        n = max(len(a.lstrip("0") or "0"), len(b.lstrip("0") or "0"))
+        width = result_width(operation, n, n)
+        a, b, result = a.zfill(width), b.zfill(width), result.zfill(width)
+    elif digit_format.zero_padding:
         width = max(len(a), len(b))
         a, b = a.zfill(width), b.zfill(width)
-    if digit_format.zero_padding:
         result = result.zfill(result_width(operation, len(a), len(b)))
     reversed_operands, hints = digit_format.reversed_operands, digit_format.index_hints
     text = (write_number(a, reversed_operands, hints, hint_offset) + OPERATIONS[operation]
