@@ -67,3 +67,23 @@ def test_sampled_keys_are_the_canonical_keys(task_name, flags):
         assert example.key() == task.canonical_key(example.instruction, example.input)
         a, b = example.input.split(SYMBOL[task_name])
         assert task.canonical_key(example.instruction, f"{b}{SYMBOL[task_name]}{a}") == example.key()
+
+
+def test_nuisance_features_and_declared_moves():
+    task = get_task("multiplication")
+    features = task.nuisance_features({"instruction": "multiply index_hints", "input": "f0e0d0c1b2a3*f0e0d0c0b4a5"})
+    assert features == {"shorter_operand_digits": 2, "longer_operand_digits": 3, "one_digit_operand": False,
+                        "zero_or_one_operand": False, "carries": 3, "longest_carry_chain": 3, "result_digits": 4}
+    plans = task.split_plans(task.Params.resolve())
+    carry = plans["held_out_carry_pattern"].split("test_ood_carry")
+    assert "longest_carry_chain" in carry.moves and "longer_operand_digits" not in carry.moves
+    assert "longer_operand_digits" in plans["longer"].split("test_ood_length").moves
+
+
+def test_the_carry_blind_probe_is_right_exactly_when_nothing_carries():
+    task = get_task("addition")
+    (probe,) = task.shortcut_probes(task.Params.resolve())
+    predict = probe.fit([])
+    assert predict({"instruction": "add plain", "input": "123+45"}) == "168"
+    assert predict({"instruction": "add plain", "input": "19+5"}) == "14"  # 24 with the carry
+    assert predict({"instruction": "add index_hints reversed_output", "input": "c0b1a9+c0b0a5"}) == "a4b1c0"

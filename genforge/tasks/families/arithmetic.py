@@ -40,6 +40,7 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Mapping, Optional
 
 from genforge.core.errors import ParameterError, UsageError
+from genforge.core.probes import Probe
 from genforge.core.params import Params, param, split_setting, test_size, train_size
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
@@ -114,6 +115,19 @@ class ArithmeticParams(Params):
         return DigitFormat(self.reversed_operands, self.reversed_output, self.index_hints, self.zero_padding)
 
 
+#: The nuisance features a longer-operand test split moves by design.
+LENGTH_MOVES = ("shorter_operand_digits", "longer_operand_digits", "one_digit_operand", "zero_or_one_operand",
+                "carries", "longest_carry_chain", "result_digits")
+
+
+def _carry_blind_sum(record: Mapping[str, Any]) -> str:
+    """The carry_blind_sum probe's answer, in the record's own format."""
+    operation, digit_format, a, b, offset = arithmetic.parse_input(record.get("instruction"), record["input"])
+    width = max(len(a), len(b))
+    digits = "".join(str((int(x) + int(y)) % 10) for x, y in zip(a.zfill(width), b.zfill(width)))
+    return arithmetic.render(operation, a, b, digit_format, offset, digits.lstrip("0") or "0")[1]
+
+
 def _digit_count_range(low: int, high: int) -> int:
     """How many numbers have low..high digits (a 1-digit number may be 0)."""
     return (10 ** high) - (10 ** (low - 1) if low > 1 else 0)
@@ -168,6 +182,8 @@ class ArithmeticTask(Task):
             "test_ood_length", params.test_size,
             f"both operands with {test_low} to {test_high} digits (train: {train_low} to {train_high})",
             test_lengths, {"digits_min": test_low, "digits_max": test_high}, "length",
+            # Longer operands: longer results, more carries, never a one-digit (or 0/1) operand.
+            moves=LENGTH_MOVES,
         )
         carry_train = tuple(replace(split, sample_params={"carry_chain_max": chain})
                             for split in iid_splits(*sizes, within=short_chain))
@@ -178,6 +194,8 @@ class ArithmeticTask(Task):
             + ("" if chain < possible else f"; EMPTY: {train_high}-digit operands reach chains of at most {possible}, "
                "lower train_max_carry_chain"),
             long_chain, {"carry_chain_min": chain + 1}, "complexity",
+            # Longer chains mean more carries and, at the same operand sizes, longer results.
+            moves=("carries", "longest_carry_chain", "result_digits"),
         )
         return {
             "iid": SplitPlan("iid", "train / validation / test_id from one distribution", iid),
@@ -282,6 +300,29 @@ class ArithmeticTask(Task):
         """``a <op> b`` and ``b <op> a`` are one question: the operands in sorted order (sampled examples'
         ``key()`` is the same, so the engine dedups and buckets on it)."""
         return arithmetic.canonical_key(instruction, input)
+
+    def nuisance_features(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Operand sizes, trivial (0 or 1) and one-digit operands, carries and result length (issue 15)."""
+        _, _, a, b, _ = arithmetic.parse_input(record.get("instruction"), record["input"])
+        a, b = a.lstrip("0") or "0", b.lstrip("0") or "0"
+        carries, longest = (arithmetic.addition_carries(a, b) if self.operation == "add"
+                            else arithmetic.multiplication_carries(a, b))
+        return {
+            "shorter_operand_digits": min(len(a), len(b)),
+            "longer_operand_digits": max(len(a), len(b)),
+            "one_digit_operand": min(len(a), len(b)) == 1,
+            "zero_or_one_operand": a in ("0", "1") or b in ("0", "1"),
+            "carries": carries,
+            "longest_carry_chain": longest,
+            "result_digits": len(arithmetic.compute(self.operation, a, b)),
+        }
+
+    def shortcut_probes(self, params: ArithmeticParams) -> list[Probe]:
+        """Addition: the sum written without carries (each column's digit sum mod 10), which is right
+        exactly when nothing carries; it tells how much of a split a carry-blind rule solves."""
+        if self.operation != "add":
+            return []
+        return [Probe("carry_blind_sum", "add every column mod 10, ignoring carries", lambda train: _carry_blind_sum)]
 
     def structure(self, record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
         """Atoms: operation symbol and operand digits; compounds: column (addition) or digit-product steps."""
