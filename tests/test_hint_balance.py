@@ -1,0 +1,39 @@
+"""Issue 15 item 10: HINT balances its splits by operator count (Li et al. 2023: the same number of
+expressions per count, all of them where fewer exist) and keeps every result under 5% of a split."""
+
+import json
+from collections import Counter
+
+import genforge
+
+SIZES = {"train": 3000, "validation": 0, "SS": 600, "LS": 600, "SL": 0, "LL": 0}
+
+
+def shares_by_operators(path):
+    records = [json.loads(line) for line in open(path)]
+    counts = Counter(r["meta"]["complexity"]["operators"] for r in records)
+    return {n: c / len(records) for n, c in counts.items()}, records
+
+
+def test_splits_are_balanced_by_operator_count(tmp_path):
+    genforge.generate("hint", tmp_path, sizes=SIZES)
+    for split, counts in (("train", range(2, 11)), ("SS", range(2, 11)), ("LS", range(11, 21))):
+        shares, _ = shares_by_operators(tmp_path / "hint" / f"{split}.jsonl")
+        # Before: train's share fell from 16.6% (2 operators) to 6.8% (10); counts 0 and 1 have fewer
+        # than their share of distinct expressions (10 and about 400) and take what there is.
+        observed = [shares.get(n, 0.0) for n in counts]
+        assert max(observed) / min(observed) < 1.45, (split, shares)
+
+
+def test_operator_balance_is_an_option(tmp_path):
+    genforge.generate("hint", tmp_path, sizes=SIZES, params={"operator_balance": False})
+    shares, _ = shares_by_operators(tmp_path / "hint" / "train.jsonl")
+    assert shares[2] / shares[10] > 1.6  # the uniform-count draw keeps more short expressions
+
+
+def test_no_result_exceeds_the_cap_in_any_split(tmp_path):
+    genforge.generate("hint", tmp_path, sizes=SIZES)
+    for split in ("train", "SS", "LS"):
+        _, records = shares_by_operators(tmp_path / "hint" / f"{split}.jsonl")
+        top = Counter(r["target"] for r in records).most_common(1)[0][1]
+        assert top <= 0.05 * len(records), split
