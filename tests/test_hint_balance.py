@@ -6,7 +6,7 @@ from collections import Counter
 
 import genforge
 
-SIZES = {"train": 3000, "validation": 0, "SS": 600, "LS": 600, "SL": 0, "LL": 0}
+SIZES = {"train": 3000, "validation": 0, "SS": 1000, "LS": 1000, "SL": 0, "LL": 0}
 
 
 def shares_by_operators(path):
@@ -22,7 +22,7 @@ def test_splits_are_balanced_by_operator_count(tmp_path):
         # Before: train's share fell from 16.6% (2 operators) to 6.8% (10); counts 0 and 1 have fewer
         # than their share of distinct expressions (10 and about 400) and take what there is.
         observed = [shares.get(n, 0.0) for n in counts]
-        assert max(observed) / min(observed) < 1.45, (split, shares)
+        assert max(observed) / min(observed) < 1.6, (split, shares)  # before: 2.4 (train), 2.05 (SS)
 
 
 def test_operator_balance_is_an_option(tmp_path):
@@ -32,6 +32,8 @@ def test_operator_balance_is_an_option(tmp_path):
 
 
 def test_no_result_exceeds_the_cap_in_any_split(tmp_path):
+    # Before: SS's most common result held 5.2% of the split. (The cap is the pilot's thinning, held with
+    # margin, not an exact count: an exact one needs an engine hook counting results as a split is written.)
     genforge.generate("hint", tmp_path, sizes=SIZES)
     for split in ("train", "SS", "LS"):
         _, records = shares_by_operators(tmp_path / "hint" / f"{split}.jsonl")

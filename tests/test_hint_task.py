@@ -286,7 +286,7 @@ def test_sampled_examples_agree_with_the_one_tree_functions(low, high, floor, ca
     params = TASK.Params.resolve(zero_result_min_operators=3, result_share_cap=0.05, dependencies=True).for_split(
         {"operators_min": low, "operators_max": high, "value_floor": floor, "value_cap": cap}, 0)
     examples = [e for e in TASK.sample_block(RandomStream.from_parts("agree", low, cap), params, 300) if e]
-    assert len(examples) >= 200  # the last range is rare: a block may give up on some slots
+    assert len(examples) >= 150  # the last range is rare (more so balanced by count): a block may give up on slots
     for example in examples:
         tree = parse(example.input)
         assert to_text(tree) == example.input
@@ -347,7 +347,8 @@ def test_batch_trees_follow_the_prefix_order_law():
 
 def test_accepted_results_follow_the_reference_sampler():
     # Before the result cap: the batch sampler and the one-tree reference give the same result law.
-    params = TASK.Params.resolve(zero_result_min_operators=3, result_share_cap=1.0, dependencies=False).for_split(
+    params = TASK.Params.resolve(zero_result_min_operators=3, result_share_cap=1.0, dependencies=False,
+                                 operator_balance=False).for_split(
         {"operators_min": 0, "operators_max": 10, "value_floor": -1, "value_cap": 100}, 0)
     batch_results = Counter(e.target for e in TASK.sample_block(RandomStream.from_parts("ref"), params, 6000))
     rng, reference = RandomStream.from_parts("reference"), Counter()
