@@ -87,3 +87,16 @@ def test_the_carry_blind_probe_is_right_exactly_when_nothing_carries():
     assert predict({"instruction": "add plain", "input": "123+45"}) == "168"
     assert predict({"instruction": "add plain", "input": "19+5"}) == "14"  # 24 with the carry
     assert predict({"instruction": "add index_hints reversed_output", "input": "c0b1a9+c0b0a5"}) == "a4b1c0"
+
+
+def test_addition_carry_plan_draws_id_and_ood_operands_from_one_size_law(tmp_path, read_records):
+    records = generate(tmp_path, read_records, "addition", "held_out_carry_pattern",
+                       {"train": 1500, "validation": 0, "test_id": 0, "test_ood_carry": 400})
+    train, ood = (operand_profile(records[s], "+") for s in ("train", "test_ood_carry"))
+    # Before: the carry test drew both operands with at least 5 digits, train any of 1..10 (TV 0.65 on the
+    # shorter operand's digits).
+    shorter = {split: Counter(min(pair) for pair in profile["lengths"].elements())
+               for split, profile in (("train", train), ("ood", ood))}
+    assert total_variation(shorter["train"], shorter["ood"]) < 0.08
+    assert max(r["meta"]["complexity"]["longest_carry_chain"] for r in records["train"]) <= 4
+    assert min(r["meta"]["complexity"]["longest_carry_chain"] for r in records["test_ood_carry"]) >= 5

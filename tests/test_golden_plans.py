@@ -28,7 +28,7 @@ from genforge.core.spec import resolve_spec
 PINS = {
     "addition:difficulty_range": "86dbba20cba62b10fdc10b7baa7ff04874fb4ed53a824883e5ce8822ad957f75 d2f660dcf75fa9c4",
     "addition:easy_to_hard": "a86c3c38efd2e4f760175173f64a4b5c0734278df5554fa5ce2cfb8f7e5e5706 77595e1359ea0ef5",
-    "addition:held_out_carry_pattern": "73bfff3e6f622730901091b4c009d6a9bb36231370061bf34327b27f72caeab9",
+    "addition:held_out_carry_pattern": "44fcc744ab6aa6616c1cd3d2682512f64a17b4cc929717fd733b084ef9188885",
     "addition:iid": "a7ce8a2ab316ff49e330d912863ba20c913f474c0014fb3617fa205ca9b5f18d",
     "addition:longer": "88d36a974bb613822835a94d8923c29aab3215091c983055e3450add79c91cf8",
     "addition:mcd": "e8fac9f255025d17015a361b49a11bb2188943e3afa27c2d631c106b00bdf680 0bd6520f8b861b8b",

@@ -39,9 +39,9 @@ operands may be far beyond int64.
 
 Sampling (:func:`sample_block`): both operands' digit counts are uniform over
 the split's range (or shared with ``equal_lengths``) and each operand is
-uniform over the numbers with that many digits. Addition's carry test split
-(:func:`sample_with_chains`) builds operands around a forced carry chain
-instead, so that it fills quickly; the split's predicate still decides.
+uniform over the numbers with that many digits. The carry plan's splits
+(:func:`sample_carry_class`) draw operand sizes from one law on both sides
+and then operands of the drawn sizes until one is of the split's carry class.
 """
 
 from __future__ import annotations
@@ -505,21 +505,6 @@ class Scratchpad(Sequence):
 
 
 # -- sampling ------------------------------------------------------------------
-# Digit pairs (x, y) by the column sum they reach; drawn to build forced carry chains.
-_PAIRS_SUM_10 = [(x, y) for x in range(10) for y in range(10) if x + y >= 10]
-_PAIRS_SUM_9 = [(x, y) for x in range(10) for y in range(10) if x + y >= 9]
-
-
-def random_number(rng: RandomStream, digits: int) -> str:
-    """A uniform number with exactly ``digits`` digits (0..9 when 1), as a string."""
-    if digits == 1:
-        return "0123456789"[rng.below(10)]
-    if digits <= 19:
-        # One 64-bit word covers the range; far fewer draws than digit by digit.
-        return str(rng.integer(10 ** (digits - 1), 10 ** digits - 1))
-    return str(rng.integer(10 ** 18, 10 ** 19 - 1)) + rng.string(DIGITS, digits - 19)
-
-
 def example(operation: str, a: str, b: str, digit_format: DigitFormat, offset: int = 0,
             instruction: Optional[str] = None) -> Example:
     """The example ``a <op> b`` (digit strings without padding) in ``digit_format``."""
@@ -599,29 +584,37 @@ def _examples(rng: RandomStream, operation: str, digit_format: DigitFormat, a_di
 CLASS_CELLS = 1 << 22
 
 
-def matched_length_pairs(low: int, high: int, equal_lengths: bool, chain: int) -> list[tuple[int, int]]:
-    """The operand length pairs of multiplication's carry plan: those where a product's longest carry chain
-    can be both <= ``chain`` and > ``chain`` (it is at most la + lb - 1 columns), so that the in-distribution
-    and the carry test splits can draw from one size law. All pairs when none can exceed ``chain``."""
+def matched_length_pairs(operation: str, low: int, high: int, equal_lengths: bool,
+                         chain: int) -> list[tuple[int, int]]:
+    """The operand length pairs of the carry plan, so that the in-distribution and the carry test splits
+    draw from one size law: pairs where the longest carry chain can be both <= ``chain`` and > ``chain``
+    without being rare. A product has la + lb - 1 columns, any of which may carry; a sum's chain beyond
+    the shorter operand needs a run of 9s (one in 10**k), so both addends have more than ``chain`` digits.
+    All pairs when none qualifies (the carry test is then empty)."""
     pairs = [(la, lb) for la in range(low, high + 1) for lb in range(low, high + 1) if not equal_lengths or la == lb]
-    both = [(la, lb) for la, lb in pairs if la + lb - 1 > chain]
+    if operation == "add":
+        both = [(la, lb) for la, lb in pairs if min(la, lb) > chain]
+    else:
+        both = [(la, lb) for la, lb in pairs if la + lb - 1 > chain]
     return both or pairs
 
 
-def sample_carry_class(rng: RandomStream, digit_format: DigitFormat, low: int, high: int, equal_lengths: bool,
-                       random_hint_offset: bool, chain: int, longer: bool, count: int) -> list[Optional[Example]]:
-    """Products whose longest carry chain is <= ``chain`` (``longer`` false) or > ``chain`` (true), with
-    operand sizes drawn from one law whichever the class (issue 15: the carry test must differ in carries only).
+def sample_carry_class(rng: RandomStream, operation: str, digit_format: DigitFormat, low: int, high: int,
+                       equal_lengths: bool, random_hint_offset: bool, chain: int, longer: bool,
+                       count: int) -> list[Optional[Example]]:
+    """Sums or products whose longest carry chain is <= ``chain`` (``longer`` false) or > ``chain`` (true),
+    with operand sizes drawn from one law whichever the class (issue 15: the carry test must differ in
+    carries only).
 
-    The law: a length pair uniform over :func:`matched_length_pairs`, and a one-digit operand uniform on
-    2..9 (0 and 1 give no carry at all, so they could only ever fall on one side). Each slot then draws
+    The law: a length pair uniform over :func:`matched_length_pairs`, and (products) a one-digit operand
+    uniform on 2..9 (0 and 1 give no carry at all, so they could only ever fall on one side). Each slot then draws
     operands of its pair until one is of the wanted class, so the class does not reshape the pair
     histogram; a slot that finds none within the call's bounded work (``CLASS_CELLS``) is None, a
     rejected draw for the engine (and for the acceptance pilot, which refuses a class too rare to fill).
     """
     if count <= 0:
         return []
-    pairs = np.array(matched_length_pairs(low, high, equal_lengths, chain), dtype=np.int64)
+    pairs = np.array(matched_length_pairs(operation, low, high, equal_lengths, chain), dtype=np.int64)
     chosen_pairs = pairs[rng.index_array(len(pairs), count).astype(np.int64)]
     lengths_a, lengths_b = chosen_pairs[:, 0].copy(), chosen_pairs[:, 1].copy()
     a_digits = np.zeros((count, high), dtype=np.uint8)
@@ -632,9 +625,11 @@ def sample_carry_class(rng: RandomStream, digit_format: DigitFormat, low: int, h
         cells += len(open_slots) * per_slot * high
         slots = np.repeat(open_slots, per_slot)
         operand_lengths = np.concatenate((lengths_a[slots], lengths_b[slots]))
-        operands = _no_trivial_digits(rng, random_digit_rows(rng, operand_lengths, high), operand_lengths)
+        operands = random_digit_rows(rng, operand_lengths, high)
+        if operation == "multiply":
+            operands = _no_trivial_digits(rng, operands, operand_lengths)
         a_rows, b_rows = operands[:len(slots)], operands[len(slots):]
-        _, _, longest = propagate_carries("multiply", column_sums("multiply", a_rows, b_rows))
+        _, _, longest = propagate_carries(operation, column_sums(operation, a_rows, b_rows))
         fits = ((longest > chain) == longer).reshape(len(open_slots), per_slot)
         found = fits.any(axis=1)
         first = np.flatnonzero(found) * per_slot + np.argmax(fits, axis=1)[found]
@@ -642,7 +637,7 @@ def sample_carry_class(rng: RandomStream, digit_format: DigitFormat, low: int, h
         b_digits[open_slots[found]] = b_rows[first]
         open_slots = open_slots[~found]
         per_slot *= 2
-    examples: list[Optional[Example]] = list(_examples(rng, "multiply", digit_format, a_digits, b_digits,
+    examples: list[Optional[Example]] = list(_examples(rng, operation, digit_format, a_digits, b_digits,
                                                        lengths_a, lengths_b, random_hint_offset))
     for slot in open_slots.tolist():
         examples[slot] = None
@@ -663,56 +658,3 @@ def _hint_offsets(rng: RandomStream, operation: str, random_offset: bool, widths
     # Hints pad both operands to the longer width n; the result may need n+1 or 2n places.
     bounds = [len(HINT_MARKERS) - result_width(operation, n, n) + 1 for n in widths.tolist()]
     return rng.bounded_array(np.array(bounds, dtype=np.uint64)).tolist()
-
-
-def sample_with_chains(rng: RandomStream, digit_format: DigitFormat, low: int, high: int, chain_min: int,
-                       equal_lengths: bool, random_hint_offset: bool, count: int) -> list[Optional[Example]]:
-    """Addition examples with a carry chain of at least ``chain_min`` columns, one by one (None: a rejected draw).
-
-    Operands have ``low``..``high`` digits (``low >= chain_min``), built around a forced chain.
-    """
-    instruction = instruction_text("add", digit_format)
-    random_offset = random_hint_offset and digit_format.index_hints
-    examples: list[Optional[Example]] = []
-    for _ in range(count):
-        operands = _operands_with_chain(rng, low, high, chain_min, equal_lengths)
-        if operands is None:
-            examples.append(None)
-            continue
-        a, b = operands
-        offset = 0
-        if random_offset:
-            width = max(len(a), len(b))
-            offset = rng.below(len(HINT_MARKERS) - result_width("add", width, width) + 1)
-        examples.append(example("add", a, b, digit_format, offset, instruction))
-    return examples
-
-
-def _operand_lengths(rng: RandomStream, low: int, high: int, equal: bool) -> tuple[int, int]:
-    length_a = rng.integer(low, high) if low < high else low
-    length_b = length_a if equal else (rng.integer(low, high) if low < high else low)
-    return length_a, length_b
-
-
-def _operands_with_chain(rng: RandomStream, low: int, high: int, chain_min: int,
-                         equal: bool) -> Optional[tuple[str, str]]:
-    """Addition operands with a carry chain of chain_min..shorter length columns, placed at random.
-
-    The chain's first column draws a digit pair summing to >= 10, the others
-    pairs summing to >= 9 (they receive a carry). None when the lengths leave
-    no room or a forced digit would change an operand's digit count.
-    """
-    if low > high:
-        return None
-    length_a, length_b = _operand_lengths(rng, low, high, equal)
-    shorter = min(length_a, length_b)
-    chain = rng.integer(chain_min, shorter)
-    start = rng.integer(0, shorter - chain)
-    a = list(random_number(rng, length_a)[::-1])
-    b = list(random_number(rng, length_b)[::-1])
-    for column in range(start, start + chain):
-        x, y = rng.choice(_PAIRS_SUM_10 if column == start else _PAIRS_SUM_9)
-        a[column], b[column] = str(x), str(y)
-    if (length_a > 1 and a[-1] == "0") or (length_b > 1 and b[-1] == "0"):
-        return None  # a forced zero in the leading place would change the digit count
-    return "".join(reversed(a)), "".join(reversed(b))

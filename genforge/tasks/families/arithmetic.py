@@ -211,7 +211,7 @@ class ArithmeticTask(Task):
                 params.train_max_carry_chain >= self.longest_possible_chain(params.train_digits_max)):
             return 0  # no operands of training lengths have a longer chain: say so before sampling
         settings = params.for_split(split.sample_params, params.seed)
-        if settings.carry_chain_max >= 0 or (settings.carry_chain_min and self.operation == "multiply"):
+        if settings.carry_chain_max >= 0 or settings.carry_chain_min:
             self._require_acceptance(settings, split)
         low, high = settings.digits()
         if params.equal_lengths:
@@ -246,15 +246,11 @@ class ArithmeticTask(Task):
     def sample_block(self, rng: RandomStream, params: ArithmeticParams, count: int) -> list[Optional[Example]]:
         low, high = params.digits()
         chain_min = params.carry_chain_min
-        if self.operation == "multiply" and (chain_min or params.carry_chain_max >= 0):
+        if chain_min or params.carry_chain_max >= 0:
             # held_out_carry_pattern: both sides draw operand sizes from one law, so carries are the only shift.
             return arithmetic.sample_carry_class(
-                rng, params.digit_format(), low, high, params.equal_lengths, params.random_hint_offset,
-                params.train_max_carry_chain, chain_min > 0, count)
-        if chain_min and self.operation == "add":
-            # Addition's carry test split builds its operands around a chain, so it fills quickly.
-            return arithmetic.sample_with_chains(rng, params.digit_format(), max(low, chain_min), high, chain_min,
-                                                 params.equal_lengths, params.random_hint_offset, count)
+                rng, self.operation, params.digit_format(), low, high, params.equal_lengths,
+                params.random_hint_offset, params.train_max_carry_chain, chain_min > 0, count)
         return arithmetic.sample_block(rng, self.operation, params.digit_format(), low, high,
                                        params.equal_lengths, params.random_hint_offset, count)
 
