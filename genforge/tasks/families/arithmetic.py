@@ -16,7 +16,14 @@ Split plans (lengths are digit counts of *both* operands, before padding):
 * ``held_out_carry_pattern``: train / validation / test_id keep the longest
   carry chain <= ``train_max_carry_chain``; ``test_ood_carry`` holds operands
   of training lengths whose longest carry chain is longer than that, so every
-  test example has a carry chain longer than any in training.
+  test example has a carry chain longer than any in training. Both sides
+  draw operand sizes from one law
+  (:func:`genforge.generators.arithmetic.sample_carry_class`), so carries are
+  the only shift (issue 15).
+
+``a <op> b`` and ``b <op> a`` are one question: :meth:`ArithmeticTask.canonical_key`
+sorts the operands and sampled examples' ``key()`` returns the same, so the
+engine's dedup and split buckets never separate them.
 
 Answer normalization (:meth:`ArithmeticTask.normalize_answer`): whitespace is
 removed. An answer of (marker, digit) pairs is rewritten most significant
