@@ -51,3 +51,11 @@ def test_the_smallest_token_probe_answers_the_smallest_input_token():
     (probe,) = TASK.shortcut_probes(TASK.Params.resolve(op="mode"))
     assert probe.fit([])({"instruction": "mode", "input": "12 7 30 7"}) == "7"
     assert TASK.shortcut_probes(TASK.Params.resolve(op="sort")) == []
+
+
+def test_nuisance_features_and_the_length_split_moves():
+    assert TASK.nuisance_features({"instruction": "mode", "input": "5 3 5 3 1", "target": "3"}) == {
+        "input_length": 5, "distinct_tokens": 3, "output_length": 1, "top_count": 2, "mode_tied": True}
+    assert "top_count" not in TASK.nuisance_features({"instruction": "sort", "input": "2 1", "target": "1 2"})
+    plan = TASK.split_plans(TASK.Params.resolve(op="mode"))["length"]
+    assert {"input_length", "top_count"} <= set(plan.split("test_ood_length").moves)

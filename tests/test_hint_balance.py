@@ -39,3 +39,18 @@ def test_no_result_exceeds_the_cap_in_any_split(tmp_path):
         _, records = shares_by_operators(tmp_path / "hint" / f"{split}.jsonl")
         top = Counter(r["target"] for r in records).most_common(1)[0][1]
         assert top <= 0.05 * len(records), split
+
+
+def test_nuisance_features_and_the_declared_moves():
+    from genforge.core.registry import get_task
+
+    task = get_task("hint")
+    record = {"input": "6*(5-2)", "target": "18",
+              "meta": {"complexity": {"operators": 2, "max_value": 18, "depth": 2, "length": 7}}}
+    assert task.nuisance_features(record) == {"operators": 2, "depth": 2, "input_length": 7,
+                                              "max_value_digits": 2, "result_class": "10-99"}
+    plan = task.split_plans(task.Params.resolve())["hint"]
+    assert "operators" in plan.split("LS").moves and "result_class" not in plan.split("LS").moves
+    assert "result_class" in plan.split("SL").moves and "operators" not in plan.split("SL").moves
+    assert set(plan.split("LL").moves) == set(plan.split("LS").moves) | set(plan.split("SL").moves)
+    assert plan.split("SS").moves == ()
