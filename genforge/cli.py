@@ -166,6 +166,28 @@ def _run_context(task: str, manifest: Path, required: bool) -> dict:
     return {"params": data["params"], "seed": data["seed"]}
 
 
+def _read_record(line: bytes) -> dict:
+    """A JSONL line as a record with an 'input' field, or UsageError naming what is wrong."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        record = None
+    except RecursionError:
+        raise UsageError(f"nested too deeply to read (the limit is Python's recursion limit, "
+                         f"{sys.getrecursionlimit():,} levels)") from None
+    if not isinstance(record, dict) or "input" not in record:
+        raise UsageError("not a JSON object with an 'input' field")
+    return record
+
+
+def _error_line(record: object, number: int, message: str) -> str:
+    """What --keep-going writes for a record it cannot answer: the record (or its line number) with
+    ``target`` null and the ``error``, one whole JSON line."""
+    out = dict(record) if isinstance(record, dict) else {}
+    out.update(line=number, target=None, error=message)
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+
+
 @cli.command()
 @click.argument("task")
 @click.argument("file", type=click.Path())
@@ -173,30 +195,40 @@ def _run_context(task: str, manifest: Path, required: bool) -> dict:
 @click.option("--manifest", "manifest_path", type=click.Path(), default=None,
               help="The run's manifest.json, for tasks whose answers depend on its params and seed "
                    "(two_hop, comparison); default: manifest.json next to FILE, if any.")
-def solve(task, file, check, manifest_path):
-    """Fill (or --check) the 'target' of JSONL records with TASK's oracle."""
+@click.option("--keep-going", is_flag=True,
+              help="Do not stop at a record the oracle cannot answer: write it with \"target\": null, its "
+                   "\"line\" and an \"error\" (with --check: report it), go on, and print the count on stderr. "
+                   "Exit code 1 when any record failed (or, with --check, mismatched), else 0. Without it the "
+                   "first such record stops the command (exit 2).")
+def solve(task, file, check, manifest_path, keep_going):
+    """Fill (or --check) the 'target' of JSONL records with TASK's oracle.
+
+    Output is one whole JSON line per input line, written as each is solved.
+    """
     get_task(task)
     path = Path(file)
     if not path.is_file():
         raise UsageError(f"file {file!r} does not exist or is not a file")
     context = _run_context(task, Path(manifest_path) if manifest_path else path.parent / "manifest.json",
                            required=manifest_path is not None)
-    mismatches = checked = 0
+    mismatches = failures = checked = 0
     with open(path, "rb") as lines:
         for number, line in enumerate(lines, start=1):
             checked = number
+            record = None
             try:
-                record = json.loads(line)
-                instruction, text = record.get("instruction"), record["input"]
-            except (ValueError, KeyError, AttributeError, TypeError):
-                raise UsageError(f"{file}:{number}: not a JSON object with an 'input' field") from None
-            except RecursionError:
-                raise UsageError(f"{file}:{number}: nested too deeply to read (the limit is Python's recursion "
-                                 f"limit, {sys.getrecursionlimit():,} levels)") from None
-            try:
-                answer = api.solve(task, instruction, text, **context)
+                record = _read_record(line)
+                answer = api.solve(task, record.get("instruction"), record["input"], **context)
             except UsageError as error:
-                raise UsageError(f"{file}:{number}: {error}") from None
+                if not keep_going:
+                    raise UsageError(f"{file}:{number}: {error}") from None
+                failures += 1
+                if check:  # next to the mismatches
+                    click.echo(f"{file}:{number}: cannot be answered: {error}")
+                else:  # stdout holds the records: the message goes to stderr too
+                    click.echo(f"{file}:{number}: {error}", err=True)
+                    click.echo(_error_line(record, number, str(error)))
+                continue
             if check:
                 if record.get("target") != answer:
                     mismatches += 1
@@ -204,10 +236,13 @@ def solve(task, file, check, manifest_path):
             else:
                 record["target"] = answer
                 click.echo(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+    if check and mismatches:
+        click.echo(f"{mismatches} mismatching record(s)", err=True)
+    if failures:
+        click.echo(f"{failures} of {checked} record(s) could not be answered", err=True)
+    if mismatches or failures:
+        sys.exit(1)
     if check:
-        if mismatches:
-            click.echo(f"{mismatches} mismatching record(s)", err=True)
-            sys.exit(1)
         click.echo(f"all {checked} targets match the oracle")
 
 

@@ -138,14 +138,14 @@ def test_golden_default_generation_is_pinned(tmp_path):
 
 
 GOLDEN = {
-    "rewrite/test_id.jsonl": "c7f12a467bfc6bfc",
-    "rewrite/test_ood_instruction.jsonl": "33e925febeea928b",
-    "rewrite/train.jsonl": "989eb272ce05c984",
-    "rewrite/validation.jsonl": "164feaaa72729116",
-    "markov/test_id.jsonl": "4f7e9b17d3f2a175",
-    "markov/test_ood_instruction.jsonl": "9ea845a4c9a58d8a",
-    "markov/train.jsonl": "62c3910a6d89ec3a",
-    "markov/validation.jsonl": "009a21ee076deb7c",
+    "rewrite/test_id.jsonl": "2513d8c18dc8cc35",
+    "rewrite/test_ood_instruction.jsonl": "35fd0441b15bb237",
+    "rewrite/train.jsonl": "551f93b50e893bb0",
+    "rewrite/validation.jsonl": "757253662c67c00a",
+    "markov/test_id.jsonl": "37f4884ee17e7604",
+    "markov/test_ood_instruction.jsonl": "63022ae2573ea446",
+    "markov/train.jsonl": "0c406b8e6337702f",
+    "markov/validation.jsonl": "1407590e9169f905",
 }
 
 

@@ -49,9 +49,9 @@ def test_the_example_and_the_python_snippet_run_and_report_what_the_doc_shows(tm
     result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
 
-    assert "OOD test_ood_length [length]     0.170  [0.100, 0.250]   17/100  +0.830  [+0.750, +0.900]" in result.stdout
+    assert "OOD test_ood_length [length]     0.200  [0.130, 0.280]   20/100  +0.800  [+0.720, +0.880]" in result.stdout
     assert "(checksums verified)" in result.stdout and "unchecked" not in result.stdout
-    assert "2   1.000 (22)  0.000 (10)  +1.000  <- peak" in result.stdout
+    assert "8   1.000 (18)   0.000 (9)  +1.000  <- peak" in result.stdout
     report = json.loads((tmp_path / "report.json").read_text())
     headlines = {task["task"]: task["headline"] for task in report["tasks"]}
     assert headlines["rewrite"]["id"]["exact_match"] == 1.0
@@ -64,7 +64,7 @@ def test_the_example_and_the_python_snippet_run_and_report_what_the_doc_shows(tm
     (snippet,) = blocks("python")
     result = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "'gap': 0.83" in result.stdout and "exact match by k (records)" in result.stdout
+    assert "'gap': 0.8," in result.stdout and "exact match by k (records)" in result.stdout
     assert "{'exact_match': 1.0, 'token_accuracy': 1.0}" in result.stdout
 
 

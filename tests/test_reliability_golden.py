@@ -27,18 +27,18 @@ GOLDEN = {
     "addition": ("1.2", "74a0d6fe9dceb51b54758411362c07dd215a28dbe62dab8eeeec8ea8bc3cb1a7"),
     "algorithmic": ("1.2", "46a29c3e1ad5bfaf09581ca4ee1c2cf99b3ea64bb92b77a917d640b95a7bbccb"),
     "cogs": ("1.0", "144231213029a0dada0c3e137b2277a1504b6cb2f6ff5c7171d546e4d6ab4c4e"),
-    "comparison": ("1.1", "e8e99a5a08b63823eae759b497ea71b1e81f554528d56de0b385a65728935221"),
+    "comparison": ("1.2", "8ff405f33046ee7b1a7b2b9717494a0a7896f0450d83ecb268d6f291a2ce554b"),
     "hint": ("1.2", "69186c8575c04cca3abdb6677b3af6a9bc204da217aecd5446fb036ad3d2872d"),
     "kinship": ("1.0", "2d0bd1263894600f52ee566b293505d2095ea6b5cf74f6e408fa4d129ad69802"),
-    "markov": ("1.1", "e585260ab31dbe965cd98c71655935d2213de667c3f4b6f2950c732fa5ab750d"),
+    "markov": ("1.2", "3db886beae3798d5f9d29b0d7c70e7cae006c7e3492ef8d7996108fcf7337b91"),
     "multiplication": ("1.2", "a64772c33e0c9ce216c9addd13c2915d01c8ae35b14a5d9bf6c7fab4a66d4d5c"),
     "pcfg_set": ("1.1", "b892ab034553775859e7c5aa0c94ebc431a45c1f98a0b05bbd8b7bee2bcbb399"),
     "relation_algebra": ("1.1", "4e55e62661f8c3ac7c4c39f438177562cd3cd569c317b4d8de1ee8b61516ed8b"),
-    "rewrite": ("1.1", "609787f21e8c614e2525f224201816920f1e39b7e810bea4ec9bb34cd241fb56"),
+    "rewrite": ("1.2", "0242c8f0804167b40ce9c52c513aa883d7eb3600a60b2ac855343e2a604a378f"),
     "scan": ("1.0", "d35c0753c4c1cf70d89013d8bc637d88331323043b24cdbc7679388e3e660ef0"),
     "scan_scaled": ("1.1", "401df5b17613295fa59490607b2049ce5370f67ac1fa17f7403eeb92f4e28812"),
-    "symbolic": ("1.2", "0eb43785b258cbc1c4d7a83ad2f8f400c8df9153f6144ab8ea4cc205486917ea"),
-    "two_hop": ("1.1", "c5854d3a110b115a50c17307e57c0d21e6210d258ca9d0c9915e64aae0c9165c"),
+    "symbolic": ("1.3", "b2d4538e790bb4e46b42435a42876507b04313ed2e8790ea637a7b5fb087cdb6"),
+    "two_hop": ("1.2", "b6ad7988b3d76f3a811567e51132f96ae20c80892a41bc4ad01a72d29121ff07"),
 }
 
 

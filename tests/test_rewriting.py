@@ -144,14 +144,17 @@ def test_held_out_domain_plan_separates_domains_and_k(tmp_path):
     assert {r["meta"]["complexity"]["k"] for r in records(folder, "test_ood_k")} <= {2, 3}
 
 
-def test_longer_plan_tests_only_longer_inputs_and_longer_runs(tmp_path):
+def test_longer_plan_tests_only_longer_inputs(tmp_path):
+    # Runs are not required to be longer too (markov 1.1 did): that kept only the rule lists that run long
+    # (see test_rule_splits_validity.py).
     genforge.generate("markov", tmp_path, split_plan="longer",
                       sizes={"train": 300, "validation": 30, "test_id": 30, "test_ood_length": 100})
     folder = tmp_path / "markov"
     train = records(folder, "train")
     test = records(folder, "test_ood_length")
     assert max(len(r["input"]) for r in train) < min(len(r["input"]) for r in test)
-    assert max(r["meta"]["complexity"]["steps"] for r in train) < min(r["meta"]["complexity"]["steps"] for r in test)
+    assert max(r["meta"]["complexity"]["steps"] for r in train) <= 20 < max(r["meta"]["complexity"]["steps"]
+                                                                             for r in test)
 
 
 def test_imbalance_alpha_concentrates_examples_on_few_rules(tmp_path):

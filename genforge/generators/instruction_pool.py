@@ -5,7 +5,8 @@ the budget held fixed. The pool is derived from its own random stream (seeded
 by the task, params and run seed, not by split or block), so every block and
 worker sees the same pool. Only instructions whose text bucket is below
 ``SEEN_FRACTION`` may enter a pool; instructions drawn fresh for an
-unseen-instruction test must lie above it, so the two can never meet.
+unseen-instruction test must lie above it, so the two can never meet. A task
+may pass its own test instead (``symbolic`` holds out whole rule shapes).
 Examples are spread over the pool uniformly or, with ``imbalance_alpha`` > 0,
 by a power law: rule j (0-based) has weight (j + 1) ** -alpha.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import json
-from typing import Any, Callable, Hashable, Mapping
+from typing import Any, Callable, Hashable, Mapping, Optional
 
 from genforge.core.errors import InfeasibleError
 from genforge.core.rng import RandomStream
@@ -61,15 +62,19 @@ class PoolCache:
         size: int,
         alpha: float,
         make: Callable[[RandomStream], tuple[Any, str]],
+        eligible: Optional[Callable[[str], bool]] = None,
     ) -> InstructionPool:
+        """The pool of ``size`` distinct instructions drawn by ``make``; only texts ``eligible`` accepts
+        (default :func:`is_seen_instruction`) may enter it."""
         key = json.dumps([task, version, relevant_params, seed, size, alpha], sort_keys=True)
         pool = self._pools.get(key)
         if pool is None:
-            pool = self._pools[key] = self._build(task, version, relevant_params, seed, size, alpha, make)
+            pool = self._pools[key] = self._build(task, version, relevant_params, seed, size, alpha, make,
+                                                  eligible or is_seen_instruction)
         return pool
 
     @staticmethod
-    def _build(task, version, relevant_params, seed, size, alpha, make) -> InstructionPool:
+    def _build(task, version, relevant_params, seed, size, alpha, make, eligible) -> InstructionPool:
         rng = RandomStream.from_parts(task, version, relevant_params, seed, "instruction-pool")
         items, texts, seen = [], [], set()
         attempts = stalled = 0
@@ -77,7 +82,7 @@ class PoolCache:
         while len(items) < size and attempts < budget and stalled < STALL_DRAWS:
             attempts += 1
             item, text = make(rng)
-            if text in seen or text_bucket(text) >= SEEN_FRACTION:
+            if text in seen or not eligible(text):
                 stalled += 1
                 continue
             stalled = 0

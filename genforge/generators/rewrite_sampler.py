@@ -5,7 +5,9 @@ domains, a size k uniform in ``k_min..k_max`` (0 for ``unconstrained``), then
 pattern and replacement of the domain (see
 :func:`genforge.generators.rewriting.domain_pattern`). An input holds the
 pattern at a uniform position in random filler, or, with probability
-``noop_share``, is a random string without it (the target is then the input).
+``noop_share``, does not hold it (the target is then the input): a *near miss*
+(the pattern with one symbol changed, at a uniform position in random filler)
+or, with ``noop_inputs = "random"``, a random string without the pattern.
 
 Pure functions of a random stream and typed values: no files, splits or engine.
 """
@@ -20,8 +22,11 @@ from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.generators.instruction_pool import InstructionPool
 from genforge.generators.rewriting import (
-    LETTERS, Rule, domain_pattern, random_text_without, rewrite_once, text_containing,
+    LETTERS, Rule, domain_pattern, near_miss_text, random_text_without, rewrite_once, text_containing,
 )
+
+#: What a no-op input holds: a near miss of the pattern (default) or a random string without it.
+NOOP_INPUTS = ("near_miss", "random")
 
 #: What an instruction pool entry is: the rule, its domain, its size k and its text.
 PoolEntry = tuple[Rule, str, int, str]
@@ -71,11 +76,13 @@ def chance_without(alphabet_size: int, pattern_length: int, length: int) -> floa
 
 @dataclass(frozen=True)
 class InputShape:
-    """The inputs a split draws: lengths uniform in ``length_min..length_max``, a share without the pattern."""
+    """The inputs a split draws: lengths uniform in ``length_min..length_max``, a share without the pattern
+    (what they hold instead: ``noop_inputs``, one of :data:`NOOP_INPUTS`)."""
 
     length_min: int
     length_max: int
     noop_share: float
+    noop_inputs: str = "near_miss"
 
 
 def sample_block(rng: RandomStream, shape: RuleShape, inputs: InputShape, pool: Optional[InstructionPool],
@@ -97,7 +104,10 @@ def _sample_one(rng: RandomStream, shape: RuleShape, inputs: InputShape, pool: O
     length = rng.integer(low, high) if low < high else low
     noop = inputs.noop_share > 0 and rng.random() < inputs.noop_share
     if noop:
-        text = random_text_without(rng, rule.pattern, length, shape.alphabet)
+        if inputs.noop_inputs == "random":
+            text = random_text_without(rng, rule.pattern, length, shape.alphabet)
+        else:
+            text = near_miss_text(rng, rule.pattern, length, shape.alphabet)
         if text is None:
             return None
     else:

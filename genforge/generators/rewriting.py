@@ -163,3 +163,36 @@ def random_text_without(rng: RandomStream, pattern: str, length: int, alphabet: 
         if pattern not in text:
             return text
     return None
+
+
+def near_miss(rng: RandomStream, pattern: str, alphabet: str) -> str:
+    """``pattern`` with one symbol, at a uniform position, changed to another uniform symbol of ``alphabet``."""
+    position = rng.below(len(pattern))
+    others = alphabet.replace(pattern[position], "")
+    return pattern[:position] + rng.choice(others) + pattern[position + 1:]
+
+
+def near_miss_text(rng: RandomStream, pattern: str, length: int, alphabet: str, tries: int = 64) -> Optional[str]:
+    """A random string of ``length`` symbols holding a near miss of ``pattern`` (one symbol changed) at a
+    random place and ``pattern`` nowhere (None if not found)."""
+    for _ in range(tries):
+        text = text_containing(rng, near_miss(rng, pattern, alphabet), rng.string(alphabet, length - len(pattern)))
+        if pattern not in text:
+            return text
+    return None
+
+
+def closest_match(pattern: str, text: str, cap: int) -> int:
+    """The fewest symbols in which ``pattern`` differs from a window of ``text``, at most ``cap``
+    (0: it occurs; the count stops at ``cap``, which keeps it cheap)."""
+    best = cap
+    for start in range(len(text) - len(pattern) + 1):
+        differ = 0
+        for a, b in zip(pattern, text[start:start + len(pattern)]):
+            differ += a != b
+            if differ >= best:
+                break
+        best = min(best, differ)
+        if best == 0:
+            break
+    return best

@@ -125,6 +125,30 @@ def _exponential_logarithmic() -> list[tuple[str, str]]:
     return pairs
 
 
+def _shape_tree(tree: Tree) -> Tree:
+    """``tree`` with integers written ``#``, ``#*a`` written ``a`` and the operands of ``+`` and ``*``
+    in sorted order."""
+    if isinstance(tree, str):
+        return "#" if tree.isdigit() else tree
+    operator, children = tree[0], [_shape_tree(child) for child in tree[1:]]
+    if operator == "*" and children[0] == "#" and children[1] in PATTERN_VARIABLES:
+        return children[1]
+    if operator in ("+", "*"):
+        children.sort(key=to_text)
+    return (operator, *children)
+
+
+def rule_shape(text: str) -> str:
+    """A rule's *shape*: each side with every integer constant written ``#``, a constant times a pattern
+    variable written as the variable and the operands of ``+`` and ``*`` sorted, then the two sides in
+    sorted order. ``(a + 3)^2 -> a^2 + 6*a + 9``, ``(a + 5)^2 -> a^2 + 10*a + 25`` and their reverses
+    have one shape, and so do ``sin(2*a) -> 2*sin(a)*cos(a)`` and ``sin(6*a) -> 2*sin(3*a)*cos(3*a)``,
+    or ``sin(a)^2 + cos(a)^2 -> 1`` and ``cos(a)^2 + sin(a)^2 -> 1``. Unseen-instruction tests hold
+    out whole shapes: a rule equal to a training rule but for a constant, an operand order or its
+    direction is not an unseen instruction."""
+    return " <-> ".join(sorted(to_text(_shape_tree(parse(side))) for side in text.split("->")))
+
+
 def _pattern_variables(tree: Tree) -> set:
     if isinstance(tree, str):
         return {tree} if tree in PATTERN_VARIABLES else set()

@@ -25,7 +25,8 @@ from genforge.generators.instruction_pool import PoolCache
 from genforge.generators.markov_sampler import DOMAINS, RuleSetShape, RunShape, distinct_patterns, run_cost
 from genforge.generators.rewriting import parse_rules, solve_markov
 from genforge.tasks.families.rewriting import (
-    build_plans, check_pool_fits, examples_per_instruction, imbalance_alpha, n_instructions, rule_structure,
+    build_plans, check_imbalance, check_pool_fits, examples_per_instruction, imbalance_alpha, imbalance_law,
+    n_instructions, one_letter, rule_structure, zipf_exponent,
 )
 
 _DOMAIN_ITEMS = {"enum": list(DOMAINS)}
@@ -70,6 +71,7 @@ class MarkovParams(Params):
     n_instructions: int = n_instructions()
     examples_per_instruction: int = examples_per_instruction()
     imbalance_alpha: float = imbalance_alpha()
+    imbalance_law: str = imbalance_law()
     test_size: int = test_size()
     #: "fresh": every example draws its own rules (test_ood_* splits); "pool": from the training pool.
     rule_source: str = split_setting("pool", "where the split's rules come from: the training pool or fresh")
@@ -84,7 +86,7 @@ class MarkovParams(Params):
 
 class MarkovTask(Task):
     name = "markov"
-    version = "1.1"
+    version = "1.2"
     summary = "run a Markov algorithm (ordered rewrite rules, some terminal) to its end"
     default_split_plan = "unseen_instructions"
     Params = MarkovParams
@@ -102,6 +104,7 @@ class MarkovTask(Task):
         self.require(params.test_rules_max < params.train_rules_min or params.test_rules_min > params.train_rules_max,
                      "the test rules range must not overlap the train rules range")
         self.require_held_out_in_domains(params)
+        check_imbalance(self, params)
         if "permuting" in params.domains:
             self.require(params.replacement_length_max >= 1, "domain 'permuting' needs replacement_length_max >= 1")
         if "growing" in params.domains:
@@ -117,9 +120,10 @@ class MarkovTask(Task):
         """Rule lists have distinct patterns: refuse rule counts the domain's patterns cannot fill
         (drawing them never ended)."""
         for domain in params.domains:
-            counts = {"rules_max": params.rules_max}
+            # Held-out domains are drawn at train's rule counts too (test_ood_domain), the others also at the test's.
+            counts = {"rules_max": params.rules_max, "train_rules_max": params.train_rules_max}
             if domain not in params.held_out_domains:
-                counts.update(train_rules_max=params.train_rules_max, test_rules_max=params.test_rules_max)
+                counts.update(test_rules_max=params.test_rules_max)
             name, count = max(counts.items(), key=lambda item: item[1])
             available = distinct_patterns(domain, params.alphabet_size, params.pattern_length_max,
                                           params.replacement_length_max)
@@ -153,8 +157,11 @@ class MarkovTask(Task):
             return complexity["input_length"] <= length and complexity["steps"] <= steps
 
         def longer(example: Example, bucket: float) -> bool:
-            complexity = example.meta["complexity"]
-            return complexity["input_length"] > length and complexity["steps"] > steps
+            # Longer inputs only: requiring more steps than any training run too (markov 1.1) kept only the
+            # rule lists that can run long, so the test lost every shrinking list (a shrinking run takes at
+            # most as many steps as the input has symbols), held 64 distinct lists, and 45% of its targets
+            # were one repeated letter (train: 21%). Runs may be up to longer_max_steps steps.
+            return example.meta["complexity"]["input_length"] > length
 
         return build_plans(
             params,
@@ -164,6 +171,9 @@ class MarkovTask(Task):
             longer_test=longer,
             longer_sample_params={"min_input_length": length + 1, "input_length": params.longer_input_length,
                                   "max_steps": params.longer_max_steps},
+            longer_moves=("input_length", "steps"),  # longer inputs give rules more places to fire
+            # A growing rule's pattern is shorter than its replacement: at most replacement_length_max - 1.
+            domain_moves=("domain", "pattern_length"),
         )
 
     def sample_block(self, rng: RandomStream, params: MarkovParams, count: int) -> list[Optional[Example]]:
@@ -171,7 +181,7 @@ class MarkovTask(Task):
         pool = None
         if params.rule_source != "fresh":
             pool = self._pools.get(self.name, self.version, shape.key(), params.seed, params.n_instructions,
-                                   params.imbalance_alpha, lambda pool_rng: markov_sampler.random_rules(pool_rng, shape))
+                                   zipf_exponent(params), lambda pool_rng: markov_sampler.random_rules(pool_rng, shape))
         return markov_sampler.sample_block(rng, shape, params.run_shape(), pool, count)
 
     def difficulty(self, example: Example) -> float:
@@ -184,6 +194,14 @@ class MarkovTask(Task):
         """Atoms: the symbols of the rules; compounds: their symbol bigrams, the domain and the rule count."""
         return rule_structure(parse_rules(record["instruction"] or ""), record["meta"]["domain"],
                               record["meta"]["complexity"]["rules"])
+
+    def nuisance_features(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Rule type (domain), rule count, longest pattern, input length, run length and whether the
+        target is one repeated letter (45% of the 1.1 'longer' test, 21% of train)."""
+        complexity = record["meta"]["complexity"]
+        return {"domain": record["meta"]["domain"], "rules": complexity["rules"],
+                "pattern_length": complexity["pattern_length"], "input_length": complexity["input_length"],
+                "steps": complexity["steps"], "one_letter_target": one_letter(record["target"])}
 
     def solve(self, instruction: Optional[str], input: str) -> str:
         # No trace is kept (a long run's trace would hold every intermediate text).

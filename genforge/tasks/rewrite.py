@@ -14,16 +14,18 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
 from genforge.core.params import Params, param, split_setting, test_size
+from genforge.core.probes import Probe
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan
 from genforge.core.task import Task
 from genforge.generators import rewrite_sampler
 from genforge.generators.instruction_pool import PoolCache
-from genforge.generators.rewrite_sampler import InputShape, RuleShape, chance_without
-from genforge.generators.rewriting import DOMAINS, parse_rules, rewrite_once
+from genforge.generators.rewrite_sampler import NOOP_INPUTS, InputShape, RuleShape, chance_without
+from genforge.generators.rewriting import DOMAINS, closest_match, parse_rules, rewrite_once
 from genforge.tasks.families.rewriting import (
-    build_plans, check_pool_fits, examples_per_instruction, imbalance_alpha, n_instructions, rule_structure,
+    build_plans, check_imbalance, check_pool_fits, examples_per_instruction, imbalance_alpha, imbalance_law,
+    n_instructions, rule_structure, zipf_exponent,
 )
 
 _DOMAIN_ITEMS = {"enum": list(DOMAINS)}
@@ -45,6 +47,9 @@ class RewriteParams(Params):
     replacement_length: int = param(20, "symbols in a rule's replacement y", minimum=0, maximum=MAX_LENGTH)
     noop_share: float = param(0.0, "share of examples whose input does not contain x (target = input)",
                               minimum=0.0, maximum=1.0)
+    noop_inputs: str = param("near_miss", "what a no-op input holds instead of x: 'near_miss' (x with one letter "
+                             "changed, so that only an exact match tells a no-op) or 'random' (a random string "
+                             "without x: almost every letter then differs, a trivial check)", enum=list(NOOP_INPUTS))
     domains: tuple[str, ...] = param(DOMAINS, "semantic domains: constrained families of rules",
                                      items=_DOMAIN_ITEMS, uniqueItems=True, minItems=1)
     k_min: int = param(2, "smallest domain size k (run length, period or mirrored block)", minimum=1, maximum=1000)
@@ -58,6 +63,7 @@ class RewriteParams(Params):
     n_instructions: int = n_instructions()
     examples_per_instruction: int = examples_per_instruction()
     imbalance_alpha: float = imbalance_alpha()
+    imbalance_law: str = imbalance_law()
     test_size: int = test_size()
     #: "fresh": every example draws its own rule (test_ood_* splits); "pool": from the training pool.
     rule_source: str = split_setting("pool", "where the split's rules come from: the training pool or fresh")
@@ -69,12 +75,13 @@ class RewriteParams(Params):
                          self.k_min, self.k_max)
 
     def input_shape(self) -> InputShape:
-        return InputShape(self.input_length_min or self.input_length, self.input_length, self.noop_share)
+        return InputShape(self.input_length_min or self.input_length, self.input_length, self.noop_share,
+                          self.noop_inputs)
 
 
 class RewriteTask(Task):
     name = "rewrite"
-    version = "1.1"
+    version = "1.2"
     summary = "apply one rewrite rule x -> y at its leftmost match (Only-IF instruction diversity)"
     default_split_plan = "unseen_instructions"
     Params = RewriteParams
@@ -91,6 +98,7 @@ class RewriteTask(Task):
                      "the test k range (test_k_min..test_k_max) must not overlap the train k range "
                      "(train_k_min..train_k_max)")
         self.require_held_out_in_domains(params)
+        check_imbalance(self, params)
         check_pool_fits(self, params, 1, params.pattern_length + params.replacement_length)
         if params.noop_share > 0:
             chance = chance_without(params.alphabet_size, params.pattern_length, params.longer_input_length)
@@ -113,12 +121,32 @@ class RewriteTask(Task):
             longer_sample_params={"input_length_min": length + 1, "input_length": params.longer_input_length},
         )
 
+    def nuisance_features(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Domain, input length, no-op or not, and for constrained domains k (unconstrained rules have no
+        size: their k is left out rather than counted as a k of 0). A no-op record also gives the fewest
+        letters in which the pattern differs from a window of its input (3 meaning 3 or more): random
+        no-op inputs differ in most letters, a trivial check."""
+        meta = record["meta"]
+        noop = meta["complexity"]["steps"] == 0  # not input == target: a rule may rewrite x to itself
+        features = {"domain": meta["domain"], "input_length": meta["complexity"]["input_length"], "noop": noop}
+        if meta["complexity"]["k"]:
+            features["k"] = meta["complexity"]["k"]
+        if noop:
+            features["noop_closest_match"] = closest_match((record["instruction"] or "").split(" ->")[0],
+                                                           record["input"], cap=3)
+        return features
+
+    def shortcut_probes(self, params: RewriteParams) -> list[Probe]:
+        """The no-op answer: the input unchanged, right exactly on the no-op share."""
+        return [Probe("noop_input_unchanged", "the input unchanged (the answer of every no-op record)",
+                      lambda train: lambda record: record["input"])]
+
     def sample_block(self, rng: RandomStream, params: RewriteParams, count: int) -> list[Optional[Example]]:
         shape = params.rule_shape()
         pool = None
         if params.rule_source != "fresh":
             pool = self._pools.get(self.name, self.version, shape.key(), params.seed, params.n_instructions,
-                                   params.imbalance_alpha, lambda pool_rng: rewrite_sampler.random_rule(pool_rng, shape))
+                                   zipf_exponent(params), lambda pool_rng: rewrite_sampler.random_rule(pool_rng, shape))
         return rewrite_sampler.sample_block(rng, shape, params.input_shape(), pool, count)
 
     def difficulty(self, example: Example) -> float:

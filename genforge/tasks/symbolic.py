@@ -17,14 +17,16 @@ the random inputs (and the law they follow) in
 example sampling in :mod:`genforge.generators.symbolic_examples`.
 
 Training rules form a fixed pool of ``n_instructions`` distinct rules per
-seed, from rules whose text hashes below ``SEEN_FRACTION`` (as in the
-``rewrite`` task); the input depth is uniform over the split's depth range
+seed, from the rules whose *shape* (constants abstracted, a rule and its
+reverse one shape) is not held out; about ``1 - SEEN_FRACTION`` of each
+family's shapes are (see :mod:`genforge.generators.symbolic_examples`). The input depth is uniform over the split's depth range
 (at least the depth of the rule's left side). Plans:
 
 * ``iid``: train / validation / test_id (80/10/10 by input hash), depths
   ``min_depth..max_depth``;
 * ``unseen_instructions`` (default): iid plus ``test_ood_instruction``, rules
-  that hash above ``SEEN_FRACTION`` and so can never be in a training pool;
+  of held-out shapes, so never in a training pool, not even with another
+  constant or reversed;
 * ``held_out_domain``: train / validation / test_id on the domains not in
   ``held_out_domains``, plus ``test_ood_domain`` on the held-out families;
 * ``deeper``: iid plus ``test_ood_depth``, inputs of depth
@@ -63,7 +65,9 @@ from genforge.generators.symbolic_expressions import (
     ExpressionSyntaxError, labels, operator_pairs, parse, rewrite_first, to_text,
 )
 from genforge.generators.symbolic_rules import CATALOGUE, DOMAINS, parse_rule
-from genforge.tasks.families.rewriting import examples_per_instruction, imbalance_alpha, n_instructions
+from genforge.tasks.families.rewriting import (
+    check_imbalance, examples_per_instruction, imbalance_alpha, imbalance_law, n_instructions, zipf_exponent,
+)
 
 _DOMAIN_ITEMS = {"enum": list(DOMAINS)}
 RULE_SOURCES = ("pool", "unseen", "any")
@@ -86,6 +90,7 @@ class SymbolicParams(Params):
                                          "diversity); at most the training-eligible rules of the training domains")
     examples_per_instruction: int = examples_per_instruction(100)
     imbalance_alpha: float = imbalance_alpha()
+    imbalance_law: str = imbalance_law()
     test_size: int = test_size()
     #: Every split of every plan sets these three (see split_plans).
     rule_source: str = split_setting("pool", "where the split's rules come from: " + ", ".join(RULE_SOURCES))
@@ -131,7 +136,7 @@ def _sampling(source: str, domains, lowest: int, highest: int) -> dict:
 
 class SymbolicTask(Task):
     name = "symbolic"
-    version = "1.2"
+    version = "1.3"
     summary = "apply one algebraic identity (a rewrite rule) to an expression tree (Only-IF, section 3)"
     default_split_plan = "unseen_instructions"
     Params = SymbolicParams
@@ -144,6 +149,7 @@ class SymbolicTask(Task):
         self.require_order(params, "min_depth", "<=", "max_depth")
         self.require_order(params, "deeper_max_depth", ">", "max_depth")
         self.require_held_out_in_domains(params)
+        check_imbalance(self, params)
         domains, held_out = list(params.domains), list(params.held_out_domains)
         self.require(len(held_out) < len(domains),
                      f"held_out_domains {held_out} leave no domain to train on (domains {domains})")
@@ -168,13 +174,16 @@ class SymbolicTask(Task):
 
         unseen_test = SplitSpec(
             "test_ood_instruction", test_size, "rules never in any training pool (Only-IF's test of diversity)",
-            all_of(_depth_between(low, high), _unseen), _sampling("unseen", params.domains, low, high), "instruction")
+            all_of(_depth_between(low, high), _unseen), _sampling("unseen", params.domains, low, high), "instruction",
+            moves=("rule_nodes",))  # other identities have other sizes
         domain_test = SplitSpec(
             "test_ood_domain", test_size, f"families never seen in training: {', '.join(held_out)}",
-            all_of(_depth_between(low, high), _in_domains(held_out)), _sampling("any", held_out, low, high), "domain")
+            all_of(_depth_between(low, high), _in_domains(held_out)), _sampling("any", held_out, low, high), "domain",
+            moves=("domain", "rule_nodes"))  # another family: other identities
         deeper_test = SplitSpec(
             "test_ood_depth", test_size, f"inputs of depth {high + 1} to {deeper} (train: {low} to {high})",
-            _depth_between(high + 1, deeper), _sampling("pool", params.domains, high + 1, deeper), "depth")
+            _depth_between(high + 1, deeper), _sampling("pool", params.domains, high + 1, deeper), "depth",
+            moves=("depth", "match_depth"))  # the instance sits deeper in a deeper input
         everything = iid(params.domains)
         held_out_plan = iid(train_domains) + ((domain_test,) if held_out else ())
         return {
@@ -192,13 +201,13 @@ class SymbolicTask(Task):
         """A function drawing one compiled rule from the split's rule source."""
         if params.rule_source == "pool":
             return self._pools.get(self.name, self.version, {"domains": params.domains}, params.seed,
-                                   params.n_instructions, params.imbalance_alpha,
-                                   symbolic_examples.pool_candidate(params.domains)).draw
+                                   params.n_instructions, zipf_exponent(params),
+                                   symbolic_examples.pool_candidate(params.domains), is_seen).draw
         key = (params.rule_source, params.domains)
-        rules = self._rule_lists.get(key)
-        if rules is None:
-            rules = self._rule_lists[key] = symbolic_examples.source_rules(*key)
-        return lambda rng: rng.choice(rules)
+        drawer = self._rule_lists.get(key)
+        if drawer is None:
+            drawer = self._rule_lists[key] = symbolic_examples.source_drawer(*key)
+        return drawer
 
     def sample_block(self, rng: RandomStream, params: SymbolicParams, count: int) -> list[Optional[Example]]:
         return symbolic_examples.sample_block(rng, self._rule_drawer(params), params.input_shape(), count)
@@ -206,6 +215,14 @@ class SymbolicTask(Task):
     def difficulty(self, example: Example) -> float:
         c = example.meta["complexity"]
         return 0.6 * c["depth"] / (c["depth"] + 5) + 0.4 * c["nodes"] / (c["nodes"] + 40)
+
+    def nuisance_features(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Family (domain), input depth, size of the rule's left side, depth of the match and whether the
+        rule has an integer constant (the variants that made 'unseen' mostly 'seen with another number')."""
+        complexity = record["meta"]["complexity"]
+        return {"domain": record["meta"]["domain"], "depth": complexity["depth"],
+                "rule_nodes": complexity["rule_nodes"], "match_depth": complexity["match_depth"],
+                "rule_has_constant": any(character.isdigit() for character in record.get("instruction") or "")}
 
     # -- oracle ----------------------------------------------------------
     def _read(self, instruction: Optional[str], input: str):

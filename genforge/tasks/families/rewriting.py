@@ -11,7 +11,8 @@ those, plus the sampling overrides that make each split quick to fill.
 * ``unseen_instructions``: as iid, plus ``test_ood_instruction`` whose rules
   are drawn fresh and hash outside the training pool (the Only-IF test).
 * ``held_out_domain``: train on the non-held-out domains with the size measure
-  in the train range; ``test_ood_domain`` on the held-out domains,
+  in the train range; ``test_ood_domain`` on the held-out domains with the
+  measure in the train range too (only the domain moves),
   ``test_ood_<measure>`` on the train domains with the measure in the test range.
 * ``longer``: ``test_ood_length`` has longer inputs (and, for markov, more
   steps) than any training example.
@@ -40,7 +41,11 @@ def build_plans(
     within_train_length: Callable[[Example, float], bool],
     longer_test: Callable[[Example, float], bool],
     longer_sample_params: Mapping[str, Any],
+    longer_moves: tuple[str, ...] = ("input_length",),
+    domain_moves: tuple[str, ...] = ("domain",),
 ) -> dict[str, SplitPlan]:
+    """The four plans; ``longer_moves`` and ``domain_moves``: the nuisance features the length test and the
+    domain test move (``Task.nuisance_features``)."""
     train_size = params.n_instructions * params.examples_per_instruction
     test_size = params.test_size
     iid = _iid(train_size, test_size, within_train_length)
@@ -52,9 +57,10 @@ def build_plans(
     )
     longer = SplitSpec(
         "test_ood_length", test_size, "inputs longer than any in training",
-        longer_test, dict(longer_sample_params), "length",
+        longer_test, dict(longer_sample_params), "length", moves=longer_moves,
     )
-    held_out = _held_out_domain_splits(params, measure, measure_free_domains, within_train_length, train_size)
+    held_out = _held_out_domain_splits(params, measure, measure_free_domains, within_train_length, train_size,
+                                       domain_moves)
     return {
         "iid": SplitPlan("iid", "train / validation / test_id from one distribution", iid),
         "unseen_instructions": SplitPlan(
@@ -77,7 +83,8 @@ def _iid(train_size: int, test_size: int, within: Callable[[Example, float], boo
 
 
 def _held_out_domain_splits(params: Params, measure: str, measure_free_domains: tuple[str, ...],
-                            within: Callable[[Example, float], bool], train_size: int) -> tuple[SplitSpec, ...]:
+                            within: Callable[[Example, float], bool], train_size: int,
+                            domain_moves: tuple[str, ...]) -> tuple[SplitSpec, ...]:
     """The held_out_domain plan: train in the train cell; test_ood_domain, test_ood_<measure>."""
     test_size = params.test_size
     # The measure names the parameters (train_k_min, test_rules_max, ...): one builder serves both tasks.
@@ -93,7 +100,10 @@ def _held_out_domain_splits(params: Params, measure: str, measure_free_domains: 
         return domain in measure_free_domains or lo <= _complexity(example, measure) <= hi
 
     def in_held_out_domain(example: Example, bucket: float) -> bool:
-        return example.meta["domain"] in held_out
+        # At train's measure range: with the whole k_min..k_max range (rewrite 1.1) a third of the domain test
+        # had k = 2..4, outside train's 5..10, so the domain shift came with a k shift.
+        domain = example.meta["domain"]
+        return domain in held_out and (domain in measure_free_domains or lo <= _complexity(example, measure) <= hi)
 
     def in_test_measure(example: Example, bucket: float) -> bool:
         domain = example.meta["domain"]
@@ -105,7 +115,9 @@ def _held_out_domain_splits(params: Params, measure: str, measure_free_domains: 
     if held_out:
         specs += (SplitSpec(
             "test_ood_domain", test_size, f"domains never seen in training: {', '.join(held_out)}",
-            all_of(within, in_held_out_domain), {**_FRESH, "domains": list(held_out)}, "domain",
+            all_of(within, in_held_out_domain),
+            {**_FRESH, "domains": list(held_out), f"{measure}_min": lo, f"{measure}_max": hi}, "domain",
+            moves=domain_moves,
         ),)
     measured_domains = [d for d in train_domains if d not in measure_free_domains]
     if measured_domains:
@@ -114,7 +126,8 @@ def _held_out_domain_splits(params: Params, measure: str, measure_free_domains: 
             f"training domains with {measure} from {test_lo} to {test_hi} (train: {lo} to {hi})",
             all_of(within, in_test_measure),
             {**_FRESH, "domains": measured_domains, f"{measure}_min": test_lo, f"{measure}_max": test_hi},
-            "complexity",
+            # Domains without the measure (unconstrained rules have no k) cannot be in it: their share moves.
+            "complexity", moves=(measure, "domain") if set(measure_free_domains) & set(train_domains) else (measure,),
         ),)
     return specs
 
@@ -155,8 +168,36 @@ def examples_per_instruction(default: int = 10) -> Any:
 
 
 def imbalance_alpha() -> Any:
-    return param(0.0, "power-law shape of examples across rules: rule j gets weight (j+1)^-alpha; 0 = uniform",
+    return param(0.0, "power-law shape of examples across rules (see imbalance_law); 0 = uniform",
                  minimum=0.0, maximum=10.0)
+
+
+#: How ``imbalance_alpha`` is read: ``zipf``, rule j (0-based) gets weight (j+1)^-alpha (rank-frequency);
+#: ``examples_per_instruction``, Only-IF's reading (Zhang, Wang, Charton 2024, 2402.10891 §4.4): the number of
+#: examples per rule follows a power law, the share of rules with about n examples ~ n^-alpha (alpha > 1).
+IMBALANCE_LAWS = ("zipf", "examples_per_instruction")
+
+
+def imbalance_law() -> Any:
+    return param("zipf", "how imbalance_alpha is read: 'zipf' (rule j gets weight (j+1)^-alpha) or "
+                 "'examples_per_instruction' (examples per rule follow a power law of exponent alpha > 1, "
+                 "as in Only-IF; the same family as zipf with exponent 1/(alpha-1))", enum=list(IMBALANCE_LAWS))
+
+
+def zipf_exponent(params: Params) -> float:
+    """The rank exponent of the pool's weights: a power law of counts with exponent a (P(count > n) ~
+    n^-(a-1)) puts the rule of rank r at count ~ r^(-1/(a-1)), a Zipf law of exponent 1/(a-1)."""
+    alpha = params.imbalance_alpha
+    if params.imbalance_law == "zipf" or alpha == 0:
+        return alpha
+    return 1.0 / (alpha - 1.0)
+
+
+def check_imbalance(task: Task, params: Params) -> None:
+    task.require(params.imbalance_law == "zipf" or params.imbalance_alpha == 0 or params.imbalance_alpha > 1,
+                 f"parameter 'imbalance_alpha' = {params.imbalance_alpha} with imbalance_law = "
+                 "'examples_per_instruction' must be 0 (uniform) or above 1: a power law of examples per rule "
+                 "needs an exponent above 1 to be a distribution")
 
 
 def check_pool_fits(task: Task, params: Params, rules_per_instruction: int, symbols_per_instruction: int) -> None:
@@ -168,3 +209,8 @@ def check_pool_fits(task: Task, params: Params, rules_per_instruction: int, symb
                  f"{count:,} instructions of up to {rules_per_instruction} rule(s) and {symbols_per_instruction:,} "
                  f"symbols is built whole before any example, whatever size is asked (at most {MAX_POOL_RULES:,} "
                  f"rules and {MAX_POOL_SYMBOLS:,} symbols); ask for at most {most:,} or shorten the rules")
+
+
+def one_letter(text: str) -> bool:
+    """Is ``text`` one letter repeated (or empty)? A cheap answer class worth watching across splits."""
+    return len(set(text)) <= 1
