@@ -24,14 +24,14 @@ from genforge.core.registry import _entry_points, get_task
 
 #: task -> (task version, fingerprint of the small default generation)
 GOLDEN = {
-    "addition": ("1.1", "7617fa7757ff1738cd6190c4ea9ea8c161f03e2971ca9ab12612c451ab86ba13"),
-    "algorithmic": ("1.1", "acbf6d9b5d460b96feaa08384f7e384dfb3806841ca73f188ecebdb4629beb36"),
+    "addition": ("1.2", "74a0d6fe9dceb51b54758411362c07dd215a28dbe62dab8eeeec8ea8bc3cb1a7"),
+    "algorithmic": ("1.2", "46a29c3e1ad5bfaf09581ca4ee1c2cf99b3ea64bb92b77a917d640b95a7bbccb"),
     "cogs": ("1.0", "144231213029a0dada0c3e137b2277a1504b6cb2f6ff5c7171d546e4d6ab4c4e"),
     "comparison": ("1.2", "8ff405f33046ee7b1a7b2b9717494a0a7896f0450d83ecb268d6f291a2ce554b"),
-    "hint": ("1.1", "fdd0b0de2eda995bedf6439edf2b63e4c618a3c147b0a894662c34caf0abf2d1"),
+    "hint": ("1.2", "69186c8575c04cca3abdb6677b3af6a9bc204da217aecd5446fb036ad3d2872d"),
     "kinship": ("1.1", "32e11cfb7675c30695b380bc40580bf1e6bb3e2dc179e273b65b3047f6392e39"),
     "markov": ("1.2", "3db886beae3798d5f9d29b0d7c70e7cae006c7e3492ef8d7996108fcf7337b91"),
-    "multiplication": ("1.1", "c2cca22936ed871f634a09aa9246c28501958e1845e291eb99d0988d32495bc7"),
+    "multiplication": ("1.2", "a64772c33e0c9ce216c9addd13c2915d01c8ae35b14a5d9bf6c7fab4a66d4d5c"),
     "pcfg_set": ("1.1", "b892ab034553775859e7c5aa0c94ebc431a45c1f98a0b05bbd8b7bee2bcbb399"),
     "relation_algebra": ("1.2", "26b4b4b699392bd740e749177979415228ad2e50ba1088f13c839942c8cbfb43"),
     "rewrite": ("1.2", "0242c8f0804167b40ce9c52c513aa883d7eb3600a60b2ac855343e2a604a378f"),
