@@ -129,7 +129,7 @@ PCFG_SET = get_task("pcfg_set")
      "productivity_max_train_functions=99"),
     # Exception parents drawn with weight 0.001: each wanted exception took 2,000 walks (ran past 90 s).
     ("overgeneralisation", {"exception_ratio": 1.0, "function_weights": [0.001, 1, 1, 0.001, 1, 1, 1, 0.001, 1, 1]},
-     "train", "exception_pairs="),
+     "test_ood_exception", "exception_pairs="),
     ("systematicity", {"systematicity_pairs": ["copy copy"], "function_weights": [0, 1, 1, 1, 1, 1, 1, 1, 1, 1]},
      "test_ood_systematicity", "systematicity_pairs="),
     ("substitutivity", {"twin_functions": ["copy"], "function_weights": [0, 1, 1, 1, 1, 1, 1, 1, 1, 1]},

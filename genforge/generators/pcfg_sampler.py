@@ -30,6 +30,9 @@ INNER_DRAWS = 40
 #: train below exception_ratio, so it must be vanishingly rare (with the defaults
 #: about 4% of draws qualify, so 2,000 draws all fail with probability < 1e-30).
 EXCEPTION_DRAWS = 2_000
+#: The same for a tree of a given number of functions that has a required pair (``Draw.match_functions``):
+#: with the default grammar about one draw in 60 qualifies at two functions, the hardest count.
+MATCH_DRAWS = 2_000
 #: Refused: splits whose examples take more work units than this each to draw. A unit is a tree node
 #: or four symbols of a string node (symbols are copied in bulk): 5 to 10 us, so at most about 40 ms
 #: an example and a thousand in well under a minute. With the default parameters a split takes 11
@@ -118,6 +121,9 @@ class Draw:
     twin_context: str = "alone"
     exception_pairs: tuple[str, ...] = ()
     exception_share: float = 0.0
+    #: with ``require``: each attempt first draws a tree without the required pairs (as train does) and
+    #: then one with exactly as many functions that has one, so both have the same functions-per-input law
+    match_functions: bool = False
 
     @property
     def constrained(self) -> bool:
@@ -219,9 +225,15 @@ def _constrained_attempt(rng: RandomStream, streams: NodeStreams, draw: Draw, ex
             require = exception_codes
         else:
             forbid = exception_codes
-    for _ in range(EXCEPTION_DRAWS if want_exception else INNER_DRAWS):
-        tree = walk(streams, draw.max_functions, draw.max_length, forbid, exception_codes)
-        if tree is None or tree.functions < draw.min_functions:
+    most, exact, tries = draw.max_functions, 0, EXCEPTION_DRAWS if want_exception else INNER_DRAWS
+    if draw.match_functions and require:
+        exact = _reference_functions(streams, draw, require)
+        if exact is None:
+            return None
+        most, tries = exact, MATCH_DRAWS
+    for _ in range(tries):
+        tree = walk(streams, most, draw.max_length, forbid, exception_codes)
+        if tree is None or tree.functions < draw.min_functions or (exact and tree.functions != exact):
             continue
         if require and require.isdisjoint(tree.edge_pairs()):
             continue
@@ -233,6 +245,15 @@ def _constrained_attempt(rng: RandomStream, streams: NodeStreams, draw: Draw, ex
         example = _walk_example(tree, instruction, draw.twin_context, twin_counts)
         if (example.meta["domain"] == "exception") == want_exception:
             return example
+    return None
+
+
+def _reference_functions(streams: NodeStreams, draw: Draw, pairs: frozenset[int]) -> Optional[int]:
+    """The function count of a tree drawn as train draws it (none of ``pairs``), at least 2 (a pair needs two)."""
+    for _ in range(INNER_DRAWS):
+        tree = walk(streams, draw.max_functions, draw.max_length, pairs)
+        if tree is not None and tree.functions >= max(2, draw.min_functions):
+            return tree.functions
     return None
 
 

@@ -17,8 +17,11 @@ Split plans (membership is a pure predicate on the parsed input; "edge" means
 a function whose argument, first or second, is the direct output of another):
 
 * ``random``: train / validation / test_id by input hash bucket (80/10/10).
-* ``systematicity``: no ``systematicity_pairs`` edge in train, validation or
-  test_id; every ``test_ood_systematicity`` example has at least one.
+* ``systematicity`` (the published definition): no ``systematicity_pairs``
+  pair as adjacent words (child = first argument of parent) in train,
+  validation or test_id (a pair in another position stays there); every
+  ``test_ood_systematicity`` example has one, and has the function count of a
+  tree drawn as train draws it (same functions-per-input law: no length confound).
 * ``productivity``: train, validation, test_id have at most
   ``productivity_max_train_functions`` functions; ``test_ood_productivity``
   at least one more.
@@ -28,8 +31,9 @@ a function whose argument, first or second, is the direct output of another):
   occurs in the ``twin_train_context``: ``alone`` = the only function of the
   expression (applied to strings), ``leaf`` = every argument of the twin is a
   string. Every ``test_ood_substitutivity`` example has a twin outside it.
-* ``overgeneralisation``: an edge listed in ``exception_pairs`` (parent
-  child) makes the parent's result reversed. An *exception example* is one
+* ``overgeneralisation``: a pair of ``exception_pairs`` (parent child, as
+  adjacent words) takes its exceptional meaning (the published pairs their
+  released meanings, see :data:`genforge.generators.pcfg.PUBLISHED_EXCEPTIONS`). An *exception example* is one
   whose target differs from the rule-based answer ``solve(None, input)``
   (an exception edge inside a discarded argument changes nothing, so it does
   not count); ``meta.domain`` is ``exception`` for those, ``regular`` else.
@@ -37,7 +41,9 @@ a function whose argument, first or second, is the direct output of another):
   exception edge: each draw is an exception example with probability
   ``exception_ratio`` (so that is their share in expectation, as long as
   exception examples are not so rare that the sampler gives up on them; dedup
-  may move it slightly). ``test_id`` (input bucket >= 0.9, no exception edge) tests
+  may move it slightly), computed by the published rule: ``exception_ratio``
+  times, summed over the pairs, the expected occurrences of the pair's rarer
+  function per input. ``test_id`` (input bucket >= 0.9, no exception edge) tests
   the rules; ``test_ood_exception`` (bucket >= 0.9, exception examples only)
   tells whether a model learnt the exceptions (it answers the target) or
   overgeneralised the rules (it answers ``solve(None, input)``).
@@ -75,8 +81,8 @@ from genforge.core.splits import SplitPlan, SplitSpec, accept_all, all_of, bucke
 from genforge.core.task import Task
 from genforge.generators import pcfg_sampler
 from genforge.generators.pcfg import (
-    BINARY, FUNCTIONS, MAX_ALPHABET_SIZE, TWIN_CONTEXTS, TWIN_SUFFIX, UNARY, ExpressionSyntaxError, Grammar,
-    evaluate, pair_codes, parse, twins_in_context,
+    BINARY, FUNCTIONS, MAX_ALPHABET_SIZE, PUBLISHED_EXCEPTIONS, TWIN_CONTEXTS, TWIN_SUFFIX, UNARY,
+    ExpressionSyntaxError, Grammar, evaluate, expected_occurrences, pair_codes, parse, twins_in_context,
 )
 from genforge.generators.pcfg_sampler import (
     MAX_WORK_PER_EXAMPLE, PILOT_KEPT, Draw, format_exceptions, pairs, parse_exceptions,
@@ -111,9 +117,9 @@ class PcfgSetParams(Params):
         (1.0,) * len(FUNCTIONS), "PCFG: relative weight of each function within its arity, in the order "
         + ", ".join(FUNCTIONS), items={"minimum": 0.0, "maximum": 1000.0}, minItems=len(FUNCTIONS),
         maxItems=len(FUNCTIONS))
-    max_functions: int = param(30, "most functions in an expression (longer draws are rejected)",
+    max_functions: int = param(35, "most functions in an expression (longer draws are rejected)",
                                minimum=1, maximum=100)
-    max_output_length: int = param(100, "longest value (target or intermediate) in symbols; longer draws are "
+    max_output_length: int = param(736, "longest value (target or intermediate) in symbols; longer draws are "
                                    "rejected", minimum=1, maximum=10_000)
     train_size: int = train_size()
     test_size: int = test_size()
@@ -130,11 +136,13 @@ class PcfgSetParams(Params):
                              "written as its twin (where allowed)", minimum=0.0, maximum=1.0)
     twin_train_context: str = param("alone", "substitutivity plan: where twins may occur in train: 'alone' (the "
                                     "only function) or 'leaf' (applied to strings only)", enum=list(TWIN_CONTEXTS))
-    exception_pairs: tuple[str, ...] = param(("echo reverse", "prepend shift"), "overgeneralisation plan: "
-                                             "'parent child' edges whose parent result is reversed",
-                                             items={"pattern": _PAIR_PATTERN}, uniqueItems=True, minItems=1)
-    exception_ratio: float = param(0.01, "overgeneralisation plan: expected share of train examples whose target "
-                                   "the exceptions change", minimum=0.0, maximum=1.0)
+    exception_pairs: tuple[str, ...] = param(
+        tuple(" ".join(pair) for pair in PUBLISHED_EXCEPTIONS), "overgeneralisation plan: 'parent child' pairs of "
+        "adjacent words that take an exceptional meaning (the four published pairs have their published meanings; "
+        "any other pair reverses the parent's result)", items={"pattern": _PAIR_PATTERN}, uniqueItems=True, minItems=1)
+    exception_ratio: float = param(0.005, "overgeneralisation plan: exception examples in train per pair, as a share "
+                                   "of the occurrences of the pair's rarer function (published: 0.0001, 0.0005, "
+                                   "0.001, 0.005)", minimum=0.0, maximum=1.0)
     # What a split asks of its trees (see generators.pcfg_sampler.Draw).
     fewest_functions: int = split_setting(1, "fewest functions in the split's expressions")
     most_functions: int = split_setting(0, "most functions in the split's expressions (0: max_functions)")
@@ -144,6 +152,7 @@ class PcfgSetParams(Params):
                                          "(each expression has one outside it)")
     exceptions: bool = split_setting(False, "exception pairs change meanings (overgeneralisation plan)")
     exception_share: float = split_setting(0.0, "probability that an attempt looks for an exception example")
+    match_functions: bool = split_setting(False, "draw the required-edge trees with train's functions-per-input law")
 
     def grammar(self) -> Grammar:
         return pcfg_sampler.grammar(self.unary_probability, self.binary_probability,
@@ -155,12 +164,13 @@ class PcfgSetParams(Params):
         return Draw(self.most_functions or self.max_functions, self.max_output_length, self.fewest_functions,
                     pair_codes(pairs(self.required_edges)), pair_codes(pairs(self.forbidden_edges)), self.twins,
                     self.twin_functions, self.twin_rate, self.twin_train_context,
-                    self.exception_pairs if self.exceptions else (), self.exception_share)
+                    self.exception_pairs if self.exceptions else (), self.exception_share, self.match_functions)
 
 
 def _edges(example: Example) -> set[tuple[str, str]]:
+    """The example's adjacent pairs: (parent, child) with child the first argument of parent."""
     edges = getattr(example, "edges", None)
-    return set(parse(example.input).edges()) if edges is None else edges
+    return set(parse(example.input).adjacent_edges()) if edges is None else edges
 
 
 def _twins_in_context(example: Example, context: str) -> tuple[int, int]:
@@ -170,7 +180,7 @@ def _twins_in_context(example: Example, context: str) -> tuple[int, int]:
 
 class PcfgSetTask(Task):
     name = "pcfg_set"
-    version = "1.1"
+    version = "1.2"
     summary = "evaluate a prefix expression of string functions (PCFG SET, Hupkes et al. 2020)"
     default_split_plan = "random"
     Params = PcfgSetParams
@@ -232,7 +242,7 @@ class PcfgSetTask(Task):
         pairs_list = sorted(params.systematicity_pairs)
         return self._iid(params, no_held_pair, {"forbidden_edges": pairs_list}, ", no held-out edge") + (SplitSpec(
             "test_ood_systematicity", params.test_size, "every example has a held-out edge: " + ", ".join(pairs_list),
-            has_held_pair, {"required_edges": pairs_list}, "systematicity"),)
+            has_held_pair, {"required_edges": pairs_list, "match_functions": True}, "systematicity"),)
 
     def _productivity(self, params: PcfgSetParams) -> tuple[SplitSpec, ...]:
         most = params.productivity_max_train_functions
@@ -276,15 +286,19 @@ class PcfgSetTask(Task):
             return exception_example(example, bucket) or no_exception_edge(example, bucket)
 
         ratio = params.exception_ratio
+        # Published rule: per pair, ratio x the occurrences of its rarer function; per attempt, the sum.
+        occurrences = expected_occurrences(params.grammar(), params.max_functions)
+        share = min(1.0, ratio * sum(min(occurrences[f], occurrences[g]) for f, g in exception_pairs))
 
         def settings(share: float) -> dict:
             return {"exceptions": True, "exception_share": share}
 
         return (
-            SplitSpec("train", params.train_size, f"training examples, a share {ratio:g} of them exception examples",
-                      all_of(bucket_range(0.0, 0.8), either), settings(ratio)),
+            SplitSpec("train", params.train_size, f"training examples, a share {share:.4g} of them exception examples "
+                      f"({ratio:g} of the rarer function's occurrences per pair)",
+                      all_of(bucket_range(0.0, 0.8), either), settings(share)),
             SplitSpec("validation", params.test_size, "held-out examples from the training distribution",
-                      all_of(bucket_range(0.8, 0.9), either), settings(ratio)),
+                      all_of(bucket_range(0.8, 0.9), either), settings(share)),
             SplitSpec("test_id", params.test_size, "examples without exception edges (the rules)",
                       all_of(bucket_range(0.9, 1.0), no_exception_edge), settings(0.0)),
             SplitSpec("test_ood_exception", params.test_size,
