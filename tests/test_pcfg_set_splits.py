@@ -86,7 +86,8 @@ def twins(record):
 
 
 def test_substitutivity_alone_twins_appear_in_train_only_as_the_single_function(tmp_path):
-    records = generate(tmp_path, "substitutivity", "test_ood_substitutivity",
+    # the PCFG law: a third of its inputs hold one function (the published law: 1.5%, too few at this size)
+    records = generate(tmp_path, "substitutivity", "test_ood_substitutivity", params={"input_law": "pcfg"},
                        sizes={"train": 600, "validation": 40, "test_id": 40, "test_ood_substitutivity": 40})
     with_twins = [r for r in records["train"] if twins(r)]
     assert with_twins, "the synonyms must be seen in training"
@@ -189,33 +190,33 @@ def test_describe_lists_every_parameter_and_plan():
 #: sha256 of each file of a small default run, seed 0; a change needs a version bump of the task.
 GOLDEN = {
     "random": {
-        "train": "ae98ca864a274092356787b1b1c3547a7a7dd4c5e73db0e3c2f635ccd9d14731",
-        "validation": "dfe8e23896780ecadcc6607eac4f9c11e9900c736d3b16d26f3fa09c741499ff",
-        "test_id": "aac6ddf90c16871c19199cfa0f8856fcffdcfe658fd1b2aa99a361cd0d27c0fe",
+        "train": "3b223dabdba584cd87ced0308d1d66c59a5aecef5daf39e823a6996c7be408fb",
+        "validation": "f47b66cb35012361af6eaf70a16cfd184e67794fee3c887603ee514a46be5fb9",
+        "test_id": "ba103c3fe291ad28ce20bfc7cc7889c57278c21ef187b15b2a49a525c06f3896",
     },
     "systematicity": {
-        "train": "35cdeeb5b7da64c4cb32161bd63ec86293e4468b3c1f2f42c38a0df4d4c94d85",
-        "validation": "d891f275ceed304b9b2f544d4ebb8a94349e05bcbbbe5e96a9ea0ff10590464b",
-        "test_id": "f7c029235859b58acddb91b2aab9ea7d58769160fbc9ac4f24b3fef32399845b",
-        "test_ood_systematicity": "252eee1bcbbc21ecf34d9f21ab1d82f3f14652d138e2a8d5d527be7237b635e0",
+        "train": "25b364d4d3ea18efbf684ba080ed4169751e1a882e6b09574146d886a81dc087",
+        "validation": "fcb3858b77d49f5c26451a0f7d5da2c9f3a816578cb0857279fec361d8e45ecf",
+        "test_id": "8f76293ad03dda577e6e2952e68d1b8e09be60bb8c1f0441da6ec8128de20aae",
+        "test_ood_systematicity": "b8651c02fb60150f064f66a4f1b7ea13714ac7dc7382c48ecd15beef849a99f9",
     },
     "productivity": {
-        "train": "f6dbf8482b4867ad986c948cf6c0d6c9765790d6f637acd92e422b6e1a27fa09",
-        "validation": "316311d0cb7f470f7e5efaf20a27b8db4ae16bb095e25f97f9313dbc00f41155",
-        "test_id": "6c7a937e099d925cb93f7ec1c67e2af5ab713ddcda5a05d864de4f7ed61902a2",
-        "test_ood_productivity": "60c67464cb570aa6b1ab58b3f119be07caacf229b4f14d735eb00fbe5d560333",
+        "train": "28bd6d03ee70b3db69a0f8fb5150cdc47f9341642413db9745074002f7dfb212",
+        "validation": "ef62b82bbb494fd8e47834c716f80cf1a058383bd94eee88893c28b6ffb944ad",
+        "test_id": "540c7416e4ab0dc8d5e5af7ab2210b0fbae57e7681055e64ad0420c240355236",
+        "test_ood_productivity": "2877c80fc535410e5a68ee9b3a2b0fa347c319b5030d1e572abb3668bb3dec6b",
     },
     "substitutivity": {
-        "train": "822d1cffc1ca01623b11c49e8b658950b594e20f5ec647aace2e1062d0c31b68",
-        "validation": "dfe8e23896780ecadcc6607eac4f9c11e9900c736d3b16d26f3fa09c741499ff",
-        "test_id": "161fe1d56eb7b00f4fb394fd470cfd6df0af3ea7fb95050b12fae8b8c946e40f",
-        "test_ood_substitutivity": "c421765c1492338cb4d1e3fcdd925948b2a1e07f7180217c2b24204ecc3268f3",
+        "train": "3b223dabdba584cd87ced0308d1d66c59a5aecef5daf39e823a6996c7be408fb",
+        "validation": "8ee64b987763c15720cc89c0f8993e997054ad42cc63965d56193d5b176b7673",
+        "test_id": "ba103c3fe291ad28ce20bfc7cc7889c57278c21ef187b15b2a49a525c06f3896",
+        "test_ood_substitutivity": "a51e83106a3afc6f9f093ab438aae8ee86f7822e0e5536a9a8d90eb99471f82a",
     },
     "overgeneralisation": {
-        "train": "569d865033558902cd704c7f6176440a012b8ca0a6b0c78fc328154a334b7373",
-        "validation": "18f130bcc09eaf907328b4c7e7810a19e43d1206b88450dad5b49f73c5dacb29",
-        "test_id": "850dff6ebc23a3077659d4d3cfee46b172fb68024fec9abdf4e903dd75442653",
-        "test_ood_exception": "4d8d3196ab1d272826300de82ae8cf2baa184c1cd10872af55402decf04d560f",
+        "train": "18d887693b5079ab0dd96fe3674aa51e9f19ec0d1f7765016bd405e2eae1dafe",
+        "validation": "5dcc82f16c0e9e72ec5374fb309ca5c0bc3bbcf80a89d859c59293d1442953b8",
+        "test_id": "9acd9f2e54cf6fe160959e57cc4bf92fda2762fd2760fedab27d58b55f146276",
+        "test_ood_exception": "d2a5f2db556c3b11dec99821aa6c90341b28827c3d1c8a9163009ace24b84758",
     },
 }
 

@@ -405,6 +405,8 @@ class Grammar:
     alphabet: tuple[str, ...]
     string_length_min: int
     string_length_max: int
+    #: None: the PCFG's own law; else a ``pcfg_shape.ShapeLaw`` (functions per input, string lengths)
+    shape: Optional[object] = None
 
 
 # -- block sampling -----------------------------------------------------------------
@@ -489,9 +491,10 @@ def function_count_law(grammar: Grammar, max_functions: int) -> list[float]:
 
 
 def expected_occurrences(grammar: Grammar, max_functions: int) -> dict[str, float]:
-    """Expected occurrences of each function per tree (see :func:`function_count_law`)."""
-    law = function_count_law(grammar, max_functions)
-    mean = sum(n * p for n, p in enumerate(law))
+    """Expected occurrences of each function per tree (see :func:`function_count_law`, or the shape law's)."""
+    law = function_count_law(grammar, max_functions) if grammar.shape is None else grammar.shape.functions
+    law = law[: max_functions + 1]
+    mean = sum(n * p for n, p in enumerate(law)) / sum(law)
     p_unary, p_binary = grammar.unary_probability, grammar.binary_probability
     weights = grammar.function_weights
     unary, binary = sum(weights[: len(UNARY)]), sum(weights[len(UNARY):])
@@ -573,10 +576,13 @@ def plain_trees(streams: NodeStreams, max_functions: int, max_length: int) -> It
     add_token, open_frame, close_frame = tokens.append, frames.append, frames.pop
     hold, release = held.append, held.pop
     functions = depth = strings = 0
+    skip_rest = getattr(streams, "skip_rest", None)  # shaped streams: an abandoned tree's rest is dropped
     for code in streams.codes:
         if code < 10:  # a function (STRING is 10)
             functions += 1
             if functions > max_functions:
+                if skip_rest:
+                    skip_rest()
                 yield None
                 tokens.clear(), frames.clear(), held.clear()
                 functions = depth = strings = 0
@@ -638,6 +644,8 @@ def plain_trees(streams: NodeStreams, max_functions: int, max_length: int) -> It
             functions = depth = strings = 0
             continue
         if len(value) > max_length:  # the break above was a value too long, not a binary waiting
+            if skip_rest:
+                skip_rest()
             yield None
             tokens.clear(), frames.clear(), held.clear()
             functions = depth = strings = 0
@@ -674,6 +682,15 @@ def pair_codes(pairs: Iterable[tuple[str, str]]) -> frozenset[int]:
 
 def walk(streams: NodeStreams, max_functions: int, max_length: int,
          forbid: frozenset[int] = frozenset(), exceptions: frozenset[int] = frozenset()) -> Optional[Walk]:
+    """:func:`_walk`; on shaped streams an abandoned tree's remaining nodes are dropped."""
+    tree = _walk(streams, max_functions, max_length, forbid, exceptions)
+    if tree is None and hasattr(streams, "skip_rest"):
+        streams.skip_rest()
+    return tree
+
+
+def _walk(streams: NodeStreams, max_functions: int, max_length: int,
+          forbid: frozenset[int], exceptions: frozenset[int]) -> Optional[Walk]:
     """Like :func:`plain_trees` (one tree), also recording the tree's structure and applying exception meanings.
 
     ``forbid`` and ``exceptions`` are pairs of adjacent words (see :func:`pair_codes`;

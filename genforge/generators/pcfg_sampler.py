@@ -22,6 +22,7 @@ from genforge.generators.pcfg import (
     FUNCTIONS, STRING, TWIN_SUFFIX, Expression, Grammar, NodeStreams, Walk, evaluate, pair_codes, parse, plain_trees,
     symbol_alphabet, walk,
 )
+from genforge.generators.pcfg_shape import ShapedStreams, published_shape
 
 EXCEPTIONS_PREFIX = "exceptions: "
 #: Draws the sampler makes per attempt to meet a split's constraint before giving up.
@@ -45,8 +46,10 @@ PILOT_BLOCK = 16
 
 
 @lru_cache(maxsize=16)
-def grammar(unary: float, binary: float, weights: tuple, alphabet_size: int, low: int, high: int) -> Grammar:
-    return Grammar(unary, binary, weights, symbol_alphabet(alphabet_size), low, high)
+def grammar(unary: float, binary: float, weights: tuple, alphabet_size: int, low: int, high: int,
+            input_law: str = "pcfg") -> Grammar:
+    shape = published_shape(low, high) if input_law == "published" else None
+    return Grammar(unary, binary, weights, symbol_alphabet(alphabet_size), low, high, shape)
 
 
 def pairs(texts: Iterable[str]) -> frozenset[tuple[str, str]]:
@@ -132,7 +135,14 @@ class Draw:
 
 def sample_block(rng: RandomStream, grammar: Grammar, count: int, draw: Draw) -> list[Optional[Example]]:
     """``count`` attempts, each taking trees from one :class:`NodeStreams` until one qualifies."""
-    return _attempts(rng, NodeStreams(rng, grammar, count, draw.max_functions), count, draw)
+    return _attempts(rng, streams_for(rng, grammar, count, draw), count, draw)
+
+
+def streams_for(rng: RandomStream, grammar: Grammar, trees: int, draw: Draw) -> NodeStreams:
+    """The PCFG's node streams, or (``grammar.shape`` set) trees of the shape law within the draw's function range."""
+    if grammar.shape is None:
+        return NodeStreams(rng, grammar, trees, draw.max_functions)
+    return ShapedStreams(rng, grammar, trees, draw.min_functions, draw.max_functions)
 
 
 def work_per_example(rng: RandomStream, grammar: Grammar, draw: Draw,
@@ -149,7 +159,7 @@ def work_per_example(rng: RandomStream, grammar: Grammar, draw: Draw,
     kept = 0
     try:
         while kept < PILOT_KEPT:
-            streams = NodeStreams(rng, grammar, PILOT_BLOCK, draw.max_functions)
+            streams = streams_for(rng, grammar, PILOT_BLOCK, draw)
             streams.codes = meter.counted(streams.codes, streams.length_offset)
             streams.next_code = streams.codes.__next__
             kept += sum(1 for example in _attempts(rng, streams, PILOT_BLOCK, draw)
@@ -231,6 +241,20 @@ def _constrained_attempt(rng: RandomStream, streams: NodeStreams, draw: Draw, ex
         if exact is None:
             return None
         most, tries = exact, MATCH_DRAWS
+        if isinstance(streams, ShapedStreams):
+            streams.exact = exact  # draw trees of that size directly
+    try:
+        return _qualifying(rng, streams, draw, require, forbid, want_exception, exception_codes, instruction,
+                           most, exact, tries)
+    finally:
+        if isinstance(streams, ShapedStreams):
+            streams.exact = 0
+
+
+def _qualifying(rng: RandomStream, streams: NodeStreams, draw: Draw, require: frozenset[int],
+                forbid: frozenset[int], want_exception: bool, exception_codes: frozenset[int],
+                instruction: Optional[str], most: int, exact: int, tries: int) -> Optional[Example]:
+    """The first of ``tries`` trees that meets the attempt's constraints (see :func:`_constrained_attempt`)."""
     for _ in range(tries):
         tree = walk(streams, most, draw.max_length, forbid, exception_codes)
         if tree is None or tree.functions < draw.min_functions or (exact and tree.functions != exact):

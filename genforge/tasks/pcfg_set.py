@@ -4,8 +4,11 @@ Hupkes, Dankers, Mul and Bruni (2020), "Compositionality decomposed: how do
 neural networks generalise?", JAIR 67. The input is a prefix expression over
 ten string functions (see :mod:`genforge.generators.pcfg`), e.g.
 ``append swap_first_last A1 B1 , C1``; the target is its value as
-space-separated symbols (``B1 A1 C1``). Inputs are sampled from a PCFG whose
-probabilities are parameters; expressions with more than ``max_functions``
+space-separated symbols (``B1 A1 C1``). By default (``input_law``
+``published``) the number of functions per input and the string lengths follow
+the published files and a tree of n functions has the PCFG's shape given n
+(:mod:`genforge.generators.pcfg_shape`); ``input_law`` ``pcfg`` samples from
+the PCFG alone, whose probabilities are parameters. Expressions with more than ``max_functions``
 functions, or any intermediate value longer than ``max_output_length``
 symbols, are rejected (so the distribution is the PCFG truncated there).
 
@@ -84,6 +87,7 @@ from genforge.generators.pcfg import (
     BINARY, FUNCTIONS, MAX_ALPHABET_SIZE, PUBLISHED_EXCEPTIONS, TWIN_CONTEXTS, TWIN_SUFFIX, UNARY,
     ExpressionSyntaxError, Grammar, evaluate, expected_occurrences, pair_codes, parse, twins_in_context,
 )
+from genforge.generators.pcfg_shape import PUBLISHED_MAX_FUNCTIONS
 from genforge.generators.pcfg_sampler import (
     MAX_WORK_PER_EXAMPLE, PILOT_KEPT, Draw, format_exceptions, pairs, parse_exceptions,
 )
@@ -109,6 +113,9 @@ class PcfgSetParams(Params):
                                minimum=2, maximum=MAX_ALPHABET_SIZE)
     string_length_min: int = param(2, "fewest symbols in a string argument", minimum=1, maximum=50)
     string_length_max: int = param(5, "most symbols in a string argument", minimum=1, maximum=50)
+    input_law: str = param("published", "law of the inputs' shape: 'published' (functions per input and string "
+                           "lengths of the published PCFG SET files; tree shapes and functions from the PCFG below) "
+                           "or 'pcfg' (the PCFG alone, uniform string lengths)", enum=["published", "pcfg"])
     unary_probability: float = param(0.3, "PCFG: probability that an argument is a unary function application",
                                      minimum=0.0, maximum=1.0)
     binary_probability: float = param(0.25, "PCFG: probability that an argument is a binary function application "
@@ -157,7 +164,7 @@ class PcfgSetParams(Params):
     def grammar(self) -> Grammar:
         return pcfg_sampler.grammar(self.unary_probability, self.binary_probability,
                                     tuple(float(w) for w in self.function_weights), self.alphabet_size,
-                                    self.string_length_min, self.string_length_max)
+                                    self.string_length_min, self.string_length_max, self.input_law)
 
     def draw(self) -> Draw:
         """What this split's settings ask of the sampler."""
@@ -203,7 +210,16 @@ class PcfgSetTask(Task):
                          f"parameter 'function_weights' = {list(weights)} gives every function of "
                          f"{'/'.join(names)} weight 0 while {probability!r} = {value}; "
                          "give one of them a positive weight or set that probability to 0")
+        if params.input_law == "published":
+            self.require(low <= 5 and high >= 2,
+                         f"parameters 'string_length_min'..'string_length_max' = {low}..{high} hold none of the "
+                         "published string lengths 2..5 that input_law 'published' draws; use input_law 'pcfg' "
+                         "or include them")
         most = params.productivity_max_train_functions
+        self.require(params.input_law != "published" or most < PUBLISHED_MAX_FUNCTIONS,
+                     f"parameter 'productivity_max_train_functions' = {most} must be < {PUBLISHED_MAX_FUNCTIONS} "
+                     "with input_law 'published' (its inputs hold at most 35 functions); use input_law 'pcfg' "
+                     "for longer tests")
         self.require(most < params.max_functions,
                      f"parameter 'productivity_max_train_functions' = {most} must be < max_functions "
                      f"({params.max_functions}) so that the productivity test can hold longer expressions")

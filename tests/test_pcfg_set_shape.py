@@ -1,0 +1,70 @@
+"""pcfg_set's input law: the published shape (functions per input, string lengths) and the exact-size
+tree sampler behind it, checked against the published histograms (issue 17 item 3) and the PCFG."""
+
+from collections import Counter
+
+from genforge.core.registry import get_task
+from genforge.core.rng import RandomStream
+from genforge.generators.pcfg import NodeStreams, parse, plain_trees, walk
+from genforge.generators.pcfg_sampler import tree_example
+from genforge.generators.pcfg_shape import ShapedStreams
+
+TASK = get_task("pcfg_set")
+#: Hupkes et al. (2020): the published dev and test files (14,581 lines), functions per input (13: more than 12)
+PUBLISHED_FUNCTIONS = {1: 1.5, 2: 12.8, 3: 19.4, 4: 18.8, 5: 13.2, 6: 10.3, 7: 6.6, 8: 5.1, 9: 3.4, 10: 2.5, 11: 1.9,
+                       12: 1.5, 13: 3.0}
+PUBLISHED_LENGTHS = {2: 15.9, 3: 29.7, 4: 27.7, 5: 26.7}
+
+
+def sample(count, **params):
+    params = TASK.Params.resolve(**params)
+    return [e for e in TASK.sample_block(RandomStream.from_parts("shape-test"), params, count) if e is not None]
+
+
+def tv(counts: Counter, published: dict) -> float:
+    total = sum(counts.values())
+    return 0.5 * sum(abs(counts[k] / total - published.get(k, 0) / 100) for k in set(counts) | set(published))
+
+
+def test_default_inputs_follow_the_published_histograms():
+    examples = sample(4000)
+    functions = Counter(min(e.meta["complexity"]["functions"], 13) for e in examples)
+    lengths = Counter(len(node.symbols) for e in examples for node in parse(e.input).nodes() if node.is_string)
+    assert tv(functions, PUBLISHED_FUNCTIONS) < 0.05
+    assert tv(lengths, PUBLISHED_LENGTHS) < 0.05
+    mean = sum(e.meta["complexity"]["functions"] for e in examples) / len(examples)
+    assert abs(mean - 5.15) < 0.3
+    tokens = sorted(e.meta["complexity"]["input_length"] for e in examples)
+    assert 15 <= tokens[len(tokens) // 2] <= 18  # published median: 16
+
+
+def test_the_pcfg_law_stays_an_option():
+    examples = sample(2000, input_law="pcfg")
+    one = sum(e.meta["complexity"]["functions"] == 1 for e in examples) / len(examples)
+    assert 0.30 < one < 0.40  # the PCFG alone: a third of inputs hold one function (published: 1.5%)
+
+
+def test_caps_admit_the_published_extremes():
+    params = TASK.Params.resolve()
+    assert params.max_functions >= 35 and params.max_output_length >= 736
+    # 35 functions (repeat doubles, echo adds one): 23 symbols -> 736 after five repeats
+    text = "repeat " * 5 + "copy " * 30 + " ".join(f"A{i}" for i in range(1, 21)) + " B1 B2 B3"
+    example = tree_example(parse(text), None, frozenset(), params.max_output_length)
+    assert example.meta["complexity"]["functions"] == 35 and example.meta["complexity"]["output_length"] == 736
+
+
+def test_exact_size_trees_have_the_pcfg_shape_given_their_size():
+    # The cycle-lemma sampler draws the PCFG's own law of trees with n functions: compare depths at n = 4.
+    params = TASK.Params.resolve()
+    grammar = params.grammar()
+    shaped = ShapedStreams(RandomStream.from_parts("exact"), grammar, 64, 1, 35)
+    shaped.exact = 4
+    shaped_depths = Counter(walk(shaped, 35, 10_000).depth for _ in range(3000))
+    pcfg = TASK.Params.resolve(input_law="pcfg").grammar()
+    trees = plain_trees(NodeStreams(RandomStream.from_parts("pcfg"), pcfg, 64, 35), 35, 10_000)
+    pcfg_depths = Counter()
+    while sum(pcfg_depths.values()) < 3000:
+        tree = next(trees)
+        if tree is not None and tree[2] == 4:
+            pcfg_depths[tree[3]] += 1
+    assert 0.5 * sum(abs(shaped_depths[d] - pcfg_depths[d]) / 3000 for d in range(1, 5)) < 0.05
