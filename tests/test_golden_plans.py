@@ -66,6 +66,7 @@ PINS = {
     "multiplication:mcd": "44db580d2ed456ee34214ad1b89fed21f222074188998ae4167067f05fa5bdb0 ea56f8877f06e5f7",
     "pcfg_set:difficulty_range": "06a8fedf4ca1952b60c808efc3b909a929e1a266bb9b08677b4bea09eb12f3d1 64e573481f13aea7",
     "pcfg_set:easy_to_hard": "59c959e7a0c8ca11a98ad995124a429e2c07a62b37e2698a5e7fd9b1ee6724a1 c6375494d3a4705b",
+    "pcfg_set:localism": "e89958da156830cb6b6c377148f2c1013a1c2b5f7beaa1b255b9424d77bf66dc",
     "pcfg_set:overgeneralisation": "6d246e97970eb4c111077961daaf4f2b0952289cee9518a1abaec54e68a616fd",
     "pcfg_set:productivity": "2b8d79a874024a48668208397758a9dd34a13d76b2b366fc79e8e2e5c026d287",
     "pcfg_set:random": "b0b02a7a427f014d920209ca83293b2f062b5e62ecf05f1c04b2ed3e22069eda",

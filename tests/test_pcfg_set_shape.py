@@ -68,3 +68,31 @@ def test_exact_size_trees_have_the_pcfg_shape_given_their_size():
         if tree is not None and tree[2] == 4:
             pcfg_depths[tree[3]] += 1
     assert 0.5 * sum(abs(shaped_depths[d] - pcfg_depths[d]) / 3000 for d in range(1, 5)) < 0.05
+
+
+def test_localism_probe_has_the_published_increasing_length_design(tmp_path):
+    # Hupkes et al. (2020), localism: each function on argument strings of 2..20 symbols, 1,007 lines per function
+    import json
+
+    import genforge
+    from pcfg_set_reference import reference_value
+
+    genforge.generate("pcfg_set", tmp_path, split_plan="localism",
+                      sizes={"train": 5, "validation": 0, "test_id": 0, "test_localism_length": 10_070})
+    rows = [json.loads(line) for line in (tmp_path / "pcfg_set" / "test_localism_length.jsonl").open()]
+    assert len(rows) == 10_070
+    functions = [r["input"].split()[0] for r in rows]
+    assert functions == [f for f in sorted(set(functions)) for _ in range(1_007)] and len(set(functions)) == 10
+    for index, row in enumerate(rows):
+        arguments = [part.split() for part in " ".join(row["input"].split()[1:]).split(" , ")]
+        length = 2 + index % 19  # lengths cycle 2..20 within each function
+        sizes = [len(a) for a in arguments]
+        if functions[index] == "remove_first":
+            assert sizes[1] == length and 2 <= sizes[0] <= 5
+        elif functions[index] == "remove_second":
+            assert sizes[0] == length and 2 <= sizes[1] <= 5
+        elif len(sizes) == 2:
+            assert length in sizes and 2 <= sizes[1 - sizes.index(length)] <= 5 or sizes == [length, length]
+        else:
+            assert sizes == [length]
+        assert row["target"] == " ".join(reference_value(row["input"]))

@@ -87,6 +87,7 @@ from genforge.generators.pcfg import (
     BINARY, FUNCTIONS, MAX_ALPHABET_SIZE, PUBLISHED_EXCEPTIONS, TWIN_CONTEXTS, TWIN_SUFFIX, UNARY,
     ExpressionSyntaxError, Grammar, evaluate, expected_occurrences, pair_codes, parse, twins_in_context,
 )
+from genforge.generators.pcfg_probes import PROBE_LINES, increasing_length_examples
 from genforge.generators.pcfg_shape import PUBLISHED_MAX_FUNCTIONS
 from genforge.generators.pcfg_sampler import (
     MAX_WORK_PER_EXAMPLE, PILOT_KEPT, Draw, format_exceptions, pairs, parse_exceptions,
@@ -235,6 +236,8 @@ class PcfgSetTask(Task):
                                       self._productivity(params)),
             "substitutivity": SplitPlan("substitutivity", "test synonyms in contexts they were not trained in",
                                         self._substitutivity(params)),
+            "localism": SplitPlan("localism", "train as in random; probe each function on strings of 2..20 symbols",
+                                  self._localism(params)),
             "overgeneralisation": SplitPlan("overgeneralisation",
                                             "train with rare exception meanings; test rules and exceptions",
                                             self._overgeneralisation(params)),
@@ -272,6 +275,18 @@ class PcfgSetTask(Task):
         return self._iid(params, short, {"most_functions": most}, f", at most {most} functions") + (SplitSpec(
             "test_ood_productivity", params.test_size, f"more than {most} functions (train: at most {most})",
             long, {"fewest_functions": most + 1}, "productivity"),)
+
+    def _localism(self, params: PcfgSetParams) -> tuple[SplitSpec, ...]:
+        return self._iid(params, accept_all) + (SplitSpec(
+            "test_localism_length", PROBE_LINES, "each function on argument strings of 2..20 symbols, 1,007 lines "
+            "per function (Hupkes et al. 2020, localism)", accept_all, {}, "localism", source="enumerate",
+            moves=("argument_length", "functions")),)
+
+    def enumerate_split(self, params: PcfgSetParams, plan: SplitPlan, split: SplitSpec, seed: int):
+        if split.name != "test_localism_length":
+            raise NotImplementedError(f"task {self.name} does not enumerate split {split.name}")
+        rng = RandomStream.from_parts(self.name, self.version, seed, plan.name, split.name)
+        return increasing_length_examples(rng, params.alphabet_size, params.max_output_length)
 
     def _substitutivity(self, params: PcfgSetParams) -> tuple[SplitSpec, ...]:
         context = params.twin_train_context
