@@ -96,3 +96,28 @@ def test_localism_probe_has_the_published_increasing_length_design(tmp_path):
         else:
             assert sizes == [length]
         assert row["target"] == " ".join(reference_value(row["input"]))
+
+
+def _tv(rows_a, rows_b, feature):
+    a = Counter(TASK.nuisance_features(r)[feature] for r in rows_a)
+    b = Counter(TASK.nuisance_features(r)[feature] for r in rows_b)
+    return 0.5 * sum(abs(a[k] / len(rows_a) - b[k] / len(rows_b)) for k in set(a) | set(b))
+
+
+def test_no_nuisance_feature_shifts_beyond_what_the_split_declares(tmp_path):
+    # issue 15: a split may move only the features its shift names (audit threshold: TV 0.3)
+    import json
+
+    import genforge
+
+    for plan, test_split in (("systematicity", "test_ood_systematicity"), ("overgeneralisation", "test_ood_exception"),
+                             ("substitutivity", "test_ood_substitutivity")):
+        genforge.generate("pcfg_set", tmp_path / plan, split_plan=plan, params={"exception_ratio": 0.05},
+                          sizes={"train": 1200, "validation": 0, "test_id": 0, test_split: 300})
+        rows = {split: [json.loads(line) for line in (tmp_path / plan / "pcfg_set" / f"{split}.jsonl").open()]
+                for split in ("train", test_split)}
+        spec = TASK.split_plans(TASK.Params.resolve())[plan].split(test_split)
+        features = TASK.nuisance_features(rows["train"][0])
+        assert set(spec.moves) <= set(features)
+        shifted = {f for f in features if _tv(rows["train"], rows[test_split], f) > 0.3}
+        assert shifted <= set(spec.moves), (plan, shifted - set(spec.moves))

@@ -139,6 +139,22 @@ def test_only_the_simple_random_plan_depends_on_the_seed(tmp_path, full_runs):
     assert length != inputs(full_runs["length"]["test_ood_length"])  # order is shuffled by the seed
 
 
+@pytest.mark.parametrize("plan", sorted(PUBLISHED))
+def test_no_nuisance_feature_shifts_beyond_what_the_split_declares(full_runs, plan):
+    # issue 15: the audit flags a feature whose histogram moves by TV > 0.3 unless the split names it
+    task = get_task("scan")
+    splits = full_runs[plan]
+    (test_name,) = [name for name in splits if name != "train"]
+    spec = task.split_plans(task.Params.resolve())[plan].split(test_name)
+    features = {split: [task.nuisance_features(r) for r in rows] for split, rows in splits.items()}
+    assert set(spec.moves) <= set(features["train"][0])
+    for feature in features["train"][0]:
+        a = Counter(f[feature] for f in features["train"])
+        b = Counter(f[feature] for f in features[test_name])
+        tv = 0.5 * sum(abs(a[k] / len(features["train"]) - b[k] / len(features[test_name])) for k in set(a) | set(b))
+        assert tv <= 0.3 or feature in spec.moves, (feature, tv)
+
+
 def test_targets_agree_with_the_oracle_and_meta(full_runs):
     task = get_task("scan")
     for record in full_runs["simple"]["train"][:3000]:

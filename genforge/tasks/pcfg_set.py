@@ -84,7 +84,7 @@ from genforge.core.splits import SplitPlan, SplitSpec, accept_all, all_of, bucke
 from genforge.core.task import Task
 from genforge.generators import pcfg_sampler
 from genforge.generators.pcfg import (
-    BINARY, FUNCTIONS, MAX_ALPHABET_SIZE, PUBLISHED_EXCEPTIONS, TWIN_CONTEXTS, TWIN_SUFFIX, UNARY,
+    BINARY, FUNCTIONS, MAX_ALPHABET_SIZE, PUBLISHED_EXCEPTIONS, base_function, TWIN_CONTEXTS, TWIN_SUFFIX, UNARY,
     ExpressionSyntaxError, Grammar, evaluate, expected_occurrences, pair_codes, parse, twins_in_context,
 )
 from genforge.generators.pcfg_probes import PROBE_LINES, increasing_length_examples
@@ -175,6 +175,15 @@ class PcfgSetParams(Params):
                     self.exception_pairs if self.exceptions else (), self.exception_share, self.match_functions)
 
 
+#: Nuisance features that move with the size of an input (a productivity or localism test moves them all).
+SHAPE_FEATURES = ("functions", "depth", "input_tokens", "output_length", "argument_length")
+
+
+def _presence(names) -> tuple[str, ...]:
+    """The presence features of these functions: a test that needs them moves them."""
+    return tuple(sorted({f"has_{name}" for name in names}))
+
+
 def _edges(example: Example) -> set[tuple[str, str]]:
     """The example's adjacent pairs: (parent, child) with child the first argument of parent."""
     edges = getattr(example, "edges", None)
@@ -261,7 +270,8 @@ class PcfgSetTask(Task):
         pairs_list = sorted(params.systematicity_pairs)
         return self._iid(params, no_held_pair, {"forbidden_edges": pairs_list}, ", no held-out edge") + (SplitSpec(
             "test_ood_systematicity", params.test_size, "every example has a held-out edge: " + ", ".join(pairs_list),
-            has_held_pair, {"required_edges": pairs_list, "match_functions": True}, "systematicity"),)
+            has_held_pair, {"required_edges": pairs_list, "match_functions": True}, "systematicity",
+            moves=_presence(name for text in pairs_list for name in text.split())),)
 
     def _productivity(self, params: PcfgSetParams) -> tuple[SplitSpec, ...]:
         most = params.productivity_max_train_functions
@@ -274,13 +284,13 @@ class PcfgSetTask(Task):
 
         return self._iid(params, short, {"most_functions": most}, f", at most {most} functions") + (SplitSpec(
             "test_ood_productivity", params.test_size, f"more than {most} functions (train: at most {most})",
-            long, {"fewest_functions": most + 1}, "productivity"),)
+            long, {"fewest_functions": most + 1}, "productivity", moves=SHAPE_FEATURES + _presence(FUNCTIONS)),)
 
     def _localism(self, params: PcfgSetParams) -> tuple[SplitSpec, ...]:
         return self._iid(params, accept_all) + (SplitSpec(
             "test_localism_length", PROBE_LINES, "each function on argument strings of 2..20 symbols, 1,007 lines "
             "per function (Hupkes et al. 2020, localism)", accept_all, {}, "localism", source="enumerate",
-            moves=("argument_length", "functions")),)
+            moves=SHAPE_FEATURES + _presence(FUNCTIONS)),)
 
     def enumerate_split(self, params: PcfgSetParams, plan: SplitPlan, split: SplitSpec, seed: int):
         if split.name != "test_localism_length":
@@ -301,7 +311,7 @@ class PcfgSetTask(Task):
         return self._iid(params, twins_allowed, {"twins": "allowed"}, f", twins only in context {context!r}") + (
             SplitSpec("test_ood_substitutivity", params.test_size,
                       f"twins ({twins}) outside the training context {context!r}", twins_forbidden,
-                      {"twins": "forbidden"}, "substitutivity"),)
+                      {"twins": "forbidden"}, "substitutivity", moves=("twins",) + _presence(params.twin_functions)),)
 
     @staticmethod
     def _overgeneralisation(params: PcfgSetParams) -> tuple[SplitSpec, ...]:
@@ -334,7 +344,8 @@ class PcfgSetTask(Task):
                       all_of(bucket_range(0.9, 1.0), no_exception_edge), settings(0.0)),
             SplitSpec("test_ood_exception", params.test_size,
                       "exception examples: the target differs from the rule-based answer (learnt or overgeneralised?)",
-                      all_of(bucket_range(0.9, 1.0), exception_example), settings(1.0), "overgeneralisation"),
+                      all_of(bucket_range(0.9, 1.0), exception_example), settings(1.0), "overgeneralisation",
+                      moves=_presence(name for pair in exception_pairs for name in pair)),
         )
 
     def space_size(self, params: PcfgSetParams, split: SplitSpec) -> Optional[int]:
@@ -389,6 +400,21 @@ class PcfgSetTask(Task):
         except ExpressionSyntaxError as error:
             raise UsageError(f"input {input[:80]!r} is not a PCFG SET expression: {error}") from None
         return " ".join(evaluate(tree, exceptions).value)
+
+    def nuisance_features(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Functions per input (13: more than 12), depth, input tokens in bins of 5 (60+ pooled), output
+        symbols in bins of 10 (100+ pooled), the longest argument string, twins, and whether each
+        function occurs (twins count as their function)."""
+        c = record["meta"]["complexity"]
+        tree = parse(record["input"])
+        present = {base_function(name) for name in tree.functions()}
+        longest = max(len(node.symbols) for node in tree.nodes() if node.is_string)
+        features: dict[str, Any] = {
+            "functions": min(c["functions"], 13), "depth": min(c["depth"], 10),
+            "input_tokens": min(c["input_length"] // 5, 12), "output_length": min(c["output_length"] // 10, 10),
+            "argument_length": min(longest, 21), "twins": min(c["twins"], 3)}
+        features.update({f"has_{name}": name in present for name in FUNCTIONS})
+        return features
 
     def normalize_answer(self, answer: str) -> str:
         """The symbols of the answer, separated by single spaces (whitespace folded)."""

@@ -56,6 +56,7 @@ from genforge.generators.scan_grammar import SCAN_VOCABULARY, interpret
 from genforge.generators.scan_published import simple_test_commands
 from genforge.generators.scan_sampler import scan_examples
 from genforge.tasks.families.scan import ScanFamilyTask, contains_phrase, template_hits
+from genforge.tasks.scan_scaled import LENGTH_MOVES, _word_features
 
 SIMPLE_TRAIN_SIZE = 16_728
 PRIMITIVE_SHARE_DENOMINATOR = 10  # the primitive makes 1/10 of an addprim train split
@@ -96,12 +97,13 @@ def _template(tail: str, verbs: tuple[str, ...]) -> tuple[Predicate, Predicate]:
 
 
 def _plan(name: str, description: str, train: tuple[int, Predicate, bool],
-          test: tuple[str, int, str, Predicate, str]) -> SplitPlan:
+          test: tuple[str, int, str, Predicate, str], moves: tuple[str, ...] = ()) -> SplitPlan:
     train_size, train_accepts, repeats = train
     test_name, test_size, test_description, test_accepts, shift = test
     return SplitPlan(name, description, (
         SplitSpec("train", train_size, "training examples", train_accepts, source="enumerate", repeats=repeats),
-        SplitSpec(test_name, test_size, test_description, test_accepts, shift=shift, source="enumerate"),
+        SplitSpec(test_name, test_size, test_description, test_accepts, shift=shift, source="enumerate",
+                  moves=moves),
     ))
 
 
@@ -130,7 +132,7 @@ def _build_plans() -> dict[str, SplitPlan]:
         "length": _plan("length", "train on outputs of at most 22 actions, test on at least 24",
                         (16_990, lambda example, bucket: _output_length(example) <= 22, False),
                         ("test_ood_length", 3_920, "commands whose output has at least 24 actions",
-                         lambda example, bucket: _output_length(example) >= 24, "length")),
+                         lambda example, bucket: _output_length(example) >= 24, "length"), LENGTH_MOVES),
     }
     for name, sizes in (("addprim_jump", (14_670, 7_706)), ("addprim_turn_left", (21_890, 1_208))):
         primitive = ADDPRIM_PRIMITIVES[name]
@@ -139,7 +141,7 @@ def _build_plans() -> dict[str, SplitPlan]:
             name, f"'{primitive}' seen alone in training (10% of lines), tested in every composition",
             (sizes[0], train, True),
             ("test_ood_primitive", sizes[1], f"every command containing '{primitive}' except '{primitive}' itself",
-             test, "primitive"))
+             test, "primitive"), _word_features(*primitive.split()))
     for name, tail, verbs, sizes in (
         ("around_right", "around right", VERBS, (15_225, 4_476)),
         ("jump_around_right", "around right", ("jump",), (18_528, 1_173)),
@@ -152,7 +154,7 @@ def _build_plans() -> dict[str, SplitPlan]:
             name, f"template split (Loula et al. 2018): '{shown} {tail}' only in test; 'turn {tail}' on neither side",
             (sizes[0], train, False),
             ("test_ood_template", sizes[1], f"commands containing '{shown} {tail}' (and not 'turn {tail}')",
-             test, "template"))
+             test, "template"), ("output_length",) + _word_features(*tail.split()))
     return plans
 
 
