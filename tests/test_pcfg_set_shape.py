@@ -113,7 +113,7 @@ def test_no_nuisance_feature_shifts_beyond_what_the_split_declares(tmp_path):
     for plan, test_split in (("systematicity", "test_ood_systematicity"), ("overgeneralisation", "test_ood_exception"),
                              ("substitutivity", "test_ood_substitutivity")):
         genforge.generate("pcfg_set", tmp_path / plan, split_plan=plan, params={"exception_ratio": 0.05},
-                          sizes={"train": 1200, "validation": 0, "test_id": 0, test_split: 300})
+                          sizes={"train": 800, "validation": 0, "test_id": 0, test_split: 150})
         rows = {split: [json.loads(line) for line in (tmp_path / plan / "pcfg_set" / f"{split}.jsonl").open()]
                 for split in ("train", test_split)}
         spec = TASK.split_plans(TASK.Params.resolve())[plan].split(test_split)
