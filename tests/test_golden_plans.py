@@ -39,8 +39,8 @@ PINS = {
     "cogs:difficulty_range": "c11c977696c36d616e9ec29c6c06532e03a7a61c5a9a2a414477565913053ce3 0788f5f3c8b5edb5",
     "cogs:easy_to_hard": "cf614b3c7c0994078bbc9612e2b47d83eca78c48f366c8247650567b656844cf ec693b42d2a49080",
     "cogs:slog": "1799940e69d0e3210928b88c92a6b5b1d3f7a7340f49bc094be2b12e3c9a92c9",
-    "comparison:difficulty_range": "06c4bd9f84cf6d0e31d9bf7a2a1ed51aa49bd494cd2c60da4ce06575f05d2157 0eea21075cae17cd",
-    "comparison:id_ood": "daa12472c42d81b58fbda74499be8a02800a1308de9627c6b51f4b5fc0bda587",
+    "comparison:difficulty_range": "3c72de99238f358b834c6f6c87f3f1de008b32f504acddbbc916f2525f675632 d90acffb279dd03a",
+    "comparison:id_ood": "da423698870c4f792fe815f82ebb8dc251d94293ef44c8fc18cd7def6b34e7ed",
     "hint:easy_to_hard": "27e2855aa230e68d48e0f3e2919a03bad20411dfeb389dec179df58f14aae7af 75ef145192256506",
     "hint:hint": "4b8e767409f34313c36a18d48a1e9e309603dbc0b3d61bf329d440c55ee71a2d",
     "hint:iid": "e49358c027d722415fcaa7cd21111e9021f56308747fff858ee76914ec5012b2",
@@ -110,8 +110,8 @@ PINS = {
     "symbolic:held_out_domain": "87ad95fe0e200faaaa9f9e6507e6dff2f9fa515f344b580171757d6184f0ab39",
     "symbolic:iid": "e84d1d5c07fa632a1135b640b919bf0efbbaa0876eed0b05ef046ee08e2dfe33",
     "symbolic:unseen_instructions": "66b98474ba01a762219e64dc7f4cd16885f4a1524e46eb1cc64c12e4f166ddf2",
-    "two_hop:difficulty_range": "1b3a16ea19087a50358cc17303c999139b6cfed0625cf002d0b7e9d389a82dc8 1adc764d83987f8a",
-    "two_hop:id_ood": "8772358f8ff8922d441116f14794d936a1fa21457914038aa4735841a4cc31ee",
+    "two_hop:difficulty_range": "290caa12afd702eda075fb9eadf77237e46e5c2329f4b2dcae2b7d74a9092cac 44723d76efe63f9d",
+    "two_hop:id_ood": "6075018155823746d8476e9a2f73b4d2f2f1a1c4cd9ed592edef5cc2c6dc72de",
 }
 
 GENERIC_SIZES = {

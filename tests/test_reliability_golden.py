@@ -27,7 +27,7 @@ GOLDEN = {
     "addition": ("1.1", "7617fa7757ff1738cd6190c4ea9ea8c161f03e2971ca9ab12612c451ab86ba13"),
     "algorithmic": ("1.1", "acbf6d9b5d460b96feaa08384f7e384dfb3806841ca73f188ecebdb4629beb36"),
     "cogs": ("1.0", "144231213029a0dada0c3e137b2277a1504b6cb2f6ff5c7171d546e4d6ab4c4e"),
-    "comparison": ("1.1", "e8e99a5a08b63823eae759b497ea71b1e81f554528d56de0b385a65728935221"),
+    "comparison": ("1.2", "8ff405f33046ee7b1a7b2b9717494a0a7896f0450d83ecb268d6f291a2ce554b"),
     "hint": ("1.1", "fdd0b0de2eda995bedf6439edf2b63e4c618a3c147b0a894662c34caf0abf2d1"),
     "kinship": ("1.0", "2d0bd1263894600f52ee566b293505d2095ea6b5cf74f6e408fa4d129ad69802"),
     "markov": ("1.1", "e585260ab31dbe965cd98c71655935d2213de667c3f4b6f2950c732fa5ab750d"),
@@ -38,7 +38,7 @@ GOLDEN = {
     "scan": ("1.1", "c6d88df72e7c1e8ca483f9dfd474bd761dfa4e9bdad9ec4a3192620817d98035"),
     "scan_scaled": ("1.1", "401df5b17613295fa59490607b2049ce5370f67ac1fa17f7403eeb92f4e28812"),
     "symbolic": ("1.2", "0eb43785b258cbc1c4d7a83ad2f8f400c8df9153f6144ab8ea4cc205486917ea"),
-    "two_hop": ("1.1", "c5854d3a110b115a50c17307e57c0d21e6210d258ca9d0c9915e64aae0c9165c"),
+    "two_hop": ("1.2", "b6ad7988b3d76f3a811567e51132f96ae20c80892a41bc4ad01a72d29121ff07"),
 }
 
 

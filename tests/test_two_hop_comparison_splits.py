@@ -189,14 +189,20 @@ def test_structure_lists_symbols_and_adjacent_pairs():
 
 GOLDEN = {
     "two_hop": {
-        "train.jsonl": "32bf93bfec10339f9eeecfdc76e738fa10aa66242cccbd5403c6445aa0b0cc58",
-        "test_id.jsonl": "c04f1ad3bc420b60d1e22f1aaa308296fcdae3cfd04a5c9fd42e50afaa01eb8e",
-        "test_ood.jsonl": "a3f393d10b0708ddc6a4112c5b0fff429f060273fbf0a8c7df21652735a55109",
+        "train.jsonl": "5b2afd3ad934fa39f61812a4c5acc60486ca09693b6f30c21865b3ad5f125499",
+        "test_id.jsonl": "d9f2fa3aa09bb39a173b1701486893ad67d8054a79a52b3064af6803c90348f6",
+        "test_ood.jsonl": "a0c90130421e0c2b1d227b0440d7d0b6d0403c5038a3c3bbc2a5283b79719c61",
+        "train_atomic_id.jsonl": "be5b3237045b98b1ffa3f32927c1c1df32f73e926d61f5c05525f2354d765fd1",
+        "train_atomic_ood.jsonl": "136292533f14d41efcdda87373adb786f8ca09f5d5d2fc7a125b0734cba3f5fa",
+        "train_inferred.jsonl": "d2874f1e4f5ef5418c1850b5d0dc2b20545ce82f7abb85997a9867f26be19e9f",
     },
     "comparison": {
-        "train.jsonl": "ff5a2ef4d974f4f371d6b5cc59ac04b1f42817e2f594427df65c408fcc5b6c7e",
-        "test_id.jsonl": "353674d7b74e94252d596d984982fe559a245f428b7053321b8ce7001c88e222",
-        "test_ood.jsonl": "d2d749ac06a092d077482d3dfbc670a352865ceacb9756dc941257b6b6ce7efe",
+        "train.jsonl": "798c72434a42a5f74a471bf87e357538c8c81622bbd31374f4200fd565dfa964",
+        "test_id.jsonl": "fa7f625c602cff7366c87ea8f9bba7df99bbf68a89c62992d1042cec6f6d3b68",
+        "test_ood.jsonl": "97622fdfe2d9e5fe0c7572681d645eb5fd12c9f54ffeaa2994ef5994a1e7e212",
+        "train_atomic_id.jsonl": "28069371753b58dafdff3245ebe4ae77514725e8874c6f0ee3d4e5f0a501f2a7",
+        "train_atomic_ood.jsonl": "d4f26b9c2259359085d36907f808cfc18551077ea708c6c9ea8a688037665319",
+        "train_inferred.jsonl": "14c203d3c9cd66cabe519db376cc989cfe8b87004be5f87ae8b9c47e3cfe070b",
     },
 }
 

@@ -59,11 +59,15 @@ def manifest_head(spec: TaskSpec) -> dict:
         "params": dict(spec.params),
         "options": {"trace": spec.trace, "allow_repeats": spec.allow_repeats, "shard_size": spec.shard_size,
                     **plan.manifest_options},
-        "splits": [
-            {"name": s.name, "size": spec.sizes[s.name], "shift": s.shift, "description": s.description}
-            for s in _written_splits(spec, plan)
-        ],
+        "splits": [_split_entry(s, spec.sizes[s.name]) for s in _written_splits(spec, plan)],
     }
+
+
+def _split_entry(split: SplitSpec, size: Optional[int]) -> dict:
+    entry = {"name": split.name, "size": size, "shift": split.shift, "description": split.description}
+    if split.probe_of is not None:  # only then: other manifests keep their bytes
+        entry["probe_of"] = split.probe_of
+    return entry
 
 
 def _written_splits(spec: TaskSpec, plan: SplitPlan) -> list[SplitSpec]:
@@ -221,8 +225,10 @@ class _Run:
         digests = checkpoints.open_digest_log(split.name, kept)
         # A resumed split's earlier records were written by another run: counted from the files.
         labels = Counter() if self.task.balance_key and not state.written else None
+        # A probe split repeats an earlier split on purpose: not checked against earlier splits (see SplitSpec).
         fill = SplitFill(
-            task=spec.task, split=split, size=size, writer=writer, earlier=self.earlier,
+            task=spec.task, split=split, size=size, writer=writer,
+            earlier=set() if split.probe_of is not None else self.earlier,
             allow_repeats=spec.allow_repeats or split.repeats, budget_blocks=self._budget(split, size),
             current=current, state=state, digests=digests, checkpoint_due=checkpoint_due,
             checkpoint=lambda state: self._checkpoint(split.name, state, writer, digests),
@@ -252,7 +258,8 @@ class _Run:
         checkpoints.digest_logs[split.name] = digests.sha256()
         if labels is not None:
             self.balances[split.name] = dict(sorted(labels.items()))
-        self.earlier |= current
+        if split.probe_of is None:
+            self.earlier |= current
         checkpoints.done = list(self.files)
         checkpoints.save()
 

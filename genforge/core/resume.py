@@ -43,6 +43,8 @@ def restore(folder, staging: Path, checkpoints: Checkpoints, run, *, resume: boo
             files = [{key: entry[key] for key in _FILE_FIELDS} for entry in saved["done"]]
             earlier: set = set()
             for name in dict.fromkeys(entry["split"] for entry in files):
+                if run.plan.split(name).probe_of is not None:
+                    continue  # a probe split's records are no earlier split's (see SplitSpec.probe_of)
                 count = sum(e["records"] for e in files if e["split"] == name)
                 earlier |= digest_set(checkpoints.read_digests(name, count, saved["digest_logs"][name]))
         except _DAMAGE as error:

@@ -19,6 +19,8 @@ from typing import Callable, Mapping, Optional
 from genforge.core.records import Example
 
 SPLIT_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+#: The shift of a probe split (``SplitSpec.probe_of``): records seen in training, no generalization asked.
+SEEN = "seen"
 
 #: ``accepts(example, bucket) -> bool``; ``bucket`` is in [0, 1), fixed by the canonical input.
 Predicate = Callable[[Example, float], bool]
@@ -53,10 +55,18 @@ class SplitSpec:
     #: Nuisance features (see ``Task.nuisance_features``) this split's shift is meant to move:
     #: the audit does not flag them (a length split moves ``input_length``).
     moves: tuple[str, ...] = ()
+    #: The one exception to cross-split disjointness: the name of an earlier split whose records this
+    #: split repeats on purpose, as an evaluation probe (Grokked Transformers score the atomic and the
+    #: inferred facts a model was trained on). The engine neither checks it against earlier splits nor
+    #: adds its records to them; the manifest names the split it repeats; its shift is ``SEEN``.
+    probe_of: Optional[str] = None
 
     def __post_init__(self):
         if not SPLIT_NAME.match(self.name):
             raise ValueError(f"split name {self.name!r} may use only letters, digits and underscores")
+        if (self.probe_of is not None) != (self.shift == SEEN):
+            raise ValueError(f"split {self.name!r}: a probe of an earlier split (probe_of) has shift {SEEN!r}, "
+                             "and only a probe has it")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from typing import Iterator, Optional, Sequence
 import orjson
 
 from genforge.core.errors import UsageError, one_of
+from genforge.core.splits import SEEN
 from genforge.evaluate.normalize import normalizer_for
 from genforge.evaluate.prompts import record_digest
 
@@ -68,7 +69,12 @@ class SplitInfo:
 
     @property
     def is_out_of_distribution(self) -> bool:
-        return self.shift not in ("iid", "unknown")
+        return self.shift not in ("iid", "unknown", SEEN)
+
+    @property
+    def is_seen(self) -> bool:
+        """A probe split repeating train records on purpose (two_hop's atomic facts): neither ID nor OOD."""
+        return self.shift == SEEN
 
 
 @dataclass

@@ -47,6 +47,8 @@ def role(split: SplitInfo) -> str:
         return "train"
     if split.is_in_distribution:
         return "id"
+    if split.is_seen:
+        return "seen"
     return "ood" if split.is_out_of_distribution else "unknown"
 
 

@@ -42,6 +42,10 @@ class FactView:
     def id_atomic_count(self) -> int:
         raise NotImplementedError
 
+    def atomic_is_ood(self) -> np.ndarray:
+        """For every atomic fact in :meth:`atomic_example` order: True when it is OOD."""
+        raise NotImplementedError
+
     def inferred_example(self, item: tuple, kind: str, bucket: Optional[float] = None) -> Example:
         """The example of an inferred fact; its ``bucket`` is :meth:`bucket_of_item` (given when known)."""
         raise NotImplementedError
@@ -73,7 +77,19 @@ class FactView:
         return (item[0] * base + item[1]) * base + item[2]
 
     def bucket_of_item(self, item: tuple) -> float:
-        return code_bucket(self.code_of_item(item), self.salt)
+        return code_bucket(self.code_of_item(self.canonical_item(item)), self.salt)
+
+    def canonical_item(self, item: tuple) -> tuple:
+        """The item that stands for every inferred fact asking the same question (itself by default)."""
+        return item
+
+    def canonical_codes(self, codes: np.ndarray) -> np.ndarray:
+        """:meth:`canonical_item` of every code."""
+        return codes
+
+    def buckets(self, codes: np.ndarray) -> np.ndarray:
+        """The split bucket of every code: that of its canonical form, so equivalent facts share a split."""
+        return code_buckets(self.canonical_codes(codes), self.salt)
 
     def count_of_kind(self, kind: str) -> int:
         return self.knowledge.count_of_kind(kind)
@@ -96,6 +112,11 @@ class CompositionFacts(FactView):
 
     def id_atomic_count(self) -> int:
         return sum(len(r) for r in self.knowledge.id_relations)
+
+    def atomic_is_ood(self) -> np.ndarray:
+        ood = self.knowledge.ood
+        return np.fromiter((relation in ood[head] for head, relation, _ in self.knowledge.atomic_index), dtype=bool,
+                           count=self.atomic_count())
 
     def inferred_example(self, item, kind, bucket=None) -> Example:
         head, first, second = item
@@ -149,6 +170,13 @@ class ComparisonFacts(FactView):
     def id_atomic_count(self) -> int:
         return sum(len(pool) for pool in self.knowledge.id_entities)
 
+    def atomic_is_ood(self) -> np.ndarray:
+        table = self.knowledge
+        flags = np.zeros((table.attributes, table.entities), dtype=bool)
+        for attribute, pool in enumerate(table.ood_entities):
+            flags[attribute, list(pool)] = True
+        return flags.reshape(-1)
+
     def inferred_input(self, item) -> str:
         attribute, first, second = item
         if self.fmt == "tokens":
@@ -158,8 +186,19 @@ class ComparisonFacts(FactView):
     def inferred_example(self, item, kind, bucket=None) -> Example:
         relation = self.knowledge.compare(*item)
         target = TOKEN_ANSWERS[relation] if self.fmt == "tokens" else relation
-        return Example(None, self.inferred_input(item), target, {"domain": kind, "complexity": {"facts": 2}},
-                       bucket=self.bucket_of_item(item) if bucket is None else bucket)
+        return ComparisonExample(None, self.inferred_input(item), target, {"domain": kind, "complexity": {"facts": 2}},
+                                 bucket=self.bucket_of_item(item) if bucket is None else bucket)
+
+    def canonical_item(self, item):
+        attribute, first, second = item
+        return (attribute, second, first) if second < first else item
+
+    def canonical_codes(self, codes):
+        base = np.uint64(self.code_base())
+        rest, second = np.divmod(codes, base)
+        attribute, first = np.divmod(rest, base)
+        low, high = np.minimum(first, second), np.maximum(first, second)
+        return (attribute * base + low) * base + high
 
     def draw(self, rng, kind):
         return self.knowledge.draw_pair(rng, kind)
@@ -172,6 +211,34 @@ class ComparisonFacts(FactView):
 
     def code_base(self) -> int:
         return self.knowledge.entities
+
+
+_COMPARE_TEXT = "Compare the a{} of e{} with that of e{}."
+
+
+def canonical_comparison(text: str) -> str:
+    """A comparison input with its smaller entity first: ``(a, e1, e2)`` and ``(a, e2, e1)`` ask one question
+    (the answer of one is the mirror of the other's), so dedup and split membership treat them as one.
+    Any other text (an atomic fact) is returned as it is."""
+    if text.startswith("<e_"):
+        parts = text[1:-1].split("><")
+        if len(parts) == 3 and parts[2].startswith("e_") and int(parts[2][2:]) < int(parts[0][2:]):
+            return f"<{parts[2]}><{parts[1]}><{parts[0]}>"
+        return text
+    if text.startswith("Compare the a"):
+        words = text.split()  # Compare the aA of eX with that of eY.
+        if len(words) == 9 and int(words[8][1:-1]) < int(words[4][1:]):
+            return _COMPARE_TEXT.format(words[2][1:], words[8][1:-1], words[4][1:])
+    return text
+
+
+class ComparisonExample(Example):
+    """An inferred comparison, whose dedup key is its canonical form (:func:`canonical_comparison`)."""
+
+    __slots__ = ()
+
+    def key(self) -> str:
+        return canonical_comparison(self.input)
 
 
 def sample_inferred_block(view: FactView, rng: RandomStream, kind: str, count: int) -> list[Optional[Example]]:
@@ -188,7 +255,7 @@ def train_facts(view: FactView, rng: RandomStream, wanted: int, cut: float) -> O
     None when fewer such inferred facts exist (see :func:`eligible_count`)."""
 
     def eligible(codes):
-        return code_buckets(codes, view.salt) < cut
+        return view.buckets(codes) < cut
 
     chosen = choose_codes(rng, wanted, view.count_of_kind(ID), lambda: view.inferred_codes(ID),
                           lambda count: view.draw_codes(rng, count), eligible)
@@ -200,7 +267,14 @@ def train_facts(view: FactView, rng: RandomStream, wanted: int, cut: float) -> O
 
 def eligible_count(view: FactView, cut: float) -> int:
     """ID inferred facts whose bucket is below ``cut`` (those train may hold)."""
-    return int((code_buckets(view.inferred_codes(ID), view.salt) < cut).sum())
+    return int((view.buckets(view.inferred_codes(ID)) < cut).sum())
+
+
+def atomic_facts_of_kind(view: FactView, kind: str, rng: RandomStream) -> "TrainFacts":
+    """Every atomic fact of ``kind`` (all are in train), in a random order: a probe split."""
+    flags = view.atomic_is_ood()
+    positions = np.flatnonzero(flags if kind == OOD else ~flags)
+    return TrainFacts(view, view.atomic_count(), np.zeros(0, dtype=np.uint64), positions[rng.permutation(positions.size)])
 
 
 class TrainFacts(Sequence):
@@ -214,7 +288,7 @@ class TrainFacts(Sequence):
         self._view = view
         self._atomic = atomic
         self._chosen = chosen
-        self._buckets = code_buckets(chosen, view.salt).tolist()
+        self._buckets = view.buckets(chosen).tolist()
         self._order = order
 
     def __len__(self) -> int:
@@ -231,3 +305,7 @@ class TrainFacts(Sequence):
         if isinstance(index, slice):
             return [self._example(position) for position in self._order[index].tolist()]
         return self._example(int(self._order[index]))
+
+    def inferred_only(self, rng: RandomStream) -> "TrainFacts":
+        """Train's inferred facts alone, in a random order of their own (a probe split)."""
+        return TrainFacts(self._view, self._atomic, self._chosen, self._atomic + rng.permutation(self._chosen.size))

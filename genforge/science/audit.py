@@ -245,11 +245,17 @@ def audit_task_folder(folder: Path, histograms: bool = False) -> dict:
 
 def _violations(manifest: dict, summaries: list[dict]) -> list[str]:
     problems = []
+    probes = {entry["name"] for entry in manifest.get("splits", []) if entry.get("probe_of")}
     for summary in summaries:
         against = summary.get("against_train")
         if against is None:
             continue
         name = summary["split"]
+        if name in probes:  # a probe of train (SplitSpec.probe_of) promises the opposite: every input in train
+            missing = summary["unique_canonical_inputs"] - against["canonical_input_overlap"]
+            if missing:
+                problems.append(f"{name}: {missing} input(s) not in train (a probe of train promises none)")
+            continue
         if against["canonical_input_overlap"]:
             problems.append(f"{name}: {against['canonical_input_overlap']} input(s) also in train "
                             "(the splits of a plan promise none)")

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from genforge.core.splits import SEEN
+
 GENERALISATION_TYPES = ("compositional", "structural", "across_task", "across_language", "across_domain", "robustness")
 
 #: shift label (or a word in it) -> generalisation type. Unlisted labels are
@@ -46,8 +48,9 @@ _BY_SHIFT_WORD = {
 
 
 def generalisation_type(shift: str) -> Optional[str]:
-    """The taxonomy's generalisation type for a genforge shift label (None for iid)."""
-    if shift == "iid":
+    """The taxonomy's generalisation type for a genforge shift label (None for iid, and for a probe
+    split that repeats train records: shift ``seen``)."""
+    if shift in ("iid", SEEN):
         return None
     if shift in GENERALISATION_TYPES:
         return shift

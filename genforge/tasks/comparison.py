@@ -25,13 +25,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, Mapping, Optional
+
+from genforge.core.probes import Probe
 
 from genforge.core.errors import UsageError
 from genforge.core.params import Params, param
-from genforge.generators.knowledge_facts import TOKEN_ANSWERS, ComparisonFacts
+from genforge.generators.knowledge_facts import TOKEN_ANSWERS, ComparisonFacts, canonical_comparison
 from genforge.generators.knowledge_graph import build_attribute_table
 from genforge.tasks.families import facts
-from genforge.tasks.families.facts import FactTask
+from genforge.tasks.families.facts import FactTask, lookup
 
 TOKENS = re.compile(r"<e_(\d+)><a_(\d+)>(?:<e_(\d+)>)?")
 ATOMIC_TEXT = re.compile(r"What is the a(\d+) of e(\d+)\?")
@@ -43,7 +46,8 @@ class ComparisonParams(Params):
     entities: int = param(1000, "number of entities", minimum=2, maximum=100_000)
     attributes: int = param(20, "number of attributes; every entity has a value for each", minimum=1, maximum=1000)
     values: int = param(20, "attribute values are integers 0..values-1", minimum=2, maximum=1_000_000)
-    ood_share: float = facts.ood_share()
+    #: The release keeps 90% of the entities ID per attribute (comparison.ipynb, num_id_entities_ratio = 0.9).
+    ood_share: float = facts.ood_share(0.1)
     phi: float = facts.phi()
     test_id_probability: float = facts.test_id_probability()
     format: str = facts.fact_format()
@@ -53,12 +57,18 @@ class ComparisonParams(Params):
 
 class ComparisonTask(FactTask):
     name = "comparison"
-    version = "1.1"
+    version = "1.2"
     balance_key = "target"
     summary = "compare two entities' attribute values learned as atomic facts (Grokked Transformers)"
     Params = ComparisonParams
     View = ComparisonFacts
     knowledge_parameters = ("entities", "attributes", "values", "ood_share")
+
+    symmetric = True
+    atomic_moves = facts.ATOMIC_MOVES + ("answer_class", "entity_order")
+
+    def atomic_counts(self, params: ComparisonParams) -> tuple[int, int]:
+        return params.entities * params.attributes, round(params.ood_share * params.entities) * params.attributes
 
     def check_params(self, params: ComparisonParams) -> None:
         ood = round(params.ood_share * params.entities)
@@ -72,10 +82,10 @@ class ComparisonTask(FactTask):
         return build_attribute_table(rng, params.entities, params.attributes, params.values, params.ood_share)
 
     # -- oracle --------------------------------------------------------------------------
-    def answer(self, params: ComparisonParams, seed: int, input: str) -> str:
-        table = self.knowledge(params, seed)
+    @staticmethod
+    def parse(input: str) -> tuple[int, int, Optional[int]]:
+        """(attribute, first entity, second entity or None for an atomic fact) of an input in either format."""
         text = input.strip()
-        tokens = params.format == "tokens"
         match = TOKENS.fullmatch(text)
         if match:
             first, attribute, second = match.group(1), match.group(2), match.group(3)
@@ -85,11 +95,39 @@ class ComparisonTask(FactTask):
             attribute, first, second = match.groups()
         else:
             raise UsageError(f"comparison: cannot read input {input[:60]!r}")
-        attribute, first = int(attribute), int(first)
-        if attribute >= table.attributes or first >= table.entities or (second and int(second) >= table.entities):
+        return int(attribute), int(first), None if second is None else int(second)
+
+    def answer(self, params: ComparisonParams, seed: int, input: str) -> str:
+        table = self.knowledge(params, seed)
+        tokens = params.format == "tokens"
+        attribute, first, second = self.parse(input)
+        if attribute >= table.attributes or first >= table.entities or (second is not None
+                                                                         and second >= table.entities):
             raise UsageError(f"comparison: input {input[:60]!r} names an entity or attribute outside the table")
         if second is None:
             value = table.values[attribute][first]
             return f"<v_{value}>" if tokens else f"v{value}"
-        relation = table.compare(attribute, first, int(second))
+        relation = table.compare(attribute, first, second)
         return TOKEN_ANSWERS[relation] if tokens else relation
+
+    # -- audit ------------------------------------------------------------------------------
+    def canonical_key(self, instruction: Optional[str], input: str) -> str:
+        """A comparison with its smaller entity first: (a, e1, e2) and (a, e2, e1) are one question (the
+        answer of one mirrors the other's); sampled comparisons carry this key (ComparisonExample)."""
+        return super().canonical_key(instruction, canonical_comparison(input))
+
+    def nuisance_features(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Besides ``complexity.facts`` and ``domain``: the attribute, the answer class (``<``, ``=``, ``>``
+        or ``value`` for an atomic fact) and whether the entity ids ascend (a cheap cue if it paid)."""
+        attribute, first, second = self.parse(record["input"])
+        order = "none" if second is None else ("ascending" if first < second else "descending")
+        answer = "value" if second is None else self.normalize_answer(record["target"])
+        return {"attribute": attribute, "answer_class": answer, "entity_order": order}
+
+    def shortcut_probes(self, params: ComparisonParams) -> list[Probe]:
+        def order(record):
+            attribute, first, second = self.parse(record["input"])
+            return None if second is None else first < second
+
+        return [Probe("entity_order", "the most common train answer for ascending / descending entity ids",
+                      lambda train: lookup(train, order))]

@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, Mapping
+
+from genforge.core.probes import Probe
 
 from genforge.core.errors import UsageError
 from genforge.core.params import Params, param
 from genforge.generators.knowledge_facts import CompositionFacts, render_composition
 from genforge.generators.knowledge_graph import build_composition_graph
 from genforge.tasks.families import facts
-from genforge.tasks.families.facts import FactTask
+from genforge.tasks.families.facts import FactTask, first_number, lookup
 
 TOKENS = re.compile(r"<e_(\d+)>((?:<r_\d+>){1,2})")
 TEXT = re.compile(r"What is the (r\d+) of (?:the (r\d+) of )?e(\d+)\?")
@@ -39,7 +42,7 @@ class TwoHopParams(Params):
     entities: int = param(2000, "number of entities (heads and tails)", minimum=2, maximum=100_000)
     relations: int = param(200, "number of relation types", minimum=1, maximum=10_000)
     out_degree: int = param(20, "distinct relations (atomic facts) per head entity", minimum=1, maximum=1000)
-    ood_share: float = facts.ood_share()
+    ood_share: float = facts.ood_share(0.05)
     phi: float = facts.phi()
     test_id_probability: float = facts.test_id_probability()
     format: str = facts.fact_format()
@@ -49,7 +52,7 @@ class TwoHopParams(Params):
 
 class TwoHopTask(FactTask):
     name = "two_hop"
-    version = "1.1"
+    version = "1.2"
     summary = "two-hop composition of facts in a random knowledge graph (Grokked Transformers)"
     Params = TwoHopParams
     View = CompositionFacts
@@ -61,6 +64,10 @@ class TwoHopTask(FactTask):
                      f"({params.relations}): a head's relations are distinct")
         atomic = params.entities * params.out_degree
         self.require_small_train(params, atomic, atomic - round(params.ood_share * atomic), "entities x out_degree")
+
+    def atomic_counts(self, params: TwoHopParams) -> tuple[int, int]:
+        atomic = params.entities * params.out_degree
+        return atomic, round(params.ood_share * atomic)
 
     def build(self, rng, params: TwoHopParams):
         return build_composition_graph(rng, params.entities, params.relations, params.out_degree, params.ood_share)
@@ -89,3 +96,15 @@ class TwoHopTask(FactTask):
                 raise UsageError(f"two_hop: entity {entity} has no relation {relation} in this knowledge graph")
             entity = tail
         return render_composition(0, (), entity, params.format)[1]
+
+    # -- audit ------------------------------------------------------------------------------
+    def nuisance_features(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Besides ``complexity.facts`` and ``domain`` (every record has them): whether both hops use one
+        relation, and whether the answer is the head itself (a cycle), which a model could guess."""
+        head, relations = self.parse(record["input"])
+        return {"repeated_relation": len(relations) == 2 and relations[0] == relations[1],
+                "answer_is_head": first_number(record["target"]) == head}
+
+    def shortcut_probes(self, params: TwoHopParams) -> list[Probe]:
+        return [Probe("last_relation_lookup", "the most common train answer of the input's last relation",
+                      lambda train: lookup(train, lambda record: self.parse(record["input"])[1][-1]))]

@@ -5,7 +5,7 @@ Wang, Yue, Su and Sun (2024), "Grokked Transformers are Implicit Reasoners"
 per (task, version, knowledge parameters, seed) from its own random stream
 and cached per process, so every block and worker sees the same facts.
 
-Plan ``id_ood`` (the only one):
+Plan ``id_ood`` (the only one; the release's ``composition.ipynb`` and ``comparison.ipynb``):
 
 * ``train`` (enumerated, every record listed exactly): **all** atomic facts,
   ID and OOD, plus ``round(phi * ID atomic facts)`` ID inferred facts whose
@@ -16,6 +16,18 @@ Plan ``id_ood`` (the only one):
 * ``test_id`` (sampled): ID inferred facts whose bucket is at least
   ``1 - test_id_probability``, so never in train.
 * ``test_ood`` (sampled): inferred facts both of whose atomic facts are OOD.
+* ``train_atomic_id``, ``train_atomic_ood``, ``train_inferred`` (enumerated,
+  ``min(test_size, available)`` each): probes that repeat train on purpose,
+  as the paper scores memorized atomic facts and train-inferred facts (the
+  release's ``id_atomic``, ``ood_atomic`` and ``train_inferred`` probes).
+  Their ``SplitSpec.probe_of`` is ``train`` and their shift ``seen``: the
+  engine exempts them from cross-split disjointness, and the audit checks
+  that they lie in train instead.
+
+A task whose inferred facts come in equivalent pairs (``symmetric``:
+comparison's (a, e1, e2) and (a, e2, e1)) buckets every fact by its
+canonical form, so a pair lands in one split, and its examples' ``key()``
+is that form, so the engine's dedup compares it.
 
 An inferred fact's bucket is a fixed hash of its integer code (head and
 relations, or attribute and entities), not of its rendered input: the whole
@@ -39,6 +51,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Any, Mapping, Optional
@@ -47,9 +60,10 @@ from genforge.core.errors import InfeasibleError, UsageError
 from genforge.core.params import Params, param, split_setting, test_size
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
-from genforge.core.splits import SplitPlan, SplitSpec
+from genforge.core.splits import SEEN, SplitPlan, SplitSpec
 from genforge.core.task import Task
-from genforge.generators.knowledge_facts import FactView, eligible_count, sample_inferred_block, train_facts
+from genforge.generators.knowledge_facts import (FactView, TrainFacts, atomic_facts_of_kind, eligible_count,
+                                                  sample_inferred_block, train_facts)
 from genforge.generators.knowledge_graph import ID, OOD, bucket_salt
 
 #: Facts the enumerated train split may hold (every atomic fact plus phi x ID atomic inferred ones). The
@@ -61,11 +75,13 @@ MAX_TRAIN_FACTS = 1_000_000
 COMPARISON_WORDS = {"<lt>": "<", "lt": "<", "less": "<", "<eq>": "=", "eq": "=", "equal": "=",
                     "<gt>": ">", "gt": ">", "greater": ">"}
 SYMBOL = re.compile(r"<?([a-z])_?(\d+)>?")
+#: Nuisance features an atomic-fact probe moves by design: one fact, not two (shorter input, another answer).
+ATOMIC_MOVES = ("complexity.facts", "difficulty", "input_length", "target_length")
 
 
 # -- the parameters both tasks declare, after their knowledge-base sizes ---------------------
-def ood_share() -> Any:
-    return param(0.05, "share of atomic facts (two_hop) or of entities per attribute (comparison) that are OOD",
+def ood_share(default: float) -> Any:
+    return param(default, "share of atomic facts (two_hop) or of entities per attribute (comparison) that are OOD",
                  minimum=0.0, maximum=0.5)
 
 
@@ -85,7 +101,7 @@ def fact_format() -> Any:
 
 
 def fact_test_size() -> Any:
-    return test_size(1000, "default size of test_id and test_ood")
+    return test_size(1000, "default size of test_id, test_ood and each probe of train (at most what train holds)")
 
 
 def draw() -> Any:
@@ -98,6 +114,20 @@ def symbols(text: str) -> list[str]:
     return [f"{letter}{int(number)}" for letter, number in re.findall(r"\b([erav])_?(\d+)", text.replace("<", " "))]
 
 
+def first_number(text: str) -> int:
+    return int(re.search(r"\d+", text).group())
+
+
+def lookup(train: Sequence[Mapping[str, Any]], key) -> Any:
+    """A probe's predictor: the most common train target per ``key(record)``, else the overall most common."""
+    by_key: dict[Any, Counter] = {}
+    for record in train:
+        by_key.setdefault(key(record), Counter())[record["target"]] += 1
+    table = {k: counts.most_common(1)[0][0] for k, counts in by_key.items()}
+    overall = Counter(record["target"] for record in train).most_common(1)[0][0] if train else ""
+    return lambda record: table.get(key(record), overall)
+
+
 class FactTask(Task):
     default_split_plan = "id_ood"
     attempts_per_record = 400
@@ -105,6 +135,14 @@ class FactTask(Task):
     knowledge_parameters: tuple[str, ...] = ()
     #: How the knowledge base becomes examples (a FactView subclass).
     View: type[FactView] = FactView
+    #: True when an inferred fact and another one ask the same question (comparison: a pair and its reverse).
+    symmetric: bool = False
+    #: Nuisance features test_ood (and the OOD atomic probe) moves by design: its facts are the OOD ones.
+    ood_moves: tuple[str, ...] = ("domain",)
+    #: Nuisance features the atomic-fact probes move by design (a task adds its own answer features).
+    atomic_moves: tuple[str, ...] = ATOMIC_MOVES
+    #: Shortcut probe -> why the plan expects it to score (see SplitPlan.expected_probes).
+    expected_probes: Mapping = {}
 
     def __init__(self):
         self._knowledge: dict[str, Any] = {}
@@ -156,19 +194,51 @@ class FactTask(Task):
         def in_test_ood(example: Example, bucket: float) -> bool:
             return example.meta["complexity"]["facts"] == 2 and example.meta["domain"] == OOD
 
+        atomic, ood_atomic = self.atomic_counts(params)
+        train_inferred = round(params.phi * (atomic - ood_atomic))
+
+        def probe(name: str, available: int, description: str, moves: tuple[str, ...]) -> SplitSpec:
+            return SplitSpec(name, min(params.test_size, available), description + " (repeats train on purpose)",
+                             shift=SEEN, source="enumerate", probe_of="train", moves=moves, repeats=self.symmetric)
+
         splits = (
+            # A comparison and its reverse share a bucket (one canonical key): both orders may sit in train,
+            # as in the paper's release, and ``repeats`` lets them (train lists distinct facts otherwise).
             SplitSpec("train", None, "all atomic facts plus phi x (ID atomic facts) ID inferred facts",
-                      in_train, source="enumerate"),
+                      in_train, source="enumerate", repeats=self.symmetric),
             SplitSpec("test_id", params.test_size, "ID inferred facts held out from train",
                       in_test_id, {"draw": ID}, "iid"),
             SplitSpec("test_ood", params.test_size, "inferred facts over two OOD atomic facts",
-                      in_test_ood, {"draw": OOD}, "composition"),
+                      in_test_ood, {"draw": OOD}, "composition", moves=self.ood_moves),
+            probe("train_atomic_id", atomic - ood_atomic, "ID atomic facts of train: memorization",
+                  self.atomic_moves),
+            probe("train_atomic_ood", ood_atomic, "OOD atomic facts of train: memorization",
+                  self.atomic_moves + self.ood_moves),
+            probe("train_inferred", train_inferred, "inferred facts of train", ()),
         )
-        return {"id_ood": SplitPlan("id_ood", "Grokked Transformers ID / OOD split of inferred facts", splits)}
+        return {"id_ood": SplitPlan("id_ood", "Grokked Transformers ID / OOD split of inferred facts, and probes "
+                                    "of train (atomic facts, train-inferred facts)", splits,
+                                    expected_probes=self.expected_probes)}
+
+    def atomic_counts(self, params: Params) -> tuple[int, int]:
+        """(atomic facts, OOD atomic facts) of the knowledge base, known from the parameters alone."""
+        raise NotImplementedError
 
     def enumerate_split(self, params, plan, split, seed) -> Sequence[Example]:
+        if split.probe_of is not None:
+            return self._probe(params, split, seed)
         if split.name != "train":
             raise NotImplementedError(f"task {self.name} does not enumerate split {split.name}")
+        return self._train(params, seed)
+
+    def _probe(self, params: Params, split: SplitSpec, seed: int) -> Sequence[Example]:
+        """A probe split: train's facts of one kind in a random order of their own."""
+        rng = RandomStream.from_parts(self.name, self.version, params.to_dict(), seed, "probe", split.name)
+        if split.name == "train_inferred":
+            return self._train(params, seed).inferred_only(rng)
+        return atomic_facts_of_kind(self.facts(params, seed), OOD if split.name == "train_atomic_ood" else ID, rng)
+
+    def _train(self, params: Params, seed: int) -> TrainFacts:
         view = self.facts(params, seed)
         rng = RandomStream.from_parts(self.name, self.version, params.to_dict(), seed, "train")
         wanted = round(params.phi * view.id_atomic_count())
