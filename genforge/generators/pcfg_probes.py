@@ -18,6 +18,7 @@ from typing import Iterator
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.generators.pcfg import BINARY, FUNCTIONS, Expression, symbol_alphabet
+from genforge.generators.pcfg_sampler import tree_example
 
 PROBE_LENGTHS = tuple(range(2, 21))
 PROBE_ROUNDS = 53
@@ -45,7 +46,5 @@ def increasing_length_trees(rng: RandomStream, alphabet_size: int) -> Iterator[E
 
 
 def increasing_length_examples(rng: RandomStream, alphabet_size: int, max_length: int) -> Iterator[Example]:
-    from genforge.generators.pcfg_sampler import tree_example  # the sampler imports this module's siblings
-
     for tree in increasing_length_trees(rng, alphabet_size):
         yield tree_example(tree, None, frozenset(), max_length)
