@@ -29,10 +29,26 @@ def is_function_token(token):
     return base(token) in UNARY or base(token) in BINARY
 
 
+#: Published exception pairs (Hupkes et al. 2020) -> the functions their two words are read as.
+PUBLISHED = {
+    ("reverse", "echo"): ("copy", "echo"),
+    ("prepend", "remove_first"): ("remove_second", "append"),
+    ("echo", "remove_first"): ("copy", "append"),
+    ("prepend", "reverse"): ("remove_second", "echo"),
+}
+MEANING = {**UNARY, **BINARY}
+
+
 def reference_value(text, exceptions=()):
-    """The target of ``text`` (a list of symbols); ``exceptions`` are (parent, child) pairs
-    whose parent result is reversed when child's output is a direct argument of parent."""
-    stack = []  # entries: (symbols, base name of the function that produced them, or None)
+    """The target of ``text`` (a list of symbols). ``exceptions`` are (parent, child) pairs of adjacent
+    words (child the first argument of parent): a published pair reads both words as the functions of
+    PUBLISHED; another pair reverses the parent's result. A word is in one pair at most, the leftmost."""
+    tokens = text.split()
+    matched = set()  # positions of parent words of matched pairs, found left to right
+    for i, (f, g) in enumerate(zip(tokens, tokens[1:])):
+        if (base(f), base(g)) in exceptions and i not in matched and i - 1 not in matched:
+            matched.add(i)
+    stack = []  # entries: (symbols, argument symbol lists of the function that produced them or None)
     run = []
 
     def flush():
@@ -40,26 +56,36 @@ def reference_value(text, exceptions=()):
             stack.append((list(reversed(run)), None))
             run.clear()
 
-    for token in reversed(text.split()):
+    for position in range(len(tokens) - 1, -1, -1):
+        token = tokens[position]
         if token == ",":
             flush()
         elif is_function_token(token):
             flush()
             name = base(token)
-            if name in UNARY:
-                arguments = [stack.pop()]
-                value = UNARY[name](arguments[0][0])
+            arguments = [stack.pop()] if name in UNARY else [stack.pop(), stack.pop()]
+            values = [value for value, _ in arguments]
+            if position in matched:
+                child = base(tokens[position + 1])
+                parent_as, child_as = PUBLISHED.get((name, child), (name, child))
+                inner = MEANING[child_as](*arguments[0][1])
+                value = MEANING[parent_as](inner, *values[1:])
+                if (name, child) not in PUBLISHED:
+                    value = value[::-1]
             else:
-                arguments = [stack.pop(), stack.pop()]
-                value = BINARY[name](arguments[0][0], arguments[1][0])
-            if any((name, producer) in exceptions for _, producer in arguments if producer):
-                value = value[::-1]
-            stack.append((value, name))
+                value = MEANING[name](*values)
+            stack.append((value, values))
         else:
             run.append(token)
     flush()
     assert len(stack) == 1, f"not one expression: {text!r}"
     return stack[0][0]
+
+
+def adjacent_pairs(text):
+    """(parent, child) base names of adjacent function words: child is parent's first argument."""
+    tokens = text.split()
+    return {(base(f), base(g)) for f, g in zip(tokens, tokens[1:]) if is_function_token(f) and is_function_token(g)}
 
 
 def parent_child_pairs(text):

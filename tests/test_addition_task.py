@@ -138,10 +138,10 @@ def test_golden_output(tmp_path):
     assert digests == GOLDEN
 
 
-# A change here needs a version bump of the task (addition 1.1).
+# A change here needs a version bump of the task (addition 1.2).
 GOLDEN = {
-    "train": "7fe7fa41f36937bc58105ea0eb7c4e0e1cf124775b8462fc5c40f13fd11976d0",
-    "validation": "1f79c74833b6cd909e2bc1b985a22d08972115ed4c0ea6ef9bd2f3a48fd87041",
-    "test_id": "0963662f197384a70f83da7c2f1c753cc6f97738e2fc8d7fb2974350b06d64d7",
-    "test_ood_length": "87c2fa0acaf5339746a2c4492dbde67cfc06e1b8830c2f2b0db99748d9c04207",
+    "train": "0f8f2d10b95cb180902cf2b6b1b64f4e909024fd81054345aec551c0c8babed3",
+    "validation": "8dbf7496126636f8bf699777facde91c32b5709497a685839e61c60cad808551",
+    "test_id": "8d7c14997e3170eac5cbc5b63b2ce850d62e4dfb15b29d94e4bfe1c737bfa9bd",
+    "test_ood_length": "d914f83cd6480f29f802fc0513fe96b18ae35b5abbb1f1eb104846c2c126416c",
 }

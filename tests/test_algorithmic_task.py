@@ -189,48 +189,48 @@ def test_golden_output(tmp_path):
     assert digests == GOLDEN
 
 
-# A change here needs a version bump of the task (algorithmic 1.1).
+# A change here needs a version bump of the task (algorithmic 1.2).
 GOLDEN = {
     "count": {
-        "train": "ec016d65e3dffc177f9492787b975e39",
-        "validation": "cf1dd0d06d237fcfc3ca15a8de498446",
-        "test_id": "7d55496f627614f4220cf3e73a8d5e45",
-        "test_ood_length": "d6800a3e3081e25b814832cbf8ddf935",
+        "train": "22c16a82dd054b70d5bfe9b7ee98430b",
+        "validation": "cf86576d4048faf597f7d8e1686f4633",
+        "test_id": "aea082a0e96a77fc7ddd905173095d98",
+        "test_ood_length": "c86031dad8b1e965d8981db154cac006",
     },
     "mode": {
-        "train": "9aa13325dc6d4a0c033a19a2455897fb",
-        "validation": "bbe086c2dfb308349db156bba8e95ecc",
-        "test_id": "20be771f22b14fbf5fc036b8272fa919",
-        "test_ood_length": "5b5afb276c48e2913b84ceb3ab9f8ea3",
+        "train": "4dcce78649ad59018bf9b7a97c1a2588",
+        "validation": "ae5d59e4e0156dcad1541763513beee7",
+        "test_id": "c6b6a319915dac136fb5807ec1990496",
+        "test_ood_length": "06c541f4ca8c3cd37ffa548abcf9a447",
     },
     "copy_unique": {
-        "train": "62a63808868098c978811f8b3ccbd331",
-        "validation": "36200d25d9f73d00cdfac78a4469e2c5",
-        "test_id": "887de92420bf85853e845b9614afbebb",
-        "test_ood_length": "dd09cc95f1cad729e748b45b7dc76f9c",
+        "train": "1c11f062828f27ba5a45e47bbbb77d06",
+        "validation": "4b1d41ed3b544859029a2b1aa67dd369",
+        "test_id": "9719810f5f5caed9debffa6b02ac2891",
+        "test_ood_length": "e86f8521836f054e0d2cd836e9ed5dd8",
     },
     "copy_repeat": {
-        "train": "63fff59d65be9023e2b004c0a1ff8181",
-        "validation": "bb402195b970e5c4869279ba1c5f6f3e",
-        "test_id": "7835d8fab98c19f77939f7969c85c4d2",
-        "test_ood_length": "06f721979e85018e2656eae9fab9cf8f",
+        "train": "c0586034531852a580d71dd05d1e39ae",
+        "validation": "2675aa4c9158df3c1ab521fd33658c7d",
+        "test_id": "749bbec318d7be02fad9b5f82d0815bb",
+        "test_ood_length": "d84f4d3ceb1bbc9faf092e603ceeae31",
     },
     "sort": {
-        "train": "ec7b7c03ce0c8603a7ec8dd4e84cd1f2",
-        "validation": "c63397a7ea88dbac7a16ecd22e9f4785",
-        "test_id": "d96c5650c8576304ede10a1182ed7cdb",
-        "test_ood_length": "e4286e79a8ee058bf1881d4d7708c272",
+        "train": "e416b83d4cca7d354fa5b91a2e3fed9f",
+        "validation": "4a126445cf7f4e6cf19b0f532e3829e1",
+        "test_id": "4badca00939c74f642b86858251419cd",
+        "test_ood_length": "eb1cd967bd8ec1d58931b82f5df9f354",
     },
     "reverse": {
-        "train": "e0b1aeb8a88c3dd1d171fa62424d27a5",
-        "validation": "f7ff011c76f08a3741ffe2fea22c8ab9",
-        "test_id": "37a9224a289e716951fc1efc60ab4187",
-        "test_ood_length": "09e8b2ed1eb16a291983bac33e1058f3",
+        "train": "59cba5b748a7a1cbc6a63d9c5cf5407a",
+        "validation": "3e4867b4d92a2c6df87b5198f435bcd8",
+        "test_id": "65758be8b788d4641f12e728111ed15a",
+        "test_ood_length": "7252c8628e56edae2f5cc8df674c659d",
     },
     "parity": {
-        "train": "1647ee4fe35999e4177dfb374cef2967",
-        "validation": "1a6fb7be6a77ed95855bea8c33cea709",
-        "test_id": "bf1ca2433cde237b0a45558b88bb09cf",
-        "test_ood_length": "50f52d4900eb35dbd2345cc7d79118b0",
+        "train": "005cda30b441b8c4437d94a6c3f4c69e",
+        "validation": "d2150f92617287afe61d6325140c2d76",
+        "test_id": "8bcc0e860431462bea8aa0585229b74f",
+        "test_ood_length": "5e1dc9a2988df9c542becfcac531e6b9",
     },
 }

@@ -24,13 +24,16 @@ ADDITION_123_45 = [
     (("zero_padding",), 0, "123+045", "0168"),
     (("zero_padding", "reversed_output"), 0, "123+045", "8610"),
     (("zero_padding", "reversed_operands"), 0, "321+540", "0168"),
-    (("index_hints",), 0, "c1b2a3+c0b4a5", "c1b6a8"),
-    (("index_hints", "reversed_output"), 0, "c1b2a3+c0b4a5", "a8b6c1"),
-    (("index_hints", "reversed_operands"), 0, "a3b2c1+a5b4c0", "c1b6a8"),
-    (("index_hints", "reversed_operands", "reversed_output"), 0, "a3b2c1+a5b4c0", "a8b6c1"),
-    (("index_hints", "zero_padding"), 0, "c1b2a3+c0b4a5", "d0c1b6a8"),
-    (("reversed_operands", "reversed_output", "index_hints", "zero_padding"), 0, "a3b2c1+a5b4c0", "a8b6c1d0"),
-    (("index_hints", "reversed_output"), 2, "e1d2c3+e0d4c5", "c8d6e1"),
+    # Index hints span the n + 1 places of the longest sum (Zhou et al. 2023): the final carry's place d
+    # is marked in both operands and in the result, even when it holds 0.
+    (("index_hints",), 0, "d0c1b2a3+d0c0b4a5", "d0c1b6a8"),
+    (("index_hints", "reversed_output"), 0, "d0c1b2a3+d0c0b4a5", "a8b6c1d0"),
+    (("index_hints", "reversed_operands"), 0, "a3b2c1d0+a5b4c0d0", "d0c1b6a8"),
+    (("index_hints", "reversed_operands", "reversed_output"), 0, "a3b2c1d0+a5b4c0d0", "a8b6c1d0"),
+    (("index_hints", "zero_padding"), 0, "d0c1b2a3+d0c0b4a5", "d0c1b6a8"),
+    (("reversed_operands", "reversed_output", "index_hints", "zero_padding"), 0, "a3b2c1d0+a5b4c0d0",
+     "a8b6c1d0"),
+    (("index_hints", "reversed_output"), 2, "f0e1d2c3+f0e0d4c5", "c8d6e1f0"),
 ]
 
 
@@ -43,12 +46,12 @@ def test_addition_formats_render_and_solve_hand_checked(flags, offset, text, tar
 
 
 def test_index_hints_with_reversed_output_on_unequal_lengths_and_a_final_carry():
-    # 9876 + 54 = 9930; the shorter operand is padded to 4 places, the result needs 4.
+    # 9876 + 54 = 9930: both operands span the 5 places of the longest sum, and so does the result.
     assert arithmetic.render("add", "9876", "54", fmt("index_hints", "reversed_output")) == (
-        "d9c8b7a6+d0c0b5a4", "a0b3c9d9")
-    # 999 + 1 = 1000: the new top place gets the next marker.
+        "e0d9c8b7a6+e0d0c0b5a4", "a0b3c9d9e0")
+    # 999 + 1 = 1000: the final carry lands on the place d that the operands already mark.
     assert arithmetic.render("add", "999", "1", fmt("index_hints", "reversed_output")) == (
-        "c9b9a9+c0b0a1", "a0b0c0d1")
+        "d0c9b9a9+d0c0b0a1", "a0b0c0d1")
 
 
 # 123 * 45 = 5535
@@ -57,9 +60,10 @@ MULTIPLICATION_123_45 = [
     (("reversed_output",), "123*45", "5355"),
     (("reversed_operands",), "321*54", "5535"),
     (("zero_padding",), "123*045", "005535"),
-    (("index_hints",), "c1b2a3*c0b4a5", "d5c5b3a5"),
-    (("index_hints", "reversed_output"), "c1b2a3*c0b4a5", "a5b3c5d5"),
-    (("index_hints", "reversed_output", "zero_padding"), "c1b2a3*c0b4a5", "a5b3c5d5e0f0"),
+    # Hints span the 2n places of the longest product, in the operands and the result.
+    (("index_hints",), "f0e0d0c1b2a3*f0e0d0c0b4a5", "f0e0d5c5b3a5"),
+    (("index_hints", "reversed_output"), "f0e0d0c1b2a3*f0e0d0c0b4a5", "a5b3c5d5e0f0"),
+    (("index_hints", "reversed_output", "zero_padding"), "f0e0d0c1b2a3*f0e0d0c0b4a5", "a5b3c5d5e0f0"),
 ]
 
 
@@ -80,7 +84,9 @@ def test_instruction_names_operation_and_flags_in_fixed_order():
 def test_zero_operands_and_results_are_written_as_one_digit():
     assert arithmetic.render("add", "0", "0", DigitFormat()) == ("0+0", "0")
     assert arithmetic.render("multiply", "907", "0", DigitFormat()) == ("907*0", "0")
-    assert arithmetic.render("multiply", "907", "0", fmt("index_hints")) == ("c9b0a7*c0b0a0", "a0")
+    # With index hints a zero product still spans the 2n = 6 places of the longest product.
+    assert arithmetic.render("multiply", "907", "0", fmt("index_hints")) == (
+        "f0e0d0c9b0a7*f0e0d0c0b0a0", "f0e0d0c0b0a0")
 
 
 @pytest.mark.parametrize("a, b, carries, longest", [

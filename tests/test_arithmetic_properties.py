@@ -46,15 +46,20 @@ def check_target(operation, digit_format, a, b, text, target, offset=0):
     value_a, width_a, low_a = read_written(left, digit_format.reversed_operands, digit_format.index_hints)
     value_b, width_b, low_b = read_written(right, digit_format.reversed_operands, digit_format.index_hints)
     assert (value_a, value_b) == (a, b)
-    if digit_format.index_hints or digit_format.zero_padding:
-        assert width_a == width_b == max(digit_count(a), digit_count(b))
+    n = max(digit_count(a), digit_count(b))
+    longest_result = n + 1 if operation == "add" else 2 * n
+    if digit_format.index_hints:
+        # Zhou et al.: hints span every place of the longest result, in the operands and the result.
+        assert width_a == width_b == longest_result
+    elif digit_format.zero_padding:
+        assert width_a == width_b == n
     else:
         assert (width_a, width_b) == (digit_count(a), digit_count(b))
     expected = a + b if operation == "add" else a * b
     value, width, low = read_written(target, digit_format.reversed_output, digit_format.index_hints)
     assert value == expected
-    if digit_format.zero_padding:
-        assert width == (width_a + 1 if operation == "add" else 2 * width_a)
+    if digit_format.zero_padding or digit_format.index_hints:
+        assert width == longest_result
     else:
         assert width == digit_count(expected)
     assert low_a == low_b == low == offset

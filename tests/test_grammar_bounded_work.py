@@ -122,14 +122,16 @@ PCFG_SET = get_task("pcfg_set")
 
 @pytest.mark.parametrize("plan, params, split, named", [
     # Supercritical grammar: almost every tree outgrows max_functions (ran past 90 s).
-    ("random", {"unary_probability": 0.0, "binary_probability": 0.99, "max_functions": 100}, "train",
+    ("random", {"input_law": "pcfg", "unary_probability": 0.0, "binary_probability": 0.99, "max_functions": 100},
+     "train",
      "binary_probability=0.99"),
     # A test split of exactly 100 functions, from a grammar whose trees have about 5 (ran past 90 s).
-    ("productivity", {"max_functions": 100, "productivity_max_train_functions": 99}, "test_ood_productivity",
+    ("productivity", {"input_law": "pcfg", "max_functions": 100, "productivity_max_train_functions": 99},
+     "test_ood_productivity",
      "productivity_max_train_functions=99"),
     # Exception parents drawn with weight 0.001: each wanted exception took 2,000 walks (ran past 90 s).
     ("overgeneralisation", {"exception_ratio": 1.0, "function_weights": [0.001, 1, 1, 0.001, 1, 1, 1, 0.001, 1, 1]},
-     "train", "exception_pairs="),
+     "test_ood_exception", "exception_pairs="),
     ("systematicity", {"systematicity_pairs": ["copy copy"], "function_weights": [0, 1, 1, 1, 1, 1, 1, 1, 1, 1]},
      "test_ood_systematicity", "systematicity_pairs="),
     ("substitutivity", {"twin_functions": ["copy"], "function_weights": [0, 1, 1, 1, 1, 1, 1, 1, 1, 1]},
@@ -144,15 +146,16 @@ def test_a_split_the_grammar_draws_too_rarely_is_refused_naming_its_parameters(t
 
 def test_the_refusal_does_not_depend_on_the_seed(tmp_path):
     """The pilot draws from the parameters alone: a request is refused for every seed or for none."""
-    params = {"max_functions": 100, "productivity_max_train_functions": 99}
+    params = {"input_law": "pcfg", "max_functions": 100, "productivity_max_train_functions": 99}
     for seed in (0, 1, 2**40):
         with pytest.raises(ParameterError):
             genforge.generate("pcfg_set", tmp_path, split_plan="productivity", params=params, seed=seed)
 
 
 @pytest.mark.parametrize("plan", ["random", "systematicity", "productivity", "substitutivity", "overgeneralisation"])
-def test_every_default_split_costs_well_under_the_limit(plan):
-    params = PCFG_SET.Params.resolve()
+@pytest.mark.parametrize("law", ["published", "pcfg"])
+def test_every_default_split_costs_well_under_the_limit(plan, law):
+    params = PCFG_SET.Params.resolve(input_law=law)
     for split in PCFG_SET.split_plans(params)[plan].splits:
         PCFG_SET.space_size(params, split)  # raises when refused
 

@@ -261,14 +261,14 @@ def test_golden_output(tmp_path):
     assert digests == GOLDEN
 
 
-# A change here needs a version bump of the task (hint 1.1).
+# A change here needs a version bump of the task (hint 1.2).
 GOLDEN = {
-    "train": "592288ba3923c5a53dc91ce3903ccbafbbcdb1c86284c85e6bb2e996803e596a",
-    "validation": "7ce410ecc71838bbadd4eab8d463962cf774965c644a5579ce98a8e975504672",
-    "SS": "94c497bb75d6c50be35e99603b6f8d984e8a6ba32c6ea24c62983d7282e1f813",
-    "LS": "7241b5fe6698d22250cdeb1c52e69d9bcaf60bf8be1600e6206a30df6c25ad9f",
-    "SL": "b7136233ff2288977bc9c40bfad967616f7270a7ce14fa5a13e3e5d7bd0027aa",
-    "LL": "59781d6236409796b1c3f8c12c543d6fc98b07a2faa476c1115077ad706cec9b",
+    "train": "f270d8748cfc2a2e8cc94e99b4fed36d73a8275e42ec01fa5b3a5fdc4eb6bda7",
+    "validation": "b20eea584a1c8134a830c150e7baf78323c95a15178ac3bf988f43c9258ba46e",
+    "SS": "40922eba49196bdc22edcabfcc9a2930e52a9a18bb1a666c2d73b8b229476209",
+    "LS": "d142c11d4393d6808800fd63c9de3d4f851ed6710abb603fd930e1b15bd4910d",
+    "SL": "a54eed295d9dedfece9ccbcad07019bac9298c849c77c8fcb7e1f183de9c1fca",
+    "LL": "5092b7d0551ae2266dbf184ed965018b7c8ee1084c2ee1113d6b0b6f8fce09b6",
 }
 
 
@@ -286,7 +286,7 @@ def test_sampled_examples_agree_with_the_one_tree_functions(low, high, floor, ca
     params = TASK.Params.resolve(zero_result_min_operators=3, result_share_cap=0.05, dependencies=True).for_split(
         {"operators_min": low, "operators_max": high, "value_floor": floor, "value_cap": cap}, 0)
     examples = [e for e in TASK.sample_block(RandomStream.from_parts("agree", low, cap), params, 300) if e]
-    assert len(examples) >= 200  # the last range is rare: a block may give up on some slots
+    assert len(examples) >= 150  # the last range is rare (more so balanced by count): a block may give up on slots
     for example in examples:
         tree = parse(example.input)
         assert to_text(tree) == example.input
@@ -347,7 +347,8 @@ def test_batch_trees_follow_the_prefix_order_law():
 
 def test_accepted_results_follow_the_reference_sampler():
     # Before the result cap: the batch sampler and the one-tree reference give the same result law.
-    params = TASK.Params.resolve(zero_result_min_operators=3, result_share_cap=1.0, dependencies=False).for_split(
+    params = TASK.Params.resolve(zero_result_min_operators=3, result_share_cap=1.0, dependencies=False,
+                                 operator_balance=False).for_split(
         {"operators_min": 0, "operators_max": 10, "value_floor": -1, "value_cap": 100}, 0)
     batch_results = Counter(e.target for e in TASK.sample_block(RandomStream.from_parts("ref"), params, 6000))
     rng, reference = RandomStream.from_parts("reference"), Counter()

@@ -73,10 +73,10 @@ def test_golden_output(tmp_path):
     assert digests == GOLDEN
 
 
-# A change here needs a version bump of the task (multiplication 1.1).
+# A change here needs a version bump of the task (multiplication 1.2).
 GOLDEN = {
-    "train": "f0cb50e5f155f4350b4831811cfe4ff7feeb6c172eb11d01831c1bb5e6a8ee36",
-    "validation": "867632e2542d148cd6cff756d483c0e8f212d2e9610a46c01e3f323da9756573",
-    "test_id": "e14f467f77d2bc290c4d76650774a473c3e549d4be002d175b224de52986265c",
-    "test_ood_length": "7606b2529972b36cd8b594ee416d4492534e60d26fdb8e32c18738c315723772",
+    "train": "fb138f8e4a2d83a3a6d1b67f482e1f492f0464b3ea820c2e6025548bc3e14bc6",
+    "validation": "49d114c7a8085e1972bcb0b801d80432aabfc44d5db680c059d0e392851cebaa",
+    "test_id": "817185cc23cc243935f48f097918e1a7aba24b5c96387331420c4d35f52ba3a1",
+    "test_ood_length": "aa1f76425d9db045611a9714e3543a1eddf33bee0f0856926928baecb94fa0cf",
 }

@@ -36,12 +36,35 @@ def test_hand_checked_examples(text, target):
     assert TASK.solve(None, text) == target
 
 
-def test_an_exception_pair_reverses_the_parent_result_in_either_argument_position():
-    instruction = "exceptions: prepend shift"
-    assert TASK.solve(instruction, "prepend A1 B1 , shift C1 D1") == "B1 A1 C1 D1"  # reversed of D1 C1 A1 B1
+PUBLISHED_INSTRUCTION = "exceptions: reverse echo ; prepend remove_first ; echo remove_first ; prepend reverse"
+
+
+@pytest.mark.parametrize("text, target", [
+    # released exception targets (i-machine-think/am-i-compositional, data/pcfgset/overgeneralisation)
+    ("reverse echo Y18 M3 Y4 V19 E20", "Y18 M3 Y4 V19 E20 E20"),
+    ("prepend remove_first D2 B12 U1 , J20 W7 , I16 D11", "D2 B12 U1 J20 W7"),
+    ("echo remove_first Q16 W11 H10 J4 , Y2 V20 N17", "Q16 W11 H10 J4 Y2 V20 N17"),
+    ("prepend reverse R1 J11 , K8 L16 Y18", "R1 J11 J11"),
+    ("copy copy swap_first_last reverse echo prepend N4 U5 I11 X14 W7 , X9 O9", "W7 O9 N4 U5 I11 X14 W7 X9"),
+    ("append remove_first repeat prepend M8 D13 W3 I17 M15 , R7 N5 L1 M8 , reverse echo copy copy S3 I17 X10 L2 , "
+     "F16 F18 F10 E14", "S3 I17 X10 L2 L2 F16 F18 F10 E14"),
+    ("echo prepend remove_first R7 O3 G19 , A1 J10 J12 U3 F8 , L9 A4 R18 Z16", "R7 O3 G19 A1 J10 J12 U3 F8 F8"),
+    ("prepend remove_first echo D20 H8 J7 P6 , append O18 Z15 T10 , remove_second R2 Z6 , J20 A11 O3 A20 , "
+     "Y6 J2 X15 L3 V15", "D20 H8 J7 P6 P6 O18 Z15 T10 R2 Z6"),
+    ("repeat remove_second reverse echo X20 Q5 I15 T5 P14 , I3 L10 S4",
+     "X20 Q5 I15 T5 P14 P14 X20 Q5 I15 T5 P14 P14"),
+])
+def test_published_exception_pairs_reproduce_the_released_targets(text, target):
+    assert TASK.solve(PUBLISHED_INSTRUCTION, text) == target
+    assert TASK.solve(None, text) != target  # the rules answer otherwise
+
+
+def test_an_exception_pair_counts_only_as_adjacent_words():
+    instruction = "exceptions: prepend shift"  # not published: the parent's result is reversed
     assert TASK.solve(instruction, "prepend shift C1 D1 , A1 B1") == "C1 D1 B1 A1"  # reversed of A1 B1 D1 C1
-    assert TASK.solve(instruction, "prepend A1 B1 , C1 D1") == "C1 D1 A1 B1"  # no shift child: the rule
-    assert TASK.solve(None, "prepend A1 B1 , shift C1 D1") == "D1 C1 A1 B1"  # null instruction: the rule
+    assert TASK.solve(instruction, "prepend A1 B1 , shift C1 D1") == "D1 C1 A1 B1"  # second argument: the rule
+    # a word is in one pair at most, the leftmost: "prepend reverse" wins over "reverse echo"
+    assert TASK.solve(PUBLISHED_INSTRUCTION, "prepend reverse echo A1 B1 , C1") == "A1 B1 B1 B1"
 
 
 def test_alphabet_counts_letters_first_up_to_z20():

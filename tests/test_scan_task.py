@@ -19,6 +19,7 @@ from genforge.snapshot.scan_export import write_original_format
 
 PUBLISHED = {
     "simple": {"train": 16_728, "test_id": 4_182},
+    "simple_random": {"train": 16_728, "test_id": 4_182},
     "length": {"train": 16_990, "test_ood_length": 3_920},
     "addprim_jump": {"train": 14_670, "test_ood_primitive": 7_706},
     "addprim_turn_left": {"train": 21_890, "test_ood_primitive": 1_208},
@@ -106,14 +107,52 @@ def test_jump_around_right_train_keeps_other_verbs_around_right(full_runs):
     assert any(has(c, "walk around right") for c in inputs(full_runs["jump_around_right"]["train"]))
 
 
-def test_only_the_simple_plan_depends_on_the_seed(tmp_path, full_runs):
-    genforge.generate("scan", tmp_path / "simple", split_plan="simple", seed=1)
-    genforge.generate("scan", tmp_path / "length", split_plan="length", seed=1)
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "scan" / "simple_split_test_commands.txt"
+
+
+@pytest.mark.skipif(not REFERENCE.exists(), reason="../shared/reference is absent")
+def test_simple_is_the_published_split(full_runs):
+    published = set(REFERENCE.read_text("utf-8").split("\n")) - {""}
+    assert len(published) == 4_182
+    assert set(inputs(full_runs["simple"]["test_id"])) == published
+    assert not set(inputs(full_runs["simple"]["train"])) & published
+
+
+def test_the_shipped_membership_is_checked_by_its_digest(monkeypatch):
+    from genforge.generators import scan_published
+    scan_published._shipped_bits.cache_clear()
+    monkeypatch.setattr(scan_published, "MEMBERSHIP_SHA256", "0" * 64)
+    with pytest.raises(scan_published.MembershipError, match="SHA-256"):
+        scan_published.simple_test_commands(["walk"])
+    scan_published._shipped_bits.cache_clear()
+
+
+def test_only_the_simple_random_plan_depends_on_the_seed(tmp_path, full_runs):
+    for plan in ("simple_random", "simple", "length"):
+        genforge.generate("scan", tmp_path / plan, split_plan=plan, seed=1)
+    fresh = inputs(read(tmp_path / "simple_random" / "scan" / "test_id.jsonl"))
     simple = inputs(read(tmp_path / "simple" / "scan" / "test_id.jsonl"))
     length = inputs(read(tmp_path / "length" / "scan" / "test_ood_length.jsonl"))
-    assert set(simple) != set(inputs(full_runs["simple"]["test_id"]))
+    assert set(fresh) != set(inputs(full_runs["simple_random"]["test_id"]))
+    assert set(simple) == set(inputs(full_runs["simple"]["test_id"]))
     assert set(length) == set(inputs(full_runs["length"]["test_ood_length"]))
     assert length != inputs(full_runs["length"]["test_ood_length"])  # order is shuffled by the seed
+
+
+@pytest.mark.parametrize("plan", sorted(PUBLISHED))
+def test_no_nuisance_feature_shifts_beyond_what_the_split_declares(full_runs, plan):
+    # issue 15: the audit flags a feature whose histogram moves by TV > 0.3 unless the split names it
+    task = get_task("scan")
+    splits = full_runs[plan]
+    (test_name,) = [name for name in splits if name != "train"]
+    spec = task.split_plans(task.Params.resolve())[plan].split(test_name)
+    features = {split: [task.nuisance_features(r) for r in rows] for split, rows in splits.items()}
+    assert set(spec.moves) <= set(features["train"][0])
+    for feature in features["train"][0]:
+        a = Counter(f[feature] for f in features["train"])
+        b = Counter(f[feature] for f in features[test_name])
+        tv = 0.5 * sum(abs(a[k] / len(features["train"]) - b[k] / len(features[test_name])) for k in set(a) | set(b))
+        assert tv <= 0.3 or feature in spec.moves, (feature, tv)
 
 
 def test_targets_agree_with_the_oracle_and_meta(full_runs):
@@ -185,10 +224,10 @@ def test_export_refuses_a_folder_of_another_task(tmp_path):
 
 
 GOLDEN = {
-    ("simple", "train.jsonl"): "b81413fdc0a9e9f885390c4331882529cab8e30ed4df80e3ef2780961d8107c8",
-    ("simple", "test_id.jsonl"): "75024ea866c2996d7ff9fa710c75863ff59ba5592b7819d817812197a4952c03",
-    ("addprim_jump", "train.jsonl"): "37fcce40d8fa56f3b046d6ea26b8578d4682090c360fa48d376a2c9768e268eb",
-    ("addprim_jump", "test_ood_primitive.jsonl"): "40750b954b98e2c6b06eb83bb6ac6f90b1c529d44c07ac185894b3a704d4600e",
+    ("simple", "train.jsonl"): "cda09f048cb27069d086d0be63bc80f58281ef1fe5693da8cad49b207ec7df27",
+    ("simple", "test_id.jsonl"): "691fa19738c3c71c8b6dc0d9973182541eb532e1e869ead401a3d8ac5622478e",
+    ("addprim_jump", "train.jsonl"): "a31286fc518953171f5365c7ab8e9020915a56edf2548238905aefeac5e6968f",
+    ("addprim_jump", "test_ood_primitive.jsonl"): "1140745d49b2cc0be1e90dd609fa81232555c71fb81f63bf9888dd1e3d6ed080",
 }
 
 

@@ -126,12 +126,12 @@ def test_mcd_refuses_a_split_that_breaks_the_atom_bound(tmp_path):
 
 
 GOLDEN = {
-    "mcd": {"train.jsonl": "a22fa4022c72544c2fdac148368a79d4431ff0fd725e9e751c8c42706a6ab7a5",
-            "test_id.jsonl": "8fc548875427ee7084182bb294e246cbd8a30b34962feb1c8756f357236173cc",
-            "test_ood_compound.jsonl": "e6b7e5e31cb47f1626fff7131149339ae4191035f149ac08f55ee1301d31a8c7"},
-    "easy_to_hard": {"train.jsonl": "cdfecf7665393029367b625e46af7346d6b489b1e89b71c33f1c646b5cf7fae0",
-                     "test_id.jsonl": "f36c4e713b9667448db77c17e5f4e9f0661e9729ceb7521d277666c8e6ce6c2d",
-                     "test_ood_hard.jsonl": "9082c44b6deb84d09e429f8dd288a16d900c52f9fe31a49a5f50834a5e05af4d"},
+    "mcd": {"train.jsonl": "a5c1f9e04a282e0f316db959cfee1d6f11106c2d0bcf90c98a399297ae262b17",
+            "test_id.jsonl": "42879a252729d851091a8e1820459b1d3433c7de8943e0437d9fb99b622e354a",
+            "test_ood_compound.jsonl": "ab607260b1f2e24cea3c08ef8b4e7d5f0181e3f7b2d9bb21bf3b72e4e5604099"},
+    "easy_to_hard": {"train.jsonl": "1c2a9a491bc78cce0f9889b37d24267d19d9b3bee76834182b70c536cf795468",
+                     "test_id.jsonl": "6b23b71aad7d5f4b3dede957515238c629c0a869b88cdf8fe17419e1c5225700",
+                     "test_ood_hard.jsonl": "640117c6a5eb9164d00377a525103b7f472b81219b85ad7a654aef9d7cc7023c"},
 }
 
 

@@ -8,6 +8,9 @@ non-negative integers written in decimal, separated by single spaces.
 
 * ``count``: input ``a b`` (a <= b), output ``a a+1 ... b``.
 * ``mode``: the most frequent token; a tie goes to the *smallest* tied token.
+  Sampled inputs have a unique mode unless ties are asked for
+  (:func:`break_mode_ties`): with ties allowed, 68% of uniform inputs tie and
+  30% repeat no token, so "answer the smallest token" scored 0.375 (issue 15).
 * ``copy_unique`` / ``copy_repeat``: output = input; the input tokens are
   pairwise distinct for ``copy_unique`` and drawn with replacement for
   ``copy_repeat``.
@@ -201,8 +204,9 @@ def distinct_token_block(rng: RandomStream, vocabulary_size: int, lengths: np.nd
 
 
 def sample_block(rng: RandomStream, op: str, vocabulary_size: int, length_min: int, length_max: int,
-                 count: int) -> list[Example]:
-    """``count`` examples of ``op`` with input lengths uniform in ``length_min..length_max``.
+                 count: int, mode_ties: bool = False) -> list[Example]:
+    """``count`` examples of ``op`` with input lengths uniform in ``length_min..length_max``
+    (``mode``: with a unique mode unless ``mode_ties``).
 
     Lengths and tokens of the whole block come from a few array draws; inputs
     and targets are cut from block-wide strings, so there is no Python work per token.
@@ -217,11 +221,42 @@ def sample_block(rng: RandomStream, op: str, vocabulary_size: int, length_min: i
         tokens = distinct_token_block(rng, size, lengths)
     else:
         tokens = rng.index_array(size, int(lengths.sum())).astype(np.int64)
+    if op == "mode" and not mode_ties:
+        break_mode_ties(rng, tokens, lengths, size)
     inputs = token_lines(tokens, lengths, size)
     targets, output_lengths = apply_block(op, tokens, lengths, size, inputs)
     return [example_of((op, text, target, {"domain": op, "complexity": {"length": length,
                                                                         "output_length": output_length}}, None))
             for text, target, length, output_length in zip(inputs, targets, lengths.tolist(), output_lengths)]
+
+
+def tied_segments(tokens: np.ndarray, lengths: np.ndarray, vocabulary_size: int) -> np.ndarray:
+    """The indices of the segments whose top count is shared by two or more tokens."""
+    keys = np.sort(segment_ids(lengths) * vocabulary_size + tokens)
+    run_starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    run_lengths = np.diff(np.append(run_starts, len(keys)))
+    run_segments = keys[run_starts] // vocabulary_size
+    best = np.zeros(len(lengths), dtype=np.int64)
+    np.maximum.at(best, run_segments, run_lengths)
+    at_best = run_segments[run_lengths == best[run_segments]]
+    return np.flatnonzero(np.bincount(at_best, minlength=len(lengths)) > 1)
+
+
+def break_mode_ties(rng: RandomStream, tokens: np.ndarray, lengths: np.ndarray, vocabulary_size: int) -> None:
+    """Give every segment a unique mode, in place: in a tied segment one tied token, drawn uniformly,
+    replaces the token at one uniformly drawn position holding another token (its count becomes the
+    top count plus one, every other count stays at most the old top). A segment that repeats no token
+    is a tie of all its tokens, so it gets one repeated token. Untied segments are left as drawn, so
+    the length law and the token law of positions are unchanged up to that one replacement."""
+    starts = np.cumsum(lengths) - lengths
+    for segment in tied_segments(tokens, lengths, vocabulary_size).tolist():
+        start = int(starts[segment])
+        values = tokens[start:start + int(lengths[segment])]
+        distinct, counts = np.unique(values, return_counts=True)
+        tied = distinct[counts == counts.max()]
+        winner = tied[rng.below(len(tied))]
+        others = np.flatnonzero(values != winner)
+        values[others[rng.below(len(others))]] = winner
 
 
 def _count_block(rng: RandomStream, size: int, lengths: np.ndarray) -> list[Example]:

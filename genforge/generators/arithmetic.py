@@ -9,9 +9,12 @@ such choice is one flag of :class:`DigitFormat`:
 * ``reversed_operands``: each operand written least significant digit first;
 * ``reversed_output``: the result written least significant digit first;
 * ``index_hints``: every digit preceded by a marker for its place (``a`` =
-  units, ``b`` = tens, ...; 52 markers ``a``-``z`` then ``A``-``Z``). Markers
-  are shared between the operands, which are therefore padded with zeros to
-  the same width; the result carries markers too. With ``hint_offset`` > 0
+  units, ``b`` = tens, ...; 52 markers ``a``-``z`` then ``A``-``Z``). As in
+  Zhou et al., the markers span every place of the longest possible result:
+  both operands (of at most n digits) and the result are padded with zeros to
+  n + 1 places for a sum (the final carry's place is always marked, ``999+1``
+  is ``d0c9b9a9+d0c0b0a1`` -> ``d1c0b0a0``) and 2n for a product, so that
+  every output marker also appears in the input. With ``hint_offset`` > 0
   the units marker is the offset-th marker instead of ``a`` (Zhou et al.
   draw the start at random so that every marker is seen in training);
 * ``zero_padding``: operands padded with zeros to the same width ``n`` and
@@ -36,9 +39,9 @@ operands may be far beyond int64.
 
 Sampling (:func:`sample_block`): both operands' digit counts are uniform over
 the split's range (or shared with ``equal_lengths``) and each operand is
-uniform over the numbers with that many digits. Addition's carry test split
-(:func:`sample_with_chains`) builds operands around a forced carry chain
-instead, so that it fills quickly; the split's predicate still decides.
+uniform over the numbers with that many digits. The carry plan's splits
+(:func:`sample_carry_class`) draw operand sizes from one law on both sides
+and then operands of the drawn sizes until one is of the split's carry class.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from typing import Optional
 
 import numpy as np
 
+from genforge.core.probes import canonical_key_of
 from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 
@@ -100,6 +104,32 @@ def parse_instruction(text: Optional[str]) -> tuple[str, DigitFormat]:
     return words[0], DigitFormat(**{flag: True for flag in flags})
 
 
+# -- canonical form -------------------------------------------------------------
+def canonical_key(instruction: Optional[str], text: str) -> str:
+    """One key for ``a <op> b`` and ``b <op> a`` (both operations commute): the written operands in sorted order.
+
+    Operands of one input share their format (order, padding, hint offset), so
+    sorting their written forms is a canonical order of the pair.
+    """
+    for symbol in OPERATIONS.values():
+        left, found, right = text.partition(symbol)
+        if found:
+            if right < left:
+                text = right + symbol + left
+            break
+    return canonical_key_of(instruction, text)
+
+
+class CommutativeExample(Example):
+    """An arithmetic example whose dedup and split-membership key is :func:`canonical_key`
+    (issue 15: 19.5% of multiplication's test_id inputs were a training input with the operands swapped)."""
+
+    __slots__ = ()
+
+    def key(self) -> str:
+        return canonical_key(self.instruction, self.input)
+
+
 # -- rendering -----------------------------------------------------------
 def write_number(digits: str, reversed_order: bool, hints: bool, hint_offset: int) -> str:
     """``digits`` (most significant first) in the requested order, with place markers if asked."""
@@ -132,10 +162,16 @@ def render(operation: str, a: str, b: str, digit_format: DigitFormat, hint_offse
     """
     if result is None:
         result = compute(operation, a, b)
-    if digit_format.pads_operands:
+    if digit_format.index_hints:
+        # Hints span every place of the longest result (Zhou et al. 2023: n + 1 for a sum, the final
+        # carry's place included; 2n for a product), in both operands and the result, even when it is 0.
+        # Operands are measured without leading zeros, so a parsed (padded) input renders the same.
+        n = max(len(a.lstrip("0") or "0"), len(b.lstrip("0") or "0"))
+        width = result_width(operation, n, n)
+        a, b, result = a.zfill(width), b.zfill(width), result.zfill(width)
+    elif digit_format.zero_padding:
         width = max(len(a), len(b))
         a, b = a.zfill(width), b.zfill(width)
-    if digit_format.zero_padding:
         result = result.zfill(result_width(operation, len(a), len(b)))
     reversed_operands, hints = digit_format.reversed_operands, digit_format.index_hints
     text = (write_number(a, reversed_operands, hints, hint_offset) + OPERATIONS[operation]
@@ -469,21 +505,6 @@ class Scratchpad(Sequence):
 
 
 # -- sampling ------------------------------------------------------------------
-# Digit pairs (x, y) by the column sum they reach; drawn to build forced carry chains.
-_PAIRS_SUM_10 = [(x, y) for x in range(10) for y in range(10) if x + y >= 10]
-_PAIRS_SUM_9 = [(x, y) for x in range(10) for y in range(10) if x + y >= 9]
-
-
-def random_number(rng: RandomStream, digits: int) -> str:
-    """A uniform number with exactly ``digits`` digits (0..9 when 1), as a string."""
-    if digits == 1:
-        return "0123456789"[rng.below(10)]
-    if digits <= 19:
-        # One 64-bit word covers the range; far fewer draws than digit by digit.
-        return str(rng.integer(10 ** (digits - 1), 10 ** digits - 1))
-    return str(rng.integer(10 ** 18, 10 ** 19 - 1)) + rng.string(DIGITS, digits - 19)
-
-
 def example(operation: str, a: str, b: str, digit_format: DigitFormat, offset: int = 0,
             instruction: Optional[str] = None) -> Example:
     """The example ``a <op> b`` (digit strings without padding) in ``digit_format``."""
@@ -502,8 +523,9 @@ def example(operation: str, a: str, b: str, digit_format: DigitFormat, offset: i
         "carries": carries,
         "longest_carry_chain": longest,
     }
-    return Example(instruction or instruction_text(operation, digit_format), text, target,
-                   {"domain": operation, "complexity": complexity}, Scratchpad(operation, a, b))
+    return example_of((instruction or instruction_text(operation, digit_format), text, target,
+                       {"domain": operation, "complexity": complexity}, Scratchpad(operation, a, b)),
+                      CommutativeExample)
 
 
 def sample_block(rng: RandomStream, operation: str, digit_format: DigitFormat, low: int, high: int,
@@ -521,16 +543,23 @@ def sample_block(rng: RandomStream, operation: str, digit_format: DigitFormat, l
     else:
         lengths_b = low + rng.index_array(high - low + 1, count).astype(np.int64)
     # Both operands in one draw: rows 0..count-1 are the a's, the rest the b's.
-    operand_lengths = np.concatenate((lengths_a, lengths_b))
-    operand_digits = random_digit_rows(rng, operand_lengths, high)
-    a_digits, b_digits = operand_digits[:count], operand_digits[count:]
+    operand_digits = random_digit_rows(rng, np.concatenate((lengths_a, lengths_b)), high)
+    return _examples(rng, operation, digit_format, operand_digits[:count], operand_digits[count:],
+                     lengths_a, lengths_b, random_hint_offset)
+
+
+def _examples(rng: RandomStream, operation: str, digit_format: DigitFormat, a_digits: np.ndarray,
+              b_digits: np.ndarray, lengths_a: np.ndarray, lengths_b: np.ndarray,
+              random_hint_offset: bool) -> list[Example]:
+    """The examples of operand digit rows (results, carries and strings computed for the whole block)."""
     digits, carries, longest = propagate_carries(operation, column_sums(operation, a_digits, b_digits))
     result_lengths = significant_lengths(digits)
     widths = np.maximum(lengths_a, lengths_b)
     offsets = _hint_offsets(rng, operation, random_hint_offset and digit_format.index_hints, widths)
 
     instruction = instruction_text(operation, digit_format)
-    operand_texts = decimal_strings(operand_digits, operand_lengths)
+    count = len(lengths_a)
+    operand_texts = decimal_strings(np.concatenate((a_digits, b_digits)), np.concatenate((lengths_a, lengths_b)))
     a_texts, b_texts = operand_texts[:count], operand_texts[count:]
     results = decimal_strings(digits, result_lengths)
     inputs, targets = render_block(operation, digit_format, a_texts, b_texts, results, offsets)
@@ -542,11 +571,84 @@ def sample_block(rng: RandomStream, operation: str, digit_format: DigitFormat, l
             "result_digits": result_length,
             "carries": carry_count,
             "longest_carry_chain": chain,
-        }}, Scratchpad(operation, a, b)))
+        }}, Scratchpad(operation, a, b)), CommutativeExample)
         for a, b, text, target, length_a, length_b, width, result_length, carry_count, chain in zip(
             a_texts, b_texts, inputs, targets, lengths_a.tolist(), lengths_b.tolist(), widths.tolist(),
             result_lengths.tolist(), carries.tolist(), longest.tolist())
     ]
+
+
+# -- carry classes with matched operand sizes -------------------------------------------------
+#: Digit cells (candidates times operand width) that sample_carry_class may draw per call after its first
+#: round (one candidate per slot); each later round draws twice as many candidates per open slot.
+CLASS_CELLS = 1 << 22
+
+
+def matched_length_pairs(operation: str, low: int, high: int, equal_lengths: bool,
+                         chain: int) -> list[tuple[int, int]]:
+    """The operand length pairs of the carry plan, so that the in-distribution and the carry test splits
+    draw from one size law: pairs where the longest carry chain can be both <= ``chain`` and > ``chain``
+    without being rare. A product has la + lb - 1 columns, any of which may carry; a sum's chain beyond
+    the shorter operand needs a run of 9s (one in 10**k), so both addends have more than ``chain`` digits.
+    All pairs when none qualifies (the carry test is then empty)."""
+    pairs = [(la, lb) for la in range(low, high + 1) for lb in range(low, high + 1) if not equal_lengths or la == lb]
+    if operation == "add":
+        both = [(la, lb) for la, lb in pairs if min(la, lb) > chain]
+    else:
+        both = [(la, lb) for la, lb in pairs if la + lb - 1 > chain]
+    return both or pairs
+
+
+def sample_carry_class(rng: RandomStream, operation: str, digit_format: DigitFormat, low: int, high: int,
+                       equal_lengths: bool, random_hint_offset: bool, chain: int, longer: bool,
+                       count: int) -> list[Optional[Example]]:
+    """Sums or products whose longest carry chain is <= ``chain`` (``longer`` false) or > ``chain`` (true),
+    with operand sizes drawn from one law whichever the class (issue 15: the carry test must differ in
+    carries only).
+
+    The law: a length pair uniform over :func:`matched_length_pairs`, and (products) a one-digit operand
+    uniform on 2..9 (0 and 1 give no carry at all, so they could only ever fall on one side). Each slot then draws
+    operands of its pair until one is of the wanted class, so the class does not reshape the pair
+    histogram; a slot that finds none within the call's bounded work (``CLASS_CELLS``) is None, a
+    rejected draw for the engine (and for the acceptance pilot, which refuses a class too rare to fill).
+    """
+    if count <= 0:
+        return []
+    pairs = np.array(matched_length_pairs(operation, low, high, equal_lengths, chain), dtype=np.int64)
+    chosen_pairs = pairs[rng.index_array(len(pairs), count).astype(np.int64)]
+    lengths_a, lengths_b = chosen_pairs[:, 0].copy(), chosen_pairs[:, 1].copy()
+    a_digits = np.zeros((count, high), dtype=np.uint8)
+    b_digits = np.zeros((count, high), dtype=np.uint8)
+    open_slots = np.arange(count)
+    per_slot, cells = 1, 0
+    while len(open_slots) and (cells == 0 or cells + len(open_slots) * per_slot * high <= CLASS_CELLS):
+        cells += len(open_slots) * per_slot * high
+        slots = np.repeat(open_slots, per_slot)
+        operand_lengths = np.concatenate((lengths_a[slots], lengths_b[slots]))
+        operands = random_digit_rows(rng, operand_lengths, high)
+        if operation == "multiply":
+            operands = _no_trivial_digits(rng, operands, operand_lengths)
+        a_rows, b_rows = operands[:len(slots)], operands[len(slots):]
+        _, _, longest = propagate_carries(operation, column_sums(operation, a_rows, b_rows))
+        fits = ((longest > chain) == longer).reshape(len(open_slots), per_slot)
+        found = fits.any(axis=1)
+        first = np.flatnonzero(found) * per_slot + np.argmax(fits, axis=1)[found]
+        a_digits[open_slots[found]] = a_rows[first]
+        b_digits[open_slots[found]] = b_rows[first]
+        open_slots = open_slots[~found]
+        per_slot *= 2
+    examples: list[Optional[Example]] = list(_examples(rng, operation, digit_format, a_digits, b_digits,
+                                                       lengths_a, lengths_b, random_hint_offset))
+    for slot in open_slots.tolist():
+        examples[slot] = None
+    return examples
+
+
+def _no_trivial_digits(rng: RandomStream, digits: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Digit rows whose one-digit numbers are redrawn uniformly on 2..9."""
+    single = np.flatnonzero(lengths == 1)
+    digits[single, 0] = 2 + rng.index_array(8, len(single)).astype(np.uint8)
+    return digits
 
 
 def _hint_offsets(rng: RandomStream, operation: str, random_offset: bool, widths: np.ndarray) -> list[int]:
@@ -556,56 +658,3 @@ def _hint_offsets(rng: RandomStream, operation: str, random_offset: bool, widths
     # Hints pad both operands to the longer width n; the result may need n+1 or 2n places.
     bounds = [len(HINT_MARKERS) - result_width(operation, n, n) + 1 for n in widths.tolist()]
     return rng.bounded_array(np.array(bounds, dtype=np.uint64)).tolist()
-
-
-def sample_with_chains(rng: RandomStream, digit_format: DigitFormat, low: int, high: int, chain_min: int,
-                       equal_lengths: bool, random_hint_offset: bool, count: int) -> list[Optional[Example]]:
-    """Addition examples with a carry chain of at least ``chain_min`` columns, one by one (None: a rejected draw).
-
-    Operands have ``low``..``high`` digits (``low >= chain_min``), built around a forced chain.
-    """
-    instruction = instruction_text("add", digit_format)
-    random_offset = random_hint_offset and digit_format.index_hints
-    examples: list[Optional[Example]] = []
-    for _ in range(count):
-        operands = _operands_with_chain(rng, low, high, chain_min, equal_lengths)
-        if operands is None:
-            examples.append(None)
-            continue
-        a, b = operands
-        offset = 0
-        if random_offset:
-            width = max(len(a), len(b))
-            offset = rng.below(len(HINT_MARKERS) - result_width("add", width, width) + 1)
-        examples.append(example("add", a, b, digit_format, offset, instruction))
-    return examples
-
-
-def _operand_lengths(rng: RandomStream, low: int, high: int, equal: bool) -> tuple[int, int]:
-    length_a = rng.integer(low, high) if low < high else low
-    length_b = length_a if equal else (rng.integer(low, high) if low < high else low)
-    return length_a, length_b
-
-
-def _operands_with_chain(rng: RandomStream, low: int, high: int, chain_min: int,
-                         equal: bool) -> Optional[tuple[str, str]]:
-    """Addition operands with a carry chain of chain_min..shorter length columns, placed at random.
-
-    The chain's first column draws a digit pair summing to >= 10, the others
-    pairs summing to >= 9 (they receive a carry). None when the lengths leave
-    no room or a forced digit would change an operand's digit count.
-    """
-    if low > high:
-        return None
-    length_a, length_b = _operand_lengths(rng, low, high, equal)
-    shorter = min(length_a, length_b)
-    chain = rng.integer(chain_min, shorter)
-    start = rng.integer(0, shorter - chain)
-    a = list(random_number(rng, length_a)[::-1])
-    b = list(random_number(rng, length_b)[::-1])
-    for column in range(start, start + chain):
-        x, y = rng.choice(_PAIRS_SUM_10 if column == start else _PAIRS_SUM_9)
-        a[column], b[column] = str(x), str(y)
-    if (length_a > 1 and a[-1] == "0") or (length_b > 1 and b[-1] == "0"):
-        return None  # a forced zero in the leading place would change the digit count
-    return "".join(reversed(a)), "".join(reversed(b))

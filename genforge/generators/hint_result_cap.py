@@ -29,7 +29,7 @@ from typing import Callable, Mapping, Optional, Sequence
 from genforge.core.rng import RandomStream
 
 PILOT_DRAWS = 4000
-SAFETY = 0.8
+SAFETY = 0.7
 #: Pilot attempts per wanted pilot draw before giving up (rare, tight ranges).
 PILOT_BUDGET = 200
 #: Attempts drawn at a time by the pilot.

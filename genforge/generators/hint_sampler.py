@@ -3,7 +3,8 @@
 A split's law (:class:`SplitLaw`) is its operator range, its open-closed range
 of largest values ``(value_floor, value_cap]``, the operator count from which a
 0 result is refused, and the result share cap. A draw is one tree: ``n``
-uniform in the operator range, then the tree (:mod:`genforge.generators.hint_batch`);
+in the operator range (balanced so that every count is kept equally often,
+:mod:`genforge.generators.hint_balance`; or uniform), then the tree (:mod:`genforge.generators.hint_batch`);
 it is kept when it divides by no zero, its largest value is in range, it is
 not a forbidden 0, and it survives the result cap's thinning
 (:mod:`genforge.generators.hint_result_cap`). The trace of an example is
@@ -21,8 +22,9 @@ import numpy as np
 from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 from genforge.generators import hint_batch
+from genforge.generators.hint_balance import balance
 from genforge.generators.hint_expressions import parse, steps
-from genforge.generators.hint_result_cap import PILOT_BUDGET, PILOT_DRAWS, keep_probabilities, pilot
+from genforge.generators.hint_result_cap import PILOT_BUDGET, PILOT_DRAWS, pilot
 
 #: A block gives up on a slot (leaves it None) after this many draws per slot on average.
 MAX_DRAWS_PER_SLOT = 64
@@ -59,6 +61,8 @@ class SplitLaw:
     value_cap: int
     zero_result_min_operators: int
     result_share_cap: float
+    #: Draw the operator count so that every count is kept equally often (HINT); else uniformly.
+    operator_balance: bool = True
 
     def operators(self) -> float:
         """Operators drawn per tree, on average (a digit counts as one)."""
@@ -84,6 +88,8 @@ class Sampler:
         self.floor, self.cap = law.value_floor, law.value_cap
         self.zero_min = law.zero_result_min_operators
         self.set_cap({}, 1.0)
+        #: Cumulative probabilities of the operator counts low..high (None: uniform).
+        self.cumulative: Optional[np.ndarray] = None
         #: Accepted draws per draw (before the cap) in the pilot.
         self.pilot_rate = 1.0
 
@@ -96,17 +102,22 @@ class Sampler:
     def _draw(self, rng: RandomStream, size: int):
         """A batch of ``size`` trees and the mask of those the split accepts (before the cap)."""
         span = self.high - self.low + 1
-        operators = self.low + rng.index_array(span, size).astype(np.int64) if span > 1 else \
-            np.full(size, self.low, dtype=np.int64)
+        if span > 1 and self.cumulative is not None:
+            uniform = (rng.words(size) >> np.uint64(11)).astype(np.float64) / 9007199254740992.0
+            operators = self.low + np.minimum(np.searchsorted(self.cumulative, uniform, side="right"), span - 1)
+        elif span > 1:
+            operators = self.low + rng.index_array(span, size).astype(np.int64)
+        else:
+            operators = np.full(size, self.low, dtype=np.int64)
         batch = hint_batch.draw(rng, operators, self.high, self.cap)
         result, largest = batch.result(), batch.largest_value()
         accepted = ~batch.invalid & (largest > self.floor) & ~((result == 0) & (operators >= self.zero_min))
         return batch, result, largest, accepted
 
-    def results(self, rng: RandomStream, size: int) -> list[int]:
-        """Results of the accepted draws among ``size`` (for the result cap's pilot)."""
-        _, result, _, accepted = self._draw(rng, size)
-        return result[accepted].tolist()
+    def results(self, rng: RandomStream, size: int) -> list[tuple[int, int]]:
+        """(operator count, result) of the accepted draws among ``size`` (for the pilot)."""
+        batch, result, _, accepted = self._draw(rng, size)
+        return list(zip(batch.operators[accepted].tolist(), result[accepted].tolist()))
 
     def examples(self, rng: RandomStream, size: int, wanted: int, dependencies: bool) -> list[Example]:
         """The examples of the first ``wanted`` kept draws among ``size``, in draw order."""
@@ -139,11 +150,13 @@ def sampler(law: SplitLaw, seed_parts: tuple) -> Sampler:
         # A law whose every split would be refused lets the pilot stop as soon as that is clear.
         found = pilot(found_sampler.results, (*seed_parts, relevant),
                       max(law.least_pilot_rate(), law.least_kept_rate()))
-        keep = {} if law.result_share_cap >= 1.0 else keep_probabilities(found.shares, law.result_share_cap)
-        thinned = sum(share * keep.get(result, 1.0) for result, share in found.shares.items())
+        # The count law (balanced by operator count, HINT) and the result cap, from the (count, result) pairs.
         # A pilot that gave up found no shares: kept_per_draw is 0, the split is refused before sampling,
         # and a block that samples it all the same draws once per slot, so the engine soon stops.
-        found_sampler.set_cap(keep, found.results_per_attempt * thinned)
+        law_found = balance(found.shares, found.results_per_attempt, law.operators_min, law.operators_max,
+                            law.result_share_cap, law.operator_balance)
+        found_sampler.set_cap(law_found.keep, law_found.kept_per_draw)
+        found_sampler.cumulative = law_found.cumulative
         found_sampler.pilot_rate = found.results_per_attempt
         _SAMPLERS[key] = found_sampler
     return found_sampler

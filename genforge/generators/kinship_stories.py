@@ -18,6 +18,8 @@ from genforge.core.rng import RandomStream
 from genforge.generators.kinship import (
     Chain, FamilyTree, Noise, add_noise, backward_chain, family_tree, load_rules, simulate_family, story_answers,
 )
+from genforge.generators.kinship_canonical import StoryExample
+from genforge.generators.kinship_patterns import is_seen_pattern
 from genforge.generators.kinship_text import QUERY_PREFIX, load_names, load_templates, render_story
 
 #: Tries per sample (fresh tree and start edge, same target) before the draw counts as rejected.
@@ -66,7 +68,8 @@ class StoryContext:
     """What every example of a block needs, resolved from the parameters once."""
 
     __slots__ = ("pool", "rules", "templates", "names", "name_sets", "noise", "any_noise", "k_min", "k_span",
-                 "story_format", "instruction", "targets", "single", "setup_choices")
+                 "story_format", "instruction", "targets", "single", "setup_choices", "shuffled_share",
+                 "pattern_side", "pattern_split")
 
     def __init__(self, pool: tuple[FamilyTree, ...], params):
         self.pool = pool
@@ -82,6 +85,11 @@ class StoryContext:
         self.setup_choices = len(self.targets) * self.k_span * len(self.name_sets)
         self.story_format = params.story_format
         self.instruction = INSTRUCTIONS[self.story_format]
+        self.shuffled_share = float(params.shuffled_share)
+        #: held_out_patterns: "seen" or "unseen" makes a draw retry chains until its pattern is on that side,
+        #: so each target and k keeps its share (filtering afterwards skewed the test towards `un`).
+        self.pattern_side = params.pattern_side
+        self.pattern_split = (params.k_min, params.k_max, float(params.held_out_pattern_share))
 
 
 class ChainTrace(Sequence):
@@ -158,6 +166,9 @@ def _story(rng: RandomStream, context: StoryContext, target: str,
         chain = backward_chain(rng, tree, target, k)
         if chain is None:
             continue
+        if context.pattern_side and (is_seen_pattern(pattern_of(chain.relations), *context.pattern_split)
+                                     != (context.pattern_side == "seen")):
+            continue
         if context.any_noise:
             noise = add_noise(rng, tree, chain, *context.noise)
             if noise is None:
@@ -183,13 +194,17 @@ def _sample_one(rng: RandomStream, context: StoryContext) -> Optional[Example]:
     tree, chain, noise = found
     nodes = chain.nodes
     facts = chain.facts()
+    # CLUTRR's stories do not always state facts in chain order: a shuffled_share of them are shuffled.
+    shuffled = context.shuffled_share > 0 and rng.random() < context.shuffled_share
+    if shuffled:
+        rng.shuffle(facts)
     if context.any_noise:
         for fact in noise.supporting + noise.irrelevant + noise.disconnected:
             facts.insert(below(len(facts) + 1), fact)
     name_set = context.name_sets[name_set_index]
     genders = tree.genders
     # People in order of first mention: along the chain, unless noise facts were shuffled in.
-    people = dict.fromkeys([p for a, _, b in facts for p in (a, b)]) if context.any_noise else nodes
+    people = dict.fromkeys([p for a, _, b in facts for p in (a, b)]) if context.any_noise or shuffled else nodes
     names = _name_people(rng, people, genders, context.names[name_set])
     if names is None:
         return None
@@ -200,6 +215,7 @@ def _sample_one(rng: RandomStream, context: StoryContext) -> Optional[Example]:
         "domain": name_set,
         "relation": target,
         "pattern": pattern_of(chain.relations),
+        "fact_order": "shuffled" if shuffled else "chain",
         "complexity": {
             "k": len(chain.relations),
             "facts": len(facts),
@@ -209,4 +225,4 @@ def _sample_one(rng: RandomStream, context: StoryContext) -> Optional[Example]:
         },
     }
     return example_of((context.instruction, text, context.rules.words[target][genders[last]], meta,
-                       ChainTrace(chain.steps, names)))
+                       ChainTrace(chain.steps, names)), StoryExample)

@@ -20,9 +20,15 @@ append(swap_first_last(A1 B1), C1) = ``B1 A1 C1``.
 Two extensions serve the substitutivity and overgeneralisation tests:
 
 * a *twin* ``<f>_twin`` is a synonym of function ``f``: same arity, same meaning;
-* an *exception pair* ``(f, g)`` changes the meaning of ``f`` applied directly
-  to the output of ``g`` (``g`` is an argument of ``f``, in either position):
-  the result of ``f`` is reversed. Pairs compare base names, so a twin takes
+* an *exception pair* ``(f, g)`` changes the meaning of ``f`` and ``g`` where
+  they are adjacent words of the input (``g`` is the first argument of ``f``).
+  The four pairs of Hupkes et al. (2020, overgeneralisation test) take the
+  meanings of their released exception targets: each word of the pair is read
+  as another function (:data:`PUBLISHED_EXCEPTIONS`), e.g. ``reverse echo x``
+  means ``copy echo x`` and ``prepend reverse x , y`` means
+  ``remove_second echo x , y``. Any other pair (a genforge extension) reverses
+  the result of ``f``. A word takes part in one pair at most: reading left to
+  right, the first pair found wins. Pairs compare base names, so a twin takes
   part in the pairs of its function.
 
 Pure functions only: no files, splits or global state.
@@ -30,6 +36,7 @@ Pure functions only: no files, splits or global state.
 
 from __future__ import annotations
 
+import math
 import string
 from dataclasses import dataclass
 from functools import lru_cache
@@ -123,6 +130,20 @@ class Expression:
         if self.is_string:
             return 0
         return 1 + max(argument.depth() for argument in self.arguments)
+
+    def adjacent_edges(self) -> list[tuple[str, str]]:
+        """(parent, child) names where child is the first argument of parent: adjacent words of the text."""
+        pairs: list[tuple[str, str]] = []
+
+        def walk(node: Expression) -> None:
+            for position, argument in enumerate(node.arguments):
+                if argument.function is not None:
+                    if position == 0:
+                        pairs.append((node.function, argument.function))
+                    walk(argument)
+
+        walk(self)
+        return pairs
 
     def edges(self) -> list[tuple[str, str]]:
         """(parent, child) function names, child an argument of parent, in prefix order."""
@@ -227,6 +248,30 @@ MEANINGS = (
 )
 _CODES = {name: code for code, name in enumerate(FUNCTIONS)}
 
+#: The published exception pairs (Hupkes et al. 2020, overgeneralisation) and the functions their two
+#: words are read as, (parent as, child as): worked out from the released exception targets, e.g.
+#: ``prepend remove_first D2 B12 U1 , J20 W7 , I16 D11`` -> ``D2 B12 U1 J20 W7``.
+PUBLISHED_EXCEPTIONS = {
+    ("reverse", "echo"): ("copy", "echo"),
+    ("prepend", "remove_first"): ("remove_second", "append"),
+    ("echo", "remove_first"): ("copy", "append"),
+    ("prepend", "reverse"): ("remove_second", "echo"),
+}
+#: The same by function codes: parent code * 16 + child code -> (parent as, child as) codes.
+EXCEPTION_CODES = {_CODES[f] * 16 + _CODES[g]: (_CODES[a], _CODES[b]) for (f, g), (a, b) in PUBLISHED_EXCEPTIONS.items()}
+
+
+def exceptional_value(pair_code: int, parent_arguments: list[Value], child_arguments: list[Value]) -> Value:
+    """The value of an exception pair: the parent applied to the child's value, both read as their
+    published stand-ins; a pair outside :data:`PUBLISHED_EXCEPTIONS` reverses the parent's result."""
+    parent, child = divmod(pair_code, 16)
+    stand_ins = EXCEPTION_CODES.get(pair_code)
+    if stand_ins is None:
+        inner = MEANINGS[child](*child_arguments)
+        return MEANINGS[parent](inner, *parent_arguments[1:])[::-1]
+    inner = MEANINGS[stand_ins[1]](*child_arguments)
+    return MEANINGS[stand_ins[0]](inner, *parent_arguments[1:])
+
 
 def apply_function(name: str, arguments: list[Value]) -> Value:
     """The meaning of one function (twins mean what their base function means)."""
@@ -279,25 +324,38 @@ class _Evaluator:
         self.steps: list[str] = []
 
     def value_of(self, node: Expression) -> Optional[Value]:
+        evaluated = self.evaluated(node, False)
+        return None if evaluated is None else evaluated[0]
+
+    def evaluated(self, node: Expression, in_pair: bool) -> Optional[tuple[Value, list[Value]]]:
+        """(value, argument values) of ``node``; ``in_pair``: node is the child word of an exception pair
+        (then its own pair with its first argument does not count: a word is in one pair at most)."""
         if node.is_string:
-            return node.symbols
-        values = []
-        for argument in node.arguments:
-            value = self.value_of(argument)
-            if value is None:
+            return node.symbols, []
+        first = node.arguments[0]
+        pair = None
+        if not in_pair and not first.is_string:
+            names = (base_function(node.function), base_function(first.function))
+            if names in self.exception_pairs:
+                pair = _CODES[names[0]] * 16 + _CODES[names[1]]
+        values, child_values = [], []
+        for position, argument in enumerate(node.arguments):
+            evaluated = self.evaluated(argument, pair is not None and position == 0)
+            if evaluated is None:
                 return None
-            values.append(value)
-        result = apply_function(node.function, values)
-        parent = base_function(node.function)
-        if any(not argument.is_string and (parent, base_function(argument.function)) in self.exception_pairs
-               for argument in node.arguments):
-            result = result[::-1]
+            values.append(evaluated[0])
+            if position == 0:
+                child_values = evaluated[1]
+        if pair is None:
+            result = apply_function(node.function, values)
+        else:
+            result = exceptional_value(pair, values, child_values)
             self.applied += 1
         if self.max_length is not None and len(result) > self.max_length:
             return None
         if self.with_steps:
             self.steps.append(f"{node.function} {' , '.join(' '.join(v) for v in values)} = {' '.join(result)}")
-        return result
+        return result, values
 
 
 # -- contexts of twins ------------------------------------------------------------
@@ -347,6 +405,8 @@ class Grammar:
     alphabet: tuple[str, ...]
     string_length_min: int
     string_length_max: int
+    #: None: the PCFG's own law; else a ``pcfg_shape.ShapeLaw`` (functions per input, string lengths)
+    shape: Optional[object] = None
 
 
 # -- block sampling -----------------------------------------------------------------
@@ -402,6 +462,45 @@ def expected_draws(grammar: Grammar, max_functions: int) -> tuple[float, float]:
         nodes = min(nodes, 1 + root_arguments / (1 - m))
         strings = min(strings, root_arguments * (1 - p_function) / (1 - m))
     return nodes + skipped, strings * (grammar.string_length_min + grammar.string_length_max) / 2
+
+
+def function_count_law(grammar: Grammar, max_functions: int) -> list[float]:
+    """P(n functions) for n = 0..max_functions of the grammar's trees (the root is an application;
+    trees over max_functions are redrawn, longer values are not accounted for).
+
+    A tree with u unary and b binary functions has b + 1 strings; by the cycle lemma
+    (n + b)! / (u! b! (b + 1)!) prefix sequences form such trees, each of probability
+    p_unary^u p_binary^b p_string^(b+1).
+    """
+    p_unary, p_binary = grammar.unary_probability, grammar.binary_probability
+    p_string = 1.0 - p_unary - p_binary
+    law = [0.0]
+    for n in range(1, max_functions + 1):
+        total = 0.0
+        for b in range(n + 1):
+            u = n - b
+            if (u and not p_unary) or (b and not p_binary):
+                continue
+            log_count = math.lgamma(n + b + 1) - math.lgamma(u + 1) - math.lgamma(b + 1) - math.lgamma(b + 2)
+            log_p = ((u * math.log(p_unary) if u else 0.0) + (b * math.log(p_binary) if b else 0.0)
+                     + (b + 1) * math.log(p_string))
+            total += math.exp(log_count + log_p)
+        law.append(total)
+    mass = sum(law)
+    return [p / mass for p in law]
+
+
+def expected_occurrences(grammar: Grammar, max_functions: int) -> dict[str, float]:
+    """Expected occurrences of each function per tree (see :func:`function_count_law`, or the shape law's)."""
+    law = function_count_law(grammar, max_functions) if grammar.shape is None else grammar.shape.functions
+    law = law[: max_functions + 1]
+    mean = sum(n * p for n, p in enumerate(law)) / sum(law)
+    p_unary, p_binary = grammar.unary_probability, grammar.binary_probability
+    weights = grammar.function_weights
+    unary, binary = sum(weights[: len(UNARY)]), sum(weights[len(UNARY):])
+    share = [p_unary * w / unary if unary else 0.0 for w in weights[: len(UNARY)]]
+    share += [p_binary * w / binary if binary else 0.0 for w in weights[len(UNARY):]]
+    return {name: mean * part / (p_unary + p_binary) for name, part in zip(FUNCTIONS, share)}
 
 
 def _chunk_sizes(first: float) -> Iterator[int]:
@@ -477,10 +576,13 @@ def plain_trees(streams: NodeStreams, max_functions: int, max_length: int) -> It
     add_token, open_frame, close_frame = tokens.append, frames.append, frames.pop
     hold, release = held.append, held.pop
     functions = depth = strings = 0
+    skip_rest = getattr(streams, "skip_rest", None)  # shaped streams: an abandoned tree's rest is dropped
     for code in streams.codes:
         if code < 10:  # a function (STRING is 10)
             functions += 1
             if functions > max_functions:
+                if skip_rest:
+                    skip_rest()
                 yield None
                 tokens.clear(), frames.clear(), held.clear()
                 functions = depth = strings = 0
@@ -542,6 +644,8 @@ def plain_trees(streams: NodeStreams, max_functions: int, max_length: int) -> It
             functions = depth = strings = 0
             continue
         if len(value) > max_length:  # the break above was a value too long, not a binary waiting
+            if skip_rest:
+                skip_rest()
             yield None
             tokens.clear(), frames.clear(), held.clear()
             functions = depth = strings = 0
@@ -551,7 +655,8 @@ class Walk:
     """One tree of :func:`walk` with what the split constraints need.
 
     ``nodes``: token index of each function, in prefix order; ``codes`` their
-    function codes; ``edges``: (parent, child) node indices; ``leaf``: whether
+    function codes; ``edges``: (parent, child) node indices where child is the
+    first argument of parent (adjacent words of the text); ``leaf``: whether
     each function takes strings only; ``exceptions``: applications that took
     their exception meaning.
     """
@@ -559,12 +664,12 @@ class Walk:
     __slots__ = ("tokens", "value", "functions", "depth", "strings", "nodes", "codes", "edges", "leaf", "exceptions")
 
     def edge_pairs(self) -> list[int]:
-        """Each edge as ``parent code * 16 + child code`` (base functions)."""
+        """Each adjacent edge as ``parent code * 16 + child code`` (base functions)."""
         codes = self.codes
         return [codes[parent] * 16 + codes[child] for parent, child in self.edges]
 
     def written_edges(self) -> set[tuple[str, str]]:
-        """Edges as (parent, child) names as written in ``tokens`` (twins included)."""
+        """Adjacent edges as (parent, child) names as written in ``tokens`` (twins included)."""
         tokens, nodes = self.tokens, self.nodes
         return {(tokens[nodes[parent]], tokens[nodes[child]]) for parent, child in self.edges}
 
@@ -577,11 +682,20 @@ def pair_codes(pairs: Iterable[tuple[str, str]]) -> frozenset[int]:
 
 def walk(streams: NodeStreams, max_functions: int, max_length: int,
          forbid: frozenset[int] = frozenset(), exceptions: frozenset[int] = frozenset()) -> Optional[Walk]:
+    """:func:`_walk`; on shaped streams an abandoned tree's remaining nodes are dropped."""
+    tree = _walk(streams, max_functions, max_length, forbid, exceptions)
+    if tree is None and hasattr(streams, "skip_rest"):
+        streams.skip_rest()
+    return tree
+
+
+def _walk(streams: NodeStreams, max_functions: int, max_length: int,
+          forbid: frozenset[int], exceptions: frozenset[int]) -> Optional[Walk]:
     """Like :func:`plain_trees` (one tree), also recording the tree's structure and applying exception meanings.
 
-    ``forbid`` and ``exceptions`` are edge pairs (see :func:`pair_codes`): a
-    forbidden edge abandons the tree at once; an exception edge reverses the
-    parent's result.
+    ``forbid`` and ``exceptions`` are pairs of adjacent words (see :func:`pair_codes`;
+    the child is the parent's first argument): a forbidden pair abandons the tree
+    at once; an exception pair takes its meaning (:func:`exceptional_value`).
     """
     next_code = streams.next_code
     code = next_code()
@@ -590,7 +704,8 @@ def walk(streams: NodeStreams, max_functions: int, max_length: int,
     tokens: list[str] = []
     frames: list[int] = []  # open applications as node indices, innermost last
     has_first: list[bool] = []  # per frame: a binary that holds its first argument
-    held: list[tuple[list[str], int]] = []  # (first argument, the code that produced it or STRING)
+    # Each value travels with its producer: None for a string, else (code, argument values, took an exception).
+    held: list[tuple[list[str], Optional[tuple]]] = []  # (first argument, its producer)
     nodes: list[int] = []
     codes: list[int] = []
     edges: list[tuple[int, int]] = []
@@ -603,10 +718,11 @@ def walk(streams: NodeStreams, max_functions: int, max_length: int,
                 return None
             if frames:
                 parent = frames[-1]
-                if codes[parent] * 16 + code in forbid:
-                    return None
-                edges.append((parent, node))
                 leaf[parent] = False
+                if not has_first[-1]:  # the first argument: the word right after its parent
+                    if codes[parent] * 16 + code in forbid:
+                        return None
+                    edges.append((parent, node))
             nodes.append(len(tokens))
             codes.append(code)
             leaf.append(True)
@@ -617,7 +733,7 @@ def walk(streams: NodeStreams, max_functions: int, max_length: int,
             code = next_code()
             continue
         value = streams.string(code)
-        producer = STRING
+        producer = None
         strings += 1
         tokens += value
         while frames:
@@ -625,7 +741,7 @@ def walk(streams: NodeStreams, max_functions: int, max_length: int,
             code = codes[node]
             if code < len(UNARY):
                 arguments = [value]
-                producers = (producer,)
+                first_producer = producer
             elif not has_first[-1]:
                 has_first[-1] = True
                 held.append((value, producer))
@@ -634,14 +750,17 @@ def walk(streams: NodeStreams, max_functions: int, max_length: int,
             else:
                 first, first_producer = held.pop()
                 arguments = [first, value]
-                producers = (first_producer, producer)
             frames.pop()
             has_first.pop()
-            value = MEANINGS[code](*arguments)
-            if exceptions and any(code * 16 + child in exceptions for child in producers):
-                value = value[::-1]
-                applied += 1
-            producer = code
+            took = False
+            if exceptions and first_producer is not None and code * 16 + first_producer[0] in exceptions:
+                # the pair wins over the child's own pair (a word is in one pair at most)
+                value = exceptional_value(code * 16 + first_producer[0], arguments, first_producer[1])
+                applied += 1 - first_producer[2]
+                took = True
+            else:
+                value = MEANINGS[code](*arguments)
+            producer = (code, arguments, took)
             if len(value) > max_length:
                 return None
         else:

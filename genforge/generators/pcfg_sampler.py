@@ -22,6 +22,7 @@ from genforge.generators.pcfg import (
     FUNCTIONS, STRING, TWIN_SUFFIX, Expression, Grammar, NodeStreams, Walk, evaluate, pair_codes, parse, plain_trees,
     symbol_alphabet, walk,
 )
+from genforge.generators.pcfg_shape import ShapedStreams, published_shape
 
 EXCEPTIONS_PREFIX = "exceptions: "
 #: Draws the sampler makes per attempt to meet a split's constraint before giving up.
@@ -30,6 +31,9 @@ INNER_DRAWS = 40
 #: train below exception_ratio, so it must be vanishingly rare (with the defaults
 #: about 4% of draws qualify, so 2,000 draws all fail with probability < 1e-30).
 EXCEPTION_DRAWS = 2_000
+#: The same for a tree of a given number of functions that has a required pair (``Draw.match_functions``):
+#: with the default grammar about one draw in 60 qualifies at two functions, the hardest count.
+MATCH_DRAWS = 2_000
 #: Refused: splits whose examples take more work units than this each to draw. A unit is a tree node
 #: or four symbols of a string node (symbols are copied in bulk): 5 to 10 us, so at most about 40 ms
 #: an example and a thousand in well under a minute. With the default parameters a split takes 11
@@ -42,8 +46,10 @@ PILOT_BLOCK = 16
 
 
 @lru_cache(maxsize=16)
-def grammar(unary: float, binary: float, weights: tuple, alphabet_size: int, low: int, high: int) -> Grammar:
-    return Grammar(unary, binary, weights, symbol_alphabet(alphabet_size), low, high)
+def grammar(unary: float, binary: float, weights: tuple, alphabet_size: int, low: int, high: int,
+            input_law: str = "pcfg") -> Grammar:
+    shape = published_shape(low, high) if input_law == "published" else None
+    return Grammar(unary, binary, weights, symbol_alphabet(alphabet_size), low, high, shape)
 
 
 def pairs(texts: Iterable[str]) -> frozenset[tuple[str, str]]:
@@ -118,6 +124,9 @@ class Draw:
     twin_context: str = "alone"
     exception_pairs: tuple[str, ...] = ()
     exception_share: float = 0.0
+    #: with ``require``: each attempt first draws a tree without the required pairs (as train does) and
+    #: then one with exactly as many functions that has one, so both have the same functions-per-input law
+    match_functions: bool = False
 
     @property
     def constrained(self) -> bool:
@@ -126,7 +135,14 @@ class Draw:
 
 def sample_block(rng: RandomStream, grammar: Grammar, count: int, draw: Draw) -> list[Optional[Example]]:
     """``count`` attempts, each taking trees from one :class:`NodeStreams` until one qualifies."""
-    return _attempts(rng, NodeStreams(rng, grammar, count, draw.max_functions), count, draw)
+    return _attempts(rng, streams_for(rng, grammar, count, draw), count, draw)
+
+
+def streams_for(rng: RandomStream, grammar: Grammar, trees: int, draw: Draw) -> NodeStreams:
+    """The PCFG's node streams, or (``grammar.shape`` set) trees of the shape law within the draw's function range."""
+    if grammar.shape is None:
+        return NodeStreams(rng, grammar, trees, draw.max_functions)
+    return ShapedStreams(rng, grammar, trees, draw.min_functions, draw.max_functions)
 
 
 def work_per_example(rng: RandomStream, grammar: Grammar, draw: Draw,
@@ -143,7 +159,7 @@ def work_per_example(rng: RandomStream, grammar: Grammar, draw: Draw,
     kept = 0
     try:
         while kept < PILOT_KEPT:
-            streams = NodeStreams(rng, grammar, PILOT_BLOCK, draw.max_functions)
+            streams = streams_for(rng, grammar, PILOT_BLOCK, draw)
             streams.codes = meter.counted(streams.codes, streams.length_offset)
             streams.next_code = streams.codes.__next__
             kept += sum(1 for example in _attempts(rng, streams, PILOT_BLOCK, draw)
@@ -219,9 +235,29 @@ def _constrained_attempt(rng: RandomStream, streams: NodeStreams, draw: Draw, ex
             require = exception_codes
         else:
             forbid = exception_codes
-    for _ in range(EXCEPTION_DRAWS if want_exception else INNER_DRAWS):
-        tree = walk(streams, draw.max_functions, draw.max_length, forbid, exception_codes)
-        if tree is None or tree.functions < draw.min_functions:
+    most, exact, tries = draw.max_functions, 0, EXCEPTION_DRAWS if want_exception else INNER_DRAWS
+    if draw.match_functions and require:
+        exact = _reference_functions(streams, draw, require)
+        if exact is None:
+            return None
+        most, tries = exact, MATCH_DRAWS
+        if isinstance(streams, ShapedStreams):
+            streams.exact = exact  # draw trees of that size directly
+    try:
+        return _qualifying(rng, streams, draw, require, forbid, want_exception, exception_codes, instruction,
+                           most, exact, tries)
+    finally:
+        if isinstance(streams, ShapedStreams):
+            streams.exact = 0
+
+
+def _qualifying(rng: RandomStream, streams: NodeStreams, draw: Draw, require: frozenset[int],
+                forbid: frozenset[int], want_exception: bool, exception_codes: frozenset[int],
+                instruction: Optional[str], most: int, exact: int, tries: int) -> Optional[Example]:
+    """The first of ``tries`` trees that meets the attempt's constraints (see :func:`_constrained_attempt`)."""
+    for _ in range(tries):
+        tree = walk(streams, most, draw.max_length, forbid, exception_codes)
+        if tree is None or tree.functions < draw.min_functions or (exact and tree.functions != exact):
             continue
         if require and require.isdisjoint(tree.edge_pairs()):
             continue
@@ -233,6 +269,15 @@ def _constrained_attempt(rng: RandomStream, streams: NodeStreams, draw: Draw, ex
         example = _walk_example(tree, instruction, draw.twin_context, twin_counts)
         if (example.meta["domain"] == "exception") == want_exception:
             return example
+    return None
+
+
+def _reference_functions(streams: NodeStreams, draw: Draw, pairs: frozenset[int]) -> Optional[int]:
+    """The function count of a tree drawn as train draws it (none of ``pairs``), at least 2 (a pair needs two)."""
+    for _ in range(INNER_DRAWS):
+        tree = walk(streams, draw.max_functions, draw.max_length, pairs)
+        if tree is not None and tree.functions >= max(2, draw.min_functions):
+            return tree.functions
     return None
 
 

@@ -11,6 +11,7 @@ functions of a random stream and the typed parameters (``algebra``,
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import combinations_with_replacement, product
 from math import comb
 from typing import Optional
@@ -18,6 +19,9 @@ from typing import Optional
 from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
 from genforge.generators.kinship_graphs import family_model, sample_kinship_graph
+from genforge.generators.relation_algebra_audit import label_counts, top_label_state
+from genforge.generators.relation_algebra_canonical import canonical_graph
+from genforge.generators.relation_algebra_epignn import nested_graph
 from genforge.generators.relation_algebra import (GraphShape, chain_sampler, graph_edges, load_algebra,
                                                   sample_flat_graph, sample_graph)
 
@@ -29,6 +33,22 @@ INSTRUCTIONS = {
     "kinship": "Each line 'x R y' states that person y is person x's R. "
                "Give the relation R of the second query person to the first.",
 }
+
+
+class GraphExample(Example):
+    """An example whose dedup key is its graph up to node names and line order (Task.canonical_key)."""
+
+    __slots__ = ()
+
+    def key(self) -> str:
+        return canonical_key(self.instruction, self.input)
+
+
+def canonical_key(instruction: Optional[str], text: str) -> str:
+    graph = canonical_graph(text)
+    return graph if instruction is None else instruction + "\x1f" + graph
+
+
 #: Draws of (k, branches, graph) per example before giving up on the chosen target.
 TARGET_RETRIES = 64
 #: Redraws of a graph's last branch (sample_flat_graph's and GraphShape's ``tries``), for counting work.
@@ -96,6 +116,17 @@ def draw_cost(params) -> float:
     return work / found if found else float("inf")
 
 
+def _top_as_wanted(atoms: list[int], identity: int, target: int, want_top: bool) -> bool:
+    """Whether the target is the unique most frequent non-identity label (``want_top``), or below the top."""
+    state = top_label_state(Counter(a for a in atoms if a != identity), target)
+    return state == ("unique" if want_top else "other")
+
+
+def nests(params) -> bool:
+    """Whether graphs of k >= nesting_min_k nest (nest_share 0 turns nesting off under either law)."""
+    return params.nest_share > 0
+
+
 def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tuple[list[Optional[Example]], int]:
     """:func:`sample_block` giving up after ``work_limit`` edge draws, and the edge draws it made."""
     # Everything that depends only on params is looked up once per block, not per draw.
@@ -103,7 +134,10 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
     sampler = chain_sampler(name, float(params.tightness), float(params.identity_weight))
     k_lo, k_hi, b_lo, b_hi = params.cell()
     nesting = GraphShape(params.nest_share, params.max_nested_branches)
-    nest_from = params.nesting_min_k if params.nest_share > 0 else k_hi + 1
+    nest_from = params.nesting_min_k if nests(params) else k_hi + 1
+    epignn = params.nested_law == "epignn" and name != "kinship"
+    balanced = params.label_shortcut == "balanced"
+    identity = sampler.algebra.identity
     instruction = INSTRUCTIONS[name]
     relations = sampler.algebra.relations
     targets = sampler.algebra.edge_atoms
@@ -119,6 +153,9 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
             examples.extend([None] * (count - drawn))
             break
         target = targets[below(len(targets))]
+        # label_shortcut = balanced: the target is the single most frequent non-identity edge label in a
+        # 1 / |targets| share of graphs (chance), and not among the most frequent ones in the rest.
+        want_top = below(len(targets)) == 0 if balanced else None
         for _ in range(TARGET_RETRIES):
             cell = below(cells)
             k, branches = k_lo + cell % k_count, b_lo + cell // k_count
@@ -127,17 +164,21 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
                 graph = sample_kinship_graph(rng, family, target, k, branches,
                                              nesting if k >= nest_from else GraphShape(0.0))
             elif k >= nest_from:
-                graph = sample_graph(rng, sampler, target, k, branches, nesting)
+                graph = (nested_graph(rng, name, target, k, branches) if epignn
+                         else sample_graph(rng, sampler, target, k, branches, nesting))
             else:
                 flat = sample_flat_graph(rng, sampler, target, k, branches)
-                if flat is not None:
-                    nodes = branches * (k - 1) + 2
-                    lines = _flat_lines(flat, k, _node_labels(word, nodes), padded)
-                    edge_count, nested = len(lines), 0
-                    break
-                continue
+                if flat is None or (balanced and not _top_as_wanted(
+                        [a for chain in flat for a in chain], identity, target, want_top)):
+                    continue
+                nodes = branches * (k - 1) + 2
+                lines = _flat_lines(flat, k, _node_labels(word, nodes), padded)
+                edge_count, nested = len(lines), 0
+                break
             if graph is not None:
                 edges, nodes = graph_edges(graph)
+                if balanced and not _top_as_wanted([a for _, a, _ in edges], identity, target, want_top):
+                    continue
                 labels = _node_labels(word, nodes)
                 lines = [labels[u] + padded[atom] + labels[v] for u, atom, v in edges]
                 edge_count, nested = len(lines), graph.nested_count
@@ -147,7 +188,7 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
             continue
         complexity = {"k": k, "branches": branches, "edges": edge_count, "nodes": nodes, "nested": nested}
         examples.append(example_of((instruction, _shuffled_text(word, lines, nodes), relations[target],
-                                    {"domain": name, "complexity": complexity}, None)))
+                                    {"domain": name, "complexity": complexity}, None), GraphExample))
     return examples, work
 
 
@@ -210,8 +251,28 @@ def list_cell(rng: RandomStream, algebra_name: str, k_min: int, k_max: int, bran
                 complexity = {"k": k, "branches": branches, "edges": len(lines), "nodes": nodes, "nested": 0}
                 examples.append(example_of((instruction, _shuffled_text(rng.word, lines, nodes),
                                             algebra.relations[target], {"domain": algebra_name,
-                                                                        "complexity": complexity}, None)))
+                                                                        "complexity": complexity}, None),
+                                           GraphExample))
     return examples
+
+
+def balance_top_label(rng: RandomStream, examples: list[Example], targets: int) -> list[Example]:
+    """A listed cell under ``label_shortcut = balanced``: per target, every graph whose target is below the
+    most frequent non-identity edge label, and 1 / (targets - 1) as many (at most all) whose target is the
+    single most frequent one, chosen at random; ties are dropped. The order of ``examples`` is kept."""
+    keep: set[int] = set()
+    groups: dict[str, tuple[list[int], list[int]]] = {}
+    for position, example in enumerate(examples):
+        counts = label_counts(line.split()[1] for line in example.input.splitlines()[:-1])
+        state = top_label_state(counts, example.target)
+        if state != "tied":
+            groups.setdefault(example.target, ([], []))[state == "unique"].append(position)
+    for target in sorted(groups):
+        below_top, on_top = groups[target]
+        keep.update(below_top)
+        wanted = min(len(on_top), round(len(below_top) / max(targets - 1, 1)))
+        keep.update(on_top[i] for i in rng.permutation(len(on_top)).tolist()[:wanted])
+    return [example for position, example in enumerate(examples) if position in keep]
 
 
 def stratified_partition(rng: RandomStream, examples: list[Example], shares: tuple[int, ...]) -> list[list[Example]]:

@@ -10,7 +10,7 @@ normalization and structure are documented in
 
 Example (plain format): input ``123+45``, target ``168``, instruction
 ``add plain``; with ``reversed_output`` and ``index_hints``: input
-``c1b2a3+c0b4a5``, target ``a8b6c1``.
+``d0c1b2a3+d0c0b4a5``, target ``a8b6c1d0`` (hints span the n + 1 places of the longest sum).
 
 Complexity: ``digits_a``, ``digits_b``, ``digits`` (the longer), ``result_digits``
 (unpadded), ``carries`` (columns whose sum with carry-in is >= 10) and
@@ -37,7 +37,7 @@ class AdditionParams(ArithmeticParams):
 
 class AdditionTask(ArithmeticTask):
     name = "addition"
-    version = "1.1"
+    version = "1.2"
     summary = "multi-digit addition; digit format (reversed, index hints, padding) as parameters (Zhou et al. 2023)"
     operation = "add"
     Params = AdditionParams

@@ -35,11 +35,13 @@ tokens; compounds are the adjacent input token bigrams.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from math import perm
 from typing import Any, Mapping, Optional
 
 from genforge.core.errors import UsageError
+from genforge.core.probes import Probe
 from genforge.core.params import Params, param, split_setting, test_size, train_size
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
@@ -62,6 +64,8 @@ class AlgorithmicParams(Params):
     test_length_min: int = param(41, "shortest length in test_ood_length (must exceed train_length_max)",
                                  minimum=2, maximum=MAX_LENGTH)
     test_length_max: int = param(50, "longest length in test_ood_length", minimum=2, maximum=MAX_LENGTH)
+    mode_ties: bool = param(False, "op=mode: let inputs tie for the top count (the smallest tied token wins); "
+                            "default: every input has a unique mode")
     train_size: int = train_size()
     test_size: int = test_size()
     #: The lengths a split draws (test_ood_length sets them; 0: train_length_min..train_length_max).
@@ -75,7 +79,7 @@ class AlgorithmicParams(Params):
 
 class AlgorithmicTask(Task):
     name = "algorithmic"
-    version = "1.1"
+    version = "1.2"
     summary = "RASP-L tasks (count, mode, copy, sort, reverse, parity) for length generalization (Zhou et al. 2023)"
     default_split_plan = "length"
     Params = AlgorithmicParams
@@ -107,6 +111,8 @@ class AlgorithmicTask(Task):
             "test_ood_length", params.test_size,
             f"lengths {test_low} to {test_high} (train: {train_low} to {train_high})",
             test_lengths, {"length_min": test_low, "length_max": test_high}, "length",
+            # Longer inputs hold more distinct tokens, a higher top count and (for the list ops) longer outputs.
+            moves=("input_length", "distinct_tokens", "top_count", "output_length"),
         )
         return {
             "length": SplitPlan("length", "test on inputs longer than any in training", iid + (longer,)),
@@ -130,7 +136,7 @@ class AlgorithmicTask(Task):
     # -- sampling ------------------------------------------------------------
     def sample_block(self, rng: RandomStream, params: AlgorithmicParams, count: int) -> list[Optional[Example]]:
         low, high = params.lengths()
-        return algorithmic.sample_block(rng, params.op, params.vocabulary_size, low, high, count)
+        return algorithmic.sample_block(rng, params.op, params.vocabulary_size, low, high, count, params.mode_ties)
 
     def difficulty(self, example: Example) -> float:
         length = example.meta["complexity"]["length"]
@@ -151,3 +157,26 @@ class AlgorithmicTask(Task):
     def structure(self, record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
         tokens = record["input"].split()
         return [record.get("instruction") or "", *tokens], [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+
+    # -- audit ---------------------------------------------------------------
+    def nuisance_features(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Input length, distinct tokens, the top count and whether it is tied (mode), the output length."""
+        tokens = record["input"].split()
+        counts = sorted(Counter(tokens).values(), reverse=True)
+        features = {"input_length": len(tokens), "distinct_tokens": len(counts),
+                    "output_length": len(record["target"].split())}
+        if record.get("instruction") == "mode":
+            features["top_count"] = counts[0]
+            features["mode_tied"] = len(counts) > 1 and counts[0] == counts[1]
+        return features
+
+    def shortcut_probes(self, params: AlgorithmicParams) -> list[Probe]:
+        """``mode``: answer the smallest input token (the tie rule's answer whenever nothing repeats)."""
+        if params.op != "mode":
+            return []
+        return [Probe("smallest_token", "answer the smallest input token (mode's tie rule)",
+                      lambda train: _smallest_token)]
+
+
+def _smallest_token(record: Mapping[str, Any]) -> str:
+    return str(min(int(token) for token in record["input"].split()))

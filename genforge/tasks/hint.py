@@ -8,8 +8,12 @@ over single digits with ``+ - * /`` and minimal parentheses (``6*(5-2)``);
 is the value as a decimal integer. The rules are in
 :mod:`genforge.generators.hint_expressions`.
 
-Sampling: the operator count ``n`` is uniform over the split's range, the
-expression is drawn in prefix order (see the generator); draws that divide by
+Sampling: the operator count ``n`` is drawn so that every count of the
+split's range is kept equally often (HINT draws the same number of
+expressions per count; ``operator_balance=false``: uniform, which kept 16.6%
+of training expressions with 2 operators and 6.8% with 10), see
+:mod:`genforge.generators.hint_balance`; the expression is drawn in prefix
+order (see the generator); draws that divide by
 zero, leave the split's value range, or (for ``n >= zero_result_min_operators``)
 evaluate to 0 are rejected; the share of any single result in a split is held
 under ``result_share_cap`` as described in :mod:`genforge.generators.hint_result_cap`.
@@ -82,6 +86,8 @@ class HintParams(Params):
                                            "(HINT: 3)", minimum=0, maximum=201)
     result_share_cap: float = param(0.05, "largest share of any single result in a split (HINT: 5%); 1 = no cap",
                                     minimum=0.001, maximum=1.0)
+    operator_balance: bool = param(True, "keep every operator count equally often in a split (HINT draws the same "
+                                   "number of expressions per count); false: the count is drawn uniformly")
     dependencies: bool = param(True, "write HINT's dependency heads and symbol values into meta")
     train_size: int = train_size()
     test_size: int = test_size()
@@ -94,7 +100,17 @@ class HintParams(Params):
     def law(self) -> SplitLaw:
         """What this split draws."""
         return SplitLaw(self.operators_min, self.operators_max, self.value_floor, self.value_cap,
-                        self.zero_result_min_operators, self.result_share_cap)
+                        self.zero_result_min_operators, self.result_share_cap, self.operator_balance)
+
+
+#: Nuisance features that LS (longer expressions) and SL (larger values) move by design; LL moves both.
+LONG_MOVES = ("operators", "depth", "input_length")
+LARGE_MOVES = ("max_value_digits", "result_class")
+
+
+def _result_class(value: int) -> str:
+    """A coarse class of a result: 0, 1, a digit, two digits, three or more."""
+    return "0" if value == 0 else "1" if value == 1 else "2-9" if value < 10 else "10-99" if value < 100 else "100+"
 
 
 def _too_rare(params: HintParams, split: str, law: SplitLaw, rate: float, least: float) -> str:
@@ -111,7 +127,7 @@ def _too_rare(params: HintParams, split: str, law: SplitLaw, rate: float, least:
 
 class HintTask(Task):
     name = "hint"
-    version = "1.1"
+    version = "1.2"
     summary = "evaluate HINT arithmetic expressions (truncated -, ceiling /) with SS/LS/SL/LL test splits"
     default_split_plan = "hint"
     Params = HintParams
@@ -154,11 +170,12 @@ class HintTask(Task):
             SplitSpec("SS", test_size, f"short and small: {short_text}, {small_text} (not in train)",
                       test_id.accepts, sampling(short, small), "iid"),
             SplitSpec("LS", test_size, f"long, small values: {long_text}, {small_text}",
-                      within(long, small), sampling(long, small), "length"),
+                      within(long, small), sampling(long, small), "length", moves=LONG_MOVES),
             SplitSpec("SL", test_size, f"short, large values: {short_text}, {large_text}",
-                      within(short, large), sampling(short, large), "value"),
+                      within(short, large), sampling(short, large), "value", moves=LARGE_MOVES),
             SplitSpec("LL", test_size, f"long, large values: {long_text}, {large_text}",
-                      within(long, large), sampling(long, large), "length_and_value"),
+                      within(long, large), sampling(long, large), "length_and_value",
+                      moves=LONG_MOVES + LARGE_MOVES),
         )
         return {
             "hint": SplitPlan("hint", "HINT's test subsets: SS, LS (longer), SL (larger values), LL (both)", paper),
@@ -206,6 +223,13 @@ class HintTask(Task):
             return str(evaluate(self._parse(input)))
         except DivisionByZero:
             raise UsageError(f"task hint: the input {input!r} divides by zero") from None
+
+    # -- audit -----------------------------------------------------------
+    def nuisance_features(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Operator count, depth, input length, the digits of the largest value and the result's class."""
+        c = record["meta"]["complexity"]
+        return {"operators": c["operators"], "depth": c["depth"], "input_length": c["length"],
+                "max_value_digits": len(str(c["max_value"])), "result_class": _result_class(int(record["target"]))}
 
     def normalize_answer(self, answer: str) -> str:
         """Integers compare as integers: ``' 018 '``, ``'+18'`` and ``'18.0'`` all give ``'18'``."""

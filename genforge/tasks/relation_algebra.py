@@ -21,8 +21,13 @@ Targets are balanced: the target relation is drawn uniformly first (kinship:
 among the 11 named relations), then graphs are drawn backwards from it (see
 ``generators/relation_algebra.py``) until one closes to exactly that
 relation; the retries redraw k and the branch count within the split's
-ranges. Balance is in expectation; dedup of the few distinct small graphs
-(k = 2, one branch) trims the commonest ones slightly.
+ranges. Balance is in expectation; dedup is by the graph up to node names
+and line order (``canonical_key``), which trims targets with few distinct
+graphs (RCC-8 ``EQ`` at k <= 4: about 7% of train). Nested graphs (k >=
+nesting_min_k) follow the EpiGNN generator's law
+(``generators/relation_algebra_epignn.py``; ``nested_law``), plan ``cell``
+fixes (k, branches), and ``label_shortcut = balanced`` removes the label
+shortcut (``generators/relation_algebra_audit.py``).
 
 Input format (edges in random order, inner nodes numbered at random)::
 
@@ -61,7 +66,8 @@ from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits
 from genforge.core.task import Task
-from genforge.generators import relation_algebra_examples
+from genforge.core.probes import Probe
+from genforge.generators import relation_algebra_audit, relation_algebra_examples
 from genforge.generators.relation_algebra import ALGEBRAS, load_algebra, series_parallel_closure
 
 #: Long names accepted by normalize_answer.
@@ -84,6 +90,15 @@ MAX_DRAW_COST = {"rcc8": 1000, "interval": 1000, "kinship": 600}
 SPLIT_RANGES = {"train": "train_k_min..train_k_max, train_branches_min..train_branches_max",
                 "test_ood_length": "test_k_max, train_branches_max",
                 "test_ood_branches": "test_branches_max, train_k_max"}
+#: Why the label shortcut is expected on the faithful plans (printed by genforge audit).
+FAITHFUL_SHORTCUT = ("label_shortcut = faithful reproduces EpiGNN's graphs (Khalid and Schockaert 2025), whose "
+                     "released files share the shortcut: the target is often the most frequent non-identity edge "
+                     "label; use label_shortcut = balanced to measure reasoning without it")
+#: Nuisance features each held-out split's shift moves (see relation_algebra_audit.nuisance_features):
+#: longer paths have more and more nested edges, a different identity share and more labels competing
+#: with the target; more branches have more edges and more source edges carrying the target.
+LENGTH_MOVES = ("k", "edges", "nested", "identity_share", "target_is_top_label", "target_on_source_edge")
+BRANCH_MOVES = ("branches", "edges", "identity_share", "target_is_top_label", "target_on_source_edge")
 #: Longest paths and most branches the schema allows.
 MAX_K, MAX_BRANCHES = 50, 16
 
@@ -101,10 +116,21 @@ class RelationAlgebraParams(Params):
     test_branches_max: int = param(8, "test_ood_branches: branch counts from train_branches_max + 1 up to this",
                                    minimum=2, maximum=MAX_BRANCHES)
     nesting_min_k: int = param(5, "graphs with k >= this may contain nested sub-graphs", minimum=3, maximum=MAX_K + 1)
-    nest_share: float = param(0.3, "probability that a segment of a long branch opens a nested sub-graph",
+    nest_share: float = param(0.3, "segments law (and kinship): probability that a segment of a long branch "
+                              "opens a nested sub-graph; 0 turns nesting off under either law",
                               minimum=0.0, maximum=1.0)
-    max_nested_branches: int = param(5, "most parallel chains in a nested sub-graph (at least 2)",
+    max_nested_branches: int = param(5, "segments law: most parallel chains in a nested sub-graph (at least 2)",
                                      minimum=2, maximum=8)
+    nested_law: str = param("epignn", "how graphs with k >= nesting_min_k nest (rcc8, interval): epignn (the "
+                            "original generator's law: every top-level chain nested, 2..5 parallel chains per "
+                            "sub-graph) or segments (genforge 1.1's: each segment nests with nest_share)",
+                            enum=["epignn", "segments"])
+    label_shortcut: str = param("faithful", "faithful: graphs as EpiGNN draws them, whose target is the most "
+                                "frequent non-identity edge label about 60% of the time; balanced: that holds for "
+                                "1/|relations| of the graphs (chance) and the target is below the top otherwise",
+                                enum=["faithful", "balanced"])
+    k: int = param(5, "cell plan: the path length of every graph", minimum=2, maximum=MAX_K)
+    branches: int = param(1, "cell plan: the top-level branch count of every graph", minimum=1, maximum=MAX_BRANCHES)
     tightness: float = param(2.5, "bias towards decompositions with small compositions: weight |r1 o r2|^-tightness",
                              minimum=0.0, maximum=8.0)
     identity_weight: float = param(0.25, "extra weight factor of decompositions using the identity (EQ, =)",
@@ -133,16 +159,19 @@ def _b_in(low: int, high: int):
 
 @lru_cache(maxsize=2)  # the training cell, then one OOD cell
 def _listed_parts(version: str, algebra: str, cell: tuple[int, int, int, int], seed: int,
-                  shares: tuple[int, ...]) -> list[list[Example]]:
-    """Every graph of a small cell, cut into parts of ``shares`` (computed once per process and split set)."""
+                  shares: tuple[int, ...], balanced: bool = False) -> list[list[Example]]:
+    """Every graph of a small cell, cut into parts of ``shares`` (computed once per process and split set);
+    ``balanced``: thinned so that the label shortcut scores chance (label_shortcut = balanced)."""
     rng = RandomStream.from_parts(RelationAlgebraTask.name, version, algebra, list(cell), seed, "listing")
     examples = relation_algebra_examples.list_cell(rng, algebra, *cell)
+    if balanced:
+        examples = relation_algebra_examples.balance_top_label(rng, examples, len(load_algebra(algebra).edge_atoms))
     return relation_algebra_examples.stratified_partition(rng, examples, shares)
 
 
 class RelationAlgebraTask(Task):
     name = "relation_algebra"
-    version = "1.1"
+    version = "1.2"
     balance_key = "target"
     summary = "relation of source to sink in an RCC-8 / interval / kinship series-parallel graph (EpiGNN benchmarks)"
     default_split_plan = "systematic"
@@ -154,6 +183,11 @@ class RelationAlgebraTask(Task):
         self.require_order(params, "test_k_max", ">", "train_k_max", "test_ood_length needs longer paths than train")
         self.require_order(params, "test_branches_max", ">", "train_branches_max",
                            "test_ood_branches needs more branches than train")
+        if params.nested_law == "epignn" and params.algebra != "kinship":
+            self.require(params.nesting_min_k >= 4,
+                         f"parameter 'nesting_min_k' = {params.nesting_min_k} must be >= 4 with nested_law = "
+                         "epignn: its chains start at k // 2 + 1 edges and nest spans of 2..k - 2 edges, "
+                         "so k = 3 cannot nest (use nested_law = segments)")
         self._require_affordable_draws(params)
 
     def _require_affordable_draws(self, params: RelationAlgebraParams) -> None:
@@ -162,7 +196,7 @@ class RelationAlgebraTask(Task):
         if replace(params, algebra=RelationAlgebraParams.algebra) == RelationAlgebraParams():
             return  # the defaults, measured: at most 502 edge draws per example (kinship's longest paths)
         limit = MAX_DRAW_COST[params.algebra]
-        for split in self._sampled_cells(params):
+        for split, ranges in self._sampled_cells(params):
             cell_params = params.for_split(split.sample_params, params.seed)
             cost = relation_algebra_examples.draw_cost(cell_params)
             k_lo, k_hi, b_lo, b_hi = cell_params.cell()
@@ -173,12 +207,18 @@ class RelationAlgebraTask(Task):
                          + f" ({params.algebra}): "
                          f"its graphs close to one relation too rarely or are too large to draw quickly. Raise "
                          f"tightness ({params.tightness}) or identity_weight ({params.identity_weight}), or shorten "
-                         f"the paths and branches ({SPLIT_RANGES[split.name]})")
+                         f"the paths and branches ({ranges})")
 
-    def _sampled_cells(self, params: RelationAlgebraParams) -> list[SplitSpec]:
-        """One sampled split per cell of the plans (validation and test_id share train's)."""
-        splits = self.split_plans(params)["systematic"].splits
-        return [split for split in splits if split.source == "sample" and split.name not in ("validation", "test_id")]
+    def _sampled_cells(self, params: RelationAlgebraParams) -> list[tuple[SplitSpec, str]]:
+        """One sampled split per cell of the plans (validation and test_id share train's), with the
+        parameters that set its cell."""
+        plans = self.split_plans(params)
+        cells = [(split, SPLIT_RANGES[split.name]) for split in plans["systematic"].splits
+                 if split.source == "sample" and split.name not in ("validation", "test_id")]
+        cell_train = plans["cell"].split("train")
+        if cell_train.source == "sample":
+            cells.append((cell_train, "k, branches: the cell plan"))
+        return cells
 
     # -- plans -------------------------------------------------------------
     def split_plans(self, params: RelationAlgebraParams) -> dict[str, SplitPlan]:
@@ -186,32 +226,59 @@ class RelationAlgebraTask(Task):
         b_lo, b_hi = params.train_branches_min, params.train_branches_max
         k_test, b_test = params.test_k_max, params.test_branches_max
         iid = self._iid_splits(params, all_of(_k_in(k_lo, k_hi), _b_in(b_lo, b_hi)))
+        k, b = params.k, params.branches
+        one_cell = self._iid_splits(params, all_of(_k_in(k, k), _b_in(b, b)),
+                                    {"k_min": k, "k_max": k, "branches_min": b, "branches_max": b})
         longer = self._listed_when_small(params, SplitSpec(
             "test_ood_length", params.test_size,
             f"paths of {k_hi + 1}..{k_test} edges (train: {k_lo}..{k_hi}), train branch counts",
-            all_of(_k_in(k_hi + 1, k_test), _b_in(b_lo, b_hi)), {"k_min": k_hi + 1, "k_max": k_test}, "length"))
+            all_of(_k_in(k_hi + 1, k_test), _b_in(b_lo, b_hi)), {"k_min": k_hi + 1, "k_max": k_test}, "length",
+            moves=LENGTH_MOVES))
         wider = self._listed_when_small(params, SplitSpec(
             "test_ood_branches", params.test_size,
             f"{b_hi + 1}..{b_test} parallel branches (train: {b_lo}..{b_hi}), train path lengths",
             all_of(_k_in(k_lo, k_hi), _b_in(b_hi + 1, b_test)), {"branches_min": b_hi + 1, "branches_max": b_test},
-            "complexity"))
-        return {
+            "complexity", moves=BRANCH_MOVES))
+        expected = self._expected_probes(params)
+        return {name: replace(plan, expected_probes=expected) for name, plan in {
             "iid": SplitPlan("iid", "train / validation / test_id from the training cell", iid),
             "length": SplitPlan("length", "test on longer paths than in training", iid + (longer,)),
             "branches": SplitPlan("branches", "test on more parallel branches than in training", iid + (wider,)),
             "systematic": SplitPlan("systematic", "test on longer paths and on more branches", iid + (longer, wider)),
-        }
+            "cell": SplitPlan("cell", f"every split at path length k = {k} with b = {b} branches (as one EpiGNN "
+                              "test file, test_<algebra>_k_<k>_b_<b>.csv)", one_cell),
+        }.items()}
+
+    @staticmethod
+    def _expected_probes(params: RelationAlgebraParams) -> dict[str, str]:
+        if params.label_shortcut == "balanced":
+            return {}
+        return {"most_frequent_edge_label": FAITHFUL_SHORTCUT, "source_edge_label": FAITHFUL_SHORTCUT}
+
+    # -- audit (genforge.core.probes) --------------------------------------------
+    def canonical_key(self, instruction: Optional[str], input: str) -> str:
+        """The graph up to inner node names and line order (generators/relation_algebra_canonical.py)."""
+        return relation_algebra_examples.canonical_key(instruction, input)
+
+    def nuisance_features(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        return relation_algebra_audit.nuisance_features(record)
+
+    def shortcut_probes(self, params: RelationAlgebraParams) -> list[Probe]:
+        return [relation_algebra_audit.most_frequent_label_probe(), relation_algebra_audit.source_edge_label_probe()]
 
     # -- small cells: listed, not sampled (see generators/relation_algebra_examples.py) ----------
     def _listable(self, params: RelationAlgebraParams, cell: tuple[int, int, int, int]) -> bool:
-        nests = params.nest_share > 0 and cell[1] >= params.nesting_min_k
+        nests = relation_algebra_examples.nests(params) and cell[1] >= params.nesting_min_k
         return relation_algebra_examples.is_listable(params.algebra, cell, nests)
 
-    def _iid_splits(self, params: RelationAlgebraParams, train_cell) -> tuple[SplitSpec, ...]:
+    def _iid_splits(self, params: RelationAlgebraParams, train_cell,
+                    sample_params: Mapping = {}) -> tuple[SplitSpec, ...]:
         """train / validation / test_id: 80/10/10 by hash bucket, or, for a small cell, a stratified
         partition of every graph it holds (each split then holds all of its part by default)."""
         iid = iid_splits(params.train_size, params.test_size, params.test_size, within=train_cell)
-        if not self._listable(params, params.cell()):
+        if sample_params:
+            iid = tuple(replace(split, sample_params=dict(sample_params)) for split in iid)
+        if not self._listable(params, params.for_split(sample_params, params.seed).cell()):
             return iid
         return tuple(replace(split, size=None, accepts=train_cell, source="enumerate",
                              description=f"{split.description}: {share * 10}% of every graph of the small training "
@@ -226,9 +293,11 @@ class RelationAlgebraTask(Task):
     def enumerate_split(self, params: RelationAlgebraParams, plan: SplitPlan, split: SplitSpec,
                         seed: int) -> list[Example]:
         cell = params.for_split(split.sample_params, seed).cell()
+        balanced = params.label_shortcut == "balanced"
         if split.name in IID_SPLITS:
-            return _listed_parts(self.version, params.algebra, cell, seed, IID_SHARES)[IID_SPLITS.index(split.name)]
-        return _listed_parts(self.version, params.algebra, cell, seed, (1,))[0]
+            return _listed_parts(self.version, params.algebra, cell, seed, IID_SHARES,
+                                 balanced)[IID_SPLITS.index(split.name)]
+        return _listed_parts(self.version, params.algebra, cell, seed, (1,), balanced)[0]
 
     # -- sampling ------------------------------------------------------------
     def sample_block(self, rng: RandomStream, params: RelationAlgebraParams, count: int) -> list[Optional[Example]]:

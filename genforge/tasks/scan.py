@@ -9,9 +9,12 @@ and its meaning are in :mod:`genforge.generators.scan_grammar`; it yields
 Every split is enumerated (the space is small). Split plans and their sizes,
 which match the published files:
 
-* ``simple``: the 20,910 commands shuffled by the seed, the first 16,728 are
-  ``train``, the other 4,182 ``test_id``. The only plan whose membership
-  depends on the seed.
+* ``simple``: the published random split (brendenlake/SCAN ``simple_split``):
+  ``test_id`` holds its 4,182 test commands, ``train`` the other 16,728. The
+  membership ships in the package (:mod:`genforge.generators.scan_published`).
+* ``simple_random``: a fresh random 80/20 split: the 20,910 commands shuffled
+  by the seed, the first 16,728 are ``train``, the other 4,182 ``test_id``.
+  The only plan whose membership depends on the seed.
 * ``length``: ``train`` = outputs of at most 22 actions (16,990),
   ``test_ood_length`` = at least 24 (3,920; no command has 23).
 * ``addprim_jump``: ``test_ood_primitive`` = every command containing
@@ -27,7 +30,7 @@ which match the published files:
   right``) are on neither side. Matching is on whole words. Sizes:
   15,225 / 4,476, except ``jump_around_right`` 18,528 / 1,173.
 
-Order: ``simple`` is the seeded shuffle above; in every other split the
+Order: ``simple_random`` is the seeded shuffle above; in every other split the
 examples (with the primitive's copies, for addprim) are shuffled by a stream
 seeded from (task, version, seed, plan, split), so membership is fixed and
 only the order depends on the seed.
@@ -42,6 +45,7 @@ Complexity: ``command_length`` (words), ``output_length`` (actions),
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable, Optional
 
 from genforge.core.params import Params
@@ -49,8 +53,10 @@ from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan, SplitSpec, accept_all
 from genforge.generators.scan_grammar import SCAN_VOCABULARY, interpret
+from genforge.generators.scan_published import simple_test_commands
 from genforge.generators.scan_sampler import scan_examples
 from genforge.tasks.families.scan import ScanFamilyTask, contains_phrase, template_hits
+from genforge.tasks.scan_scaled import LENGTH_MOVES, _word_features
 
 SIMPLE_TRAIN_SIZE = 16_728
 PRIMITIVE_SHARE_DENOMINATOR = 10  # the primitive makes 1/10 of an addprim train split
@@ -91,12 +97,13 @@ def _template(tail: str, verbs: tuple[str, ...]) -> tuple[Predicate, Predicate]:
 
 
 def _plan(name: str, description: str, train: tuple[int, Predicate, bool],
-          test: tuple[str, int, str, Predicate, str]) -> SplitPlan:
+          test: tuple[str, int, str, Predicate, str], moves: tuple[str, ...] = ()) -> SplitPlan:
     train_size, train_accepts, repeats = train
     test_name, test_size, test_description, test_accepts, shift = test
     return SplitPlan(name, description, (
         SplitSpec("train", train_size, "training examples", train_accepts, source="enumerate", repeats=repeats),
-        SplitSpec(test_name, test_size, test_description, test_accepts, shift=shift, source="enumerate"),
+        SplitSpec(test_name, test_size, test_description, test_accepts, shift=shift, source="enumerate",
+                  moves=moves),
     ))
 
 
@@ -104,15 +111,28 @@ def _output_length(example: Example) -> int:
     return example.meta["complexity"]["output_length"]
 
 
+@lru_cache(maxsize=1)
+def _simple_test() -> frozenset[str]:
+    return simple_test_commands(example.input for example in scan_examples())
+
+
+def _in_simple_test(example: Example) -> bool:
+    return example.input in _simple_test()
+
+
 def _build_plans() -> dict[str, SplitPlan]:
     plans = {
-        "simple": _plan("simple", "random 80/20 split of all 20,910 commands (seeded)",
-                        (SIMPLE_TRAIN_SIZE, accept_all, False),
-                        ("test_id", 4_182, "the other 20% of commands", accept_all, "iid")),
+        "simple": _plan("simple", "the published random 80/20 split of the 20,910 commands (Lake & Baroni 2018)",
+                        (SIMPLE_TRAIN_SIZE, lambda example, bucket: not _in_simple_test(example), False),
+                        ("test_id", 4_182, "the published simple test commands",
+                         lambda example, bucket: _in_simple_test(example), "iid")),
+        "simple_random": _plan("simple_random", "a fresh random 80/20 split of all 20,910 commands (seeded)",
+                               (SIMPLE_TRAIN_SIZE, accept_all, False),
+                               ("test_id", 4_182, "the other 20% of commands", accept_all, "iid")),
         "length": _plan("length", "train on outputs of at most 22 actions, test on at least 24",
                         (16_990, lambda example, bucket: _output_length(example) <= 22, False),
                         ("test_ood_length", 3_920, "commands whose output has at least 24 actions",
-                         lambda example, bucket: _output_length(example) >= 24, "length")),
+                         lambda example, bucket: _output_length(example) >= 24, "length"), LENGTH_MOVES),
     }
     for name, sizes in (("addprim_jump", (14_670, 7_706)), ("addprim_turn_left", (21_890, 1_208))):
         primitive = ADDPRIM_PRIMITIVES[name]
@@ -121,7 +141,7 @@ def _build_plans() -> dict[str, SplitPlan]:
             name, f"'{primitive}' seen alone in training (10% of lines), tested in every composition",
             (sizes[0], train, True),
             ("test_ood_primitive", sizes[1], f"every command containing '{primitive}' except '{primitive}' itself",
-             test, "primitive"))
+             test, "primitive"), _word_features(*primitive.split()))
     for name, tail, verbs, sizes in (
         ("around_right", "around right", VERBS, (15_225, 4_476)),
         ("jump_around_right", "around right", ("jump",), (18_528, 1_173)),
@@ -134,7 +154,7 @@ def _build_plans() -> dict[str, SplitPlan]:
             name, f"template split (Loula et al. 2018): '{shown} {tail}' only in test; 'turn {tail}' on neither side",
             (sizes[0], train, False),
             ("test_ood_template", sizes[1], f"commands containing '{shown} {tail}' (and not 'turn {tail}')",
-             test, "template"))
+             test, "template"), ("output_length",) + _word_features(*tail.split()))
     return plans
 
 
@@ -143,7 +163,7 @@ _PLANS = _build_plans()
 
 class ScanTask(ScanFamilyTask):
     name = "scan"
-    version = "1.0"
+    version = "1.1"
     summary = "SCAN (Lake & Baroni 2018): navigation commands to actions, exact published splits"
     default_split_plan = "simple"
     Params = ScanParams
@@ -157,7 +177,7 @@ class ScanTask(ScanFamilyTask):
 
     def enumerate_split(self, params: ScanParams, plan: SplitPlan, split: SplitSpec, seed: int) -> Iterable[Example]:
         examples = scan_examples()
-        if plan.name == "simple":
+        if plan.name == "simple_random":
             order = list(examples)
             RandomStream.from_parts(self.name, self.version, seed, "simple").shuffle(order)
             return order[:SIMPLE_TRAIN_SIZE] if split.name == "train" else order[SIMPLE_TRAIN_SIZE:]

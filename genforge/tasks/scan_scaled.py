@@ -70,7 +70,7 @@ from genforge.generators.scan_sampler import (
     EAGER_CLAUSES, MAX_WORK_PER_EXAMPLE, PILOT_KEPT, SHARE_SCALE, make_example, sampler, with_primitive_share,
     work_per_example,
 )
-from genforge.tasks.families.scan import ScanFamilyTask, StreamListing, template_hits
+from genforge.tasks.families.scan import FUNCTION_WORDS, ScanFamilyTask, StreamListing, template_hits
 
 _DOMAINS = list(LEXICONS)
 #: Test split -> the plan's parameters behind it (named when a split is refused as too costly).
@@ -133,6 +133,15 @@ class ScanScaledParams(Params):
         return self.held_out_domains or self.domains[-1:]
 
 
+#: A length test needs longer commands: their shape features move with the output length.
+LENGTH_MOVES = ("output_length", "command_length", "repetitions", "depth", "conjunctions", "has_thrice", "has_twice",
+                "has_around", "has_opposite", "has_turn")
+
+
+def _word_features(*words: str) -> tuple[str, ...]:
+    return tuple(f"has_{word}" for word in words if word in FUNCTION_WORDS)
+
+
 def _output_length(example: Example) -> int:
     return example.meta["complexity"]["output_length"]
 
@@ -184,7 +193,7 @@ class ScanScaledTask(ScanFamilyTask):
             SplitSpec("train", params.train_size, f"outputs of at most {cutoff} actions",
                       lambda e, b: _output_length(e) <= cutoff, short_sampling),
             SplitSpec("test_ood_length", params.test_size, f"outputs of more than {cutoff} actions",
-                      lambda e, b: _output_length(e) > cutoff, long_sampling, shift="length"),
+                      lambda e, b: _output_length(e) > cutoff, long_sampling, shift="length", moves=LENGTH_MOVES),
         ))
 
     @staticmethod
@@ -233,7 +242,8 @@ class ScanScaledTask(ScanFamilyTask):
             SplitSpec("train", params.train_size, f"commands without {shown} or its turn form",
                       lambda e, b: hits(e) == (False, False)),
             SplitSpec("test_ood_template", params.test_size, f"commands with {shown} (not the turn form)",
-                      lambda e, b: hits(e) == (True, False), {"force": force}, shift="template"),
+                      lambda e, b: hits(e) == (True, False), {"force": force}, shift="template",
+                      moves=("output_length", "command_length", "depth") + _word_features(modifier, "left", "right")),
         ))
 
     @staticmethod
@@ -261,7 +271,9 @@ class ScanScaledTask(ScanFamilyTask):
                       f"other domains, plus commands of {shown} with at most {primer} words", train),
             SplitSpec("test_id", params.test_size, "held-out examples of the training domains", test_id),
             SplitSpec("test_ood_domain", params.test_size, f"commands of {shown} longer than {primer} words",
-                      test_domain, {"domains": list(held)}, shift="domain"),
+                      test_domain, {"domains": list(held)}, shift="domain",
+                      # another lexicon spells the function words otherwise: their presence moves
+                      moves=tuple(f"has_{word}" for word in FUNCTION_WORDS) + ("command_length",)),
         ))
 
     # -- sampling --------------------------------------------------------

@@ -16,7 +16,14 @@ Split plans (lengths are digit counts of *both* operands, before padding):
 * ``held_out_carry_pattern``: train / validation / test_id keep the longest
   carry chain <= ``train_max_carry_chain``; ``test_ood_carry`` holds operands
   of training lengths whose longest carry chain is longer than that, so every
-  test example has a carry chain longer than any in training.
+  test example has a carry chain longer than any in training. Both sides
+  draw operand sizes from one law
+  (:func:`genforge.generators.arithmetic.sample_carry_class`), so carries are
+  the only shift (issue 15).
+
+``a <op> b`` and ``b <op> a`` are one question: :meth:`ArithmeticTask.canonical_key`
+sorts the operands and sampled examples' ``key()`` returns the same, so the
+engine's dedup and split buckets never separate them.
 
 Answer normalization (:meth:`ArithmeticTask.normalize_answer`): whitespace is
 removed. An answer of (marker, digit) pairs is rewritten most significant
@@ -40,6 +47,7 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Mapping, Optional
 
 from genforge.core.errors import ParameterError, UsageError
+from genforge.core.probes import Probe
 from genforge.core.params import Params, param, split_setting, test_size, train_size
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
@@ -102,8 +110,8 @@ class ArithmeticParams(Params):
     digits_max: int = split_setting(0, "most digits of an operand the split draws")
     #: test_ood_carry: the shortest carry chain the split wants (0: any).
     carry_chain_min: int = split_setting(0, "shortest carry chain the split draws (addition builds it)")
-    #: held_out_carry_pattern's train, validation and test_id keep chains up to this (-1: any); the
-    #: sampler does not use it, space_size checks that such draws are not too rare to fill the split.
+    #: held_out_carry_pattern's train, validation and test_id keep chains up to this (-1: any); multiplication
+    #: samples that class directly, space_size checks that such draws are not too rare to fill the split.
     carry_chain_max: int = split_setting(-1, "longest carry chain the split keeps (-1: any)")
 
     def digits(self) -> tuple[int, int]:
@@ -112,6 +120,19 @@ class ArithmeticParams(Params):
 
     def digit_format(self) -> DigitFormat:
         return DigitFormat(self.reversed_operands, self.reversed_output, self.index_hints, self.zero_padding)
+
+
+#: The nuisance features a longer-operand test split moves by design.
+LENGTH_MOVES = ("shorter_operand_digits", "longer_operand_digits", "one_digit_operand", "zero_or_one_operand",
+                "carries", "longest_carry_chain", "result_digits")
+
+
+def _carry_blind_sum(record: Mapping[str, Any]) -> str:
+    """The carry_blind_sum probe's answer, in the record's own format."""
+    operation, digit_format, a, b, offset = arithmetic.parse_input(record.get("instruction"), record["input"])
+    width = max(len(a), len(b))
+    digits = "".join(str((int(x) + int(y)) % 10) for x, y in zip(a.zfill(width), b.zfill(width)))
+    return arithmetic.render(operation, a, b, digit_format, offset, digits.lstrip("0") or "0")[1]
 
 
 def _digit_count_range(low: int, high: int) -> int:
@@ -168,6 +189,8 @@ class ArithmeticTask(Task):
             "test_ood_length", params.test_size,
             f"both operands with {test_low} to {test_high} digits (train: {train_low} to {train_high})",
             test_lengths, {"digits_min": test_low, "digits_max": test_high}, "length",
+            # Longer operands: longer results, more carries, never a one-digit (or 0/1) operand.
+            moves=LENGTH_MOVES,
         )
         carry_train = tuple(replace(split, sample_params={"carry_chain_max": chain})
                             for split in iid_splits(*sizes, within=short_chain))
@@ -178,6 +201,8 @@ class ArithmeticTask(Task):
             + ("" if chain < possible else f"; EMPTY: {train_high}-digit operands reach chains of at most {possible}, "
                "lower train_max_carry_chain"),
             long_chain, {"carry_chain_min": chain + 1}, "complexity",
+            # Longer chains mean more carries and, at the same operand sizes, longer results.
+            moves=("carries", "longest_carry_chain", "result_digits"),
         )
         return {
             "iid": SplitPlan("iid", "train / validation / test_id from one distribution", iid),
@@ -193,7 +218,7 @@ class ArithmeticTask(Task):
                 params.train_max_carry_chain >= self.longest_possible_chain(params.train_digits_max)):
             return 0  # no operands of training lengths have a longer chain: say so before sampling
         settings = params.for_split(split.sample_params, params.seed)
-        if settings.carry_chain_max >= 0 or (settings.carry_chain_min and self.operation == "multiply"):
+        if settings.carry_chain_max >= 0 or settings.carry_chain_min:
             self._require_acceptance(settings, split)
         low, high = settings.digits()
         if params.equal_lengths:
@@ -228,10 +253,11 @@ class ArithmeticTask(Task):
     def sample_block(self, rng: RandomStream, params: ArithmeticParams, count: int) -> list[Optional[Example]]:
         low, high = params.digits()
         chain_min = params.carry_chain_min
-        if chain_min and self.operation == "add":
-            # Addition's carry test split builds its operands around a chain, so it fills quickly.
-            return arithmetic.sample_with_chains(rng, params.digit_format(), max(low, chain_min), high, chain_min,
-                                                 params.equal_lengths, params.random_hint_offset, count)
+        if chain_min or params.carry_chain_max >= 0:
+            # held_out_carry_pattern: both sides draw operand sizes from one law, so carries are the only shift.
+            return arithmetic.sample_carry_class(
+                rng, self.operation, params.digit_format(), low, high, params.equal_lengths,
+                params.random_hint_offset, params.train_max_carry_chain, chain_min > 0, count)
         return arithmetic.sample_block(rng, self.operation, params.digit_format(), low, high,
                                        params.equal_lengths, params.random_hint_offset, count)
 
@@ -271,6 +297,35 @@ class ArithmeticTask(Task):
             return text
         stripped = text.rstrip("0") if digit_format.reversed_output else text.lstrip("0")
         return stripped or "0"
+
+    # -- audit -----------------------------------------------------------------
+    def canonical_key(self, instruction: Optional[str], input: str) -> str:
+        """``a <op> b`` and ``b <op> a`` are one question: the operands in sorted order (sampled examples'
+        ``key()`` is the same, so the engine dedups and buckets on it)."""
+        return arithmetic.canonical_key(instruction, input)
+
+    def nuisance_features(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Operand sizes, trivial (0 or 1) and one-digit operands, carries and result length (issue 15)."""
+        _, _, a, b, _ = arithmetic.parse_input(record.get("instruction"), record["input"])
+        a, b = a.lstrip("0") or "0", b.lstrip("0") or "0"
+        carries, longest = (arithmetic.addition_carries(a, b) if self.operation == "add"
+                            else arithmetic.multiplication_carries(a, b))
+        return {
+            "shorter_operand_digits": min(len(a), len(b)),
+            "longer_operand_digits": max(len(a), len(b)),
+            "one_digit_operand": min(len(a), len(b)) == 1,
+            "zero_or_one_operand": a in ("0", "1") or b in ("0", "1"),
+            "carries": carries,
+            "longest_carry_chain": longest,
+            "result_digits": len(arithmetic.compute(self.operation, a, b)),
+        }
+
+    def shortcut_probes(self, params: ArithmeticParams) -> list[Probe]:
+        """Addition: the sum written without carries (each column's digit sum mod 10), which is right
+        exactly when nothing carries; it tells how much of a split a carry-blind rule solves."""
+        if self.operation != "add":
+            return []
+        return [Probe("carry_blind_sum", "add every column mod 10, ignoring carries", lambda train: _carry_blind_sum)]
 
     def structure(self, record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
         """Atoms: operation symbol and operand digits; compounds: column (addition) or digit-product steps."""

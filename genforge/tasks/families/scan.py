@@ -27,8 +27,23 @@ from genforge.core.task import Task
 from genforge.generators.scan_grammar import Clause, Vocabulary, clause_words, parse_command, phrase_words
 
 
+#: Words whose presence the audit tracks per split (the grammar's function words, not its verbs).
+FUNCTION_WORDS = ("and", "after", "twice", "thrice", "around", "opposite", "left", "right", "turn")
+
+
 class ScanFamilyTask(Task):
-    """Difficulty and structure of a SCAN command, the same for every task of the family."""
+    """Difficulty, structure and audit features of a SCAN command, the same for every task of the family."""
+
+    def nuisance_features(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Command shape (length, conjunctions, repetitions, depth), output length in bins of 8 actions
+        (capped at 48+), and whether each function word occurs."""
+        c = record["meta"]["complexity"]
+        words = set(record["input"].split())
+        features: dict[str, Any] = {"command_length": c["command_length"], "output_length": min(c["output_length"] // 8, 6),
+                                    "conjunctions": c["conjunctions"], "repetitions": c["repetitions"],
+                                    "depth": c["depth"]}
+        features.update({f"has_{word}": word in words for word in FUNCTION_WORDS})
+        return features
 
     def difficulty(self, example: Example) -> float:
         c = example.meta["complexity"]
