@@ -238,3 +238,18 @@ def test_a_declared_measure_name_covers_its_complexity_feature():
     assert moves("complexity.rules", ("rules",)) and moves("rules", ("rules",))
     assert moves("complexity.rule_nodes", ("complexity.*",)) and not moves("input_length", ("complexity.*",))
     assert not moves("complexity.rules", ("steps",))
+
+
+def test_difficulty_follows_a_moved_complexity_measure():
+    from genforge.science.shortcuts import shift_findings
+
+    table = {"complexity.rules": {"train": [2] * 200, "test_ood": [6] * 200},
+             "difficulty": {"train": [0.1] * 200, "test_ood": [0.9] * 200}}
+    plan = SplitPlan("p", "", (SplitSpec("train", 200, ""), SplitSpec("test_ood", 200, "", shift="template",
+                                                                       moves=("rules",))))
+    sizes = {"train": 200, "test_ood": 200}
+    report, flags, _ = shift_findings(table, {"test_ood": "template"}, plan, "train", {"train"}, sizes, Thresholds())
+    assert not flags and report["difficulty"]["test_ood"]["moved_by_shift"]
+    unmoved = SplitPlan("p", "", (SplitSpec("train", 200, ""), SplitSpec("test_ood", 200, "", shift="template")))
+    _, flags, _ = shift_findings(table, {"test_ood": "template"}, unmoved, "train", {"train"}, sizes, Thresholds())
+    assert {f["name"] for f in flags} == {"complexity.rules", "difficulty"}

@@ -50,7 +50,8 @@ SHIFT_MOVES: dict[str, tuple[str, ...]] = {
     "length_and_value": _SIZE,
     "difficulty": _SIZE,
     # A complexity split names the measure it moves through SplitSpec.moves (a carry split moves
-    # complexity.longest_carry_chain, not the operand digits: that would be a confound).
+    # complexity.longest_carry_chain, not the operand digits: that would be a confound); difficulty
+    # follows any complexity measure a split moves (audit.shortcuts.shift_findings).
     "complexity": ("difficulty",),
     "value": ("target_length", "complexity.*", "difficulty"),
     "domain": ("domain",),

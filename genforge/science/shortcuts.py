@@ -178,11 +178,11 @@ def shift_findings(table: dict, shifts: Mapping[str, str], plan, train_name: str
             tv = round(total_variation(train_histogram, counts), 4)
             shift = shifts.get(split, "unknown")
             allowed = SHIFT_MOVES.get(shift, ()) + tuple(getattr(specs.get(split), "moves", ()) or ())
-            report[feature][split] = {"tv": tv, "moved_by_shift": split != train_name and moves(feature, allowed),
-                                      "histogram": dict(sorted(counts.items()))}
-            if split in unjudged or sizes[split] < limits.min_records or tv <= limits.max_tv:
-                continue
-            if moves(feature, allowed):
+            moved = split != train_name and (moves(feature, allowed) or feature == "difficulty" and any(
+                moves(measure, allowed) for measure in table if measure.startswith("complexity.")))
+            report[feature][split] = {"tv": tv, "moved_by_shift": moved, "histogram": dict(sorted(counts.items()))}
+            # difficulty is a function of the complexity measures: a split that moves one moves it too
+            if moved or split in unjudged or sizes[split] < limits.min_records or tv <= limits.max_tv:
                 continue
             message = (f"{feature} differs from train (TV {tv:.2f} > {limits.max_tv}); the split's shift "
                        f"'{shift}' does not move it: train {_top(train_histogram)}; {split} {_top(counts)}")
