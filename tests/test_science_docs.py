@@ -28,7 +28,10 @@ def test_design_your_split_runs_as_written(tmp_path):
     sweep = json.loads((tmp_path / "sweeps" / "repetition" / "manifest.json").read_text())
     assert [run["unique_train_records"] for run in sweep["runs"]] == [4000, 1000, 250]
     audit = json.loads((tmp_path / "audit.json").read_text())
-    assert audit["ok"] and [s["split"] for s in audit["tasks"][0]["splits"]] == ["train", "test_id", "test_ood_hard"]
+    assert not audit["tasks"][0]["violations"]
+    assert [s["split"] for s in audit["tasks"][0]["splits"]] == ["train", "test_id", "test_ood_hard"]
+    # The flag the page names: a carry-blind sum answers a third of the easy test_id.
+    assert [(f["split"], f["name"]) for f in audit["tasks"][0]["flags"]] == [("test_id", "carry_blind_sum")]
 
     (snippet,) = blocks("python")
     result = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, text=True)

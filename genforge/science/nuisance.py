@@ -48,7 +48,9 @@ SHIFT_MOVES: dict[str, tuple[str, ...]] = {
     "productivity": _SIZE,
     "depth": _SIZE,
     "length_and_value": _SIZE,
-    "difficulty": _SIZE,
+    # easy_to_hard selects by meta.difficulty: every feature that correlates with it moves
+    # (operand sizes, carries, ...); its probes are still judged.
+    "difficulty": ("*",),
     # A complexity split names the measure it moves through SplitSpec.moves (a carry split moves
     # complexity.longest_carry_chain, not the operand digits: that would be a confound); difficulty
     # follows any complexity measure a split moves (audit.shortcuts.shift_findings).
