@@ -65,9 +65,10 @@ class Interrupted(Exception):
 @pytest.mark.parametrize("split, at", [("SS", 6), ("train", 2)])
 def test_a_resumed_capped_split_recounts_its_labels(tmp_path, monkeypatch, split, at):
     sizes = {**SIZES, "SS": 300, "train": 400}
+    # A tight cap, so that it binds after the resume point (without the recount the bytes differ).
     params = {"result_share_cap": 0.02}
     genforge.generate("hint", tmp_path / "plain", sizes=sizes, seed=2, params=params)
-    # Checkpoint after every block, and stop the run inside train after its fourth block.
+    # Checkpoint after every block, and stop the run inside the split after its block number `at`.
     monkeypatch.setattr(engine, "checkpoint_due", lambda blocks: True)
     original, calls = SplitFill._take, []
 
