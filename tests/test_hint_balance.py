@@ -42,8 +42,8 @@ def test_operator_balance_is_an_option(tmp_path):
 
 
 def test_no_result_exceeds_the_cap_in_any_split(balanced):
-    # Before: SS's most common result held 5.2% of the split. (The cap is the pilot's thinning, held with
-    # margin, not an exact count: an exact one needs an engine hook counting results as a split is written.)
+    # Before: SS's most common result held 5.2% of the split. The cap is exact (SplitSpec.label_cap; see
+    # tests/test_label_cap.py), the pilot's thinning only a pre-filter.
     for split in ("train", "SS", "LS"):
         _, records = shares_by_operators(balanced / "hint" / f"{split}.jsonl")
         top = Counter(r["target"] for r in records).most_common(1)[0][1]

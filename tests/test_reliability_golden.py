@@ -28,7 +28,7 @@ GOLDEN = {
     "algorithmic": ("1.2", "46a29c3e1ad5bfaf09581ca4ee1c2cf99b3ea64bb92b77a917d640b95a7bbccb"),
     "cogs": ("1.0", "144231213029a0dada0c3e137b2277a1504b6cb2f6ff5c7171d546e4d6ab4c4e"),
     "comparison": ("1.2", "8ff405f33046ee7b1a7b2b9717494a0a7896f0450d83ecb268d6f291a2ce554b"),
-    "hint": ("1.2", "69186c8575c04cca3abdb6677b3af6a9bc204da217aecd5446fb036ad3d2872d"),
+    "hint": ("1.3", "9429454425f9bef64d2c6e9d69080cf8f721ce88b65696f78a4d5e373530b5c8"),
     "kinship": ("1.1", "32e11cfb7675c30695b380bc40580bf1e6bb3e2dc179e273b65b3047f6392e39"),
     "markov": ("1.2", "3db886beae3798d5f9d29b0d7c70e7cae006c7e3492ef8d7996108fcf7337b91"),
     "multiplication": ("1.2", "a64772c33e0c9ce216c9addd13c2915d01c8ae35b14a5d9bf6c7fab4a66d4d5c"),

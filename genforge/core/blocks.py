@@ -48,7 +48,7 @@ Candidate = tuple[bytes, bytes]
 #: concatenated, and their bodies each followed by a newline. Two objects to pickle instead of
 #: hundreds; a canonical body never holds a raw newline or carriage return (control characters
 #: are escaped), so the bodies split back exactly.
-#: Third: the accepted examples' labels when the task declares a ``balance_key``, else None.
+#: Third: the accepted examples' labels when the task declares a ``balance_key`` or ``cap_key``, else None.
 PackedBlock = tuple[bytes, bytes, Optional[list[str]]]
 DIGEST_SIZE = 16
 
@@ -143,7 +143,7 @@ class RecordEncoder:
             record["id"] = ""
             accepted.append((key_digest(key), encode_record(record)[_EMPTY_ID_PREFIX:]))
             if labels is not None:
-                labels.append(str(value_at(record, self.task.balance_key)))
+                labels.append(str(value_at(record, self.task.label_key)))
         return accepted
 
     def candidates(self, examples: Iterable[Example | None], spec: SplitSpec,
@@ -154,7 +154,7 @@ class RecordEncoder:
         With ``repeats``, an example already accepted at an earlier attempt of
         the split (``first_attempt`` numbers this block's first one) is left
         out before it is encoded: the engine would drop it as a repeat anyway.
-        With ``labels``, each accepted example's balance label is appended to it.
+        With ``labels``, each accepted example's label (``Task.label_key``) is appended to it.
         """
         accepted = []
         accepts, body = spec.accepts, self.body
@@ -170,7 +170,7 @@ class RecordEncoder:
                     repeats.note(digest, attempt)
                 accepted.append((digest, body(example)))
                 if labels is not None:
-                    labels.append(label_of(example, self.task.balance_key))
+                    labels.append(label_of(example, self.task.label_key))
         return accepted
 
 
@@ -282,7 +282,7 @@ def run_block(job: BlockJob) -> Optional[PackedBlock]:
     context = split_context(job)
     task, spec, encoder = context.task, context.split, context.encoder
     start = job.block * BLOCK_SIZE
-    labels = [] if task.balance_key else None
+    labels = [] if task.label_key else None
     if context.enumerated:  # an enumeration rarely repeats itself: no repeat memory
         # Sliced, never measured: a lazy listing (an endless stream) is read only as far as the blocks asked.
         examples = context.examples()[start:start + BLOCK_SIZE]

@@ -223,8 +223,7 @@ class _Run:
         blocks = source.blocks(_job_maker(spec, split, state.blocks_used))
         # A resumed split appends to its digests (cut back to the checkpoint); a new one starts them afresh.
         digests = checkpoints.open_digest_log(split.name, kept)
-        # A resumed split's earlier records were written by another run: counted from the files.
-        labels = Counter() if self.task.balance_key and not state.written else None
+        labels = self._labels(split, state, writer)
         # A probe split repeats an earlier split on purpose: not checked against earlier splits (see SplitSpec).
         fill = SplitFill(
             task=spec.task, split=split, size=size, writer=writer,
@@ -256,12 +255,26 @@ class _Run:
         checkpoints.settle()  # the last mid-split checkpoint lands before the split's own
         self.files.extend(writer.close())
         checkpoints.digest_logs[split.name] = digests.sha256()
-        if labels is not None:
+        if labels is not None and self.task.balance_key:
             self.balances[split.name] = dict(sorted(labels.items()))
         if split.probe_of is None:
             self.earlier |= current
         checkpoints.done = list(self.files)
         checkpoints.save()
+
+    def _labels(self, split: SplitSpec, state: FillState, writer: SplitWriter) -> Optional[Counter]:
+        """The label counts a split starts from (None when nothing needs them).
+
+        A resumed split's earlier records were written by another run: for the manifest they are counted
+        from the finished files, but a split with a label cap needs them now, counted from its staged ones.
+        """
+        key = self.task.label_key
+        if split.label_cap is not None:
+            if key is None:
+                raise ValueError(f"split {split.name!r} has a label cap but task {self.task.name!r} declares "
+                                 "no balance_key or cap_key")
+            return Counter(count_values(writer.paths(), key) if state.written else {})
+        return Counter() if self.task.balance_key and not state.written else None
 
     def _budget(self, split: SplitSpec, size: Optional[int]) -> Optional[int]:
         if split.source == "enumerate":

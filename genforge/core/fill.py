@@ -13,6 +13,7 @@ import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import chain
 from typing import BinaryIO, Callable, Iterator, Optional
 
@@ -30,6 +31,17 @@ Progress = Callable[[str, int, Optional[int]], None]
 def budget_blocks(size: int, attempts_per_record: int) -> int:
     """Blocks a sampled split may consume for ``size`` records (then the split gives up)."""
     return math.ceil(size * attempts_per_record / BLOCK_SIZE) + 4
+
+
+def label_limit(cap: Optional[float], size: Optional[int]) -> Optional[int]:
+    """Records a label may hold in a split of ``size`` under ``cap``: floor(cap * size), at least one.
+
+    The cap is read as the decimal it was written as (0.29 * 100 is 28.999... in binary floating
+    point); None when there is no cap or no requested size.
+    """
+    if cap is None or size is None:
+        return None
+    return max(1, int(Decimal(repr(cap)) * size))
 
 
 @dataclass
@@ -71,6 +83,9 @@ class SplitFill:
     def __post_init__(self):
         # Ids of six digits and more; "%" on bytes keeps them bytes.
         self._id_format = f'{{"id":"{self.task}/{self.split.name}/'.encode().replace(b"%", b"%%") + b'%06d",'
+        self._label_limit = label_limit(self.split.label_cap, self.size)
+        if self._label_limit is not None and self.labels is None:
+            raise ValueError(f"split {self.split.name!r} has a label cap: its fill needs the label counts")
 
     def run(self, blocks: Iterator[Optional[PackedBlock]]) -> set:
         """Write up to ``size`` records from ``blocks``; return this split's digests."""
@@ -105,6 +120,8 @@ class SplitFill:
 
     def _take(self, block: PackedBlock) -> None:
         """Write a block's new records: one join and one write when nothing in it is dropped."""
+        if self._label_limit is not None:
+            return self._take_capped(block)
         state, size = self.state, self.size
         # A block's lines and digests are written at once: one write and one hash update per block.
         block_digests, bodies = unpack_lines(block)
@@ -137,6 +154,28 @@ class SplitFill:
         if self.digests is not None:
             self.digests.write(kept)
 
+    def _take_capped(self, block: PackedBlock) -> None:
+        """``_take`` for a split with a label cap: record by record, skipping a label that is full.
+
+        Decided in block order like dedup, so the bytes do not depend on the worker count.
+        """
+        state, limit, labels = self.state, self._label_limit, self.labels
+        lines, kept_digests = [], []
+        for digest, body, label in zip(*unpack_lines(block), block[2]):
+            if digest in self.earlier or (digest in self.current and not self.allow_repeats):
+                continue
+            if labels[label] >= limit:
+                continue
+            labels[label] += 1
+            self.current.add(digest)
+            lines.append(self._id_format % state.written + body)
+            kept_digests.append(digest)
+            state.written += 1
+            if state.written == self.size:
+                break
+        self.writer.write_lines(lines)
+        if self.digests is not None:
+            self.digests.write(b"".join(kept_digests))
 
     def _give_up(self) -> None:
         written, name = self.state.written, self.split.name
@@ -144,6 +183,8 @@ class SplitFill:
         raise InfeasibleError(
             f"split {name!r} of task {self.task!r}: only {written} distinct examples found"
             + (f" in {attempts:,} attempts" if self.split.source == "sample" else "")
+            + (f" with at most {self._label_limit} per label (a share of {self.split.label_cap})"
+               if self._label_limit is not None else "")
             + f", {self.size} requested. Ask for at most {written} (--size {name}={written})"
             + (" or widen the task parameters" if self.allow_repeats
                else ", widen the task parameters, or pass --allow-repeats")

@@ -60,6 +60,10 @@ class SplitSpec:
     #: inferred facts a model was trained on). The engine neither checks it against earlier splits nor
     #: adds its records to them; the manifest names the split it repeats; its shift is ``SEEN``.
     probe_of: Optional[str] = None
+    #: The largest share of the split any one value of the task's label (``Task.label_key``) may hold,
+    #: exact: the engine skips a record whose label already has ``floor(label_cap * size)`` records in
+    #: the split (at least one). None: no cap.
+    label_cap: Optional[float] = None
 
     def __post_init__(self):
         if not SPLIT_NAME.match(self.name):
@@ -67,6 +71,8 @@ class SplitSpec:
         if (self.probe_of is not None) != (self.shift == SEEN):
             raise ValueError(f"split {self.name!r}: a probe of an earlier split (probe_of) has shift {SEEN!r}, "
                              "and only a probe has it")
+        if self.label_cap is not None and not 0 < self.label_cap <= 1:
+            raise ValueError(f"split {self.name!r}: label_cap = {self.label_cap!r} is not a share in (0, 1]")
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,16 @@ class Task:
     default_split_plan: ClassVar[str] = "iid"
     #: A label whose per-split counts the manifest reports ("target" or "meta.<field>"); None for none.
     balance_key: ClassVar[Optional[str]] = None
+    #: The label a split's ``label_cap`` counts, for a task without a ``balance_key`` (whose per-split
+    #: counts the manifest would list); with one, the cap counts that.
+    cap_key: ClassVar[Optional[str]] = None
     #: Attempts the engine makes per accepted record before giving up on a split.
     attempts_per_record: ClassVar[int] = 200
+
+    @property
+    def label_key(self) -> Optional[str]:
+        """The label packed with each accepted record: ``balance_key``, else ``cap_key``."""
+        return self.balance_key or self.cap_key
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

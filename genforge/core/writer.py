@@ -132,6 +132,10 @@ class SplitWriter:
         """Bytes written to this split's files so far."""
         return sum(summary["bytes"] for _, summary in self._closed) + (self._current.bytes if self._current else 0)
 
+    def paths(self) -> list[Path]:
+        """The files holding this split's records so far (the open one last)."""
+        return [path for path, _ in self._closed] + ([self._current.path] if self._current is not None else [])
+
     def _open_next(self) -> HashingWriter:
         index = len(self._closed)
         return HashingWriter(self.folder / f".{self.split}-{index:05d}.part")

@@ -1,4 +1,4 @@
-"""HINT's "no result above 5% of a split", approximated without per-split state.
+"""A cheap pre-filter for HINT's "no result above 5% of a split" (the engine's exact cap decides).
 
 HINT (Li et al., ICLR 2023) caps the share of any single result in a split
 (small results, 1 above all, are otherwise far too common: about 18% of raw
@@ -12,12 +12,13 @@ After this thinning a result's share is ``min(p(r), t) / Z(t)`` with
 ``Z(t) = sum_r min(p(r), t)``; ``t`` is the largest value whose largest share
 ``t / Z(t)`` (non-decreasing in ``t``) stays below the cap times
 ``SAFETY`` (room for pilot noise and for the engine's dedup, which removes
-repeated short expressions). Tests check the cap on generated splits.
+repeated short expressions).
 
-The exact rule would need an engine hook: a per-split stateful filter called
-on candidates in block order (``accept(example, state) -> bool``), run by the
-engine after dedup, so that counts are exact and still independent of the
-worker count.
+This thinning holds the cap only on average (SS's most common result once had
+5.2%); the exact cap is the engine's: every HINT split declares a
+``label_cap`` on the result, and the engine skips, in block order, a record
+whose result already fills it (see ``SplitSpec.label_cap``). The thinning
+stays so that the common results are rarely drawn past their cap.
 """
 
 from __future__ import annotations

@@ -15,8 +15,12 @@ of training expressions with 2 operators and 6.8% with 10), see
 :mod:`genforge.generators.hint_balance`; the expression is drawn in prefix
 order (see the generator); draws that divide by
 zero, leave the split's value range, or (for ``n >= zero_result_min_operators``)
-evaluate to 0 are rejected; the share of any single result in a split is held
-under ``result_share_cap`` as described in :mod:`genforge.generators.hint_result_cap`.
+evaluate to 0 are rejected; no single result holds more than ``result_share_cap``
+of a split, exactly: every split declares it as its ``label_cap`` on the result
+(``cap_key = "target"``) and the engine skips a record whose result already has
+``floor(cap * size)`` records in the split (at least one). A pilot-based keep
+probability (:mod:`genforge.generators.hint_result_cap`) thins the most common
+results first, so that few draws are skipped.
 A block draws its trees many at a time (:mod:`genforge.generators.hint_sampler`
 and :mod:`genforge.generators.hint_batch`, same law as the one-tree reference
 ``sample_expression``) until it has one kept draw per slot, and the trace is
@@ -127,7 +131,9 @@ def _too_rare(params: HintParams, split: str, law: SplitLaw, rate: float, least:
 
 class HintTask(Task):
     name = "hint"
-    version = "1.2"
+    version = "1.3"
+    #: The label the result cap counts (not listed in the manifest: results are too many to be worth it).
+    cap_key = "target"
     summary = "evaluate HINT arithmetic expressions (truncated -, ceiling /) with SS/LS/SL/LL test splits"
     default_split_plan = "hint"
     Params = HintParams
@@ -151,12 +157,15 @@ class HintTask(Task):
                 return operators[0] <= c["operators"] <= operators[1] and values[0] < c["max_value"] <= values[1]
             return accepts
 
+        # HINT: no result above result_share_cap of a split (1: no cap).
+        cap = params.result_share_cap if params.result_share_cap < 1 else None
+
         def sampling(operators, values):
             return {"operators_min": operators[0], "operators_max": operators[1],
                     "value_floor": values[0], "value_cap": values[1]}
 
         train, validation, test_id = (
-            SplitSpec(s.name, s.size, s.description, s.accepts, sampling(short, small), s.shift)
+            SplitSpec(s.name, s.size, s.description, s.accepts, sampling(short, small), s.shift, label_cap=cap)
             for s in iid_splits(params.train_size, params.test_size, params.test_size,
                                 within=within(short, small))
         )
@@ -168,14 +177,14 @@ class HintTask(Task):
         paper = (
             train, validation,
             SplitSpec("SS", test_size, f"short and small: {short_text}, {small_text} (not in train)",
-                      test_id.accepts, sampling(short, small), "iid"),
+                      test_id.accepts, sampling(short, small), "iid", label_cap=cap),
             SplitSpec("LS", test_size, f"long, small values: {long_text}, {small_text}",
-                      within(long, small), sampling(long, small), "length", moves=LONG_MOVES),
+                      within(long, small), sampling(long, small), "length", moves=LONG_MOVES, label_cap=cap),
             SplitSpec("SL", test_size, f"short, large values: {short_text}, {large_text}",
-                      within(short, large), sampling(short, large), "value", moves=LARGE_MOVES),
+                      within(short, large), sampling(short, large), "value", moves=LARGE_MOVES, label_cap=cap),
             SplitSpec("LL", test_size, f"long, large values: {long_text}, {large_text}",
                       within(long, large), sampling(long, large), "length_and_value",
-                      moves=LONG_MOVES + LARGE_MOVES),
+                      moves=LONG_MOVES + LARGE_MOVES, label_cap=cap),
         )
         return {
             "hint": SplitPlan("hint", "HINT's test subsets: SS, LS (longer), SL (larger values), LL (both)", paper),
