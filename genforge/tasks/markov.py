@@ -173,7 +173,8 @@ class MarkovTask(Task):
                                   "max_steps": params.longer_max_steps},
             longer_moves=("input_length", "steps"),  # longer inputs give rules more places to fire
             # A growing rule's pattern is shorter than its replacement: at most replacement_length_max - 1.
-            domain_moves=("domain", "pattern_length"),
+            # Its outputs and rule lists (instructions) have the domain's own lengths (growing rules lengthen).
+            domain_moves=("domain", "pattern_length", "output_length", "target_length", "instruction_length"),
         )
 
     def sample_block(self, rng: RandomStream, params: MarkovParams, count: int) -> list[Optional[Example]]:

@@ -290,7 +290,7 @@ class PcfgSetTask(Task):
         return self._iid(params, accept_all) + (SplitSpec(
             "test_localism_length", PROBE_LINES, "each function on argument strings of 2..20 symbols, 1,007 lines "
             "per function (Hupkes et al. 2020, localism)", accept_all, {}, "localism", source="enumerate",
-            moves=SHAPE_FEATURES + _presence(FUNCTIONS)),)
+            moves=SHAPE_FEATURES + ("arguments", "target_length") + _presence(FUNCTIONS)),)
 
     def enumerate_split(self, params: PcfgSetParams, plan: SplitPlan, split: SplitSpec, seed: int):
         if split.name != "test_localism_length":
@@ -345,7 +345,7 @@ class PcfgSetTask(Task):
             SplitSpec("test_ood_exception", params.test_size,
                       "exception examples: the target differs from the rule-based answer (learnt or overgeneralised?)",
                       all_of(bucket_range(0.9, 1.0), exception_example), settings(1.0), "overgeneralisation",
-                      moves=_presence(name for pair in exception_pairs for name in pair)),
+                      moves=("exceptions",) + _presence(name for pair in exception_pairs for name in pair)),
         )
 
     def space_size(self, params: PcfgSetParams, split: SplitSpec) -> Optional[int]:

@@ -98,7 +98,8 @@ FAITHFUL_SHORTCUT = ("label_shortcut = faithful reproduces EpiGNN's graphs (Khal
 #: longer paths have more and more nested edges, a different identity share and more labels competing
 #: with the target; more branches have more edges and more source edges carrying the target.
 LENGTH_MOVES = ("k", "edges", "nested", "identity_share", "target_is_top_label", "target_on_source_edge")
-BRANCH_MOVES = ("branches", "edges", "identity_share", "target_is_top_label", "target_on_source_edge")
+#: More parallel branches are more nodes and longer inputs, by definition.
+BRANCH_MOVES = ("branches", "edges", "nodes", "input_length", "identity_share", "target_is_top_label", "target_on_source_edge")
 #: Longest paths and most branches the schema allows.
 MAX_K, MAX_BRANCHES = 50, 16
 
@@ -253,7 +254,9 @@ class RelationAlgebraTask(Task):
     def _expected_probes(params: RelationAlgebraParams) -> dict[str, str]:
         if params.label_shortcut == "balanced":
             return {}
-        return {"most_frequent_edge_label": FAITHFUL_SHORTCUT, "source_edge_label": FAITHFUL_SHORTCUT}
+        # The generic nearest-input and naive Bayes probes learn the same edge-label frequencies.
+        return {name: FAITHFUL_SHORTCUT for name in
+                ("most_frequent_edge_label", "source_edge_label", "nearest_ngram", "naive_bayes")}
 
     # -- audit (genforge.core.probes) --------------------------------------------
     def canonical_key(self, instruction: Optional[str], input: str) -> str:

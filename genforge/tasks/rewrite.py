@@ -119,6 +119,9 @@ class RewriteTask(Task):
             within_train_length=lambda example, bucket: example.meta["complexity"]["input_length"] <= length,
             longer_test=lambda example, bucket: example.meta["complexity"]["input_length"] > length,
             longer_sample_params={"input_length_min": length + 1, "input_length": params.longer_input_length},
+            # Train mixes in unconstrained rules, which have no k; the held-out domain's rules all have one
+            # (drawn at train's k range): the share of "no k" moves, not the k histogram.
+            domain_moves=("domain", "k"),
         )
 
     def nuisance_features(self, record: Mapping[str, Any]) -> dict[str, Any]:

@@ -243,7 +243,8 @@ class ScanScaledTask(ScanFamilyTask):
                       lambda e, b: hits(e) == (False, False)),
             SplitSpec("test_ood_template", params.test_size, f"commands with {shown} (not the turn form)",
                       lambda e, b: hits(e) == (True, False), {"force": force}, shift="template",
-                      moves=("output_length", "command_length", "depth") + _word_features(modifier, "left", "right")),
+                      moves=("output_length", "target_length", "command_length", "input_length", "depth")
+                      + _word_features(modifier, "left", "right")),
         ))
 
     @staticmethod

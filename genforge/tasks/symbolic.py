@@ -175,11 +175,11 @@ class SymbolicTask(Task):
         unseen_test = SplitSpec(
             "test_ood_instruction", test_size, "rules never in any training pool (Only-IF's test of diversity)",
             all_of(_depth_between(low, high), _unseen), _sampling("unseen", params.domains, low, high), "instruction",
-            moves=("rule_nodes",))  # other identities have other sizes
+            moves=("rule_nodes", "instruction_length"))  # other identities have other sizes (the instruction is the rule)
         domain_test = SplitSpec(
             "test_ood_domain", test_size, f"families never seen in training: {', '.join(held_out)}",
             all_of(_depth_between(low, high), _in_domains(held_out)), _sampling("any", held_out, low, high), "domain",
-            moves=("domain", "rule_nodes"))  # another family: other identities
+            moves=("domain", "rule_nodes", "instruction_length"))  # another family: other identities, other sizes
         deeper_test = SplitSpec(
             "test_ood_depth", test_size, f"inputs of depth {high + 1} to {deeper} (train: {low} to {high})",
             _depth_between(high + 1, deeper), _sampling("pool", params.domains, high + 1, deeper), "depth",

@@ -127,9 +127,20 @@ def _held_out_domain_splits(params: Params, measure: str, measure_free_domains: 
             all_of(within, in_test_measure),
             {**_FRESH, "domains": measured_domains, f"{measure}_min": test_lo, f"{measure}_max": test_hi},
             # Domains without the measure (unconstrained rules have no k) cannot be in it: their share moves.
-            "complexity", moves=(measure, "domain") if set(measure_free_domains) & set(train_domains) else (measure,),
+            "complexity", moves=_measure_moves(measure, measure_free_domains, train_domains),
         ),)
     return specs
+
+
+
+def _measure_moves(measure: str, measure_free_domains, train_domains) -> tuple[str, ...]:
+    """What the measure test may move besides its measure."""
+    moves = (measure,)
+    if measure == "rules":  # more rules are a longer rule list: a longer instruction
+        moves += ("instruction_length",)
+    if set(measure_free_domains) & set(train_domains):
+        moves += ("domain",)  # domains without the measure (unconstrained rules have no k) cannot be in it
+    return moves
 
 
 def rule_structure(rules, domain: str, size: int) -> tuple[list[str], list[str]]:
