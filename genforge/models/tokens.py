@@ -7,9 +7,10 @@ models. A task whose strings are digits, letters or formulas written without
 spaces (addition, rewrite, ...) is split into characters: a word vocabulary
 there would make every number its own unseen token. two_hop and comparison
 write entities and relations as ``<e_12><r_3>``: each ``<...>`` is one
-symbol (``symbols``), as in the Grokked Transformers setting. A plugin task not in
-:data:`WORD_TASKS` is read as words when most training strings hold a space,
-characters otherwise. ``--tokens words|chars`` overrides the choice.
+symbol (``symbols``), as in the Grokked Transformers setting. A plugin
+task in none of :data:`WORD_TASKS`, :data:`CHAR_TASKS` and
+:data:`SYMBOL_TASKS` is read as words when most training strings hold a
+space, characters otherwise. ``--tokens`` overrides the choice.
 
 The model's source is the record's input, preceded by its instruction when
 the instruction varies between training records (markov, rewrite and
@@ -30,6 +31,8 @@ TOKENIZATIONS = (AUTO, WORDS, CHARS, SYMBOLS)
 
 #: Built-in tasks whose strings are whitespace-separated tokens.
 WORD_TASKS = frozenset({"scan", "scan_scaled", "pcfg_set", "cogs", "kinship", "algorithmic", "relation_algebra"})
+#: Built-in tasks whose strings are digits, letters or formulas: one token per character.
+CHAR_TASKS = frozenset({"addition", "multiplication", "hint", "markov", "rewrite", "symbolic"})
 #: Built-in tasks written as ``<name>`` symbols without spaces.
 SYMBOL_TASKS = frozenset({"two_hop", "comparison"})
 _SYMBOL = re.compile(r"<[^<>\s]*>|\S")
@@ -55,6 +58,8 @@ def choose(task: str, records: Sequence[dict], asked: str = AUTO) -> str:
         return WORDS
     if task in SYMBOL_TASKS:
         return SYMBOLS
+    if task in CHAR_TASKS:
+        return CHARS
     texts = [text for record in records[:1000] for text in (record["input"], record["target"])]
     spaced = sum(" " in text for text in texts)
     return WORDS if texts and spaced * 2 > len(texts) else CHARS
