@@ -35,12 +35,24 @@ class LstmSeq2Seq(nn.Module):
 
     def decode(self, encoded, target_in: torch.Tensor) -> torch.Tensor:
         """Logits for every position of ``target_in``; the decoder starts from the encoder's final state."""
-        memory, state, source_padding = encoded
-        hidden, _ = self.decoder(self.dropout(self.target_embedding(target_in)), state)
+        return self._attend(encoded, target_in, encoded[1])[0]
+
+    def start(self, encoded) -> list:
+        """The decoder state for :meth:`step`: the encoder's final state."""
+        return [encoded[1]]
+
+    def step(self, encoded, cache: list, token: torch.Tensor, position: int) -> torch.Tensor:
+        """Logits after ``token``, carrying the LSTM state in ``cache`` (one step's work)."""
+        logits, cache[0] = self._attend(encoded, token.unsqueeze(1), cache[0])
+        return logits[:, -1]
+
+    def _attend(self, encoded, target_in: torch.Tensor, state):
+        memory, _, source_padding = encoded
+        hidden, state = self.decoder(self.dropout(self.target_embedding(target_in)), state)
         scores = torch.bmm(hidden, memory.transpose(1, 2)).masked_fill(source_padding.unsqueeze(1), float("-inf"))
         context = torch.bmm(torch.softmax(scores, dim=-1), memory)
         mixed = torch.tanh(self.combine(torch.cat([hidden, context], dim=-1)))
-        return self.output(self.dropout(mixed))
+        return self.output(self.dropout(mixed)), state
 
     def forward(self, source: torch.Tensor, target_in: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(source), target_in)

@@ -151,10 +151,11 @@ def greedy_decode(model, tokenizer: Tokenizer, records: list[dict], settings: Se
     with torch.no_grad():
         for indices in batches([(s, None) for s in sources], settings.batch_size, None):
             encoded = model.encode(pad([sources[i] for i in indices], device))
+            cache = model.start(encoded)
             output = torch.full((len(indices), 1), bos, dtype=torch.long, device=device)
             finished = torch.zeros(len(indices), dtype=torch.bool, device=device)
-            for _ in range(limit + 1):
-                following = model.decode(encoded, output)[:, -1].argmax(dim=-1)
+            for position in range(limit + 1):
+                following = model.step(encoded, cache, output[:, -1], position).argmax(dim=-1)
                 following = following.masked_fill(finished, 0)
                 output = torch.cat([output, following.unsqueeze(1)], dim=1)
                 finished |= following.eq(eos)

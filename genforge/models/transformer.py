@@ -60,5 +60,26 @@ class TransformerSeq2Seq(nn.Module):
             tgt_key_padding_mask=target_in.eq(0), memory_key_padding_mask=source_padding)
         return self.output(hidden)
 
+    def start(self, encoded) -> list:
+        """An empty cache for :meth:`step`: each decoder layer's inputs at the positions decoded so far."""
+        return [None] * len(self.decoder.layers)
+
+    def step(self, encoded, cache: list, token: torch.Tensor, position: int) -> torch.Tensor:
+        """Logits after ``token`` at ``position`` (eval mode), reusing earlier positions' layer inputs.
+
+        The same numbers as :meth:`decode` on the whole prefix, in one position's work
+        instead of the prefix's: greedy decoding would otherwise cost quadratic time.
+        """
+        memory, source_padding = encoded
+        x = self.target_embedding(token.unsqueeze(1)) * math.sqrt(self.width) + self.positions[position]
+        for number, layer in enumerate(self.decoder.layers):
+            cache[number] = x if cache[number] is None else torch.cat([cache[number], x], dim=1)
+            seen = cache[number]  # causal: the new position attends to itself and everything before it
+            x = layer.norm1(x + layer.self_attn(x, seen, seen, need_weights=False)[0])
+            x = layer.norm2(x + layer.multihead_attn(x, memory, memory, key_padding_mask=source_padding,
+                                                     need_weights=False)[0])
+            x = layer.norm3(x + layer.linear2(layer.activation(layer.linear1(x))))
+        return self.output(self.decoder.norm(x))[:, -1]
+
     def forward(self, source: torch.Tensor, target_in: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(source), target_in)
