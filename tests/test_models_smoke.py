@@ -62,3 +62,5 @@ def test_bad_model_sizes_are_usage_errors(folder, tmp_path):
     assert result.exit_code == 2 and "not a multiple of --heads" in result.output
     result = run("reference-model", folder, "--out", tmp_path / "p.jsonl", "--task", "scan")
     assert result.exit_code == 2 and "not in" in result.output
+    result = run("reference-model", folder, "--out", tmp_path / "p.jsonl", "--max-length", "1")
+    assert result.exit_code == 2 and "raise --max-length" in result.output

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from genforge.core.errors import UsageError
 from genforge.models.data import TaskData
 from genforge.models.lstm import LstmSeq2Seq
 from genforge.models.progress import TrainingProgress
@@ -88,6 +89,9 @@ def train(data: TaskData, tokenizer: Tokenizer, settings: Settings, device, prog
     """The trained model (its best validation epoch's weights) and a report of the run."""
     started = time.monotonic()
     pairs, too_long = encode_pairs(tokenizer, data.train, settings.max_length)
+    if not pairs:
+        raise UsageError(f"{data.task}: every training example is longer than --max-length {settings.max_length} "
+                         "tokens; raise --max-length")
     validation, _ = encode_pairs(tokenizer, data.validation, settings.max_length)
     model = build_model(settings, tokenizer).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
