@@ -24,6 +24,7 @@ def run(folder: str | Path, out: str | Path, settings: Settings, tasks: tuple[st
         progress_mode: str = "auto", say: Callable[[str], None] = lambda text: None) -> list:
     """Train and decode every task of ``folder``; write ``out`` (atomically); the training reports."""
     device = set_up_torch(settings)
+    from genforge.models.progress import TrainingProgress
     from genforge.models.train import decode_limit, greedy_decode, train
 
     say(f"device {device}, {settings.threads} thread(s), {settings.arch}, seed {settings.seed}")
@@ -37,8 +38,11 @@ def run(folder: str | Path, out: str | Path, settings: Settings, tasks: tuple[st
                 model, report = train(data, tokenizer, settings, device, progress_mode)
                 limit = decode_limit(tokenizer, data, settings)
                 for split, records in data.evaluated.items():
+                    progress = TrainingProgress(f"{data.task}/{split} decoding", -(-len(records) // settings.batch_size),
+                                                progress_mode, unit="batch")
                     predictions, report.cut_sources[split] = greedy_decode(
-                        model, tokenizer, records, settings, limit, device)
+                        model, tokenizer, records, settings, limit, device, progress)
+                    progress.close()
                     lines.writelines(prediction_line(r, p) for r, p in zip(records, predictions))
                     correct = sum(p == r["target"] for r, p in zip(records, predictions))
                     say(f"{data.task}/{split}: {correct}/{len(records)} exact")

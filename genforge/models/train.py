@@ -143,8 +143,8 @@ def decode_limit(tokenizer: Tokenizer, data: TaskData, settings: Settings) -> in
     return min(settings.max_length, 2 * longest + 10)
 
 
-def greedy_decode(model, tokenizer: Tokenizer, records: list[dict], settings: Settings, limit: int, device
-                  ) -> tuple[list[str], int]:
+def greedy_decode(model, tokenizer: Tokenizer, records: list[dict], settings: Settings, limit: int, device,
+                  progress: TrainingProgress | None = None) -> tuple[list[str], int]:
     """Predicted text per record (in order), and how many sources were cut to max_length."""
     sources = [tokenizer.encode_source(r) for r in records]
     cut = sum(len(s) > settings.max_length for s in sources)
@@ -153,7 +153,7 @@ def greedy_decode(model, tokenizer: Tokenizer, records: list[dict], settings: Se
     bos, eos = tokenizer.target.index[BOS], tokenizer.target.index[EOS]
     model.eval()
     with torch.no_grad():
-        for indices in batches([(s, None) for s in sources], settings.batch_size, None):
+        for done, indices in enumerate(batches([(s, None) for s in sources], settings.batch_size, None), 1):
             encoded = model.encode(pad([sources[i] for i in indices], device))
             cache = model.start(encoded)
             output = torch.full((len(indices), 1), bos, dtype=torch.long, device=device)
@@ -167,4 +167,6 @@ def greedy_decode(model, tokenizer: Tokenizer, records: list[dict], settings: Se
                     break
             for row, index in enumerate(indices):
                 predictions[index] = tokenizer.target.decode(output[row, 1:].tolist())
+            if progress is not None:
+                progress.update(done)
     return predictions, cut
