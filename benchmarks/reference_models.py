@@ -92,12 +92,12 @@ def generate(task: str, plan: str, folder: Path) -> Path:
     return out / task
 
 
-def measure(row: str, folder: Path, threads: int, seed: int) -> dict:
+def measure(row: str, folder: Path, threads: int, seed: int, epochs: int | None = None) -> dict:
     task, plan = row.split(":")
     started = time.monotonic()
     data = generate(task, plan, folder)
     predictions = folder / f"{task}-{plan}.predictions.jsonl"
-    epochs = EPOCHS.get(task, DEFAULT_EPOCHS)
+    epochs = epochs or EPOCHS.get(task, DEFAULT_EPOCHS)
     log = folder / f"{task}-{plan}.log"
     with open(log, "w") as progress:  # the run's progress lines, to watch while it runs
         subprocess.run([sys.executable, "-c", "from genforge.cli import main; main()", "reference-model", str(data),
@@ -122,13 +122,13 @@ def _cores() -> int:
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| task | plan | split | shift | reference model | published | source | time |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| task | plan | epochs | split | shift | reference model | published | source | time |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for result in results:
         for number, (split, score) in enumerate(result["splits"].items()):
             published, source = PUBLISHED.get((result["task"], result["plan"], split), ("", ""))
             time_text = f"{result['seconds'] / 60:.1f} min" if number == 0 else ""
-            lines.append(f"| {result['task']} | {result['plan']} | {split} | {score['shift']} | "
+            lines.append(f"| {result['task']} | {result['plan']} | {result['epochs']} | {split} | {score['shift']} | "
                          f"{score['exact_match']:.3f} ({score['correct']}/{score['records']}) | {published} | "
                          f"{source} | {time_text} |")
     return "\n".join(lines)
@@ -141,6 +141,7 @@ def main() -> None:
     parser.add_argument("--work", default="reference-model-data", help="folder for generated data and predictions")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=None, help="epochs for every row (default: per task, EPOCHS)")
     parser.add_argument("--table", action="store_true", help="print the Markdown table of --results and stop")
     options = parser.parse_args()
     results_path = Path(options.results)
@@ -154,7 +155,7 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for row in options.rows.split(","):
         print(f"{row}: running", file=sys.stderr, flush=True)
-        result = measure(row, folder, options.threads, options.seed)
+        result = measure(row, folder, options.threads, options.seed, options.epochs)
         with open(results_path, "a") as out:
             out.write(json.dumps(result) + "\n")
         print(f"{row}: {result['seconds']} s, " + ", ".join(

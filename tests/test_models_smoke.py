@@ -64,3 +64,22 @@ def test_bad_model_sizes_are_usage_errors(folder, tmp_path):
     assert result.exit_code == 2 and "not in" in result.output
     result = run("reference-model", folder, "--out", tmp_path / "p.jsonl", "--max-length", "1")
     assert result.exit_code == 2 and "raise --max-length" in result.output
+
+
+@pytest.mark.parametrize("arch", ["transformer", "lstm"])
+def test_step_by_step_decoding_gives_the_logits_of_decoding_the_whole_prefix(arch):
+    import torch
+
+    from genforge.models.lstm import LstmSeq2Seq
+    from genforge.models.transformer import TransformerSeq2Seq
+
+    torch.manual_seed(0)
+    model = (TransformerSeq2Seq if arch == "transformer" else LstmSeq2Seq)(12, 9, width=16, heads=2).eval()
+    source, target = torch.randint(1, 12, (3, 6)), torch.randint(1, 9, (3, 7))
+    source[0, 4:] = 0  # padding
+    with torch.no_grad():
+        encoded = model.encode(source)
+        whole = model.decode(encoded, target)
+        cache = model.start(encoded)
+        steps = torch.stack([model.step(encoded, cache, target[:, t], t) for t in range(7)], dim=1)
+    assert torch.allclose(whole, steps, atol=1e-5)

@@ -43,7 +43,10 @@ class TransformerSeq2Seq(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def _embed(self, embedding: nn.Embedding, ids: torch.Tensor) -> torch.Tensor:
-        return self.dropout(embedding(ids) * math.sqrt(self.width) + self.positions[: ids.size(1)])
+        # No sqrt(width) scaling: PyTorch's embeddings start at unit variance, so scaling them would
+        # drown the +-1 position codes (11:1 at width 128) and leave the decoder unable to count
+        # (a first SCAN run plateaued at loss 0.45 and 1.4% exact match that way).
+        return self.dropout(embedding(ids) + self.positions[: ids.size(1)])
 
     def encode(self, source: torch.Tensor):
         padding = source.eq(0)
@@ -71,7 +74,7 @@ class TransformerSeq2Seq(nn.Module):
         instead of the prefix's: greedy decoding would otherwise cost quadratic time.
         """
         memory, source_padding = encoded
-        x = self.target_embedding(token.unsqueeze(1)) * math.sqrt(self.width) + self.positions[position]
+        x = self.target_embedding(token.unsqueeze(1)) + self.positions[position]
         for number, layer in enumerate(self.decoder.layers):
             cache[number] = x if cache[number] is None else torch.cat([cache[number], x], dim=1)
             seen = cache[number]  # causal: the new position attends to itself and everything before it
