@@ -38,8 +38,9 @@ def run(folder: str | Path, out: str | Path, settings: Settings, tasks: tuple[st
                 model, report = train(data, tokenizer, settings, device, progress_mode)
                 limit = decode_limit(tokenizer, data, settings)
                 for split, records in data.evaluated.items():
-                    progress = TrainingProgress(f"{data.task}/{split} decoding", -(-len(records) // settings.batch_size),
-                                                progress_mode, unit="batch")
+                    batch_count = -(-len(records) // settings.batch_size)
+                    progress = TrainingProgress(f"{data.task}/{split} decoding", batch_count, progress_mode,
+                                                unit="batch")
                     predictions, report.cut_sources[split] = greedy_decode(
                         model, tokenizer, records, settings, limit, device, progress)
                     progress.close()
