@@ -265,6 +265,9 @@ from genforge.cli_science import audit_command, sweep_command  # noqa: E402
 cli.add_command(audit_command)
 cli.add_command(sweep_command)
 
+from genforge.cli_models import reference_model_command  # noqa: E402
+cli.add_command(reference_model_command)
+
 
 def main(argv=None):
     """Entry point: any failure becomes one message on stderr and its exit code (see cli_errors)."""
