@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Optional
 
-from genforge.core.checkpoints import Checkpoints, digest_set
+from genforge.core.checkpoints import Checkpoints
 from genforge.core.fill import FillState
 from genforge.core.writer import SplitWriter, StagedBytesChanged
 
@@ -41,13 +41,13 @@ def restore(folder, staging: Path, checkpoints: Checkpoints, run, *, resume: boo
     if saved is not None:
         try:
             files = [{key: entry[key] for key in _FILE_FIELDS} for entry in saved["done"]]
-            earlier: set = set()
             for name in dict.fromkeys(entry["split"] for entry in files):
                 if run.plan.split(name).probe_of is not None:
                     continue  # a probe split's records are no earlier split's (see SplitSpec.probe_of)
                 count = sum(e["records"] for e in files if e["split"] == name)
-                earlier |= digest_set(checkpoints.read_digests(name, count, saved["digest_logs"][name]))
+                run.seen.add_raw(checkpoints.read_digests(name, count, saved["digest_logs"][name]))
         except _DAMAGE as error:
+            run.seen.close()
             checkpoints.refusal = str(error) if isinstance(error, StagedBytesChanged) else "its digest logs are damaged"
             saved = None
     if folder.resumed and saved is None:
@@ -58,7 +58,7 @@ def restore(folder, staging: Path, checkpoints: Checkpoints, run, *, resume: boo
         say(f"no interrupted run of this request to resume in {str(destination.parent)!r}; starting from the beginning")
     if saved is None:
         return None
-    run.files, run.earlier = files, earlier
+    run.files = files
     checkpoints.done = list(files)
     checkpoints.digest_logs = dict(saved["digest_logs"])
     return saved
