@@ -26,9 +26,10 @@ import time
 from pathlib import Path
 
 
-def measure(size: int, out: Path, budget: str, params: list[str], keep: bool) -> dict:
+def measure(size: int, out: Path, budget: str, params: list[str], keep: bool, workers: int = 1) -> dict:
     command = [sys.executable, "-c", "from genforge.cli import cli; cli()", "generate", "addition", "--size", f"train={size}",
-               "--out", str(out), "--overwrite", "--quiet", "--memory-budget", budget]
+               "--out", str(out), "--overwrite", "--quiet", "--memory-budget", budget,
+               "--workers", str(workers)]
     for param in params:
         command += ["--param", param]
     started = time.perf_counter()
@@ -40,8 +41,10 @@ def measure(size: int, out: Path, budget: str, params: list[str], keep: bool) ->
         raise SystemExit(f"generate failed ({status}): {stderr.decode()[-2000:]}")
     manifest = json.loads((out / "addition" / "manifest.json").read_text())
     train = next(f for f in manifest["files"] if f["split"] == "train")
-    result = {"size": size, "budget": budget, "params": params, "wall_s": round(wall, 1),
-              "records_per_s": round(size / wall), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+    cpu = usage.ru_utime + usage.ru_stime  # the run and its workers (waited for by it)
+    result = {"size": size, "budget": budget, "params": params, "workers": workers, "wall_s": round(wall, 1),
+              "records_per_s": round(size / wall), "cpu_s": round(cpu, 1), "records_per_cpu_s": round(size / cpu),
+              "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
               "train_sha256": train["sha256"], "train_bytes": train["bytes"],
               "load_avg_1min_at_end": os.getloadavg()[0], "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     if not keep:
@@ -54,12 +57,13 @@ def main() -> None:
     parser.add_argument("sizes", nargs="+", type=int)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--budget", default="512M")
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--param", action="append", default=[], help="task parameter K=V (repeatable)")
     parser.add_argument("--results", type=Path, default=None, help="append one JSON line per run here")
     parser.add_argument("--keep", action="store_true", help="keep the generated folder")
     args = parser.parse_args()
     for size in args.sizes:
-        result = measure(size, args.out, args.budget, args.param, args.keep)
+        result = measure(size, args.out, args.budget, args.param, args.keep, args.workers)
         print(json.dumps(result), flush=True)
         if args.results is not None:
             with open(args.results, "a") as file:

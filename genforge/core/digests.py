@@ -40,6 +40,8 @@ RECENT_BYTES = 140
 #: Every FENCE-th key of a run stays in memory: a lookup reads FENCE rows (4 KiB) from disk.
 FENCE = 256
 MAX_BLOOM_BITS = 12
+#: Digests whose Bloom positions are computed at once when a run is spilled (a few MB of temporaries).
+BLOOM_PIECE = 1 << 16
 #: The smallest budget accepted: below it the store would spill every few thousand digests.
 MIN_BUDGET = 1 << 20
 DEFAULT_BUDGET = 512 << 20
@@ -93,9 +95,11 @@ class BloomFilter:
         return (first[:, None] + self._steps[None, :] * (second[:, None] | np.uint64(1))) % np.uint64(self.bits)
 
     def add(self, first: np.ndarray, second: np.ndarray) -> None:
-        positions = self._positions(first, second).ravel()
-        np.bitwise_or.at(self._array, positions >> np.uint64(3),
-                         np.left_shift(1, (positions & np.uint64(7)).astype(np.uint8)).astype(np.uint8))
+        # In pieces: the positions of a whole run at once would take 64 bytes a digest per temporary.
+        for start in range(0, len(first), BLOOM_PIECE):
+            positions = self._positions(first[start:start + BLOOM_PIECE], second[start:start + BLOOM_PIECE]).ravel()
+            np.bitwise_or.at(self._array, positions >> np.uint64(3),
+                             np.left_shift(1, (positions & np.uint64(7)).astype(np.uint8)).astype(np.uint8))
         self.count += len(first)
 
     def may_hold(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -190,6 +194,7 @@ class DigestStore:
 
     def _spill(self) -> None:
         raw = b"".join(self.recent)
+        self.recent = set()  # freed before the sort: the peak is the set or the arrays, not both
         rows = np.frombuffer(raw, dtype="<u8").reshape(-1, 2)
         rows = rows[np.argsort(rows[:, 0], kind="stable")]
         del raw
@@ -199,7 +204,6 @@ class DigestStore:
             self.blooms.append(BloomFilter(self.capacity, self.bloom_bits))
         self.blooms[-1].add(rows[:, 0], rows[:, 1])
         self.spilled += len(rows)
-        self.recent = set()
 
     @property
     def memory_bytes(self) -> int:

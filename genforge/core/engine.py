@@ -96,13 +96,6 @@ def _expected_records(spec: TaskSpec, plan: SplitPlan) -> int:
     return total
 
 
-def add_digest_log(store: DigestStore, path: Path, chunk: int = 1 << 24) -> None:
-    """Add a finished split's digest log to ``store``, a piece at a time."""
-    with open(path, "rb") as log:
-        while piece := log.read(chunk):
-            store.add_raw(piece)
-
-
 def _check_request(spec: TaskSpec, plan: SplitPlan) -> None:
     task = spec.task_object()
     for split in plan.splits:
@@ -237,7 +230,7 @@ class _Run:
         """Write one split (continuing it from ``saved`` when the checkpoint stopped inside it)."""
         spec, checkpoints = self.spec, self.checkpoints
         size = _size(spec, split)
-        state, kept, writer = FillState(), b"", None
+        state, kept, writer = FillState(), None, None
         if saved is not None and saved["split"] == split.name and saved["position"] is not None:
             state, kept, writer = resume_split(self.staging, checkpoints, split.name, spec.shard_size,
                                                saved["position"], self.say)
@@ -247,8 +240,9 @@ class _Run:
         # own that is dropped when it ends, so the later splits are not checked against it (see SplitSpec).
         probe = split.probe_of is not None
         seen = DigestStore(self.staging / PROBE_SPILL_FOLDER, self.seen.budget, size or 0) if probe else self.seen
-        if not (spec.allow_repeats or split.repeats):
-            seen.add_raw(kept)
+        if kept is not None and not (spec.allow_repeats or split.repeats):
+            for piece in checkpoints.digest_pieces(split.name):
+                seen.add_raw(piece)
         # Blocks consumed before an interruption are skipped: block results depend on their index only.
         blocks = source.blocks(_job_maker(spec, split, state.blocks_used))
         # A resumed split appends to its digests (cut back to the checkpoint); a new one starts them afresh.
@@ -289,7 +283,8 @@ class _Run:
         if labels is not None:
             self.balances[split.name] = dict(sorted(labels.items()))
         if not probe and (spec.allow_repeats or split.repeats):  # its records are kept out of the later splits
-            add_digest_log(self.seen, checkpoints.digests_path(split.name))
+            for piece in checkpoints.digest_pieces(split.name):
+                self.seen.add_raw(piece)
         checkpoints.done = list(self.files)
         checkpoints.save()
 

@@ -45,7 +45,9 @@ def restore(folder, staging: Path, checkpoints: Checkpoints, run, *, resume: boo
                 if run.plan.split(name).probe_of is not None:
                     continue  # a probe split's records are no earlier split's (see SplitSpec.probe_of)
                 count = sum(e["records"] for e in files if e["split"] == name)
-                run.seen.add_raw(checkpoints.read_digests(name, count, saved["digest_logs"][name]))
+                checkpoints.check_digests(name, count, saved["digest_logs"][name])
+                for piece in checkpoints.digest_pieces(name):
+                    run.seen.add_raw(piece)
         except _DAMAGE as error:
             run.seen.close()
             checkpoints.refusal = str(error) if isinstance(error, StagedBytesChanged) else "its digest logs are damaged"
@@ -65,15 +67,15 @@ def restore(folder, staging: Path, checkpoints: Checkpoints, run, *, resume: boo
 
 
 def resume_split(staging: Path, checkpoints: Checkpoints, split_name: str, shard_size: Optional[int],
-                 position: dict, say: Callable[[str], None]) -> tuple[FillState, bytes, Optional[SplitWriter]]:
-    """(state, digest log kept, writer) of the split a checkpoint stopped inside.
+                 position: dict, say: Callable[[str], None]) -> tuple[FillState, object, Optional[SplitWriter]]:
+    """(state, running sha256 of the digest log kept, writer) of the split a checkpoint stopped inside.
 
     When its staged bytes no longer match the checkpoint, the split starts
     over: a fresh state, no digests and no writer (the caller opens a new one).
     """
     writer = None
     try:
-        kept = checkpoints.read_digests(split_name, position["written"], position["digests_sha256"])
+        kept = checkpoints.check_digests(split_name, position["written"], position["digests_sha256"])
         writer = SplitWriter.resume(staging, split_name, shard_size, position["writer"])
     except _DAMAGE as error:
         if writer is not None:
@@ -83,7 +85,7 @@ def resume_split(staging: Path, checkpoints: Checkpoints, split_name: str, shard
             "writing the split again from the beginning")
         for path in staging.glob(f".{split_name}-*.part"):
             path.unlink()
-        return FillState(), b"", None
+        return FillState(), None, None
     state = FillState(position["blocks_used"], position["written"], position["stalled"])
     say(f"resuming split {split_name!r} at record {state.written:,} (block {state.blocks_used:,})")
     return state, kept, writer
