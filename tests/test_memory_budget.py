@@ -128,3 +128,19 @@ def test_budget_sizes_are_read_with_their_units():
     with pytest.raises(UsageError):
         parse_budget(True)
     assert digests_module.DEFAULT_BUDGET == 512 << 20
+
+
+def test_more_digests_than_expected_get_filters_that_still_rule_out_new_ones(tmp_path):
+    rng = np.random.default_rng(1)
+    store = DigestStore(tmp_path / "spill", budget=1 << 20, capacity=10)  # sized for the 65,536 minimum
+    for _ in range(400):
+        raw = rng.bytes(16 * 1024)
+        store.add([raw[i:i + 16] for i in range(0, len(raw), 16)])
+    assert len(store.runs) >= 50 and len(store.blooms) >= 5
+    fresh = rng.bytes(16 * 10000)
+    first, second = np.frombuffer(fresh, dtype="<u8").reshape(-1, 2).T
+    maybe = np.zeros(10000, dtype=bool)
+    for bloom in store.blooms:
+        maybe |= bloom.may_hold(first.copy(), second.copy())
+    assert maybe.mean() < 0.02  # each filter holds at most 1.25 times what it was sized for
+    store.close()

@@ -45,6 +45,8 @@ BLOOM_PIECE = 1 << 16
 #: The smallest budget accepted: below it the store would spill every few thousand digests.
 MIN_BUDGET = 1 << 20
 DEFAULT_BUDGET = 512 << 20
+#: How far past its capacity a Bloom filter takes more digests before another one is started.
+OVERFILL = 1.25
 #: Fraction of the budget the Bloom filter may take (the rest is ``recent``).
 BLOOM_SHARE = 0.4
 
@@ -209,8 +211,10 @@ class DigestStore:
         del raw
         self.spill_dir.mkdir(exist_ok=True)
         self.runs.append(_SpilledRun(self.spill_dir / f"run-{len(self.runs):05d}.bin", rows))
-        if not self.blooms or self.blooms[-1].count >= self.blooms[-1].capacity:
-            self.blooms.append(BloomFilter(self.capacity, self.bloom_bits))
+        # A run past the expected total (an enumerated split of unknown size) gets another filter; a
+        # little overfilling is cheaper than a second filter as large as the first.
+        if not self.blooms or self.blooms[-1].count + len(rows) > OVERFILL * self.blooms[-1].capacity:
+            self.blooms.append(BloomFilter(max(self.capacity, len(rows)), self.bloom_bits))
         self.blooms[-1].add(rows[:, 0], rows[:, 1])
         self.spilled += len(rows)
 
