@@ -144,3 +144,17 @@ def test_more_digests_than_expected_get_filters_that_still_rule_out_new_ones(tmp
         maybe |= bloom.may_hold(first.copy(), second.copy())
     assert maybe.mean() < 0.02  # each filter holds at most 1.25 times what it was sized for
     store.close()
+
+
+def test_probe_splits_that_repeat_train_on_purpose_give_the_same_bytes_when_spilled(tmp_path, spills, monkeypatch):
+    """A probe split is checked only against itself, in a store of its own (spilled here too)."""
+    params = {"entities": 60, "relations": 12, "out_degree": 6, "ood_share": 0.2, "phi": 2.0}
+    genforge.generate("two_hop", tmp_path / "big", sizes={"test_id": 20, "test_ood": 10}, params=params, seed=2)
+    monkeypatch.setattr(digests_module, "RECENT_BYTES", 1 << 20)
+    monkeypatch.setattr(digests_module, "MIN_RECENT", 16)  # 16 recent digests: every split spills
+    genforge.generate("two_hop", tmp_path / "tiny", sizes={"test_id": 20, "test_ood": 10}, params=params, seed=2,
+                      memory_budget=TINY)
+    assert len(spills) >= 2
+    manifest = (tmp_path / "tiny" / "two_hop" / "manifest.json").read_text()
+    assert '"probe_of"' in manifest
+    assert folder_bytes(tmp_path / "tiny" / "two_hop") == folder_bytes(tmp_path / "big" / "two_hop")

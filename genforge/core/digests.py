@@ -37,6 +37,8 @@ DIGEST_SIZE = 16
 #: What one digest in ``recent`` costs, measured (a 16-byte bytes object and its set slot),
 #: plus the transient arrays while it is sorted and written (about 40 bytes).
 RECENT_BYTES = 140
+#: The fewest recent digests kept whatever the budget (a spill per few blocks would be all the run did).
+MIN_RECENT = 1024
 #: Every FENCE-th key of a run stays in memory: a lookup reads FENCE rows (4 KiB) from disk.
 FENCE = 256
 MAX_BLOOM_BITS = 16
@@ -155,7 +157,7 @@ class DigestStore:
         self.bloom_bits = min(MAX_BLOOM_BITS, budget * BLOOM_SHARE * 8 / capacity)
         self.capacity = capacity
         bloom_bytes = capacity * self.bloom_bits / 8
-        self.recent_limit = max(1024, int((budget - bloom_bytes) / RECENT_BYTES))
+        self.recent_limit = max(MIN_RECENT, int((budget - bloom_bytes) / RECENT_BYTES))
         self.recent: set = set()
         self.runs: list[_SpilledRun] = []
         self.blooms: list[BloomFilter] = []

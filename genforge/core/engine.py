@@ -17,6 +17,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 from collections import Counter
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
@@ -403,7 +404,8 @@ def _generate(spec: TaskSpec, out_dir: Path, *, workers, overwrite, progress, sc
                    say=say, memory_budget=memory_budget)
         # Before the folder is renamed into place (or kept for --resume, which rebuilds it from the digest logs).
         stack.callback(run.seen.close)
-        run.seen.close()  # a leftover of a killed run
+        run.seen.close()  # leftovers of a killed run
+        shutil.rmtree(staging / PROBE_SPILL_FOLDER, ignore_errors=True)
         saved = restore(folder, staging, checkpoints, run, resume=resume, destination=destination, say=say)
         for split in splits:
             if not run.finished(split):
