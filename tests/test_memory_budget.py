@@ -158,3 +158,22 @@ def test_probe_splits_that_repeat_train_on_purpose_give_the_same_bytes_when_spil
     manifest = (tmp_path / "tiny" / "two_hop" / "manifest.json").read_text()
     assert '"probe_of"' in manifest
     assert folder_bytes(tmp_path / "tiny" / "two_hop") == folder_bytes(tmp_path / "big" / "two_hop")
+
+
+def test_a_small_space_is_refused_up_front_or_stops_with_the_count_reached_when_spilled(tmp_path, spills, monkeypatch):
+    from genforge.core.errors import InfeasibleError
+
+    monkeypatch.setattr(digests_module, "RECENT_BYTES", 1 << 20)
+    monkeypatch.setattr(digests_module, "MIN_RECENT", 16)
+    params = {"train_digits_max": 1}  # 100 inputs
+    with pytest.raises(InfeasibleError, match="the space holds only 100"):
+        genforge.generate(TASK, tmp_path, sizes={"train": 101}, params=params, memory_budget=TINY)
+    # The split stops with the count reached, the same with or without spilled runs.
+    messages = []
+    for budget in ("8G", TINY):
+        with pytest.raises(InfeasibleError, match=r"only \d+ distinct examples found") as caught:
+            genforge.generate(TASK, tmp_path, sizes={"train": 100, "validation": 0, "test_id": 0}, params=params,
+                              memory_budget=budget)
+        messages.append(str(caught.value))
+    assert spills and messages[0] == messages[1]
+    assert not (tmp_path / TASK).exists()
