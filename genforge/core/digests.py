@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+from itertools import islice
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -39,6 +40,8 @@ DIGEST_SIZE = 16
 RECENT_BYTES = 140
 #: The fewest recent digests kept whatever the budget (a spill per few blocks would be all the run did).
 MIN_RECENT = 1024
+#: Digests joined at once when a run is spilled.
+JOIN_PIECE = 1 << 16
 #: Every FENCE-th key of a run stays in memory: a lookup reads FENCE rows (4 KiB) from disk.
 FENCE = 256
 MAX_BLOOM_BITS = 16
@@ -206,11 +209,15 @@ class DigestStore:
         return answers
 
     def _spill(self) -> None:
-        raw = b"".join(self.recent)
+        rows = np.empty((len(self.recent), 2), dtype="<u8")
+        flat, position, digests = rows.reshape(-1).view(np.uint8), 0, iter(self.recent)
+        # Joined a piece at a time: one join of millions of digests allocates an 80-byte buffer
+        # record per digest (measured: 370 MB more at 3.7 million).
+        while piece := b"".join(islice(digests, JOIN_PIECE)):
+            flat[position:position + len(piece)] = np.frombuffer(piece, dtype=np.uint8)
+            position += len(piece)
         self.recent = set()  # freed before the sort: the peak is the set or the arrays, not both
-        rows = np.frombuffer(raw, dtype="<u8").reshape(-1, 2)
         rows = rows[np.argsort(rows[:, 0], kind="stable")]
-        del raw
         self.spill_dir.mkdir(exist_ok=True)
         self.runs.append(_SpilledRun(self.spill_dir / f"run-{len(self.runs):05d}.bin", rows))
         # A run past the expected total (an enumerated split of unknown size) gets another filter; a
