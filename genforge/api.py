@@ -80,6 +80,7 @@ def generate(
     resume: bool = False,
     max_bytes: Optional[int] = None,
     note: Optional[Callable[[str], None]] = None,
+    memory_budget: Optional[int | str] = None,
     **unexpected: Any,
 ) -> dict:
     """Generate a task's splits into ``out/<task>/`` and return its manifest.
@@ -97,6 +98,8 @@ def generate(
     checkpoint (same bytes as an uninterrupted run); ``max_bytes`` refuses a
     request whose files would exceed that size (see genforge.core.engine).
     ``note`` receives messages about leftovers of interrupted runs.
+    ``memory_budget`` (bytes or a text such as ``"2G"``; default 512 MiB) bounds
+    the memory of the dedup digests; beyond it they spill to disk (same bytes).
 
     Examples:
         >>> import genforge
@@ -112,7 +115,7 @@ def generate(
                         allow_repeats=allow_repeats, shard_size=shard_size, plan_options=plan_options,
                         difficulty_range=difficulty_range)
     return _generate(spec, out, workers=workers, overwrite=overwrite, progress=progress, scheduler=scheduler,
-                     resume=resume, max_bytes=max_bytes, note=note, extra_files=_card)
+                     resume=resume, max_bytes=max_bytes, note=note, extra_files=_card, memory_budget=memory_budget)
 
 
 def _card(manifest: dict) -> dict[str, bytes]:
@@ -127,7 +130,7 @@ def _card(manifest: dict) -> dict[str, bytes]:
 
 _GENERATE_OPTIONS = ("split_plan", "sizes", "params", "seed", "workers", "overwrite", "trace", "allow_repeats",
                      "progress", "difficulty_range", "plan_options", "shard_size", "scheduler", "resume",
-                     "max_bytes", "note")
+                     "max_bytes", "note", "memory_budget")
 
 
 def _refuse_keywords(function: str, task: str, unexpected: Mapping[str, Any], options) -> None:

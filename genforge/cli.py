@@ -107,9 +107,12 @@ def describe(task, as_json):
               help="Continue a killed run of the same request from its last checkpoint (same bytes).")
 @click.option("--max-bytes", default=None, type=int, metavar="N",
               help="Refuse (before writing) a request whose files would exceed N bytes; stop if they do.")
+@click.option("--memory-budget", default=None, metavar="SIZE",
+              help="Memory for the dedup digests, e.g. 512M or 4G (default 512M); beyond it they spill to disk.")
 @progress_options
 def generate(task, out, split_plan, sizes, params, seed, workers, overwrite, trace, allow_repeats,
-             difficulty_range, plan_options, shard_size, scheduler, resume, max_bytes, progress_mode, quiet):
+             difficulty_range, plan_options, shard_size, scheduler, resume, max_bytes, memory_budget, progress_mode,
+             quiet):
     """Generate the splits of TASK into OUT/TASK/ with a manifest.
 
     Besides the task's own plans, --split-plan mcd (maximum compound divergence) and
@@ -126,6 +129,7 @@ def generate(task, out, split_plan, sizes, params, seed, workers, overwrite, tra
             difficulty_range=None if difficulty_range is None else parse_range(difficulty_range),
             plan_options=_pairs(plan_options, "--plan-option"), shard_size=shard_size, scheduler=scheduler,
             resume=resume, max_bytes=max_bytes, note=lambda message: click.echo(f"genforge: note: {message}", err=True),
+            memory_budget=memory_budget,
         )
     finally:
         progress.done()

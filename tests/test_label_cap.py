@@ -18,6 +18,7 @@ import pytest
 import genforge
 from genforge.core import engine
 from genforge.core.blocks import pack
+from genforge.core.digests import DigestStore
 from genforge.core.fill import SplitFill, label_limit
 from genforge.core.splits import SplitSpec
 from genforge.core.writer import SplitWriter
@@ -105,8 +106,8 @@ def test_a_capped_split_skips_records_whose_label_is_full(tmp_path):
     block = pack([(bytes([i]) * 16, b'"n":%d}' % i) for i in range(len(labels))], labels)
     split = SplitSpec("x", 4, "capped", label_cap=0.5)
     writer = SplitWriter(tmp_path, "x", None)
-    fill = SplitFill(task="t", split=split, size=4, writer=writer, earlier=set(), allow_repeats=False,
-                     labels=Counter())
+    fill = SplitFill(task="t", split=split, size=4, writer=writer, seen=DigestStore(tmp_path / "spill"),
+                     allow_repeats=False, labels=Counter())
     fill.run(iter([block]))
     (entry,) = writer.close()
     kept = [json.loads(line)["n"] for line in open(tmp_path / entry["name"])]

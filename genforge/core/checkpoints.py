@@ -7,7 +7,7 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 from genforge.core.checking import file_digest
 from genforge.core.writer import StagedBytesChanged, atomic_write_bytes
@@ -15,6 +15,8 @@ from genforge.core.writer import StagedBytesChanged, atomic_write_bytes
 #: Format 2 records the sha256 of every staged byte a checkpoint vouches for (the open shard's
 #: prefix and the digest logs); a format-1 checkpoint cannot be verified and is not resumed.
 FORMAT = 2
+#: Bytes of a digest log read at once (a million digests).
+READ_PIECE = 1 << 24
 
 #: A split is checkpointed after 16 blocks, then 32, 64, ... doubling up to every CHECKPOINT_BLOCKS
 #: blocks (and after each split): early in a run little is lost, and a long run at most 256 blocks
@@ -93,8 +95,9 @@ class Checkpoints:
     def digests_path(self, split: str) -> Path:
         return self.staging / f".digests-{split}.bin"
 
-    def open_digest_log(self, split: str, kept: bytes = b"") -> "DigestLog":
-        """The digest log of ``split``: new, or continuing after the ``kept`` digests (see read_digests)."""
+    def open_digest_log(self, split: str, kept=None) -> "DigestLog":
+        """The digest log of ``split``: new, or continuing after the digests whose running sha256 is ``kept``
+        (see check_digests)."""
         return DigestLog(self.digests_path(split), kept)
 
     def save(self, split: Optional[str] = None, position: Optional[dict] = None) -> None:
@@ -130,31 +133,37 @@ class Checkpoints:
             self.refusal = "it is missing or unreadable"
             return None
 
-    def read_digests(self, split: str, count: int, sha256: str) -> bytes:
-        """The first ``count`` digests written for ``split``, which must hash to ``sha256``
-        (StagedBytesChanged otherwise); the file is cut back to them."""
+    def check_digests(self, split: str, count: int, sha256: str):
+        """The running sha256 of the first ``count`` digests written for ``split``, which must hash to
+        ``sha256`` (StagedBytesChanged otherwise); the file is cut back to them. Read a piece at a
+        time: a log of 10^8 digests is 1.6 GB."""
         path = self.digests_path(split)
+        running, length = hashlib.sha256(), 0
         with open(path, "r+b") as file:
             file.truncate(16 * count)
-            data = file.read()
-        if len(data) != 16 * count:
-            raise OSError(f"{path}: {len(data) // 16} digests, the checkpoint expects {count}")
-        if hashlib.sha256(data).hexdigest() != sha256:
+            while piece := file.read(READ_PIECE):
+                running.update(piece)
+                length += len(piece)
+        if length != 16 * count:
+            raise OSError(f"{path}: {length // 16} digests, the checkpoint expects {count}")
+        if running.hexdigest() != sha256:
             raise StagedBytesChanged(f"{path.name}: the record digests do not match the checkpoint's sha256")
-        return data
+        return running
 
-
-def digest_set(data: bytes) -> set:
-    """The 16-byte digests of a digest log's contents, as a set."""
-    return {data[i:i + 16] for i in range(0, len(data), 16)}
+    def digest_pieces(self, split: str) -> Iterator[bytes]:
+        """The digests of ``split``'s log (checked by check_digests first), a piece at a time."""
+        with open(self.digests_path(split), "rb") as file:
+            while piece := file.read(READ_PIECE):
+                yield piece
 
 
 class DigestLog:
     """A split's log of written record digests that hashes what it holds, so a checkpoint can vouch for it."""
 
-    def __init__(self, path: Path, kept: bytes = b""):
-        self._hash = hashlib.sha256(kept)
-        self._file = open(path, "ab" if kept else "wb")
+    def __init__(self, path: Path, kept=None):
+        """``kept``: the running sha256 of the digests the file already holds (None: a new log)."""
+        self._hash = hashlib.sha256() if kept is None else kept
+        self._file = open(path, "wb" if kept is None else "ab")
 
     def write(self, data: bytes) -> None:
         self._file.write(data)

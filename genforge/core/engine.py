@@ -5,8 +5,9 @@ or either narrowed to a difficulty range, so all of them get workers, Dask,
 shards, ``--resume`` and ``--max-bytes``. For each split, in plan order,
 blocks of candidates arrive in block order (from this process and local
 workers, or Dask) and :class:`~genforge.core.fill.SplitFill` writes the new
-ones. Memory is flat apart from the 16-byte digests kept for dedup and
-disjointness.
+ones. Memory is flat: the 16-byte digests kept for dedup and disjointness
+live in a :class:`~genforge.core.digests.DigestStore`, which spills them to
+the staging folder beyond ``memory_budget`` bytes (see docs/sections/scale.md).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 from collections import Counter
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
@@ -27,7 +29,8 @@ import orjson
 from genforge.core.balance import count_values
 from genforge.core.blocks import BlockJob, forget_enumerations, prime_enumeration, run_block, unpack
 from genforge.core.canonical import pretty_dumps
-from genforge.core.checkpoints import Checkpoints, checkpoint_due, digest_set
+from genforge.core.checkpoints import Checkpoints, checkpoint_due
+from genforge.core.digests import DEFAULT_BUDGET, DigestStore, parse_budget
 from genforge.core.errors import InfeasibleError, UsageError
 from genforge.core.executors import executor_for
 from genforge.core.fill import FillState, Progress, SplitFill, budget_blocks
@@ -43,6 +46,9 @@ __all__ = ["Progress", "estimate_bytes", "generate", "manifest_head", "request_d
 MAX_WORKERS = 256
 #: The collector's first threshold while generating (see _fewer_collections).
 GC_THRESHOLD = 100_000
+#: The dedup store's spill folder inside the staging folder (removed when the run ends).
+SPILL_FOLDER = ".spill"
+PROBE_SPILL_FOLDER = ".spill-probe"
 #: Records per split beyond which a request is refused as a mistake (ids stay readable, runs finish).
 MAX_RECORDS = 10**12
 
@@ -78,6 +84,17 @@ def _written_splits(spec: TaskSpec, plan: SplitPlan) -> list[SplitSpec]:
 def _size(spec: TaskSpec, split: SplitSpec) -> Optional[int]:
     """Records to write: the request's size; a generic plan's split holds exactly its records."""
     return split.size if split.records is not None else spec.sizes[split.name]
+
+
+def _expected_records(spec: TaskSpec, plan: SplitPlan) -> int:
+    """About how many digests the run will keep (sizes the dedup store's Bloom filter)."""
+    task, total = spec.task_object(), 0
+    for split in _written_splits(spec, plan):
+        size = _size(spec, split)
+        if size is None:
+            size = task.space_size(spec.typed(), split) or 0
+        total += min(size, MAX_RECORDS)
+    return total
 
 
 def _check_request(spec: TaskSpec, plan: SplitPlan) -> None:
@@ -197,12 +214,14 @@ class _Run:
     """One generation run: the files written so far, the digests of finished splits, the label counts."""
 
     def __init__(self, spec: TaskSpec, plan: SplitPlan, staging: Path, checkpoints: Checkpoints, *,
-                 max_bytes: Optional[int], estimate: Optional[int], progress: Optional[Progress], say):
+                 max_bytes: Optional[int], estimate: Optional[int], progress: Optional[Progress], say,
+                 memory_budget: int = DEFAULT_BUDGET):
         self.spec, self.plan, self.staging, self.checkpoints = spec, plan, staging, checkpoints
         self.task = spec.task_object()
         self.max_bytes, self.estimate, self.progress, self.say = max_bytes, estimate, progress, say
         self.files: list[dict] = []
-        self.earlier: set = set()
+        #: digests of the records written: earlier splits', and the current split's unless it allows repeats
+        self.seen = DigestStore(staging / SPILL_FOLDER, memory_budget, _expected_records(spec, plan))
         self.balances: dict[str, dict[str, int]] = {}  # label counts of the splits written by this run
 
     def finished(self, split: SplitSpec) -> bool:
@@ -212,29 +231,33 @@ class _Run:
         """Write one split (continuing it from ``saved`` when the checkpoint stopped inside it)."""
         spec, checkpoints = self.spec, self.checkpoints
         size = _size(spec, split)
-        state, kept, writer = FillState(), b"", None
+        state, kept, writer = FillState(), None, None
         if saved is not None and saved["split"] == split.name and saved["position"] is not None:
             state, kept, writer = resume_split(self.staging, checkpoints, split.name, spec.shard_size,
                                                saved["position"], self.say)
         if writer is None:
             writer = SplitWriter(self.staging, split.name, spec.shard_size)
-        current = digest_set(kept)
+        # A probe split repeats an earlier split on purpose: checked only against itself, in a store of its
+        # own that is dropped when it ends, so the later splits are not checked against it (see SplitSpec).
+        probe = split.probe_of is not None
+        seen = DigestStore(self.staging / PROBE_SPILL_FOLDER, self.seen.budget, size or 0) if probe else self.seen
+        if kept is not None and not (spec.allow_repeats or split.repeats):
+            for piece in checkpoints.digest_pieces(split.name):
+                seen.add_raw(piece)
         # Blocks consumed before an interruption are skipped: block results depend on their index only.
         blocks = source.blocks(_job_maker(spec, split, state.blocks_used))
         # A resumed split appends to its digests (cut back to the checkpoint); a new one starts them afresh.
         digests = checkpoints.open_digest_log(split.name, kept)
         labels = self._labels(split, state, writer)
-        # A probe split repeats an earlier split on purpose: not checked against earlier splits (see SplitSpec).
         fill = SplitFill(
-            task=spec.task, split=split, size=size, writer=writer,
-            earlier=set() if split.probe_of is not None else self.earlier,
+            task=spec.task, split=split, size=size, writer=writer, seen=seen,
             allow_repeats=spec.allow_repeats or split.repeats, budget_blocks=self._budget(split, size),
-            current=current, state=state, digests=digests, checkpoint_due=checkpoint_due,
+            state=state, digests=digests, checkpoint_due=checkpoint_due,
             checkpoint=lambda state: self._checkpoint(split.name, state, writer, digests),
             after_block=(lambda: self._check_bytes(split.name, writer)) if self.max_bytes is not None else None,
             labels=labels, progress=self.progress)
         try:
-            current = fill.run(blocks)
+            fill.run(blocks)
             if spec.difficulty_range is not None and not fill.state.written and size != 0:
                 raise InfeasibleError(f"split {split.name!r} of task {spec.task!r} holds no record in the "
                                       "difficulty range")
@@ -252,13 +275,16 @@ class _Run:
             blocks.close()
             digests.close()
             forget_enumerations()
+            if probe:
+                seen.close()
         checkpoints.settle()  # the last mid-split checkpoint lands before the split's own
         self.files.extend(writer.close())
         checkpoints.digest_logs[split.name] = digests.sha256()
         if labels is not None and self.task.balance_key:
             self.balances[split.name] = dict(sorted(labels.items()))
-        if split.probe_of is None:
-            self.earlier |= current
+        if not probe and (spec.allow_repeats or split.repeats):  # its records are kept out of the later splits
+            for piece in checkpoints.digest_pieces(split.name):
+                self.seen.add_raw(piece)
         checkpoints.done = list(self.files)
         checkpoints.save()
 
@@ -329,6 +355,7 @@ def generate(
     note: Optional[Callable[[str], None]] = None,
     wait: bool = False,
     extra_files: Optional[Callable[[dict], dict[str, bytes]]] = None,
+    memory_budget=None,
 ) -> dict:
     """Generate every split of ``spec`` into ``out_dir/<task>/`` and return the manifest.
 
@@ -347,21 +374,26 @@ def generate(
     such as a dataset card); they are written with the manifest, before the
     folder is renamed into place, and count towards ``max_bytes``.
 
+    ``memory_budget`` (bytes, or a text such as ``"512M"``; default 512 MiB)
+    bounds the memory of the dedup digests: beyond it they spill to the
+    staging folder. The bytes written do not depend on it.
+
     Another process writing the same folder makes this call fail at once
     (UsageError), or with ``wait`` wait for it to finish (the existing folder
     then needs ``overwrite`` as usual).
     """
     _check_arguments(workers, max_bytes, out_dir)
+    memory_budget = DEFAULT_BUDGET if memory_budget is None else parse_budget(memory_budget)
     try:
         return _generate(spec, Path(out_dir), workers=workers, overwrite=overwrite, progress=progress,
                          scheduler=scheduler, resume=resume, max_bytes=max_bytes, note=note, wait=wait,
-                         extra_files=extra_files)
+                         extra_files=extra_files, memory_budget=memory_budget)
     finally:
         forget_plans()  # a generic plan holds its records; a later call rebuilds it
 
 
 def _generate(spec: TaskSpec, out_dir: Path, *, workers, overwrite, progress, scheduler, resume, max_bytes, note,
-              wait, extra_files=None) -> dict:
+              wait, extra_files=None, memory_budget=DEFAULT_BUDGET) -> dict:
     plan = spec.plan()
     destination = out_dir / spec.task
     check_destination(destination, overwrite)
@@ -382,7 +414,11 @@ def _generate(spec: TaskSpec, out_dir: Path, *, workers, overwrite, progress, sc
         staging = stack.enter_context(folder)
         checkpoints = Checkpoints(staging, head)
         run = _Run(spec, plan, staging, checkpoints, max_bytes=max_bytes, estimate=estimate, progress=progress,
-                   say=say)
+                   say=say, memory_budget=memory_budget)
+        # Before the folder is renamed into place (or kept for --resume, which rebuilds it from the digest logs).
+        stack.callback(run.seen.close)
+        run.seen.close()  # leftovers of a killed run
+        shutil.rmtree(staging / PROBE_SPILL_FOLDER, ignore_errors=True)
         saved = restore(folder, staging, checkpoints, run, resume=resume, destination=destination, say=say)
         for split in splits:
             if not run.finished(split):

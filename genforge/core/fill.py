@@ -18,6 +18,7 @@ from itertools import chain
 from typing import BinaryIO, Callable, Iterator, Optional
 
 from genforge.core.blocks import BLOCK_SIZE, DIGEST_SIZE, PackedBlock, unpack_lines
+from genforge.core.digests import DigestStore
 from genforge.core.errors import InfeasibleError
 from genforge.core.splits import SplitSpec
 from genforge.core.writer import SplitWriter
@@ -62,13 +63,12 @@ class SplitFill:
     #: records wanted; None: everything an enumerated split holds
     size: Optional[int]
     writer: SplitWriter
-    #: digests of the records of earlier splits (never written again)
-    earlier: set
+    #: digests of the records of earlier splits (never written again) and, unless repeats are
+    #: allowed, of this split's records so far (the engine adds a split with repeats when it ends)
+    seen: DigestStore
     allow_repeats: bool
     #: blocks a sampled split may consume (None: no limit, for enumerated splits)
     budget_blocks: Optional[int] = None
-    #: digests of this split's records so far (a resumed split starts with its earlier ones)
-    current: set = field(default_factory=set)
     state: FillState = field(default_factory=FillState)
     #: receives each written record's digest (for checkpoints)
     digests: Optional[BinaryIO] = None
@@ -87,11 +87,11 @@ class SplitFill:
         if self._label_limit is not None and self.labels is None:
             raise ValueError(f"split {self.split.name!r} has a label cap: its fill needs the label counts")
 
-    def run(self, blocks: Iterator[Optional[PackedBlock]]) -> set:
-        """Write up to ``size`` records from ``blocks``; return this split's digests."""
+    def run(self, blocks: Iterator[Optional[PackedBlock]]) -> None:
+        """Write up to ``size`` records from ``blocks`` (their digests go to ``seen`` unless repeats are allowed)."""
         state = self.state
         if self.size == 0 or (self.size is not None and state.written == self.size):
-            return self.current  # (killed just after the last record, before the split closed)
+            return  # (killed just after the last record, before the split closed)
         last_report = 0.0
         for block in blocks:
             if block is None:  # the end of an enumerated split
@@ -116,7 +116,6 @@ class SplitFill:
             self._give_up()
         if self.progress is not None:
             self.progress(self.split.name, state.written, self.size)
-        return self.current
 
     def _take(self, block: PackedBlock) -> None:
         """Write a block's new records: one join and one write when nothing in it is dropped."""
@@ -125,23 +124,25 @@ class SplitFill:
         state, size = self.state, self.size
         # A block's lines and digests are written at once: one write and one hash update per block.
         block_digests, bodies = unpack_lines(block)
-        fresh = set(block_digests)
-        if (len(fresh) == len(block_digests) or self.allow_repeats) and self.earlier.isdisjoint(fresh) and (
-                self.allow_repeats or self.current.isdisjoint(fresh)):
+        seen, repeats = self.seen, self.allow_repeats
+        if (repeats or len(set(block_digests)) == len(block_digests)) and seen.isdisjoint(block[0], block_digests):
             room = len(bodies) if size is None else min(len(bodies), size - state.written)
             kept = block[0][:DIGEST_SIZE * room]  # the digests written, already joined
-            self.current.update(block_digests[:room])
+            if not repeats:
+                seen.add(block_digests[:room])
             numbers = map(self._id_format.__mod__, range(state.written, state.written + room))
             self.writer.write_block(b"".join(chain.from_iterable(zip(numbers, bodies))), room)
             state.written += room
             if self.labels is not None:
                 self.labels.update(block[2][:room])
         else:
-            lines, kept_digests = [], []
-            for index, (digest, body) in enumerate(zip(block_digests, bodies)):
-                if digest in self.earlier or (digest in self.current and not self.allow_repeats):
+            lines, kept_digests, taken = [], [], set()
+            # First occurrence in block order wins: within the block, ``taken`` drops the later ones.
+            for index, (digest, known, body) in enumerate(zip(block_digests, seen.held(block[0], block_digests),
+                                                              bodies)):
+                if known or (not repeats and digest in taken):
                     continue
-                self.current.add(digest)
+                taken.add(digest)
                 lines.append(self._id_format % state.written + body)
                 kept_digests.append(digest)
                 if self.labels is not None:
@@ -150,6 +151,8 @@ class SplitFill:
                 if state.written == size:
                     break
             self.writer.write_lines(lines)
+            if not repeats:
+                seen.add(kept_digests)
             kept = b"".join(kept_digests)
         if self.digests is not None:
             self.digests.write(kept)
@@ -160,20 +163,23 @@ class SplitFill:
         Decided in block order like dedup, so the bytes do not depend on the worker count.
         """
         state, limit, labels = self.state, self._label_limit, self.labels
-        lines, kept_digests = [], []
-        for digest, body, label in zip(*unpack_lines(block), block[2]):
-            if digest in self.earlier or (digest in self.current and not self.allow_repeats):
-                continue
-            if labels[label] >= limit:
+        block_digests, bodies = unpack_lines(block)
+        repeats = self.allow_repeats
+        lines, kept_digests, taken = [], [], set()
+        for digest, known, body, label in zip(block_digests, self.seen.held(block[0], block_digests), bodies,
+                                              block[2]):
+            if known or (not repeats and digest in taken) or labels[label] >= limit:
                 continue
             labels[label] += 1
-            self.current.add(digest)
+            taken.add(digest)
             lines.append(self._id_format % state.written + body)
             kept_digests.append(digest)
             state.written += 1
             if state.written == self.size:
                 break
         self.writer.write_lines(lines)
+        if not repeats:
+            self.seen.add(kept_digests)
         if self.digests is not None:
             self.digests.write(b"".join(kept_digests))
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Optional
 
-from genforge.core.checkpoints import Checkpoints, digest_set
+from genforge.core.checkpoints import Checkpoints
 from genforge.core.fill import FillState
 from genforge.core.writer import SplitWriter, StagedBytesChanged
 
@@ -41,13 +41,15 @@ def restore(folder, staging: Path, checkpoints: Checkpoints, run, *, resume: boo
     if saved is not None:
         try:
             files = [{key: entry[key] for key in _FILE_FIELDS} for entry in saved["done"]]
-            earlier: set = set()
             for name in dict.fromkeys(entry["split"] for entry in files):
                 if run.plan.split(name).probe_of is not None:
                     continue  # a probe split's records are no earlier split's (see SplitSpec.probe_of)
                 count = sum(e["records"] for e in files if e["split"] == name)
-                earlier |= digest_set(checkpoints.read_digests(name, count, saved["digest_logs"][name]))
+                checkpoints.check_digests(name, count, saved["digest_logs"][name])
+                for piece in checkpoints.digest_pieces(name):
+                    run.seen.add_raw(piece)
         except _DAMAGE as error:
+            run.seen.close()
             checkpoints.refusal = str(error) if isinstance(error, StagedBytesChanged) else "its digest logs are damaged"
             saved = None
     if folder.resumed and saved is None:
@@ -58,22 +60,22 @@ def restore(folder, staging: Path, checkpoints: Checkpoints, run, *, resume: boo
         say(f"no interrupted run of this request to resume in {str(destination.parent)!r}; starting from the beginning")
     if saved is None:
         return None
-    run.files, run.earlier = files, earlier
+    run.files = files
     checkpoints.done = list(files)
     checkpoints.digest_logs = dict(saved["digest_logs"])
     return saved
 
 
 def resume_split(staging: Path, checkpoints: Checkpoints, split_name: str, shard_size: Optional[int],
-                 position: dict, say: Callable[[str], None]) -> tuple[FillState, bytes, Optional[SplitWriter]]:
-    """(state, digest log kept, writer) of the split a checkpoint stopped inside.
+                 position: dict, say: Callable[[str], None]) -> tuple[FillState, object, Optional[SplitWriter]]:
+    """(state, running sha256 of the digest log kept, writer) of the split a checkpoint stopped inside.
 
     When its staged bytes no longer match the checkpoint, the split starts
     over: a fresh state, no digests and no writer (the caller opens a new one).
     """
     writer = None
     try:
-        kept = checkpoints.read_digests(split_name, position["written"], position["digests_sha256"])
+        kept = checkpoints.check_digests(split_name, position["written"], position["digests_sha256"])
         writer = SplitWriter.resume(staging, split_name, shard_size, position["writer"])
     except _DAMAGE as error:
         if writer is not None:
@@ -83,7 +85,7 @@ def resume_split(staging: Path, checkpoints: Checkpoints, split_name: str, shard
             "writing the split again from the beginning")
         for path in staging.glob(f".{split_name}-*.part"):
             path.unlink()
-        return FillState(), b"", None
+        return FillState(), None, None
     state = FillState(position["blocks_used"], position["written"], position["stalled"])
     say(f"resuming split {split_name!r} at record {state.written:,} (block {state.blocks_used:,})")
     return state, kept, writer
