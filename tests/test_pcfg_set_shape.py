@@ -118,6 +118,9 @@ def test_no_nuisance_feature_shifts_beyond_what_the_split_declares(tmp_path):
                 for split in ("train", test_split)}
         spec = TASK.split_plans(TASK.Params.resolve())[plan].split(test_split)
         features = TASK.nuisance_features(rows["train"][0])
-        assert set(spec.moves) <= set(features)
+        # A split may name the task's features, its complexity measures (the audit's complexity.<name>) and
+        # the audit's generic length features.
+        measures = set(rows["train"][0]["meta"]["complexity"])
+        assert set(spec.moves) <= set(features) | measures | {"input_length", "target_length"}
         shifted = {f for f in features if _tv(rows["train"], rows[test_split], f) > 0.3}
         assert shifted <= set(spec.moves), (plan, shifted - set(spec.moves))
