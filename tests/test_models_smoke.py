@@ -5,23 +5,11 @@ Runs only where PyTorch (the 'models' extra) is installed.
 
 import json
 
-import click
 import pytest
-from click.testing import CliRunner
 
-from genforge.cli import main
+from test_evaluate_cli import run  # `genforge ARGS` in process: the exit code and messages a user sees
 
 pytest.importorskip("torch")
-
-
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.pass_context
-def _main_command(ctx):
-    main(list(ctx.args))
-
-
-def run(*args):
-    return CliRunner().invoke(_main_command, [str(a) for a in args])
 
 
 TINY = ["--epochs", "2", "--width", "16", "--heads", "2", "--layers", "1", "--batch-size", "16", "--progress", "none"]
