@@ -1,13 +1,31 @@
 """genforge: synthetic benchmarks with controlled train/test splits for studying generalization."""
 
-from genforge.api import describe, generate, list_tasks, load, load_snapshot, solve
-from genforge.core.errors import GenforgeError
-from genforge.core.task import Task
+# Names are imported on first use (PEP 562), so `import genforge.cli` -- and `genforge --help` --
+# does not pay for numpy, jsonschema and the engine; `genforge.generate(...)` works as before.
 from genforge.core.version import __version__
-from genforge.dataset import Dataset
 
-from genforge import evaluate  # noqa: E402  (a callable package: genforge.evaluate(predictions, references))
-from genforge.evaluate.public import render_prompt, score  # noqa: E402
+_LAZY = {
+    "describe": "genforge.api", "generate": "genforge.api", "list_tasks": "genforge.api", "load": "genforge.api",
+    "load_snapshot": "genforge.api", "solve": "genforge.api", "GenforgeError": "genforge.core.errors",
+    "Task": "genforge.core.task", "Dataset": "genforge.dataset", "render_prompt": "genforge.evaluate.public",
+    "score": "genforge.evaluate.public",
+}
 
 __all__ = ["Dataset", "GenforgeError", "Task", "__version__", "describe", "evaluate", "generate", "list_tasks",
            "load", "load_snapshot", "render_prompt", "score", "solve"]
+
+
+def __getattr__(name: str):
+    import importlib
+
+    if name == "evaluate":  # a callable package: genforge.evaluate(predictions, references)
+        return importlib.import_module("genforge.evaluate")
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'genforge' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,4 +1,8 @@
-"""The ``genforge`` command: parse, call the API, print. No logic of its own."""
+"""The ``genforge`` command: parse, call the API, print. No logic of its own.
+
+Each command imports what it needs when it runs (the API, the engine, numpy, jsonschema), so that
+``genforge --help`` and ``genforge list`` start fast; tests/test_cli_startup.py holds this.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,8 @@ from pathlib import Path
 
 import click
 
-from genforge import api
 from genforge.cli_errors import describe as describe_error
-from genforge.core.checking import read_manifest, validate_path
 from genforge.core.errors import GenforgeError, UsageError
-from genforge.core.params import parse_cli_value
-from genforge.core.registry import get_task
 from genforge.folders import locate, say_found
 from genforge.progress import make_progress, progress_options
 from genforge.python_names import cli_call
@@ -32,6 +32,9 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 
 
 def _typed_params(task: str, raw: dict[str, str]) -> dict:
+    from genforge.core.params import parse_cli_value
+    from genforge.core.registry import get_task
+
     schema = get_task(task).parameters
     return {name: parse_cli_value(name, text, schema[name]) if name in schema else text for name, text in raw.items()}
 
@@ -48,7 +51,9 @@ def cli(context):
 @cli.command("list")
 def list_command():
     """List installed tasks."""
-    for task in api.list_tasks():
+    from genforge.task_list import list_tasks
+
+    for task in list_tasks():
         click.echo(f"{task['name']:<18} {task['version']:<6} {task['summary']}")
 
 
@@ -57,6 +62,8 @@ def list_command():
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def describe(task, as_json):
     """Parameters (defaults, ranges) and split plans of TASK."""
+    from genforge import api
+
     info = api.describe(task)
     if as_json:
         click.echo(json.dumps(info, indent=2))
@@ -118,6 +125,7 @@ def generate(task, out, split_plan, sizes, params, seed, workers, overwrite, tra
     Besides the task's own plans, --split-plan mcd (maximum compound divergence) and
     easy_to_hard work for every task.
     """
+    from genforge import api
     from genforge.science.difficulty import parse_range
 
     progress = make_progress(progress_mode, quiet)
@@ -146,6 +154,8 @@ def validate(path):
 
     PATH is a .jsonl file, a task folder, a folder of task folders or a snapshot.
     """
+    from genforge.core.checking import validate_path
+
     if Path(path).is_file():
         summary = validate_path(path)
     else:
@@ -158,6 +168,8 @@ def validate(path):
 
 def _run_context(task: str, manifest: Path, required: bool) -> dict:
     """params and seed of the run that wrote a file, from its manifest (empty without one)."""
+    from genforge.core.checking import read_manifest
+
     if not manifest.is_file():
         if required:
             raise UsageError(f"manifest {str(manifest)!r} does not exist or is not a file")
@@ -209,6 +221,9 @@ def solve(task, file, check, manifest_path, keep_going):
 
     Output is one whole JSON line per input line, written as each is solved.
     """
+    from genforge import api
+    from genforge.core.registry import get_task
+
     get_task(task)
     path = Path(file)
     if not path.is_file():

@@ -8,12 +8,11 @@ import json
 import click
 
 from genforge.core.errors import GenforgeError, UsageError
-from genforge.evaluate import BASELINES, TRIVIAL_THRESHOLD, baseline, evaluate, format_csv, format_text
-from genforge.evaluate import load_references
-from genforge.evaluate.compare import compare
-from genforge.evaluate.compare_report import format_compare_csv, format_compare_text, plot_compare
-from genforge.evaluate.plot import plot_accuracy, require_matplotlib
+from genforge.choices import BASELINES, TRIVIAL_THRESHOLD
 from genforge.folders import locate, say_found
+
+# genforge.evaluate (numpy, orjson) is imported inside the commands: registering them costs
+# `genforge --help` nothing.
 
 _snapshot_option = click.option(
     "--snapshot", type=click.Path(), default=None, metavar="DIR",
@@ -65,6 +64,9 @@ def evaluate_command(predictions, snapshot, data, splits, lenient, as_json, as_c
     the generalization valley (gap by complexity level). Missing
     predictions count as wrong.
     """
+    from genforge.evaluate import evaluate, format_csv, format_text
+    from genforge.evaluate.plot import plot_accuracy, require_matplotlib
+
     if as_json and as_csv:
         raise UsageError("choose one of --json and --csv")
     if plot is not None:
@@ -102,6 +104,8 @@ def baseline_command(name, snapshot, data, splits, out, value):
     Score them with 'genforge evaluate OUT --snapshot ...' to see what 'no
     learning' gets on each split.
     """
+    from genforge.evaluate import baseline
+
     count = baseline(name, out, snapshot=snapshot, data=data, splits=splits or None, value=value)
     _say_what_was_found(snapshot)
     click.echo(f"{out}: {count:,} predictions of baseline {name}")
@@ -129,6 +133,11 @@ def compare_command(predictions, names, snapshot, data, splits, lenient, as_json
     with its Spearman correlation to meta.difficulty, and Kendall's tau
     between the model rankings of the splits and of the tasks.
     """
+    from genforge.evaluate import load_references
+    from genforge.evaluate.compare import compare
+    from genforge.evaluate.compare_report import format_compare_csv, format_compare_text, plot_compare
+    from genforge.evaluate.plot import require_matplotlib
+
     if as_json and as_csv:
         raise UsageError("choose one of --json and --csv")
     if plot is not None:

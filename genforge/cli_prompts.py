@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from genforge.evaluate.prompt_files import write_prompts
-from genforge.evaluate.prompts import FORMATS, SHOT_SEED
+from genforge.choices import PROMPT_FORMATS as FORMATS
+from genforge.choices import SHOT_SEED
 
 
 @click.command("prompts")
@@ -25,5 +25,7 @@ def prompts_command(path, shots, prompt_format, splits, seed, out):
     answer the prompt and write {"id", "digest", "prediction"} lines for
     'genforge evaluate' (the digest ties the prediction to this record).
     """
+    from genforge.evaluate.prompt_files import write_prompts
+
     count = write_prompts(path, out, shots=shots, format=prompt_format, splits=splits or None, seed=seed)
     click.echo(f"{out}: {count:,} prompts ({shots} shot(s), {prompt_format})")

@@ -8,11 +8,9 @@ import click
 
 from genforge.folders import SNAPSHOT, locate, say_found
 from genforge.progress import make_progress, progress_options
-from genforge.snapshot.build import build_snapshot
-from genforge.snapshot.scan_export import write_original_format
-from genforge.snapshot.suite import load_suite
-from genforge.snapshot.task_folders import compare_task_folder_with_rebuild, verify_task_folder
-from genforge.snapshot.verify import verify_snapshot
+
+# The snapshot modules (numpy, jsonschema, the engine) are imported inside the commands, so that
+# registering them costs `genforge --help` nothing.
 
 
 def _task_list(text):
@@ -37,6 +35,9 @@ def snapshot_group():
 @progress_options
 def build_command(suite, out, tasks, workers, overwrite, max_bytes, progress_mode, quiet):
     """Build SUITE ('default' or a YAML/JSON suite file) into the folder OUT."""
+    from genforge.snapshot.build import build_snapshot
+    from genforge.snapshot.suite import load_suite
+
     resolved = load_suite(suite, tasks=_task_list(tasks))
     progress = make_progress(progress_mode, quiet)
     try:
@@ -63,6 +64,9 @@ def verify_command(folder, regenerate, workers):
     FOLDER is a snapshot, a task folder or a folder of task folders; a
     snapshot's card and exports are checked too.
     """
+    from genforge.snapshot.task_folders import compare_task_folder_with_rebuild, verify_task_folder
+    from genforge.snapshot.verify import verify_snapshot
+
     location = locate(folder)
     if location.kind != SNAPSHOT:
         parts = [verify_task_folder(task_folder) for task_folder in location.task_folders]
@@ -84,5 +88,7 @@ def verify_command(folder, regenerate, workers):
 @click.argument("folder", type=click.Path(file_okay=False))
 def export_scan_command(folder):
     """Write SCAN's original 'IN: ... OUT: ...' files beside the JSONL splits of FOLDER (OUT/scan)."""
+    from genforge.snapshot.scan_export import write_original_format
+
     for path in write_original_format(Path(folder)):
         click.echo(str(path))

@@ -26,14 +26,8 @@ import orjson
 from genforge.core.errors import UsageError, did_you_mean, one_of
 from genforge.evaluate.references import Reference, ReferenceSet
 
-#: Exact match at or above which a trivial baseline flags a split.
-TRIVIAL_THRESHOLD = 0.5
+from genforge.choices import BASELINES, TRIVIAL_THRESHOLD  # noqa: E402  (light, for the CLI's --help)
 
-BASELINES = {
-    "copy_input": "the record's input, unchanged",
-    "majority_target": "the most frequent target of the task's train split",
-    "constant": "one fixed answer (--value)",
-}
 #: The baselines evaluate runs by itself (constant needs a value from the user).
 FLAGGING_BASELINES = ("copy_input", "majority_target")
 

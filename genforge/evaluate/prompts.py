@@ -44,9 +44,9 @@ import json
 from genforge.core.errors import UsageError
 from genforge.evaluate.task_descriptions import description_for
 
-FORMATS = ("text", "chat")
+from genforge.choices import PROMPT_FORMATS as FORMATS  # noqa: E402  (light, for the CLI's --help)
 #: The seed of the shot order unless one is given (the lm-eval export uses it).
-SHOT_SEED = 0
+from genforge.choices import SHOT_SEED  # noqa: E402
 #: Characters of the hex sha256 kept in a record digest: 64 bits, enough to tell records apart.
 DIGEST_LENGTH = 16
 
