@@ -3,6 +3,7 @@
     python benchmarks/throughput.py                      # every task, 100k records, 1 and 2 workers, median of 3
     python benchmarks/throughput.py --tasks rewrite,markov --records 200000
     python benchmarks/throughput.py --memory 100000,1000000   # peak memory at several sizes
+    python benchmarks/throughput.py --peer               # side by side with reasoning-gym (see PEERS)
 
 End to end = sample + split predicate + dedup + validate + encode + write, the
 training split of the task's default plan (at most two thirds of its space
@@ -12,19 +13,33 @@ excluded from the timing. The serialization
 ceiling re-encodes the same records with the canonical encoder: what the
 engine could reach if sampling and validation were free. Prints a Markdown
 table for the README.
+
+--peer prints the side-by-side table instead: for each pair in PEERS, the
+whole `genforge generate TASK --size train=N` command (default plan, one
+worker; start-up, sampling, validation, encoding and writing every split of
+the plan, timed from outside the process; records/s counts every record
+written) and reasoning-gym's closest dataset generating N items in memory
+(its import excluded), each in a fresh process, median of --repeat runs.
+Without reasoning-gym installed the peer columns say so and are left empty.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
+from importlib import metadata, util
 
 CHILD = r"""
 import json, resource, shutil, sys, tempfile, time
 from pathlib import Path
 import genforge
+import genforge.core.spec
 from genforge.core.canonical import dumps
 from genforge.core.registry import get_task
 
@@ -91,6 +106,93 @@ def median_run(results: list[dict]) -> dict:
     return sorted(results, key=lambda result: result["seconds"])[len(results) // 2]
 
 
+# genforge task (with --param settings) -> reasoning-gym's closest dataset.
+PEERS = [
+    ("rewrite", (), "string_manipulation"),
+    ("kinship", (), "family_relationships"),
+    ("addition", (), "chain_sum"),
+    ("multiplication", (), "products"),
+    ("algorithmic", ("op=sort",), "number_sorting"),
+]
+
+PEER_CHILD = r"""
+import json, sys, time
+import reasoning_gym
+name, items = sys.argv[1], int(sys.argv[2])
+start = time.perf_counter()
+dataset = reasoning_gym.create_dataset(name, size=items, seed=0)
+generated = [dataset[index] for index in range(items)]  # in memory, as a training loop would read them
+print(json.dumps({"items": len(generated), "seconds": time.perf_counter() - start}))
+"""
+
+
+def genforge_command() -> list[str]:
+    """The installed `genforge` script next to this interpreter (else the same entry point through -c)."""
+    script = os.path.join(os.path.dirname(sys.executable), "genforge")
+    if os.path.isfile(script):
+        return [script]
+    return [sys.executable, "-c", "from genforge.cli import main; main()"]
+
+
+def measure_genforge_command(task: str, params: tuple[str, ...], records: int) -> dict:
+    """Wall time of the whole `genforge generate` process and the records it wrote (every split)."""
+    out = tempfile.mkdtemp()
+    try:
+        command = genforge_command() + ["generate", task, "--out", out, "--size", f"train={records}"]
+        for setting in params:
+            command += ["--param", setting]
+        start = time.perf_counter()
+        result = subprocess.run(command, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        if result.returncode != 0:
+            return {"error": (result.stderr.strip().splitlines() or ["failed"])[-1]}
+        manifest = json.loads((__import__("pathlib").Path(out) / task / "manifest.json").read_text())
+        return {"records": sum(entry["records"] for entry in manifest["files"]), "seconds": seconds}
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def measure_peer(name: str, items: int) -> dict:
+    result = subprocess.run([sys.executable, "-c", PEER_CHILD, name, str(items)], capture_output=True, text=True)
+    if result.returncode != 0:
+        return {"error": (result.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def peer_table(records: int, repeat: int) -> None:
+    installed = util.find_spec("reasoning_gym") is not None
+    version = metadata.version("reasoning_gym") if installed else None
+    print(f"reasoning-gym {version}" if installed else
+          "reasoning-gym is not installed (pip install reasoning-gym): its columns are left empty")
+    header = ["genforge task", "records", "records/s", "reasoning-gym task", "items/s", "ratio"]
+    print("| " + " | ".join(header) + " |")
+    print("|---|---:|---:|---|---:|---:|")
+    for task, params, peer in PEERS:
+        ours, theirs = [], []
+        for _ in range(repeat):  # the two sides take turns, so the machine's noise falls on both
+            ours.append(measure_genforge_command(task, params, records))
+            if installed:
+                theirs.append(measure_peer(peer, records))
+        label = " ".join((task,) + params)
+        mine = median_run(ours)
+        if "error" in mine:
+            row = [label, "-", mine["error"][:60]]
+        else:
+            rate = mine["records"] / mine["seconds"]
+            row = [label, f"{mine['records']:,}", f"{rate:,.0f}"]
+        if not installed:
+            row += [peer, "not installed", "-"]
+        else:
+            other = median_run(theirs)
+            if "error" in other:
+                row += [peer, other["error"][:60], "-"]
+            else:
+                other_rate = other["items"] / other["seconds"]
+                ratio = f"{rate / other_rate:.2f}x" if "error" not in mine else "-"
+                row += [peer, f"{other_rate:,.0f}", ratio]
+        print("| " + " | ".join(row) + " |", flush=True)
+
+
 def main() -> None:
     from genforge.core.registry import task_names
 
@@ -100,7 +202,11 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="worker counts to measure")
     parser.add_argument("--memory", default="", help="record counts at which to report peak RSS (1 worker)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the median run is reported")
+    parser.add_argument("--peer", action="store_true", help="the side-by-side table with reasoning-gym (PEERS)")
     args = parser.parse_args()
+    if args.peer:
+        peer_table(args.records, args.repeat)
+        return
     worker_counts = [int(w) for w in args.workers.split(",") if w]
     memory_sizes = [int(m) for m in args.memory.split(",") if m]
     header = ["task", "records"] + [f"{w} worker{'s' if w > 1 else ''} rec/s" for w in worker_counts]

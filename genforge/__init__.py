@@ -24,6 +24,11 @@ def __getattr__(name: str):
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
+    try:  # a subpackage, e.g. genforge.api or genforge.core after a bare `import genforge`
+        return importlib.import_module(f"genforge.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"genforge.{name}":
+            raise
     raise AttributeError(f"module 'genforge' has no attribute {name!r}")
 
 
