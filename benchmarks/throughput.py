@@ -45,14 +45,15 @@ from genforge.core.registry import get_task
 
 task_name, records, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 task = get_task(task_name)
-plan = task.split_plans(genforge.core.spec.resolve_spec(task_name).params)[task.default_split_plan]
+typed = genforge.core.spec.resolve_spec(task_name).typed()  # the task contract takes typed Params
+plan = task.split_plans(typed)[task.default_split_plan]
 sizes = {}
 for split in plan.splits:
     if split.source == "enumerate":
         sizes[split.name] = None if split is plan.splits[0] else 0
     else:
         # A small space is asked for at most two thirds of itself (past that, dedup makes any sampler crawl).
-        space = task.space_size(genforge.core.spec.resolve_spec(task_name).params, split)
+        space = task.space_size(typed, split)
         wanted = records if space is None else min(records, space * 2 // 3)
         sizes[split.name] = wanted if split is plan.splits[0] else 0
 # Time spent in the task's own sampling (sample_block, enumerate_split); the rest is the engine's.
