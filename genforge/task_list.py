@@ -87,6 +87,9 @@ def _read(path: Path, digest: str) -> list[dict] | None:
         return None
     if not isinstance(data, dict) or data.get("fingerprint") != digest or not isinstance(data.get("tasks"), list):
         return None
+    keys = ("name", "version", "summary")
+    if not all(isinstance(task, dict) and all(isinstance(task.get(key), str) for key in keys) for task in data["tasks"]):
+        return None  # a damaged file: load the tasks (and rewrite it)
     return data["tasks"]
 
 

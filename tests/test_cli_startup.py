@@ -78,3 +78,10 @@ def test_the_fingerprint_changes_with_a_task_source(tmp_path):
     before = task_list._python_files(str(package))
     (package / "sub" / "task.py").write_text("summary = 'ab'\n")
     assert task_list._python_files(str(package)) != before
+
+
+def test_a_damaged_cache_is_not_used(tmp_path, monkeypatch):
+    monkeypatch.setenv("GENFORGE_CACHE_DIR", str(tmp_path))
+    names, digest = task_list.fingerprint()
+    task_list._cache_file().write_text(json.dumps({"fingerprint": digest, "tasks": [1, {"name": 2}]}))
+    assert [task["name"] for task in task_list.list_tasks()] == names
