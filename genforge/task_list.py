@@ -97,7 +97,7 @@ def _write(path: Path, digest: str, tasks: list[dict]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"fingerprint": digest, "tasks": tasks}), encoding="utf-8")
+        temporary.write_text(json.dumps({"fingerprint": digest, "tasks": tasks}), encoding="utf-8", newline="\n")
         os.replace(temporary, path)  # readers see the old file or the new one, never half of one
     except OSError:
         pass  # a read-only home: list without a cache
