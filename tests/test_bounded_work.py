@@ -46,7 +46,18 @@ try:
     outcome = "written"
 except GenforgeError as error:
     outcome = "refused: " + str(error)
-print(json.dumps({"outcome": outcome, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+def peak_mb():
+    # This process's own high-water mark. ru_maxrss survives exec on Linux: a child forked from a pytest
+    # process that had grown (torch imported by another test) would report the parent's peak.
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"outcome": outcome, "peak_mb": peak_mb()}))
 """
 
 
