@@ -119,13 +119,12 @@ class SplitFill:
 
     def _take(self, block: PackedBlock) -> None:
         """Write a block's new records: one join and one write when nothing in it is dropped."""
-        if self._label_limit is not None:
-            return self._take_capped(block)
         state, size = self.state, self.size
         # A block's lines and digests are written at once: one write and one hash update per block.
         block_digests, bodies = unpack_lines(block)
         seen, repeats = self.seen, self.allow_repeats
-        if (repeats or len(set(block_digests)) == len(block_digests)) and seen.isdisjoint(block[0], block_digests):
+        if self._label_limit is None and (repeats or len(set(block_digests)) == len(block_digests)) \
+                and seen.isdisjoint(block[0], block_digests):
             room = len(bodies) if size is None else min(len(bodies), size - state.written)
             kept = block[0][:DIGEST_SIZE * room]  # the digests written, already joined
             if not repeats:
@@ -136,52 +135,37 @@ class SplitFill:
             if self.labels is not None:
                 self.labels.update(block[2][:room])
         else:
-            lines, kept_digests, taken = [], [], set()
-            # First occurrence in block order wins: within the block, ``taken`` drops the later ones.
-            for index, (digest, known, body) in enumerate(zip(block_digests, seen.held(block[0], block_digests),
-                                                              bodies)):
-                if known or (not repeats and digest in taken):
-                    continue
-                taken.add(digest)
-                lines.append(self._id_format % state.written + body)
-                kept_digests.append(digest)
-                if self.labels is not None:
-                    self.labels[block[2][index]] += 1
-                state.written += 1
-                if state.written == size:
-                    break
-            self.writer.write_lines(lines)
-            if not repeats:
-                seen.add(kept_digests)
-            kept = b"".join(kept_digests)
+            kept = self._take_each(block, block_digests, bodies)
         if self.digests is not None:
             self.digests.write(kept)
 
-    def _take_capped(self, block: PackedBlock) -> None:
-        """``_take`` for a split with a label cap: record by record, skipping a label that is full.
+    def _take_each(self, block: PackedBlock, block_digests: list[bytes], bodies: list[bytes]) -> bytes:
+        """``_take`` record by record; return the digests written, joined.
 
-        Decided in block order like dedup, so the bytes do not depend on the worker count.
+        First occurrence in block order wins (``taken`` drops the later ones within the block), and
+        under a label cap a record whose label is full is skipped: decided in block order like dedup,
+        so the bytes do not depend on the worker count.
         """
-        state, limit, labels = self.state, self._label_limit, self.labels
-        block_digests, bodies = unpack_lines(block)
-        repeats = self.allow_repeats
+        state, labels, limit, repeats = self.state, self.labels, self._label_limit, self.allow_repeats
         lines, kept_digests, taken = [], [], set()
-        for digest, known, body, label in zip(block_digests, self.seen.held(block[0], block_digests), bodies,
-                                              block[2]):
-            if known or (not repeats and digest in taken) or labels[label] >= limit:
+        for index, (digest, known, body) in enumerate(zip(block_digests, self.seen.held(block[0], block_digests),
+                                                          bodies)):
+            if known or (not repeats and digest in taken):
                 continue
-            labels[label] += 1
+            if limit is not None and labels[block[2][index]] >= limit:
+                continue
             taken.add(digest)
             lines.append(self._id_format % state.written + body)
             kept_digests.append(digest)
+            if labels is not None:
+                labels[block[2][index]] += 1
             state.written += 1
             if state.written == self.size:
                 break
         self.writer.write_lines(lines)
         if not repeats:
             self.seen.add(kept_digests)
-        if self.digests is not None:
-            self.digests.write(b"".join(kept_digests))
+        return b"".join(kept_digests)
 
     def _give_up(self) -> None:
         written, name = self.state.written, self.split.name

@@ -432,14 +432,18 @@ _MIN_CHUNK = 64
 @lru_cache(maxsize=16)
 def _node_table(grammar: Grammar) -> np.ndarray:
     """Cumulative probabilities of the node codes but the last (a draw past them all is the last)."""
+    lengths = grammar.string_length_max - grammar.string_length_min + 1
+    strings = 1.0 - grammar.unary_probability - grammar.binary_probability
+    return np.cumsum(function_probabilities(grammar) + [strings / lengths] * (lengths - 1))
+
+
+def function_probabilities(grammar: Grammar) -> list[float]:
+    """The probability that a node is each function (in FUNCTIONS order): its arity's share, split by weight."""
     p_unary, p_binary = grammar.unary_probability, grammar.binary_probability
     weights = grammar.function_weights
     unary, binary = sum(weights[: len(UNARY)]), sum(weights[len(UNARY):])
     probabilities = [p_unary * w / unary if unary else 0.0 for w in weights[: len(UNARY)]]
-    probabilities += [p_binary * w / binary if binary else 0.0 for w in weights[len(UNARY):]]
-    lengths = grammar.string_length_max - grammar.string_length_min + 1
-    probabilities += [(1.0 - p_unary - p_binary) / lengths] * (lengths - 1)
-    return np.cumsum(probabilities)
+    return probabilities + [p_binary * w / binary if binary else 0.0 for w in weights[len(UNARY):]]
 
 
 @lru_cache(maxsize=16)
@@ -495,12 +499,8 @@ def expected_occurrences(grammar: Grammar, max_functions: int) -> dict[str, floa
     law = function_count_law(grammar, max_functions) if grammar.shape is None else grammar.shape.functions
     law = law[: max_functions + 1]
     mean = sum(n * p for n, p in enumerate(law)) / sum(law)
-    p_unary, p_binary = grammar.unary_probability, grammar.binary_probability
-    weights = grammar.function_weights
-    unary, binary = sum(weights[: len(UNARY)]), sum(weights[len(UNARY):])
-    share = [p_unary * w / unary if unary else 0.0 for w in weights[: len(UNARY)]]
-    share += [p_binary * w / binary if binary else 0.0 for w in weights[len(UNARY):]]
-    return {name: mean * part / (p_unary + p_binary) for name, part in zip(FUNCTIONS, share)}
+    functions = grammar.unary_probability + grammar.binary_probability
+    return {name: mean * part / functions for name, part in zip(FUNCTIONS, function_probabilities(grammar))}
 
 
 def _chunk_sizes(first: float) -> Iterator[int]:
