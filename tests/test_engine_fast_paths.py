@@ -19,7 +19,8 @@ import genforge
 from genforge.core.blocks import BlockJob, RecordEncoder, pack, split_context, unpack
 from genforge.core.canonical import encode_constant_fields, encode_record, encode_varying_fields
 from genforge.core.checkpoints import Checkpoints
-from genforge.core.records import Example
+from genforge.core.records import Example, key_digest
+from genforge.core.registry import get_task
 from genforge.core.rng import RandomStream
 from genforge.core.spec import resolve_spec
 from genforge.core.validation import SPLIT_CONSTANT_FIELDS, split_schema, validator_for_task
@@ -253,3 +254,17 @@ def test_a_shard_closed_twice_is_closed_once(tmp_path):
     writer.write_block(b'{"a":1}\n', 1)
     first = writer.close()
     assert writer.close() == first == {"records": 1, "bytes": 8, "sha256": first["sha256"]}
+
+
+def test_pooled_records_are_deduplicated_by_the_tasks_canonical_key(tmp_path):
+    # A generic plan (mcd, easy_to_hard) re-labels records of the task's own plan: their digests must be
+    # the task's canonical key, as sampled examples' are, or 3*4 and 4*3 could land in two of its splits.
+    genforge.generate("multiplication", tmp_path, sizes={"train": 20, "validation": 0, "test_id": 0,
+                                                         "test_ood_length": 0})
+    record = orjson.loads((tmp_path / "multiplication" / "train.jsonl").read_bytes().splitlines()[0])
+    left, right = record["input"].split("*")
+    swapped = {**record, "input": f"{right}*{left}"}
+    encoder = RecordEncoder("multiplication", "train", trace=False)
+    (digest, _), (swapped_digest, _) = encoder.record_candidates([record, swapped])
+    task = get_task("multiplication")
+    assert digest == swapped_digest == key_digest(task.canonical_key(record["instruction"], record["input"]))

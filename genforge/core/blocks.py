@@ -132,18 +132,18 @@ class RecordEncoder:
 
     def record_candidates(self, records: Iterable[dict], labels: Optional[list[str]] = None) -> list[Candidate]:
         """Records made by another split (a generic plan's pool), re-labelled with this split, as (digest, body)."""
-        accepted = []
+        accepted, task, label_key = [], self.task, self.task.label_key
         for record in records:
             record = {**record, "id": self._placeholder_id, "split": self.split}
             if not self.validator.is_valid(record):
-                raise CheckFailed(f"task {self.task.name!r}, split {self.split!r}: a pooled record is invalid: "
+                raise CheckFailed(f"task {task.name!r}, split {self.split!r}: a pooled record is invalid: "
                                   f"{self.validator.explain(record)}")
-            instruction = record["instruction"]
-            key = record["input"] if instruction is None else instruction + "\x1f" + record["input"]
+            # The task's canonical key, as its examples' key() gives it: dedup treats both alike.
+            key = task.canonical_key(record["instruction"], record["input"])
             record["id"] = ""
             accepted.append((key_digest(key), encode_record(record)[_EMPTY_ID_PREFIX:]))
             if labels is not None:
-                labels.append(str(value_at(record, self.task.label_key)))
+                labels.append(str(value_at(record, label_key)))
         return accepted
 
     def candidates(self, examples: Iterable[Example | None], spec: SplitSpec,
@@ -157,7 +157,7 @@ class RecordEncoder:
         With ``labels``, each accepted example's label (``Task.label_key``) is appended to it.
         """
         accepted = []
-        accepts, body = spec.accepts, self.body
+        accepts, body, label_key = spec.accepts, self.body, self.task.label_key
         for attempt, example in enumerate(examples, first_attempt):
             if example is None:
                 continue
@@ -170,7 +170,7 @@ class RecordEncoder:
                     repeats.note(digest, attempt)
                 accepted.append((digest, body(example)))
                 if labels is not None:
-                    labels.append(label_of(example, self.task.label_key))
+                    labels.append(label_of(example, label_key))
         return accepted
 
 
