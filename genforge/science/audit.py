@@ -32,6 +32,7 @@ from typing import Any, Iterator, Optional
 import orjson
 
 from genforge.core.errors import UsageError
+from genforge.core.probes import canonical_key_of
 from genforge.science.divergence import atom_divergence, compound_divergence
 from genforge.core.registry import get_task
 from genforge.core.splits import SEEN
@@ -91,8 +92,7 @@ class SplitStats:
         self.records += 1
         instruction = record.get("instruction")
         text = record["input"]
-        exact = text if instruction is None else instruction + "\x1f" + text
-        self.exact_keys.add(_digest(exact))
+        self.exact_keys.add(_digest(canonical_key_of(instruction, text)))  # the key as written
         # The task's canonical form: equal for inputs that ask the same question (3*4 and 4*3).
         self.keys.add(_digest(self.task.canonical_key(instruction, text)))
         self.inputs.add(_digest(text))
