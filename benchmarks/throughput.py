@@ -39,6 +39,7 @@ CHILD = r"""
 import json, resource, shutil, sys, tempfile, time
 from pathlib import Path
 import genforge
+import genforge.api, genforge.core.engine  # imported before the clock starts: "imports excluded"
 import genforge.core.spec
 from genforge.core.canonical import dumps
 from genforge.core.registry import get_task

@@ -42,9 +42,9 @@ def test_head_plus_fields_is_the_canonical_record(instruction, input, target, me
     fields = {"instruction": instruction, "input": input, "target": target}
     if trace is not None:
         record["trace"] = fields["trace"] = trace
-    record["meta"] = meta
+    record["meta"] = fields["meta"] = meta
     head = encode_constant_fields({"task": task, "task_version": "1.0", "split": split})
-    assert b'{"id":"",' + head + encode_varying_fields(fields, meta) == encode_record(record)
+    assert b'{"id":"",' + head + encode_varying_fields(fields) == encode_record(record)
 
 
 def _addition_record(**changes):

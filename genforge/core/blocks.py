@@ -10,16 +10,19 @@ block order and decides dedup and record ids there.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from hashlib import blake2b
 from collections.abc import Sequence
 from itertools import count
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
 
 from genforge.core.balance import label_of, value_at
+import numpy
+
 from genforge.core.canonical import encode_constant_fields, encode_record, encode_varying_fields
 from genforge.core.errors import CheckFailed
 from genforge.core.records import Example, bucket_of, build_record, key_digest, record_id
-from genforge.core.rng import RandomStream
-from genforge.core.splits import SplitSpec
+from genforge.core.rng import RandomStream, block_seeds
+from genforge.core.splits import SplitSpec, accepted_indices
 from genforge.core.validation import validator_for_task
 from genforge.core.registry import get_task
 
@@ -51,10 +54,14 @@ Candidate = tuple[bytes, bytes]
 #: Third: the accepted examples' labels when the task declares a ``balance_key`` or ``cap_key``, else None.
 PackedBlock = tuple[bytes, bytes, Optional[list[str]]]
 DIGEST_SIZE = 16
+_PLAIN_KEY = Example.key
 
 
 def pack(candidates: list[Candidate], labels: Optional[list[str]] = None) -> PackedBlock:
-    return b"".join(digest for digest, _ in candidates), b"".join(body + b"\n" for _, body in candidates), labels
+    if not candidates:
+        return b"", b"", labels
+    digests, bodies = zip(*candidates)
+    return b"".join(digests), b"\n".join(bodies) + b"\n", labels
 
 
 def unpack_lines(block: PackedBlock) -> tuple[list[bytes], list[bytes]]:
@@ -94,21 +101,6 @@ class RecordEncoder:
                               f"{self.validator.explain(sample)}")
         del constant["id"]
         self._head = encode_constant_fields(constant)
-
-    def body(self, example: Example) -> bytes:
-        """Canonical record bytes after ``{"id":"",``; the engine prepends the id."""
-        if not self._fast:
-            return self._checked_record_bytes(example)
-        meta = dict(example.meta)
-        meta["difficulty"] = round(float(self._difficulty(example)), 4)
-        fields = {"instruction": example.instruction, "input": example.input, "target": example.target}
-        if self.trace and example.trace is not None:
-            fields["trace"] = list(example.trace)
-        fields["meta"] = meta
-        if not self.validator.varying_part_is_valid(fields):
-            self._checked_record_bytes(example)  # raises, explaining the problem
-        del fields["meta"]
-        return self._head + encode_varying_fields(fields, meta)
 
     def _checked_record_bytes(self, example: Example) -> bytes:
         """The same bytes by building and validating the whole record (slow path; explains failures)."""
@@ -155,23 +147,86 @@ class RecordEncoder:
         the split (``first_attempt`` numbers this block's first one) is left
         out before it is encoded: the engine would drop it as a repeat anyway.
         With ``labels``, each accepted example's label (``Task.label_key``) is appended to it.
+
+        Block at a time: keys and digests by list comprehension, buckets and
+        bucket intervals by numpy, validation in one call and encoding
+        without per-record dict copies (see ``bodies``); the bytes are those
+        of the record-by-record definition (``_checked_record_bytes``).
         """
-        accepted = []
-        accepts, body, label_key = spec.accepts, self.body, self.task.label_key
-        for attempt, example in enumerate(examples, first_attempt):
-            if example is None:
-                continue
-            digest = key_digest(example.key())
-            if repeats is not None and repeats.seen_before(digest, attempt):
-                continue
-            bucket = example.bucket
-            if accepts(example, bucket_of(digest) if bucket is None else bucket):
-                if repeats is not None:
-                    repeats.note(digest, attempt)
-                accepted.append((digest, body(example)))
-                if labels is not None:
-                    labels.append(label_of(example, label_key))
-        return accepted
+        attempts = [attempt for attempt, example in enumerate(examples, first_attempt) if example is not None] \
+            if repeats is not None else None
+        live = [example for example in examples if example is not None]
+        if not live:
+            return []
+        if all(kind.key is _PLAIN_KEY for kind in {type(example) for example in live}):  # Example.key, inlined
+            keys = [example.input if example.instruction is None else example.instruction + "\x1f" + example.input
+                    for example in live]
+        else:
+            keys = [example.key() for example in live]
+        digests = [blake2b(key.encode(), digest_size=DIGEST_SIZE).digest() for key in keys]
+        chosen = accepted_indices(spec.accepts, live, buckets_of(live, digests))
+        if repeats is not None:
+            kept = []
+            for index in chosen:
+                if not repeats.seen_before(digests[index], attempts[index]):
+                    repeats.note(digests[index], attempts[index])
+                    kept.append(index)
+            chosen = kept
+        accepted = [live[index] for index in chosen]
+        if labels is not None:
+            label_key = self.task.label_key
+            labels.extend(label_of(example, label_key) for example in accepted)
+        return list(zip([digests[index] for index in chosen], self.bodies(accepted)))
+
+    def bodies(self, examples: list[Example]) -> list[bytes]:
+        """``body`` of each example, a block at a time: one validation call for all of them."""
+        if not self._fast:
+            return [self._checked_record_bytes(example) for example in examples]
+        difficulty, trace = self._difficulty, self.trace
+        metas = [{**example.meta, "difficulty": round(float(difficulty(example)), 4)} for example in examples]
+        if trace:
+            fields = [{"instruction": e.instruction, "input": e.input, "target": e.target, "trace": list(e.trace),
+                       "meta": meta} if e.trace is not None else
+                      {"instruction": e.instruction, "input": e.input, "target": e.target, "meta": meta}
+                      for e, meta in zip(examples, metas)]
+        else:
+            fields = [{"instruction": e.instruction, "input": e.input, "target": e.target, "meta": meta}
+                      for e, meta in zip(examples, metas)]
+        if not self.validator.varying_parts_are_valid(fields):
+            for example, part in zip(examples, fields):
+                if not self.validator.varying_part_is_valid(part):
+                    self._checked_record_bytes(example)  # raises, explaining the problem
+        head = self._head
+        return [head + encode_varying_fields(part) for part in fields]
+
+    def body(self, example: Example) -> bytes:
+        """Canonical record bytes after ``{"id":"",``; the engine prepends the id."""
+        return self.bodies([example])[0]
+
+
+def buckets_of(examples: list[Example], digests: list[bytes]):
+    """Each example's split bucket as a float64 array: its own ``bucket`` if set, else its digest's."""
+    if _NUMPY_BUCKETS_EXACT:
+        # The first 8 bytes of each digest, big-endian, over 2**64: bucket_of, for the whole block.
+        buckets = numpy.frombuffer(b"".join(digests), dtype=">u8")[::2] * (1.0 / 18446744073709551616.0)
+    else:
+        buckets = numpy.array([bucket_of(digest) for digest in digests], dtype=numpy.float64)
+    for index, example in enumerate(examples):
+        if example.bucket is not None:
+            buckets[index] = example.bucket
+    return buckets
+
+
+def _numpy_converts_like_python() -> bool:
+    """Whether numpy's uint64 -> float64 rounds as Python's int -> float does (to nearest, ties to even),
+    tried on values at and around the halfway points where a truncating conversion would differ."""
+    values = [(1 << 63) + (1 << 10), (1 << 63) + (1 << 10) + 1, (1 << 63) + (3 << 10), (1 << 64) - 1,
+              (1 << 53) + 1, (1 << 53) + 3, (1 << 62) + (1 << 9) + 1, 12345678901234567890]
+    as_numpy = (numpy.array(values, dtype=numpy.uint64) * (1.0 / 18446744073709551616.0)).tolist()
+    return as_numpy == [value / 18446744073709551616.0 for value in values]
+
+
+_NUMPY_BUCKETS_EXACT = _numpy_converts_like_python()
 
 
 class RepeatMemory:
@@ -227,6 +282,8 @@ class _SplitContext:
         self.sample_params = task.split_params(spec.typed(), self.split, spec.seed)
         self.encoder = RecordEncoder(spec.task, job.split, spec.trace)
         self.repeats = None if self.enumerated or self.allow_repeats else RepeatMemory()
+        #: the seed of each block's random stream: derive_seed(task, version, params, seed, split, block)
+        self.block_seed = block_seeds(spec.task, spec.task_version, dict(spec.params), spec.seed, job.split)
         self._examples: Optional[Sequence] = None
         self._job = job
 
@@ -292,8 +349,7 @@ def run_block(job: BlockJob) -> Optional[PackedBlock]:
             return pack(encoder.record_candidates(examples, labels), labels)
         return pack(encoder.candidates(examples, spec, labels=labels), labels)
     repeats = context.repeats if context.repeats is not None and context.repeats.active else None
-    rng = RandomStream.from_parts(job.spec.task, job.spec.task_version, dict(job.spec.params), job.spec.seed,
-                                  job.split, job.block)
+    rng = RandomStream(context.block_seed(job.block))
     examples = task.sample_block(rng, context.sample_params, BLOCK_SIZE)
     return pack(encoder.candidates(examples, spec, repeats, start, labels), labels)
 

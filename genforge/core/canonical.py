@@ -65,9 +65,14 @@ def encode_constant_fields(fields: dict) -> bytes:
     return b"".join(orjson.dumps(key) + b":" + orjson.dumps(value) + b"," for key, value in fields.items())
 
 
-def encode_varying_fields(fields: dict, meta: dict) -> bytes:
-    """Canonical bytes of a record's tail: ``fields`` (instruction, input, target[, trace]) then meta and ``}``."""
-    return b"".join((orjson.dumps(fields)[1:-1], b',"meta":', orjson.dumps(meta, option=orjson.OPT_SORT_KEYS), b"}"))
+def encode_varying_fields(fields: dict) -> bytes:
+    """Canonical bytes of a record's tail, ``fields`` (instruction, input, target[, trace], meta) and ``}``.
+
+    ``meta`` goes in pre-encoded with its keys sorted; the other keys keep their order. The orjson
+    result is dropped at once on purpose: kept (a block's worth in a list) each costs about 1 µs
+    more in allocation than the slice that replaces it.
+    """
+    return orjson.dumps({**fields, "meta": orjson.Fragment(orjson.dumps(fields["meta"], option=orjson.OPT_SORT_KEYS))})[1:]
 
 
 def reference_encode_record(record: dict) -> bytes:

@@ -118,26 +118,57 @@ class SplitFill:
             self.progress(self.split.name, state.written, self.size)
 
     def _take(self, block: PackedBlock) -> None:
-        """Write a block's new records: one join and one write when nothing in it is dropped."""
+        """Write a block's new records: one join and one write for the block."""
         state, size = self.state, self.size
         # A block's lines and digests are written at once: one write and one hash update per block.
         block_digests, bodies = unpack_lines(block)
         seen, repeats = self.seen, self.allow_repeats
-        if self._label_limit is None and (repeats or len(set(block_digests)) == len(block_digests)) \
-                and seen.isdisjoint(block[0], block_digests):
+        if self._label_limit is not None:
+            kept = self._take_each(block, block_digests, bodies)
+        elif (repeats or len(set(block_digests)) == len(block_digests)) and seen.isdisjoint(block[0], block_digests):
             room = len(bodies) if size is None else min(len(bodies), size - state.written)
             kept = block[0][:DIGEST_SIZE * room]  # the digests written, already joined
             if not repeats:
                 seen.add(block_digests[:room])
-            numbers = map(self._id_format.__mod__, range(state.written, state.written + room))
-            self.writer.write_block(b"".join(chain.from_iterable(zip(numbers, bodies))), room)
-            state.written += room
+            self._write(bodies[:room])
             if self.labels is not None:
                 self.labels.update(block[2][:room])
         else:
-            kept = self._take_each(block, block_digests, bodies)
+            kept = self._take_new(block, block_digests, bodies)
         if self.digests is not None:
             self.digests.write(kept)
+
+    def _write(self, bodies: list[bytes]) -> None:
+        """Number ``bodies`` from ``state.written`` on and write them in one call."""
+        start = self.state.written
+        numbers = map(self._id_format.__mod__, range(start, start + len(bodies)))
+        self.writer.write_block(b"".join(chain.from_iterable(zip(numbers, bodies))), len(bodies))
+        self.state.written += len(bodies)
+
+    def _take_new(self, block: PackedBlock, block_digests: list[bytes], bodies: list[bytes]) -> bytes:
+        """``_take`` for a block holding repeats (of itself or of what was written): the first
+        occurrence of each new digest, in block order; return the digests written, joined."""
+        state, size, repeats = self.state, self.size, self.allow_repeats
+        held = self.seen.held(block[0], block_digests)
+        if repeats:
+            chosen = [index for index, known in enumerate(held) if not known]
+        else:
+            # setdefault keeps the first index of each digest (first occurrence in block order wins).
+            first: dict[bytes, int] = {}
+            for index, digest in enumerate(block_digests):
+                if not held[index]:
+                    first.setdefault(digest, index)
+            chosen = list(first.values())
+        if size is not None:
+            chosen = chosen[:size - state.written]
+        kept_digests = [block_digests[index] for index in chosen]
+        self._write([bodies[index] for index in chosen])
+        if not repeats:
+            self.seen.add(kept_digests)
+        if self.labels is not None:
+            labels = block[2]
+            self.labels.update(labels[index] for index in chosen)
+        return b"".join(kept_digests)
 
     def _take_each(self, block: PackedBlock, block_digests: list[bytes], bodies: list[bytes]) -> bytes:
         """``_take`` record by record; return the digests written, joined.

@@ -38,6 +38,20 @@ def derive_seed(*parts: Any) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()
 
 
+def block_seeds(*parts: Any):
+    """``derive_seed(*parts, block)`` as a function of an int ``block``, the JSON of ``parts`` written once.
+
+    ``json.dumps`` writes an int as ``str`` does, so the prefix plus the block's digits is the same text.
+    """
+    text = json.dumps([*parts, 0], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    prefix = text[:-2]  # everything before the block's "0]"
+
+    def seed(block: int) -> bytes:
+        return hashlib.sha256(f"{prefix}{int(block)}]".encode("utf-8")).digest()
+
+    return seed
+
+
 class RandomStream:
     """A deterministic stream of random draws seeded by 32 bytes."""
 

@@ -80,6 +80,9 @@ class RecordValidator:
         parts = split_schema(schema, SPLIT_CONSTANT_FIELDS)
         self._constant, self._varying = (None, None) if parts is None else (
             jsonschema_rs.validator_for(parts[0]), jsonschema_rs.validator_for(parts[1]))
+        # The varying parts of a whole block in one call (an array whose every item is valid).
+        self._varying_block = None if parts is None else jsonschema_rs.validator_for(
+            {"type": "array", "items": parts[1]})
 
     def is_valid(self, record: Any) -> bool:
         return self._fast.is_valid(record)
@@ -95,6 +98,10 @@ class RecordValidator:
     def varying_part_is_valid(self, varying: Mapping[str, Any]) -> bool:
         """The other fields of one record (checked for every record)."""
         return self._varying.is_valid(varying)
+
+    def varying_parts_are_valid(self, block: list) -> bool:
+        """Whether every item of ``block`` passes ``varying_part_is_valid`` (one call for a block)."""
+        return self._varying_block.is_valid(block)
 
     def explain(self, record: Any) -> str:
         """The first problem found, as ``field.path: message``."""
