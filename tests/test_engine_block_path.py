@@ -77,10 +77,28 @@ def _sampled_additions(count: int) -> list[Example]:
     return [e for e in task.sample_block(RandomStream(hashlib.sha256(b"x").digest()), params, count) if e]
 
 
-def test_block_bodies_equal_the_record_by_record_bytes():
-    encoder = RecordEncoder("addition", "train", trace=True)
+@pytest.mark.parametrize("trace", [False, True])
+def test_block_bodies_equal_the_record_by_record_bytes(trace):
+    encoder = RecordEncoder("addition", "train", trace=trace)
     examples = _sampled_additions(64)
-    assert encoder.bodies(examples) == [encoder._checked_record_bytes(example) for example in examples]
+    expected = [encoder._checked_record_bytes(example) for example in examples]
+    assert encoder.bodies(examples) == expected
+    assert encoder.bodies(examples, newline=True) == [body + b"\n" for body in expected]
+
+
+def test_text_needing_escapes_gives_the_canonical_bytes():
+    encoder = RecordEncoder("addition", "train", trace=False)
+    first, second = _sampled_additions(2)
+    odd = [first._replace(instruction=None), second._replace(target='5"\n\u2028%s%%\x00é\\')]
+    assert encoder.bodies(odd) == [encoder._checked_record_bytes(example) for example in odd]
+
+
+def test_an_invalid_meta_in_a_block_is_explained():
+    encoder = RecordEncoder("addition", "train", trace=False)
+    good, other = _sampled_additions(2)
+    bad = other._replace(meta={**other.meta, "domain": "mul"})  # addition's domain is the constant "add"
+    with pytest.raises(CheckFailed, match="domain"):
+        encoder.bodies([good, bad])
 
 
 def test_an_invalid_record_in_a_block_is_explained():
@@ -94,3 +112,17 @@ def test_an_invalid_record_in_a_block_is_explained():
 def test_buckets_are_float64():
     examples = [Example(None, "a", "")]
     assert buckets_of(examples, _digests(1)).dtype == numpy.float64
+
+
+def test_a_block_crosses_processes_packed_and_unchanged():
+    import pickle
+
+    from genforge.core.blocks import Block
+
+    block = Block(_digests(3), [b'"a":"x\\ny"}\n', b'"b":1}\n', b'"c":"\\r"}\n'], ["p", "q", "p"])
+    packed = pickle.dumps(block)
+    back = pickle.loads(packed)
+    assert (back.digests, back.lines, back.labels) == (block.digests, block.lines, block.labels)
+    assert len(packed) < 3 * 16 + 60 + 200  # two byte strings, not a list of objects each
+    empty = pickle.loads(pickle.dumps(Block([], [], None)))
+    assert (empty.digests, empty.lines, empty.labels) == ([], [], None)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
 
 from genforge.core.balance import label_of, value_at
 import numpy
+from orjson import OPT_SORT_KEYS, dumps
 
 from genforge.core.canonical import encode_constant_fields, encode_record, encode_varying_fields
 from genforge.core.errors import CheckFailed
@@ -47,33 +48,44 @@ class BlockJob:
 
 #: One accepted candidate: (16-byte digest of its canonical input, record body bytes).
 Candidate = tuple[bytes, bytes]
-#: A block's accepted candidates packed for the trip between processes: their digests
-#: concatenated, and their bodies each followed by a newline. Two objects to pickle instead of
-#: hundreds; a canonical body never holds a raw newline or carriage return (control characters
-#: are escaped), so the bodies split back exactly.
-#: Third: the accepted examples' labels when the task declares a ``balance_key`` or ``cap_key``, else None.
-PackedBlock = tuple[bytes, bytes, Optional[list[str]]]
 DIGEST_SIZE = 16
 _PLAIN_KEY = Example.key
 
 
-def pack(candidates: list[Candidate], labels: Optional[list[str]] = None) -> PackedBlock:
-    if not candidates:
-        return b"", b"", labels
-    digests, bodies = zip(*candidates)
-    return b"".join(digests), b"\n".join(bodies) + b"\n", labels
+class Block:
+    """A block's accepted candidates, in order: their digests, their record lines (each body and a
+    newline) and, when the task declares a ``balance_key`` or ``cap_key``, their labels (else None).
+
+    Lists in this process, so the engine reads them as they are; packed for the trip between
+    processes: the digests concatenated and the lines concatenated, two objects to pickle instead
+    of hundreds. A canonical body never holds a raw newline or carriage return (control characters
+    are escaped), so the lines split back exactly.
+    """
+
+    __slots__ = ("digests", "lines", "labels")
+
+    def __init__(self, digests: list[bytes], lines: list[bytes], labels: Optional[list[str]] = None):
+        self.digests, self.lines, self.labels = digests, lines, labels
+
+    def __len__(self) -> int:
+        return len(self.digests)
+
+    def __reduce__(self):
+        return _unpacked, (b"".join(self.digests), b"".join(self.lines), self.labels)
 
 
-def unpack_lines(block: PackedBlock) -> tuple[list[bytes], list[bytes]]:
-    """(digests, bodies each ending in a newline) of a packed block, in order."""
-    digests, bodies, _ = block
-    return [digests[i:i + DIGEST_SIZE] for i in range(0, len(digests), DIGEST_SIZE)], bodies.splitlines(True)
+def _unpacked(digests: bytes, lines: bytes, labels: Optional[list[str]]) -> Block:
+    return Block([digests[i:i + DIGEST_SIZE] for i in range(0, len(digests), DIGEST_SIZE)], lines.splitlines(True),
+                 labels)
 
 
-def unpack(block: PackedBlock) -> tuple[list[bytes], list[bytes]]:
-    """(digests, bodies) of a packed block, in order."""
-    digests, bodies = unpack_lines(block)
-    return digests, [body[:-1] for body in bodies]
+def pack(candidates: list[Candidate], labels: Optional[list[str]] = None) -> Block:
+    return Block([digest for digest, _ in candidates], [body + b"\n" for _, body in candidates], labels)
+
+
+def unpack(block: Block) -> tuple[list[bytes], list[bytes]]:
+    """(digests, bodies) of a block, in order."""
+    return block.digests, [line[:-1] for line in block.lines]
 
 
 class RecordEncoder:
@@ -101,6 +113,9 @@ class RecordEncoder:
                               f"{self.validator.explain(sample)}")
         del constant["id"]
         self._head = encode_constant_fields(constant)
+        # A record's bytes after the id when its fields are encoded one by one (``bodies``).
+        frame = self._head.replace(b"%", b"%%") + b'"instruction":%b,"input":%b,"target":%b,"meta":%b}'
+        self._body_frame, self._line_frame = frame, frame + b"\n"
 
     def _checked_record_bytes(self, example: Example) -> bytes:
         """The same bytes by building and validating the whole record (slow path; explains failures)."""
@@ -140,8 +155,8 @@ class RecordEncoder:
 
     def candidates(self, examples: Iterable[Example | None], spec: SplitSpec,
                    repeats: Optional["RepeatMemory"] = None, first_attempt: int = 0,
-                   labels: Optional[list[str]] = None) -> list[Candidate]:
-        """The accepted examples of a block as (digest, body), in order.
+                   labels: Optional[list[str]] = None) -> Block:
+        """The accepted examples of a block, in order.
 
         With ``repeats``, an example already accepted at an earlier attempt of
         the split (``first_attempt`` numbers this block's first one) is left
@@ -153,11 +168,13 @@ class RecordEncoder:
         without per-record dict copies (see ``bodies``); the bytes are those
         of the record-by-record definition (``_checked_record_bytes``).
         """
+        if not isinstance(examples, list):
+            examples = list(examples)  # read twice below
         attempts = [attempt for attempt, example in enumerate(examples, first_attempt) if example is not None] \
             if repeats is not None else None
         live = [example for example in examples if example is not None]
         if not live:
-            return []
+            return Block([], [], labels)
         if all(kind.key is _PLAIN_KEY for kind in {type(example) for example in live}):  # Example.key, inlined
             keys = [example.input if example.instruction is None else example.instruction + "\x1f" + example.input
                     for example in live]
@@ -176,14 +193,23 @@ class RecordEncoder:
         if labels is not None:
             label_key = self.task.label_key
             labels.extend(label_of(example, label_key) for example in accepted)
-        return list(zip([digests[index] for index in chosen], self.bodies(accepted)))
+        return Block([digests[index] for index in chosen], self.bodies(accepted, newline=True), labels)
 
-    def bodies(self, examples: list[Example]) -> list[bytes]:
-        """``body`` of each example, a block at a time: one validation call for all of them."""
+    def bodies(self, examples: list[Example], newline: bool = False) -> list[bytes]:
+        """``body`` of each example (a record line with ``newline``), a block at a time: one
+        validation call for all of them."""
         if not self._fast:
-            return [self._checked_record_bytes(example) for example in examples]
+            end = b"\n" if newline else b""
+            return [self._checked_record_bytes(example) + end for example in examples]
         difficulty, trace = self._difficulty, self.trace
         metas = [{**example.meta, "difficulty": round(float(difficulty(example)), 4)} for example in examples]
+        if not trace and self.validator.meta_alone and _plain_strings(examples) \
+                and self.validator.metas_are_valid(metas):
+            # The other fields are str (or None) by the check above, all their schema asks: each is
+            # encoded alone (as orjson writes it inside an object) into a fixed frame.
+            frame = self._line_frame if newline else self._body_frame
+            return [frame % (dumps(e.instruction), dumps(e.input), dumps(e.target), dumps(meta, option=OPT_SORT_KEYS))
+                    for e, meta in zip(examples, metas)]
         if trace:
             fields = [{"instruction": e.instruction, "input": e.input, "target": e.target, "trace": list(e.trace),
                        "meta": meta} if e.trace is not None else
@@ -197,11 +223,20 @@ class RecordEncoder:
                 if not self.validator.varying_part_is_valid(part):
                     self._checked_record_bytes(example)  # raises, explaining the problem
         head = self._head
-        return [head + encode_varying_fields(part) for part in fields]
+        return [head + encode_varying_fields(part, newline) for part in fields]
 
     def body(self, example: Example) -> bytes:
         """Canonical record bytes after ``{"id":"",``; the engine prepends the id."""
         return self.bodies([example])[0]
+
+
+def _plain_strings(examples: list[Example]) -> bool:
+    """Whether every input and target is a str and every instruction a str or None (exact types)."""
+    return ({type(e.input) for e in examples} | {type(e.target) for e in examples} <= _STR
+            and {type(e.instruction) for e in examples} <= _STR_OR_NONE)
+
+
+_STR, _STR_OR_NONE = {str}, {str, type(None)}
 
 
 def buckets_of(examples: list[Example], digests: list[bytes]):
@@ -334,7 +369,7 @@ def forget_enumerations() -> None:
     _CONTEXTS.clear()
 
 
-def run_block(job: BlockJob) -> Optional[PackedBlock]:
+def run_block(job: BlockJob) -> Optional[Block]:
     """The accepted candidates of one block (runs in any process); None past an enumeration's end."""
     context = split_context(job)
     task, spec, encoder = context.task, context.split, context.encoder
@@ -347,14 +382,14 @@ def run_block(job: BlockJob) -> Optional[PackedBlock]:
             return None
         if spec.records is not None:
             return pack(encoder.record_candidates(examples, labels), labels)
-        return pack(encoder.candidates(examples, spec, labels=labels), labels)
+        return encoder.candidates(examples, spec, labels=labels)
     repeats = context.repeats if context.repeats is not None and context.repeats.active else None
     rng = RandomStream(context.block_seed(job.block))
     examples = task.sample_block(rng, context.sample_params, BLOCK_SIZE)
-    return pack(encoder.candidates(examples, spec, repeats, start, labels), labels)
+    return encoder.candidates(examples, spec, repeats, start, labels)
 
 
-def blocks_in_order(make_job: Callable[[int], BlockJob]) -> Iterator[PackedBlock]:
+def blocks_in_order(make_job: Callable[[int], BlockJob]) -> Iterator[Block]:
     """Every block of a split in this process, in order (an enumerated split ends; a sampled one does not)."""
     for index in count():
         block = run_block(make_job(index))

@@ -181,10 +181,11 @@ class DigestStore:
             piece = raw[offset:offset + step]
             self.add(piece[i:i + DIGEST_SIZE] for i in range(0, len(piece), DIGEST_SIZE))
 
-    def _spilled_hits(self, raw: bytes) -> list[int]:
-        """Indexes of the digests in ``raw`` held by a spilled run (exact)."""
+    def _spilled_hits(self, digests: list[bytes]) -> list[int]:
+        """Indexes of the ``digests`` held by a spilled run (exact)."""
         if not self.runs:
             return []
+        raw = b"".join(digests)
         first, second = _halves(raw)
         maybe = np.zeros(len(first), dtype=bool)
         for bloom in self.blooms:
@@ -196,15 +197,15 @@ class DigestStore:
                 hits.append(index)
         return hits
 
-    def isdisjoint(self, raw: bytes, digests: list[bytes]) -> bool:
-        """Whether none of ``digests`` (``raw`` is them concatenated) was added."""
-        return self.recent.isdisjoint(digests) and not self._spilled_hits(raw)
+    def isdisjoint(self, digests: list[bytes]) -> bool:
+        """Whether none of ``digests`` was added."""
+        return self.recent.isdisjoint(digests) and not self._spilled_hits(digests)
 
-    def held(self, raw: bytes, digests: list[bytes]) -> list[bool]:
+    def held(self, digests: list[bytes]) -> list[bool]:
         """For each of ``digests``, whether it was added."""
         recent = self.recent
         answers = [digest in recent for digest in digests]
-        for index in self._spilled_hits(raw):
+        for index in self._spilled_hits(digests):
             answers[index] = True
         return answers
 

@@ -17,7 +17,7 @@ from collections import deque
 from itertools import count
 from typing import Callable, Iterator, Optional
 
-from genforge.core.blocks import BlockJob, PackedBlock, run_block
+from genforge.core.blocks import BlockJob, Block, run_block
 from genforge.core.errors import UsageError, WorkerLost
 
 JobMaker = Callable[[int], BlockJob]
@@ -37,7 +37,7 @@ def _task_size(first_block: int) -> int:
     return max(1, min(BLOCKS_PER_TASK, first_block // 8))
 
 
-def run_blocks(jobs: list[BlockJob]) -> list[Optional[PackedBlock]]:
+def run_blocks(jobs: list[BlockJob]) -> list[Optional[Block]]:
     """Several consecutive blocks in one worker task (stops after an enumeration's end)."""
     results = []
     for job in jobs:
@@ -48,7 +48,7 @@ def run_blocks(jobs: list[BlockJob]) -> list[Optional[PackedBlock]]:
 
 
 def _windowed(submit: Callable[[list[BlockJob]], object], result: Callable[[object], list],
-              cancel: Callable[[object], None], make_job: JobMaker, window_size: int) -> Iterator[Optional[PackedBlock]]:
+              cancel: Callable[[object], None], make_job: JobMaker, window_size: int) -> Iterator[Optional[Block]]:
     """Block results in order, with ``window_size`` tasks of blocks in flight (Dask)."""
     window: deque = deque()
     next_index = 0
@@ -71,7 +71,7 @@ class InProcess:
     def __exit__(self, *exc):
         return None
 
-    def blocks(self, make_job: JobMaker) -> Iterator[Optional[PackedBlock]]:
+    def blocks(self, make_job: JobMaker) -> Iterator[Optional[Block]]:
         for index in count():
             yield run_block(make_job(index))
 
@@ -190,7 +190,7 @@ class ProcessPool:
             connection.close()
         gc.unfreeze()
 
-    def _receive(self, number: int) -> tuple[int, Optional[PackedBlock]]:
+    def _receive(self, number: int) -> tuple[int, Optional[Block]]:
         """The oldest outstanding result of worker ``number`` (its block index, the result)."""
         try:
             result = self._connections[number].recv()
@@ -201,8 +201,8 @@ class ProcessPool:
             raise result.error
         return self._outstanding[number].popleft(), result
 
-    def blocks(self, make_job: JobMaker) -> Iterator[Optional[PackedBlock]]:
-        results: dict[int, Optional[PackedBlock]] = {}  # received or computed here, not yet yielded
+    def blocks(self, make_job: JobMaker) -> Iterator[Optional[Block]]:
+        results: dict[int, Optional[Block]] = {}  # received or computed here, not yet yielded
         at_worker: dict[int, int] = {}  # block index -> the worker computing it
         next_index = wanted = 0
         try:
@@ -273,7 +273,7 @@ class DaskCluster:
         if self._cluster is not None:
             self._cluster.close()
 
-    def blocks(self, make_job: JobMaker) -> Iterator[Optional[PackedBlock]]:
+    def blocks(self, make_job: JobMaker) -> Iterator[Optional[Block]]:
         threads = sum(self._client.nthreads().values()) or 1
         return _windowed(lambda jobs: self._client.submit(run_blocks, jobs, pure=False), lambda f: f.result(),
                          lambda f: f.cancel(), make_job, 3 * threads)

@@ -17,7 +17,7 @@ from decimal import Decimal
 from itertools import chain
 from typing import BinaryIO, Callable, Iterator, Optional
 
-from genforge.core.blocks import BLOCK_SIZE, DIGEST_SIZE, PackedBlock, unpack_lines
+from genforge.core.blocks import BLOCK_SIZE, Block
 from genforge.core.digests import DigestStore
 from genforge.core.errors import InfeasibleError
 from genforge.core.splits import SplitSpec
@@ -87,7 +87,7 @@ class SplitFill:
         if self._label_limit is not None and self.labels is None:
             raise ValueError(f"split {self.split.name!r} has a label cap: its fill needs the label counts")
 
-    def run(self, blocks: Iterator[Optional[PackedBlock]]) -> None:
+    def run(self, blocks: Iterator[Optional[Block]]) -> None:
         """Write up to ``size`` records from ``blocks`` (their digests go to ``seen`` unless repeats are allowed)."""
         state = self.state
         if self.size == 0 or (self.size is not None and state.written == self.size):
@@ -117,86 +117,83 @@ class SplitFill:
         if self.progress is not None:
             self.progress(self.split.name, state.written, self.size)
 
-    def _take(self, block: PackedBlock) -> None:
+    def _take(self, block: Block) -> None:
         """Write a block's new records: one join and one write for the block."""
         state, size = self.state, self.size
-        # A block's lines and digests are written at once: one write and one hash update per block.
-        block_digests, bodies = unpack_lines(block)
-        seen, repeats = self.seen, self.allow_repeats
+        digests, seen, repeats = block.digests, self.seen, self.allow_repeats
         if self._label_limit is not None:
-            kept = self._take_each(block, block_digests, bodies)
-        elif (repeats or len(set(block_digests)) == len(block_digests)) and seen.isdisjoint(block[0], block_digests):
-            room = len(bodies) if size is None else min(len(bodies), size - state.written)
-            kept = block[0][:DIGEST_SIZE * room]  # the digests written, already joined
+            kept = self._take_each(block)
+        elif (repeats or len(set(digests)) == len(digests)) and seen.isdisjoint(digests):
+            room = len(digests) if size is None else min(len(digests), size - state.written)
+            kept = digests[:room]
             if not repeats:
-                seen.add(block_digests[:room])
-            self._write(bodies[:room])
+                seen.add(kept)
+            self._write(block.lines[:room])
             if self.labels is not None:
-                self.labels.update(block[2][:room])
+                self.labels.update(block.labels[:room])
         else:
-            kept = self._take_new(block, block_digests, bodies)
+            kept = self._take_new(block)
         if self.digests is not None:
-            self.digests.write(kept)
+            self.digests.write(b"".join(kept))
 
-    def _write(self, bodies: list[bytes]) -> None:
-        """Number ``bodies`` from ``state.written`` on and write them in one call."""
+    def _write(self, lines: list[bytes]) -> None:
+        """Number ``lines`` from ``state.written`` on and write them in one call."""
         start = self.state.written
-        numbers = map(self._id_format.__mod__, range(start, start + len(bodies)))
-        self.writer.write_block(b"".join(chain.from_iterable(zip(numbers, bodies))), len(bodies))
-        self.state.written += len(bodies)
+        numbers = map(self._id_format.__mod__, range(start, start + len(lines)))
+        self.writer.write_block(b"".join(chain.from_iterable(zip(numbers, lines))), len(lines))
+        self.state.written += len(lines)
 
-    def _take_new(self, block: PackedBlock, block_digests: list[bytes], bodies: list[bytes]) -> bytes:
+    def _take_new(self, block: Block) -> list[bytes]:
         """``_take`` for a block holding repeats (of itself or of what was written): the first
-        occurrence of each new digest, in block order; return the digests written, joined."""
-        state, size, repeats = self.state, self.size, self.allow_repeats
-        held = self.seen.held(block[0], block_digests)
+        occurrence of each new digest, in block order; return the digests written."""
+        state, size, repeats, digests = self.state, self.size, self.allow_repeats, block.digests
+        held = self.seen.held(digests)
         if repeats:
             chosen = [index for index, known in enumerate(held) if not known]
         else:
             # setdefault keeps the first index of each digest (first occurrence in block order wins).
             first: dict[bytes, int] = {}
-            for index, digest in enumerate(block_digests):
+            for index, digest in enumerate(digests):
                 if not held[index]:
                     first.setdefault(digest, index)
             chosen = list(first.values())
         if size is not None:
             chosen = chosen[:size - state.written]
-        kept_digests = [block_digests[index] for index in chosen]
-        self._write([bodies[index] for index in chosen])
+        kept = [digests[index] for index in chosen]
+        lines = block.lines
+        self._write([lines[index] for index in chosen])
         if not repeats:
-            self.seen.add(kept_digests)
+            self.seen.add(kept)
         if self.labels is not None:
-            labels = block[2]
+            labels = block.labels
             self.labels.update(labels[index] for index in chosen)
-        return b"".join(kept_digests)
+        return kept
 
-    def _take_each(self, block: PackedBlock, block_digests: list[bytes], bodies: list[bytes]) -> bytes:
-        """``_take`` record by record; return the digests written, joined.
+    def _take_each(self, block: Block) -> list[bytes]:
+        """``_take`` record by record under a label cap; return the digests written.
 
         First occurrence in block order wins (``taken`` drops the later ones within the block), and
-        under a label cap a record whose label is full is skipped: decided in block order like dedup,
-        so the bytes do not depend on the worker count.
+        a record whose label is full is skipped: decided in block order like dedup, so the bytes do
+        not depend on the worker count.
         """
         state, labels, limit, repeats = self.state, self.labels, self._label_limit, self.allow_repeats
-        lines, kept_digests, taken = [], [], set()
-        for index, (digest, known, body) in enumerate(zip(block_digests, self.seen.held(block[0], block_digests),
-                                                          bodies)):
+        lines, kept, taken, block_labels = [], [], set(), block.labels
+        for index, (digest, known, line) in enumerate(zip(block.digests, self.seen.held(block.digests),
+                                                          block.lines)):
             if known or (not repeats and digest in taken):
                 continue
-            if limit is not None and labels[block[2][index]] >= limit:
+            if labels[block_labels[index]] >= limit:
                 continue
             taken.add(digest)
-            lines.append(self._id_format % state.written + body)
-            kept_digests.append(digest)
-            if labels is not None:
-                labels[block[2][index]] += 1
-            state.written += 1
-            if state.written == self.size:
+            lines.append(line)
+            kept.append(digest)
+            labels[block_labels[index]] += 1
+            if state.written + len(lines) == self.size:
                 break
-        self.writer.write_lines(lines)
+        self._write(lines)
         if not repeats:
-            self.seen.add(kept_digests)
-        return b"".join(kept_digests)
+            self.seen.add(kept)
+        return kept
 
     def _give_up(self) -> None:
         written, name = self.state.written, self.split.name

@@ -15,7 +15,7 @@ import typing
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
 
-import jsonschema
+import jsonschema_rs
 
 from genforge.core.errors import ParameterError, did_you_mean, one_of
 
@@ -139,9 +139,13 @@ def resolve(parameters: Mapping[str, dict], given: Mapping[str, Any] | None) -> 
         resolved[name] = value
     # The hand-written checks cover the common keywords with friendly text;
     # the full schema catches anything else a task declares.
-    error = jsonschema.exceptions.best_match(
-        jsonschema.Draft202012Validator(parameters_schema(parameters)).iter_errors(resolved)
-    )
+    schema = parameters_schema(parameters)
+    if jsonschema_rs.validator_for(schema).is_valid(resolved):
+        return resolved
+    # The readable validator decides and explains (its import costs ~0.1 s of start-up, so only here).
+    import jsonschema
+
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(resolved))
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "parameters"
         raise ParameterError(f"parameter {where!r}: {error.message}")
