@@ -126,3 +126,10 @@ def test_a_block_crosses_processes_packed_and_unchanged():
     assert len(packed) < 3 * 16 + 60 + 200  # two byte strings, not a list of objects each
     empty = pickle.loads(pickle.dumps(Block([], [], None)))
     assert (empty.digests, empty.lines, empty.labels) == ([], [], None)
+
+
+def test_key_digests_are_key_digest_of_each():
+    from genforge.core.records import key_digests
+
+    keys = ["", "a", "add plain\x1f1+2", "é" * 300, "\x00\x1f"]
+    assert key_digests(keys) == [key_digest(key) for key in keys]

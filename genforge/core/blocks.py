@@ -10,7 +10,6 @@ block order and decides dedup and record ids there.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from hashlib import blake2b
 from collections.abc import Sequence
 from itertools import count
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
@@ -21,7 +20,7 @@ from orjson import OPT_SORT_KEYS, dumps
 
 from genforge.core.canonical import encode_constant_fields, encode_record, encode_varying_fields
 from genforge.core.errors import CheckFailed
-from genforge.core.records import Example, bucket_of, build_record, key_digest, record_id
+from genforge.core.records import Example, bucket_of, build_record, key_digest, key_digests, record_id
 from genforge.core.rng import RandomStream, block_seeds
 from genforge.core.splits import SplitSpec, accepted_indices
 from genforge.core.validation import validator_for_task
@@ -175,12 +174,7 @@ class RecordEncoder:
         live = [example for example in examples if example is not None]
         if not live:
             return Block([], [], labels)
-        if all(kind.key is _PLAIN_KEY for kind in {type(example) for example in live}):  # Example.key, inlined
-            keys = [example.input if example.instruction is None else example.instruction + "\x1f" + example.input
-                    for example in live]
-        else:
-            keys = [example.key() for example in live]
-        digests = [blake2b(key.encode(), digest_size=DIGEST_SIZE).digest() for key in keys]
+        digests = key_digests(self.keys(live))
         chosen = accepted_indices(spec.accepts, live, buckets_of(live, digests))
         if repeats is not None:
             kept = []
@@ -195,14 +189,27 @@ class RecordEncoder:
             labels.extend(label_of(example, label_key) for example in accepted)
         return Block([digests[index] for index in chosen], self.bodies(accepted, newline=True), labels)
 
+    @staticmethod
+    def keys(examples: list[Example]) -> list[str]:
+        """Each example's canonical input (``Example.key``, or a task's own through an Example subclass)."""
+        if all(kind.key is _PLAIN_KEY for kind in {type(example) for example in examples}):  # inlined
+            return [example.input if example.instruction is None else example.instruction + "\x1f" + example.input
+                    for example in examples]
+        return [example.key() for example in examples]
+
+    def difficulties(self, examples: list[Example]) -> list[float]:
+        """Each example's difficulty (``Task.difficulty``) as written: a float rounded to four decimals."""
+        difficulty = self._difficulty
+        return [round(float(difficulty(example)), 4) for example in examples]
+
     def bodies(self, examples: list[Example], newline: bool = False) -> list[bytes]:
         """``body`` of each example (a record line with ``newline``), a block at a time: one
         validation call for all of them."""
         if not self._fast:
             end = b"\n" if newline else b""
             return [self._checked_record_bytes(example) + end for example in examples]
-        difficulty, trace = self._difficulty, self.trace
-        metas = [{**example.meta, "difficulty": round(float(difficulty(example)), 4)} for example in examples]
+        trace = self.trace
+        metas = [{**example.meta, "difficulty": value} for example, value in zip(examples, self.difficulties(examples))]
         if not trace and self.validator.meta_alone and _plain_strings(examples) \
                 and self.validator.metas_are_valid(metas):
             # The other fields are str (or None) by the check above, all their schema asks: each is
