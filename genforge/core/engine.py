@@ -244,8 +244,6 @@ class _Run:
         if kept is not None and not (spec.allow_repeats or split.repeats):
             for piece in checkpoints.digest_pieces(split.name):
                 seen.add_raw(piece)
-        # Blocks consumed before an interruption are skipped: block results depend on their index only.
-        blocks = source.blocks(_job_maker(spec, split, state.blocks_used))
         # A resumed split appends to its digests (cut back to the checkpoint); a new one starts them afresh.
         digests = checkpoints.open_digest_log(split.name, kept)
         labels = self._labels(split, state, writer)
@@ -256,6 +254,9 @@ class _Run:
             checkpoint=lambda state: self._checkpoint(split.name, state, writer, digests),
             after_block=(lambda: self._check_bytes(split.name, writer)) if self.max_bytes is not None else None,
             labels=labels, progress=self.progress)
+        # Blocks consumed before an interruption are skipped: block results depend on their index only.
+        # Executors that compute ahead stop about where the fill expects to be done (blocks_needed).
+        blocks = source.blocks(_job_maker(spec, split, state.blocks_used), fill.blocks_needed)
         try:
             fill.run(blocks)
             if spec.difficulty_range is not None and not fill.state.written and size != 0:

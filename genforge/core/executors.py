@@ -25,16 +25,32 @@ JobMaker = Callable[[int], BlockJob]
 
 #: At most this many consecutive blocks go to a Dask worker as one task: fewer messages and
 #: round trips through the scheduler.
-BLOCKS_PER_TASK = 8
+BLOCKS_PER_TASK = 32
+
+#: How many more blocks a split needs, as its fill estimates (None: unknown); see SplitFill.blocks_needed.
+Needed = Callable[[], Optional[int]]
 
 
-def _task_size(first_block: int) -> int:
-    """Blocks in the task starting at ``first_block``: one at first, more as the split proves long.
+def _no_estimate() -> Optional[int]:
+    return None
+
+
+def _ahead_limit(consumed: int, needed: Needed) -> Optional[int]:
+    """The first block index not worth computing yet: a sixteenth (and two blocks) past the fill's
+    estimate of the split's end, counted from the blocks consumed so far (None: no limit)."""
+    estimate = needed()
+    return None if estimate is None else consumed + estimate + estimate // 16 + 2
+
+
+def _task_size(first_block: int, limit: Optional[int] = None) -> int:
+    """Blocks in the task starting at ``first_block``: one at first, more as the split proves long,
+    never past ``limit`` (the split's expected end; at least one block).
 
     A small split (a few blocks) then computes few blocks past its end, and a
     long one soon sends BLOCKS_PER_TASK at a time.
     """
-    return max(1, min(BLOCKS_PER_TASK, first_block // 8))
+    size = max(1, min(BLOCKS_PER_TASK, first_block // 8))
+    return size if limit is None else max(1, min(size, limit - first_block))
 
 
 def run_blocks(jobs: list[BlockJob]) -> list[Optional[Block]]:
@@ -48,17 +64,22 @@ def run_blocks(jobs: list[BlockJob]) -> list[Optional[Block]]:
 
 
 def _windowed(submit: Callable[[list[BlockJob]], object], result: Callable[[object], list],
-              cancel: Callable[[object], None], make_job: JobMaker, window_size: int) -> Iterator[Optional[Block]]:
-    """Block results in order, with ``window_size`` tasks of blocks in flight (Dask)."""
+              cancel: Callable[[object], None], make_job: JobMaker, window_size: int,
+              needed: Needed = _no_estimate) -> Iterator[Optional[Block]]:
+    """Block results in order, with up to ``window_size`` tasks of blocks in flight (Dask), not
+    past the split's expected end unless nothing else is in flight."""
     window: deque = deque()
-    next_index = 0
+    next_index = consumed = 0
     try:
         while True:
-            while len(window) < window_size:
-                size = _task_size(next_index)
+            limit = _ahead_limit(consumed, needed)
+            while len(window) < window_size and (not window or limit is None or next_index < limit):
+                size = _task_size(next_index, limit)
                 window.append(submit([make_job(next_index + i) for i in range(size)]))
                 next_index += size
-            yield from result(window.popleft())
+            for block in result(window.popleft()):
+                consumed += 1
+                yield block
     finally:
         for future in window:
             cancel(future)
@@ -71,7 +92,7 @@ class InProcess:
     def __exit__(self, *exc):
         return None
 
-    def blocks(self, make_job: JobMaker) -> Iterator[Optional[Block]]:
+    def blocks(self, make_job: JobMaker, needed: Needed = _no_estimate) -> Iterator[Optional[Block]]:
         for index in count():
             yield run_block(make_job(index))
 
@@ -201,14 +222,15 @@ class ProcessPool:
             raise result.error
         return self._outstanding[number].popleft(), result
 
-    def blocks(self, make_job: JobMaker) -> Iterator[Optional[Block]]:
+    def blocks(self, make_job: JobMaker, needed: Needed = _no_estimate) -> Iterator[Optional[Block]]:
         results: dict[int, Optional[Block]] = {}  # received or computed here, not yet yielded
         at_worker: dict[int, int] = {}  # block index -> the worker computing it
         next_index = wanted = 0
         try:
             while True:
+                limit = _ahead_limit(wanted, needed)
                 for number, connection in enumerate(self._connections):
-                    while len(self._outstanding[number]) < self.QUEUED:
+                    while len(self._outstanding[number]) < self.QUEUED and (limit is None or next_index < limit):
                         try:
                             connection.send(make_job(next_index))
                         except OSError:  # the worker is gone: report why (its failure, or its end)
@@ -224,7 +246,7 @@ class ProcessPool:
                 if wanted in results:
                     yield results.pop(wanted)
                     wanted += 1
-                elif len(results) < self.AHEAD:
+                elif next_index == wanted or (len(results) < self.AHEAD and (limit is None or next_index < limit)):
                     results[next_index] = run_block(make_job(next_index))
                     next_index += 1
                 else:  # far enough ahead: wait for the worker that has the next block
@@ -273,10 +295,10 @@ class DaskCluster:
         if self._cluster is not None:
             self._cluster.close()
 
-    def blocks(self, make_job: JobMaker) -> Iterator[Optional[Block]]:
+    def blocks(self, make_job: JobMaker, needed: Needed = _no_estimate) -> Iterator[Optional[Block]]:
         threads = sum(self._client.nthreads().values()) or 1
         return _windowed(lambda jobs: self._client.submit(run_blocks, jobs, pure=False), lambda f: f.result(),
-                         lambda f: f.cancel(), make_job, 3 * threads)
+                         lambda f: f.cancel(), make_job, 3 * threads, needed)
 
 
 def executor_for(workers: int, scheduler: Optional[str]):

@@ -87,6 +87,17 @@ class SplitFill:
         if self._label_limit is not None and self.labels is None:
             raise ValueError(f"split {self.split.name!r} has a label cap: its fill needs the label counts")
 
+    def blocks_needed(self) -> Optional[int]:
+        """About how many more blocks this split needs, from its yield so far (None: no idea yet).
+
+        A hint for executors that compute blocks ahead, so they stop near the split's end instead
+        of computing blocks nobody reads; the bytes never depend on it.
+        """
+        state = self.state
+        if self.size is None or not state.written:
+            return None
+        return math.ceil((self.size - state.written) * state.blocks_used / state.written)
+
     def run(self, blocks: Iterator[Optional[Block]]) -> None:
         """Write up to ``size`` records from ``blocks`` (their digests go to ``seen`` unless repeats are allowed)."""
         state = self.state
