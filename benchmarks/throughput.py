@@ -57,7 +57,7 @@ for split in plan.splits:
         space = task.space_size(typed, split)
         wanted = records if space is None else min(records, space * 2 // 3)
         sizes[split.name] = wanted if split is plan.splits[0] else 0
-# Time spent in the task's own code: its sampling (sample_block, enumerate_split) and the hooks the
+# Time spent in the task's own code: its sampling (sample_block, or the slices of an enumerated split) and the hooks the
 # engine calls per record (difficulty, and the canonical key when the task defines its own);
 # the rest is the engine's. With workers the task runs in other processes too, so it is only
 # counted with one worker.
@@ -71,10 +71,12 @@ def timed(method, into):
             into[0] += time.perf_counter() - begin
     return wrapper
 if workers == 1:
-    from genforge.core.blocks import RecordEncoder
+    from genforge.core.blocks import RecordEncoder, _SplitContext
     from genforge.core.task import Task
     task.sample_block = timed(task.sample_block, in_task)
-    task.enumerate_split = timed(task.enumerate_split, in_task)
+    # An enumerated split: enumerate_split runs inside the first slice, and a lazy listing builds
+    # its examples when sliced.
+    _SplitContext.enumerated_block = timed(_SplitContext.enumerated_block, in_task)
     RecordEncoder.difficulties = timed(RecordEncoder.difficulties, in_hooks)  # a block at a time: no per-record timer
     if type(task).canonical_key is not Task.canonical_key:
         RecordEncoder.keys = staticmethod(timed(RecordEncoder.keys, in_hooks))

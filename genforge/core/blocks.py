@@ -349,6 +349,15 @@ class _SplitContext:
         return self._examples
 
 
+    def enumerated_block(self, start: int) -> Sequence:
+        """The enumerated split's examples (or records) from ``start``, one block of them.
+
+        Sliced, never measured: a lazy listing (an endless stream) is read only as far as the blocks
+        asked, and builds its examples here (the task's work, as sample_block is for a sampled split).
+        """
+        return self.examples()[start:start + BLOCK_SIZE]
+
+
 #: Split contexts of this process, by (request key, split): the newest few.
 _CONTEXTS: dict[tuple[str, str], _SplitContext] = {}
 _KEEP_CONTEXTS = 4
@@ -383,8 +392,7 @@ def run_block(job: BlockJob) -> Optional[Block]:
     start = job.block * BLOCK_SIZE
     labels = [] if task.label_key else None
     if context.enumerated:  # an enumeration rarely repeats itself: no repeat memory
-        # Sliced, never measured: a lazy listing (an endless stream) is read only as far as the blocks asked.
-        examples = context.examples()[start:start + BLOCK_SIZE]
+        examples = context.enumerated_block(start)
         if not examples:  # past the end
             return None
         if spec.records is not None:
