@@ -4,6 +4,7 @@
     python benchmarks/throughput.py --tasks rewrite,markov --records 200000
     python benchmarks/throughput.py --memory 100000,1000000   # peak memory at several sizes
     python benchmarks/throughput.py --peer               # side by side with reasoning-gym (see PEERS)
+    python benchmarks/throughput.py --dask --tasks two_hop  # also two Dask workers (--scheduler local)
 
 End to end = sample + split predicate + dedup + validate + encode + write, the
 training split of the task's default plan (at most two thirds of its space
@@ -45,6 +46,7 @@ from genforge.core.canonical import dumps
 from genforge.core.registry import get_task
 
 task_name, records, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+scheduler = sys.argv[4] if len(sys.argv) > 4 else None  # "local": a Dask LocalCluster of `workers` processes
 task = get_task(task_name)
 typed = genforge.core.spec.resolve_spec(task_name).typed()  # the task contract takes typed Params
 plan = task.split_plans(typed)[task.default_split_plan]
@@ -70,7 +72,7 @@ def timed(method, into):
         finally:
             into[0] += time.perf_counter() - begin
     return wrapper
-if workers == 1:
+if workers == 1 and scheduler is None:
     from genforge.core.blocks import RecordEncoder, _SplitContext
     from genforge.core.task import Task
     task.sample_block = timed(task.sample_block, in_task)
@@ -82,7 +84,8 @@ if workers == 1:
         RecordEncoder.keys = staticmethod(timed(RecordEncoder.keys, in_hooks))
 out = Path(tempfile.mkdtemp())
 start = time.perf_counter()
-manifest = genforge.generate(task_name, out, sizes=sizes, workers=workers)
+# With Dask the cluster's start (about 1-2 s for two local workers) is inside the timing.
+manifest = genforge.generate(task_name, out, sizes=sizes, workers=workers, scheduler=scheduler)
 elapsed = time.perf_counter() - start
 # Peak memory of the generation itself, before the ceiling below reads the split back.
 peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -101,8 +104,8 @@ print(json.dumps({"records": count, "seconds": elapsed, "encoded": len(parsed), 
 """
 
 
-def measure(task: str, records: int, workers: int) -> dict:
-    result = subprocess.run([sys.executable, "-c", CHILD, task, str(records), str(workers)],
+def measure(task: str, records: int, workers: int, scheduler: str = "") -> dict:
+    result = subprocess.run([sys.executable, "-c", CHILD, task, str(records), str(workers)] + ([scheduler] if scheduler else []),
                             capture_output=True, text=True)
     if result.returncode != 0:
         return {"error": result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "failed"}
@@ -214,6 +217,8 @@ def main() -> None:
     parser.add_argument("--memory", default="", help="record counts at which to report peak RSS (1 worker)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the median run is reported")
     parser.add_argument("--peer", action="store_true", help="the side-by-side table with reasoning-gym (PEERS)")
+    parser.add_argument("--dask", action="store_true",
+                        help="also two Dask workers (--scheduler local; needs the dask extra), cluster start included")
     args = parser.parse_args()
     if args.peer:
         peer_table(args.records, args.repeat)
@@ -222,6 +227,7 @@ def main() -> None:
     memory_sizes = [int(m) for m in args.memory.split(",") if m]
     header = ["task", "records"] + [f"{w} worker{'s' if w > 1 else ''} rec/s" for w in worker_counts]
     header += ["2 / 1 workers"] if len(worker_counts) == 2 else []
+    header += ["Dask local 2 rec/s", "Dask / 1 worker"] if args.dask else []
     header += ["µs/record in task (hooks) / in engine", "serialization rec/s", "end-to-end / ceiling"]
     header += [f"peak MB @ {m:,}" for m in memory_sizes]
     print("| " + " | ".join(header) + " |")
@@ -231,9 +237,12 @@ def main() -> None:
         # Worker counts take turns, and each figure is the median run: a shared machine's noise
         # then falls on every column alike.
         runs: dict[int, list[dict]] = {workers: [] for workers in worker_counts}
+        dask_runs: list[dict] = []
         for _ in range(args.repeat):
             for workers in worker_counts:
                 runs[workers].append(measure(task, args.records, workers))
+            if args.dask:
+                dask_runs.append(measure(task, args.records, 2, "local"))
         for workers in worker_counts:
             result = median_run(runs[workers])
             if "error" in result:
@@ -255,6 +264,13 @@ def main() -> None:
             row.append("-")
         if len(worker_counts) == 2:
             row.append(f"{rates[1] / rates[0]:.2f}x" if len(rates) == 2 else "-")
+        if args.dask:
+            result = median_run(dask_runs)
+            if "error" in result:
+                row += [result["error"][:60], "-"]
+            else:
+                rate = result["records"] / result["seconds"]
+                row += [f"{rate:,.0f}", f"{rate / single:.2f}x" if single else "-"]
         row.append(split_times)
         row.append(f"{ceiling:,.0f}" if ceiling else "-")
         row.append(f"{single / ceiling:.0%}" if ceiling and single else "-")
