@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from itertools import count
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
 
-from genforge.core.balance import label_of, value_at
 import numpy
 from orjson import OPT_SORT_KEYS, dumps
 
+from genforge.core.balance import label_of, value_at
 from genforge.core.canonical import encode_constant_fields, encode_record, encode_varying_fields
 from genforge.core.errors import CheckFailed
 from genforge.core.records import Example, bucket_of, build_record, key_digest, key_digests, record_id
@@ -162,10 +162,11 @@ class RecordEncoder:
         out before it is encoded: the engine would drop it as a repeat anyway.
         With ``labels``, each accepted example's label (``Task.label_key``) is appended to it.
 
-        Block at a time: keys and digests by list comprehension, buckets and
-        bucket intervals by numpy, validation in one call and encoding
-        without per-record dict copies (see ``bodies``); the bytes are those
-        of the record-by-record definition (``_checked_record_bytes``).
+        A block at a time: keys and digests by comprehension, buckets and
+        bucket intervals by numpy (``accepted_indices``), validation in one
+        call and fields encoded one by one into a frame (see ``bodies``); the
+        bytes are those of the record-by-record definition
+        (``_checked_record_bytes``).
         """
         if not isinstance(examples, list):
             examples = list(examples)  # read twice below
@@ -347,7 +348,6 @@ class _SplitContext:
                 examples = self.task.enumerate_split(spec.typed(), spec.plan(), self.split, spec.seed)
                 self._examples = examples if isinstance(examples, Sequence) else list(examples)
         return self._examples
-
 
     def enumerated_block(self, start: int) -> Sequence:
         """The enumerated split's examples (or records) from ``start``, one block of them.
