@@ -2,6 +2,8 @@
 item 6)."""
 
 import json
+
+import pytest
 from collections import Counter
 
 import genforge
@@ -112,12 +114,20 @@ def test_no_test_story_is_a_train_story_renamed(tmp_path):
         assert not any(TASK.canonical_key(r["instruction"], r["input"]) in keys for r in records[split]), split
 
 
-def test_sampled_examples_key_is_the_canonical_key():
+@pytest.mark.parametrize("story_format", ["sentences", "facts"])
+def test_sampled_examples_key_is_the_canonical_key(story_format):
     from genforge.core.rng import RandomStream
-    from genforge.generators import kinship_stories
+    from genforge.generators import kinship_canonical, kinship_stories
 
-    params = TASK.Params.resolve(POOL)
-    pool = TASK._pool(params.for_split({}, 0))
-    for example in filter(None, kinship_stories.sample_block(RandomStream.from_parts("key"), pool,
-                                                             params.for_split({}, 0), 30)):
+    # The sampler writes the key from the story's facts; it must be the text's canonical key.
+    assert kinship_canonical.keys_from_structure()
+    params = TASK.Params.resolve({**POOL, "story_format": story_format, "k_max": 6}).for_split({}, 0)
+    pool = TASK._pool(params)
+    examples = list(filter(None, kinship_stories.sample_block(RandomStream.from_parts("key"), pool, params, 200)))
+    assert {e.meta["fact_order"] for e in examples} == {"chain", "shuffled"}
+    for example in examples:
+        assert example.canonical is not None
         assert example.key() == TASK.canonical_key(example.instruction, example.input)
+        # An example made any other way (here: copied) reads its key back from the text.
+        copy = example._replace(target=example.target)
+        assert copy.canonical is None and copy.key() == example.key()

@@ -18,9 +18,13 @@ from genforge.core.rng import RandomStream
 from genforge.generators.kinship import (
     Chain, FamilyTree, Noise, add_noise, backward_chain, family_tree, load_rules, simulate_family, story_answers,
 )
+from genforge.generators import kinship_canonical
 from genforge.generators.kinship_canonical import StoryExample
+from genforge.generators.kinship_draws import WordDraws
 from genforge.generators.kinship_patterns import is_seen_pattern
-from genforge.generators.kinship_text import QUERY_PREFIX, load_names, load_templates, render_story
+from genforge.generators.kinship_text import (
+    QUERY_PREFIX, fact_forms, load_names, load_templates, render_story, sentence_forms,
+)
 
 #: Tries per sample (fresh tree and start edge, same target) before the draw counts as rejected.
 CHAIN_TRIES = 32
@@ -61,7 +65,8 @@ def sample_block(rng: RandomStream, pool: tuple[FamilyTree, ...], params, count:
     """``count`` story draws from ``pool`` (None for a rejected draw)."""
     # Everything that depends only on the parameters is looked up once per block, not per example.
     context = StoryContext(pool, params)
-    return [_sample_one(rng, context) for _ in range(count)]
+    draws = WordDraws(rng)  # the stream's own draws, cheaper per call; nothing else reads ``rng`` afterwards
+    return [_sample_one(draws, context) for _ in range(count)]
 
 
 class StoryContext:
@@ -69,7 +74,7 @@ class StoryContext:
 
     __slots__ = ("pool", "rules", "templates", "names", "name_sets", "noise", "any_noise", "k_min", "k_span",
                  "story_format", "instruction", "targets", "single", "setup_choices", "shuffled_share",
-                 "pattern_side", "pattern_split")
+                 "pattern_side", "pattern_split", "structural_keys", "sentence_forms", "fact_forms")
 
     def __init__(self, pool: tuple[FamilyTree, ...], params):
         self.pool = pool
@@ -90,6 +95,9 @@ class StoryContext:
         #: so each target and k keeps its share (filtering afterwards skewed the test towards `un`).
         self.pattern_side = params.pattern_side
         self.pattern_split = (params.k_min, params.k_max, float(params.held_out_pattern_share))
+        self.structural_keys = kinship_canonical.keys_from_structure()
+        self.sentence_forms = sentence_forms()
+        self.fact_forms = fact_forms()
 
 
 class ChainTrace(Sequence):
@@ -130,10 +138,11 @@ class ChainTrace(Sequence):
         return f"ChainTrace({self.lines()!r})"
 
 
-def _name_people(rng: RandomStream, people, genders, names_by_gender) -> Optional[dict[int, str]]:
+def _name_people(rng, people, genders, names_by_gender) -> Optional[dict[int, str]]:
     """Distinct names for ``people`` (ids in order of first mention), or None if a list runs short.
 
     Names are drawn per story, so trees of the pool repeat but stories do not.
+    ``rng`` is a RandomStream or :class:`WordDraws` (only ``below`` is used).
     """
     names: dict[int, str] = {}
     taken: set[str] = set()
@@ -155,9 +164,7 @@ def _name_people(rng: RandomStream, people, genders, names_by_gender) -> Optiona
     return names
 
 
-
-def _story(rng: RandomStream, context: StoryContext, target: str,
-           k: int) -> Optional[tuple[FamilyTree, Chain, Noise]]:
+def _story(rng, context: StoryContext, target: str, k: int) -> Optional[tuple[FamilyTree, Chain, Noise]]:
     """A tree, a chain to ``target`` of ``k`` facts and its noise whose closure answers only ``target``."""
     pool = context.pool
     expected = context.single[target]
@@ -181,23 +188,23 @@ def _story(rng: RandomStream, context: StoryContext, target: str,
     return None
 
 
-def _sample_one(rng: RandomStream, context: StoryContext) -> Optional[Example]:
-    below = rng.below
+def _sample_one(draws: WordDraws, context: StoryContext) -> Optional[Example]:
+    below = draws.below
     # One draw picks target, chain length and name set (uniform over their product).
     draw = below(context.setup_choices)
     draw, target_index = divmod(draw, len(context.targets))
     name_set_index, k_offset = divmod(draw, context.k_span)
     target = context.targets[target_index]
-    found = _story(rng, context, target, context.k_min + k_offset)
+    found = _story(draws, context, target, context.k_min + k_offset)
     if found is None:
         return None
     tree, chain, noise = found
     nodes = chain.nodes
     facts = chain.facts()
     # CLUTRR's stories do not always state facts in chain order: a shuffled_share of them are shuffled.
-    shuffled = context.shuffled_share > 0 and rng.random() < context.shuffled_share
+    shuffled = context.shuffled_share > 0 and draws.random() < context.shuffled_share
     if shuffled:
-        rng.shuffle(facts)
+        draws.shuffle(facts)
     if context.any_noise:
         for fact in noise.supporting + noise.irrelevant + noise.disconnected:
             facts.insert(below(len(facts) + 1), fact)
@@ -205,12 +212,11 @@ def _sample_one(rng: RandomStream, context: StoryContext) -> Optional[Example]:
     genders = tree.genders
     # People in order of first mention: along the chain, unless noise facts were shuffled in.
     people = dict.fromkeys([p for a, _, b in facts for p in (a, b)]) if context.any_noise or shuffled else nodes
-    names = _name_people(rng, people, genders, context.names[name_set])
+    names = _name_people(draws, people, genders, context.names[name_set])
     if names is None:
         return None
-    story = render_story(below, facts, names, genders, context.story_format)
-    last = nodes[-1]
-    text = f"{story}\n{QUERY_PREFIX}({names[nodes[0]]}, {names[last]})"
+    first, last = nodes[0], nodes[-1]
+    story, canonical = _render(context, below, facts, names, genders, first, last)
     meta = {
         "domain": name_set,
         "relation": target,
@@ -224,5 +230,53 @@ def _sample_one(rng: RandomStream, context: StoryContext) -> Optional[Example]:
             "disconnected_facts": len(noise.disconnected),
         },
     }
-    return example_of((context.instruction, text, context.rules.words[target][genders[last]], meta,
-                       ChainTrace(chain.steps, names)), StoryExample)
+    example = example_of((context.instruction, story, context.rules.words[target][genders[last]], meta,
+                          ChainTrace(chain.steps, names)), StoryExample)
+    if canonical is not None:
+        example.canonical = context.instruction + "\x1f" + canonical
+    return example
+
+
+def _render(context: StoryContext, below, facts, names, genders, first: int, last: int):
+    """(input text, its canonical story or None): the story lines of ``facts`` and the query line.
+
+    The canonical story (kinship_canonical) is the same text with each person
+    as ``M<i>``/``F<i>``, i counting people in the order the text names them;
+    None when the forms do not allow writing it from the facts.
+    """
+    if not context.structural_keys:
+        story = render_story(below, facts, names, genders, context.story_format)
+        return f"{story}\n{QUERY_PREFIX}({names[first]}, {names[last]})", None
+    labels: dict[int, str] = {}
+    lines, canonical = [], []
+    LABELS = kinship_canonical.LABELS
+    if context.story_format == "sentences":
+        forms = context.sentence_forms
+        for a, r, b in facts:
+            options = forms[r, genders[a], genders[b]]
+            form, a_first = options[below(len(options))]
+            x, y = (a, b) if a_first else (b, a)
+            x_label = labels.get(x)
+            if x_label is None:
+                x_label = labels[x] = LABELS[genders[x]][len(labels)]
+            y_label = labels.get(y)
+            if y_label is None:
+                y_label = labels[y] = LABELS[genders[y]][len(labels)]
+            lines.append(form % (names[x], names[y]))
+            canonical.append(form % (x_label, y_label))
+        joiner = " "
+    else:
+        forms = context.fact_forms
+        for a, r, b in facts:
+            form = forms[r, genders[b]]
+            a_label = labels.get(a)
+            if a_label is None:
+                a_label = labels[a] = LABELS[genders[a]][len(labels)]
+            b_label = labels.get(b)
+            if b_label is None:
+                b_label = labels[b] = LABELS[genders[b]][len(labels)]
+            lines.append(form % (names[a], names[b]))
+            canonical.append(form % (a_label, b_label))
+        joiner = "\n"
+    return (f"{joiner.join(lines)}\n{QUERY_PREFIX}({names[first]}, {names[last]})",
+            f"{joiner.join(canonical)}\n{QUERY_PREFIX}({labels[first]}, {labels[last]})")
