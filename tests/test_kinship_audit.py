@@ -131,3 +131,26 @@ def test_sampled_examples_key_is_the_canonical_key(story_format):
         # An example made any other way (here: copied) reads its key back from the text.
         copy = example._replace(target=example.target)
         assert copy.canonical is None and copy.key() == example.key()
+
+
+def test_a_windowed_split_drops_exactly_the_draws_its_bucket_range_refuses():
+    from genforge.core.records import bucket_of, key_digest
+    from genforge.core.rng import RandomStream
+    from genforge.generators import kinship_stories
+
+    params = TASK.Params.resolve(POOL)
+    plans = TASK.split_plans(params)
+    windows = {split.name: split.sample_params.get("bucket_window") for split in plans["longer_chains"].splits}
+    assert windows == {"train": (0.0, 0.8), "validation": (0.8, 0.9), "test_id": (0.9, 1.0), "test_ood_length": None}
+    assert plans["held_out_patterns"].split("train").sample_params == {"pattern_side": "seen",
+                                                                       "bucket_window": (0.0, 0.8)}
+    pool = TASK._pool(params.for_split({}, 0))
+    plain = kinship_stories.sample_block(RandomStream.from_parts("w"), pool, params.for_split({}, 0), 120)
+    windowed = kinship_stories.sample_block(RandomStream.from_parts("w"), pool,
+                                            params.for_split({"bucket_window": (0.8, 0.9)}, 0), 120)
+    kept = 0
+    for whole, early in zip(plain, windowed):
+        inside = whole is not None and 0.8 <= bucket_of(key_digest(whole.key())) < 0.9
+        assert (early == whole) if inside else early is None
+        kept += inside
+    assert kept > 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Mapping, Optional
 
-from genforge.core.records import Example, example_of
+from genforge.core.records import Example, bucket_of, example_of, key_digest
 from genforge.core.rng import RandomStream
 from genforge.generators.kinship import (
     Chain, FamilyTree, Noise, add_noise, backward_chain, family_tree, load_rules, simulate_family, story_answers,
@@ -74,7 +74,8 @@ class StoryContext:
 
     __slots__ = ("pool", "rules", "templates", "names", "name_sets", "noise", "any_noise", "k_min", "k_span",
                  "story_format", "instruction", "targets", "single", "setup_choices", "shuffled_share",
-                 "pattern_side", "pattern_split", "structural_keys", "sentence_forms", "fact_forms")
+                 "pattern_side", "pattern_split", "structural_keys", "sentence_forms", "fact_forms", "words",
+                 "names_by_set", "fewest_names", "bucket_window")
 
     def __init__(self, pool: tuple[FamilyTree, ...], params):
         self.pool = pool
@@ -98,6 +99,12 @@ class StoryContext:
         self.structural_keys = kinship_canonical.keys_from_structure()
         self.sentence_forms = sentence_forms()
         self.fact_forms = fact_forms()
+        self.words = self.rules.words
+        self.names_by_set = tuple(self.names[name_set] for name_set in self.name_sets)
+        #: a story with at most this many people cannot run out of names of either gender in any set
+        #: i.i.d. splits: the input-bucket interval their predicate requires (see KinshipTask.split_plans)
+        self.bucket_window = tuple(params.bucket_window)
+        self.fewest_names = min(len(people) for by_gender in self.names_by_set for people in by_gender.values())
 
 
 class ChainTrace(Sequence):
@@ -199,8 +206,8 @@ def _sample_one(draws: WordDraws, context: StoryContext) -> Optional[Example]:
     if found is None:
         return None
     tree, chain, noise = found
-    nodes = chain.nodes
-    facts = chain.facts()
+    nodes, relations = chain.nodes, chain.relations
+    facts = [(nodes[i], r, nodes[i + 1]) for i, r in enumerate(relations)]
     # CLUTRR's stories do not always state facts in chain order: a shuffled_share of them are shuffled.
     shuffled = context.shuffled_share > 0 and draws.random() < context.shuffled_share
     if shuffled:
@@ -208,75 +215,108 @@ def _sample_one(draws: WordDraws, context: StoryContext) -> Optional[Example]:
     if context.any_noise:
         for fact in noise.supporting + noise.irrelevant + noise.disconnected:
             facts.insert(below(len(facts) + 1), fact)
-    name_set = context.name_sets[name_set_index]
     genders = tree.genders
     # People in order of first mention: along the chain, unless noise facts were shuffled in.
     people = dict.fromkeys([p for a, _, b in facts for p in (a, b)]) if context.any_noise or shuffled else nodes
-    names = _name_people(draws, people, genders, context.names[name_set])
-    if names is None:
-        return None
+    names_by_gender = context.names_by_set[name_set_index]
+    if len(people) <= context.fewest_names:  # no name list can run short: the draws of _name_people, inline
+        names: dict[int, str] = {}
+        taken: set[str] = set()
+        for person in people:
+            options = names_by_gender[genders[person]]
+            name = options[below(len(options))]
+            while name in taken:
+                name = options[below(len(options))]
+            taken.add(name)
+            names[person] = name
+    else:
+        names = _name_people(draws, people, genders, names_by_gender)
+        if names is None:
+            return None
     first, last = nodes[0], nodes[-1]
-    story, canonical = _render(context, below, facts, names, genders, first, last)
-    meta = {
-        "domain": name_set,
-        "relation": target,
-        "pattern": pattern_of(chain.relations),
-        "fact_order": "shuffled" if shuffled else "chain",
-        "complexity": {
-            "k": len(chain.relations),
-            "facts": len(facts),
-            "supporting_facts": len(noise.supporting),
-            "irrelevant_facts": len(noise.irrelevant),
-            "disconnected_facts": len(noise.disconnected),
-        },
-    }
-    example = example_of((context.instruction, story, context.rules.words[target][genders[last]], meta,
+    if context.structural_keys:
+        canonical, lines = _canonical_story(context, below, facts, genders, first, last)
+        key = context.instruction + "\x1f" + canonical
+        window = context.bucket_window
+        if window and not window[0] <= bucket_of(key_digest(key)) < window[1]:
+            return None  # the split's predicate refuses this input anyway: no text, meta or example for it
+        story = _story_text(context, lines, names, first, last)
+    else:
+        key = None
+        story = render_story(below, facts, names, genders, context.story_format)
+        story = f"{story}\n{QUERY_PREFIX}({names[first]}, {names[last]})"
+    example = example_of((context.instruction, story, context.words[target][genders[last]],
+                          _meta(context, name_set_index, target, relations, shuffled, len(facts), noise),
                           ChainTrace(chain.steps, names)), StoryExample)
-    if canonical is not None:
-        example.canonical = context.instruction + "\x1f" + canonical
+    if key is not None:
+        example.canonical = key
     return example
 
 
-def _render(context: StoryContext, below, facts, names, genders, first: int, last: int):
-    """(input text, its canonical story or None): the story lines of ``facts`` and the query line.
+#: Meta dicts by what they hold: one dict per (name set, target, pattern, fact order, fact counts), shared by
+#: the examples that have it. Read-only by contract (the engine copies meta before adding to it); bounded.
+_METAS: dict[tuple, dict] = {}
+_METAS_LIMIT = 100_000
 
-    The canonical story (kinship_canonical) is the same text with each person
-    as ``M<i>``/``F<i>``, i counting people in the order the text names them;
-    None when the forms do not allow writing it from the facts.
+
+def _meta(context: StoryContext, name_set_index: int, target: str, relations: tuple[str, ...], shuffled: bool,
+          fact_count: int, noise: Noise) -> dict:
+    key = (context.name_sets[name_set_index], target, relations, shuffled, fact_count, len(noise.supporting),
+           len(noise.irrelevant))
+    meta = _METAS.get(key)
+    if meta is None:
+        if len(_METAS) >= _METAS_LIMIT:
+            _METAS.clear()
+        meta = _METAS[key] = {
+            "domain": key[0],
+            "relation": target,
+            "pattern": pattern_of(relations),
+            "fact_order": "shuffled" if shuffled else "chain",
+            "complexity": {
+                "k": len(relations),
+                "facts": fact_count,
+                "supporting_facts": len(noise.supporting),
+                "irrelevant_facts": len(noise.irrelevant),
+                "disconnected_facts": len(noise.disconnected),
+            },
+        }
+    return meta
+
+
+def _canonical_story(context: StoryContext, below, facts, genders, first: int, last: int):
+    """The canonical story (kinship_canonical) of ``facts``, drawing each sentence's template, and its lines
+    as ``(form, first person, second person)`` for :func:`_story_text`.
+
+    The canonical story is the input text with each person written ``M<i>``
+    or ``F<i>``, i counting people in the order the text names them (valid
+    when ``keys_from_structure()``).
     """
-    if not context.structural_keys:
-        story = render_story(below, facts, names, genders, context.story_format)
-        return f"{story}\n{QUERY_PREFIX}({names[first]}, {names[last]})", None
     labels: dict[int, str] = {}
     lines, canonical = [], []
     LABELS = kinship_canonical.LABELS
-    if context.story_format == "sentences":
-        forms = context.sentence_forms
-        for a, r, b in facts:
+    sentences = context.story_format == "sentences"
+    forms = context.sentence_forms if sentences else context.fact_forms
+    for a, r, b in facts:
+        if sentences:
             options = forms[r, genders[a], genders[b]]
             form, a_first = options[below(len(options))]
             x, y = (a, b) if a_first else (b, a)
-            x_label = labels.get(x)
-            if x_label is None:
-                x_label = labels[x] = LABELS[genders[x]][len(labels)]
-            y_label = labels.get(y)
-            if y_label is None:
-                y_label = labels[y] = LABELS[genders[y]][len(labels)]
-            lines.append(form % (names[x], names[y]))
-            canonical.append(form % (x_label, y_label))
-        joiner = " "
-    else:
-        forms = context.fact_forms
-        for a, r, b in facts:
-            form = forms[r, genders[b]]
-            a_label = labels.get(a)
-            if a_label is None:
-                a_label = labels[a] = LABELS[genders[a]][len(labels)]
-            b_label = labels.get(b)
-            if b_label is None:
-                b_label = labels[b] = LABELS[genders[b]][len(labels)]
-            lines.append(form % (names[a], names[b]))
-            canonical.append(form % (a_label, b_label))
-        joiner = "\n"
-    return (f"{joiner.join(lines)}\n{QUERY_PREFIX}({names[first]}, {names[last]})",
-            f"{joiner.join(canonical)}\n{QUERY_PREFIX}({labels[first]}, {labels[last]})")
+        else:
+            form, x, y = forms[r, genders[b]], a, b
+        x_label = labels.get(x)
+        if x_label is None:
+            x_label = labels[x] = LABELS[genders[x]][len(labels)]
+        y_label = labels.get(y)
+        if y_label is None:
+            y_label = labels[y] = LABELS[genders[y]][len(labels)]
+        lines.append((form, x, y))
+        canonical.append(form % (x_label, y_label))
+    joiner = " " if sentences else "\n"
+    return f"{joiner.join(canonical)}\n{QUERY_PREFIX}({labels[first]}, {labels[last]})", lines
+
+
+def _story_text(context: StoryContext, lines, names, first: int, last: int) -> str:
+    """The input: the ``lines`` of :func:`_canonical_story` with people's names, then the query line."""
+    story = (" " if context.story_format == "sentences" else "\n").join(
+        [form % (names[x], names[y]) for form, x, y in lines])
+    return f"{story}\n{QUERY_PREFIX}({names[first]}, {names[last]})"
