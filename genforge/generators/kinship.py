@@ -294,7 +294,8 @@ def backward_chain(rng: RandomStream, tree: FamilyTree, target: str, k: int) -> 
         nodes.insert(i + 1, b)
         relations[i] = r2
         relations.insert(i, r1)
-    return Chain(tuple(nodes), tuple(relations), tuple(steps))
+    # tuple.__new__: the NamedTuple without its Python-level constructor (one chain per draw).
+    return tuple.__new__(Chain, (tuple(nodes), tuple(relations), tuple(steps)))
 
 
 class Noise(NamedTuple):

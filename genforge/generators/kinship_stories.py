@@ -16,7 +16,8 @@ from typing import Mapping, Optional
 from genforge.core.records import Example, bucket_of, example_of, key_digest
 from genforge.core.rng import RandomStream
 from genforge.generators.kinship import (
-    Chain, FamilyTree, Noise, add_noise, backward_chain, family_tree, load_rules, simulate_family, story_answers,
+    Chain, FamilyTree, Noise, add_noise, backward_chain, chain_answers, family_tree, load_rules, simulate_family,
+    story_answers,
 )
 from genforge.generators import kinship_canonical
 from genforge.generators.kinship_canonical import StoryExample
@@ -187,10 +188,12 @@ def _story(rng, context: StoryContext, target: str, k: int) -> Optional[tuple[Fa
             noise = add_noise(rng, tree, chain, *context.noise)
             if noise is None:
                 continue
+            if story_answers(chain, noise, context.rules) != expected:
+                continue
         else:
             noise = _NO_NOISE
-        if story_answers(chain, noise, context.rules) != expected:
-            continue
+            if chain_answers(chain.relations) != expected:  # story_answers without noise: cached per pattern
+                continue
         return tree, chain, noise
     return None
 
