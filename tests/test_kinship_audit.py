@@ -154,3 +154,30 @@ def test_a_windowed_split_drops_exactly_the_draws_its_bucket_range_refuses():
         assert (early == whole) if inside else early is None
         kept += inside
     assert kept > 0
+
+
+@pytest.mark.parametrize("story_format", ["sentences", "facts"])
+def test_stories_written_with_their_key_are_the_stories_rendered_from_text(monkeypatch, story_format):
+    from genforge.core.rng import RandomStream
+    from genforge.generators import kinship_canonical, kinship_stories
+
+    params = TASK.Params.resolve({**POOL, "story_format": story_format}).for_split({}, 0)
+    pool = TASK._pool(params)
+    fast = kinship_stories.sample_block(RandomStream.from_parts("same"), pool, params, 100)
+    # Data whose names or forms the structural key could misread: the sampler renders text the plain way.
+    monkeypatch.setattr(kinship_canonical, "keys_from_structure", lambda: False)
+    plain = kinship_stories.sample_block(RandomStream.from_parts("same"), pool, params, 100)
+    assert fast == plain and any(fast)
+    assert all(e.canonical is None for e in filter(None, plain))
+    assert [e.key() for e in filter(None, fast)] == [e.key() for e in filter(None, plain)]
+
+
+def test_keys_are_not_written_from_facts_when_the_text_could_be_read_otherwise(monkeypatch):
+    from genforge.generators import kinship_canonical
+
+    check = kinship_canonical.keys_from_structure.__wrapped__  # uncached
+    assert check()
+    genders = kinship_canonical.name_genders()
+    for odd in ("Åsa", "McKay", "Sunday"):  # not one capitalised word; a word of a template ("on Sunday")
+        monkeypatch.setattr(kinship_canonical, "name_genders", lambda odd=odd: {**genders, odd: "female"})
+        assert not check(), odd

@@ -248,42 +248,24 @@ def _sample_one(draws: WordDraws, context: StoryContext) -> Optional[Example]:
         key = None
         story = render_story(below, facts, names, genders, context.story_format)
         story = f"{story}\n{QUERY_PREFIX}({names[first]}, {names[last]})"
-    example = example_of((context.instruction, story, context.words[target][genders[last]],
-                          _meta(context, name_set_index, target, relations, shuffled, len(facts), noise),
+    meta = {
+        "domain": context.name_sets[name_set_index],
+        "relation": target,
+        "pattern": pattern_of(relations),
+        "fact_order": "shuffled" if shuffled else "chain",
+        "complexity": {
+            "k": len(relations),
+            "facts": len(facts),
+            "supporting_facts": len(noise.supporting),
+            "irrelevant_facts": len(noise.irrelevant),
+            "disconnected_facts": len(noise.disconnected),
+        },
+    }
+    example = example_of((context.instruction, story, context.words[target][genders[last]], meta,
                           ChainTrace(chain.steps, names)), StoryExample)
     if key is not None:
         example.canonical = key
     return example
-
-
-#: Meta dicts by what they hold: one dict per (name set, target, pattern, fact order, fact counts), shared by
-#: the examples that have it. Read-only by contract (the engine copies meta before adding to it); bounded.
-_METAS: dict[tuple, dict] = {}
-_METAS_LIMIT = 100_000
-
-
-def _meta(context: StoryContext, name_set_index: int, target: str, relations: tuple[str, ...], shuffled: bool,
-          fact_count: int, noise: Noise) -> dict:
-    key = (context.name_sets[name_set_index], target, relations, shuffled, fact_count, len(noise.supporting),
-           len(noise.irrelevant))
-    meta = _METAS.get(key)
-    if meta is None:
-        if len(_METAS) >= _METAS_LIMIT:
-            _METAS.clear()
-        meta = _METAS[key] = {
-            "domain": key[0],
-            "relation": target,
-            "pattern": pattern_of(relations),
-            "fact_order": "shuffled" if shuffled else "chain",
-            "complexity": {
-                "k": len(relations),
-                "facts": fact_count,
-                "supporting_facts": len(noise.supporting),
-                "irrelevant_facts": len(noise.irrelevant),
-                "disconnected_facts": len(noise.disconnected),
-            },
-        }
-    return meta
 
 
 def _canonical_story(context: StoryContext, below, facts, genders, first: int, last: int):
