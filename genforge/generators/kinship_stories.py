@@ -210,7 +210,7 @@ def _sample_one(draws: WordDraws, context: StoryContext) -> Optional[Example]:
         return None
     tree, chain, noise = found
     nodes, relations = chain.nodes, chain.relations
-    facts = [(nodes[i], r, nodes[i + 1]) for i, r in enumerate(relations)]
+    facts = list(zip(nodes, relations, nodes[1:]))  # chain.facts(), without a Python loop
     # CLUTRR's stories do not always state facts in chain order: a shuffled_share of them are shuffled.
     shuffled = context.shuffled_share > 0 and draws.random() < context.shuffled_share
     if shuffled:
@@ -278,23 +278,24 @@ def _canonical_story(context: StoryContext, below, facts, genders, first: int, l
     """
     labels: dict[int, str] = {}
     lines, canonical = [], []
-    LABELS = kinship_canonical.LABELS
+    male, female = kinship_canonical.LABELS["male"], kinship_canonical.LABELS["female"]
     sentences = context.story_format == "sentences"
-    forms = context.sentence_forms if sentences else context.fact_forms
-    for a, r, b in facts:
-        if sentences:
+    if sentences:
+        forms = context.sentence_forms
+        for a, r, b in facts:
             options = forms[r, genders[a], genders[b]]
             form, a_first = options[below(len(options))]
-            x, y = (a, b) if a_first else (b, a)
-        else:
-            form, x, y = forms[r, genders[b]], a, b
+            lines.append((form, a, b) if a_first else (form, b, a))
+    else:
+        forms = context.fact_forms
+        lines = [(forms[r, genders[b]], a, b) for a, r, b in facts]
+    for form, x, y in lines:
         x_label = labels.get(x)
         if x_label is None:
-            x_label = labels[x] = LABELS[genders[x]][len(labels)]
+            x_label = labels[x] = (male if genders[x] == "male" else female)[len(labels)]
         y_label = labels.get(y)
         if y_label is None:
-            y_label = labels[y] = LABELS[genders[y]][len(labels)]
-        lines.append((form, x, y))
+            y_label = labels[y] = (male if genders[y] == "male" else female)[len(labels)]
         canonical.append(form % (x_label, y_label))
     joiner = " " if sentences else "\n"
     return f"{joiner.join(canonical)}\n{QUERY_PREFIX}({labels[first]}, {labels[last]})", lines
