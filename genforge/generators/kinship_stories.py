@@ -102,9 +102,9 @@ class StoryContext:
         self.fact_forms = fact_forms()
         self.words = self.rules.words
         self.names_by_set = tuple(self.names[name_set] for name_set in self.name_sets)
-        #: a story with at most this many people cannot run out of names of either gender in any set
         #: i.i.d. splits: the input-bucket interval their predicate requires (see KinshipTask.split_plans)
         self.bucket_window = tuple(params.bucket_window)
+        #: a story with at most this many people cannot run out of names of either gender in any set
         self.fewest_names = min(len(people) for by_gender in self.names_by_set for people in by_gender.values())
 
 
