@@ -114,14 +114,16 @@ def test_no_test_story_is_a_train_story_renamed(tmp_path):
         assert not any(TASK.canonical_key(r["instruction"], r["input"]) in keys for r in records[split]), split
 
 
-@pytest.mark.parametrize("story_format", ["sentences", "facts"])
-def test_sampled_examples_key_is_the_canonical_key(story_format):
+@pytest.mark.parametrize("story_format, noise", [("sentences", {}), ("facts", {}),
+                                                 ("sentences", {"supporting_facts": 2, "irrelevant_facts": 1,
+                                                                "disconnected_facts": 1})])
+def test_sampled_examples_key_is_the_canonical_key(story_format, noise):
     from genforge.core.rng import RandomStream
     from genforge.generators import kinship_canonical, kinship_stories
 
     # The sampler writes the key from the story's facts; it must be the text's canonical key.
     assert kinship_canonical.keys_from_structure()
-    params = TASK.Params.resolve({**POOL, "story_format": story_format, "k_max": 6}).for_split({}, 0)
+    params = TASK.Params.resolve({**POOL, "story_format": story_format, "k_max": 6, **noise}).for_split({}, 0)
     pool = TASK._pool(params)
     examples = list(filter(None, kinship_stories.sample_block(RandomStream.from_parts("key"), pool, params, 200)))
     assert {e.meta["fact_order"] for e in examples} == {"chain", "shuffled"}
