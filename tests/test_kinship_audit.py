@@ -2,6 +2,8 @@
 item 6)."""
 
 import json
+
+import pytest
 from collections import Counter
 
 import genforge
@@ -112,12 +114,72 @@ def test_no_test_story_is_a_train_story_renamed(tmp_path):
         assert not any(TASK.canonical_key(r["instruction"], r["input"]) in keys for r in records[split]), split
 
 
-def test_sampled_examples_key_is_the_canonical_key():
+@pytest.mark.parametrize("story_format, noise", [("sentences", {}), ("facts", {}),
+                                                 ("sentences", {"supporting_facts": 2, "irrelevant_facts": 1,
+                                                                "disconnected_facts": 1})])
+def test_sampled_examples_key_is_the_canonical_key(story_format, noise):
+    from genforge.core.rng import RandomStream
+    from genforge.generators import kinship_canonical, kinship_stories
+
+    # The sampler writes the key from the story's facts; it must be the text's canonical key.
+    assert kinship_canonical.keys_from_structure()
+    params = TASK.Params.resolve({**POOL, "story_format": story_format, "k_max": 6, **noise}).for_split({}, 0)
+    pool = TASK._pool(params)
+    examples = list(filter(None, kinship_stories.sample_block(RandomStream.from_parts("key"), pool, params, 200)))
+    assert {e.meta["fact_order"] for e in examples} == {"chain", "shuffled"}
+    for example in examples:
+        assert example.canonical is not None
+        assert example.key() == TASK.canonical_key(example.instruction, example.input)
+        # An example made any other way (here: copied) reads its key back from the text.
+        copy = example._replace(target=example.target)
+        assert copy.canonical is None and copy.key() == example.key()
+
+
+def test_a_windowed_split_drops_exactly_the_draws_its_bucket_range_refuses():
+    from genforge.core.records import bucket_of, key_digest
     from genforge.core.rng import RandomStream
     from genforge.generators import kinship_stories
 
     params = TASK.Params.resolve(POOL)
+    plans = TASK.split_plans(params)
+    windows = {split.name: split.sample_params.get("bucket_window") for split in plans["longer_chains"].splits}
+    assert windows == {"train": (0.0, 0.8), "validation": (0.8, 0.9), "test_id": (0.9, 1.0), "test_ood_length": None}
+    assert plans["held_out_patterns"].split("train").sample_params == {"pattern_side": "seen",
+                                                                       "bucket_window": (0.0, 0.8)}
     pool = TASK._pool(params.for_split({}, 0))
-    for example in filter(None, kinship_stories.sample_block(RandomStream.from_parts("key"), pool,
-                                                             params.for_split({}, 0), 30)):
-        assert example.key() == TASK.canonical_key(example.instruction, example.input)
+    plain = kinship_stories.sample_block(RandomStream.from_parts("w"), pool, params.for_split({}, 0), 120)
+    windowed = kinship_stories.sample_block(RandomStream.from_parts("w"), pool,
+                                            params.for_split({"bucket_window": (0.8, 0.9)}, 0), 120)
+    kept = 0
+    for whole, early in zip(plain, windowed):
+        inside = whole is not None and 0.8 <= bucket_of(key_digest(whole.key())) < 0.9
+        assert (early == whole) if inside else early is None
+        kept += inside
+    assert kept > 0
+
+
+@pytest.mark.parametrize("story_format", ["sentences", "facts"])
+def test_stories_written_with_their_key_are_the_stories_rendered_from_text(monkeypatch, story_format):
+    from genforge.core.rng import RandomStream
+    from genforge.generators import kinship_canonical, kinship_stories
+
+    params = TASK.Params.resolve({**POOL, "story_format": story_format}).for_split({}, 0)
+    pool = TASK._pool(params)
+    fast = kinship_stories.sample_block(RandomStream.from_parts("same"), pool, params, 100)
+    # Data whose names or forms the structural key could misread: the sampler renders text the plain way.
+    monkeypatch.setattr(kinship_canonical, "keys_from_structure", lambda: False)
+    plain = kinship_stories.sample_block(RandomStream.from_parts("same"), pool, params, 100)
+    assert fast == plain and any(fast)
+    assert all(e.canonical is None for e in filter(None, plain))
+    assert [e.key() for e in filter(None, fast)] == [e.key() for e in filter(None, plain)]
+
+
+def test_keys_are_not_written_from_facts_when_the_text_could_be_read_otherwise(monkeypatch):
+    from genforge.generators import kinship_canonical
+
+    check = kinship_canonical.keys_from_structure.__wrapped__  # uncached
+    assert check()
+    genders = kinship_canonical.name_genders()
+    for odd in ("Åsa", "McKay", "Sunday"):  # not one capitalised word; a word of a template ("on Sunday")
+        monkeypatch.setattr(kinship_canonical, "name_genders", lambda odd=odd: {**genders, odd: "female"})
+        assert not check(), odd

@@ -271,7 +271,6 @@ def backward_chain(rng: RandomStream, tree: FamilyTree, target: str, k: int) -> 
     below = rng.below
     a, c = starts[below(len(starts))]
     nodes, relations, steps = [a, c], [target], []
-    used = {a, c}
     splits = tree.splits
     for count in range(1, k):
         start = below(count) if count > 1 else 0
@@ -282,9 +281,9 @@ def backward_chain(rng: RandomStream, tree: FamilyTree, target: str, k: int) -> 
                 continue
             # Try one uniform pick before filtering: uniform over the valid options either way.
             choice = options[below(len(options))] if len(options) > 1 else options[0]
-            if choice[0] not in used:
+            if choice[0] not in nodes:  # ``nodes``: the people already in the chain (a short list)
                 break
-            valid = [s for s in options if s[0] not in used]
+            valid = [s for s in options if s[0] not in nodes]
             if valid:
                 choice = valid[below(len(valid))] if len(valid) > 1 else valid[0]
                 break
@@ -295,8 +294,8 @@ def backward_chain(rng: RandomStream, tree: FamilyTree, target: str, k: int) -> 
         nodes.insert(i + 1, b)
         relations[i] = r2
         relations.insert(i, r1)
-        used.add(b)
-    return Chain(tuple(nodes), tuple(relations), tuple(steps))
+    # tuple.__new__: the NamedTuple without its Python-level constructor (one chain per draw).
+    return tuple.__new__(Chain, (tuple(nodes), tuple(relations), tuple(steps)))
 
 
 class Noise(NamedTuple):

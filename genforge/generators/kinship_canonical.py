@@ -11,10 +11,11 @@ and split buckets compare stories with each name replaced by ``M<i>`` or
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Optional
 
 from genforge.core.records import Example
-from genforge.generators.kinship_text import name_genders
+from genforge.generators.kinship_text import QUERY_PREFIX, fact_forms, name_genders, sentence_forms
 
 _CAPITALISED = re.compile(r"[A-Z][a-z]+")
 
@@ -38,10 +39,42 @@ def canonical_key(instruction: Optional[str], text: str) -> str:
     return story if instruction is None else instruction + "\x1f" + story
 
 
-class StoryExample(Example):
-    """An example whose dedup key is its story up to people's names (Task.canonical_key)."""
+@lru_cache(maxsize=1)
+def keys_from_structure() -> bool:
+    """Whether a story's canonical form can be written from its facts instead of read back from its text.
 
-    __slots__ = ()
+    :func:`canonical_story` replaces every capitalised word that is a name,
+    in text order. Rendering the same forms with ``M<i>``/``F<i>`` in place of
+    names, numbered in the order the names appear in the text, gives the same
+    string when every name is one whole capitalised word, no literal word of
+    a form is a name, and no letter follows a name in a form (the regex would
+    read it as part of the name). True for the bundled data; checked, not assumed.
+    """
+    genders = name_genders()
+    if not all(_CAPITALISED.fullmatch(name) for name in genders):
+        return False
+    forms = [form for options in sentence_forms().values() for form, _ in options]
+    forms += list(fact_forms().values()) + [QUERY_PREFIX + "(%s, %s)"]
+    for form in forms:
+        if re.search(r"%s[A-Za-z]", form) or any(w in genders for w in _CAPITALISED.findall(form.replace("%s", " "))):
+            return False
+    return True
+
+
+#: Canonical labels by gender and order of first mention: LABELS["male"][2] == "M2".
+LABELS = {gender: tuple(f"{letter}{i}" for i in range(256)) for gender, letter in (("male", "M"), ("female", "F"))}
+
+
+class StoryExample(Example):
+    """An example whose dedup key is its story up to people's names (Task.canonical_key).
+
+    No ``__slots__``: the sampler stores the key it wrote from the story's
+    structure as ``canonical`` (see :func:`keys_from_structure`), which spares
+    reading the text back; an example made any other way computes it from its text.
+    """
+
+    canonical: Optional[str] = None
 
     def key(self) -> str:
-        return canonical_key(self.instruction, self.input)
+        key = self.canonical
+        return key if key is not None else canonical_key(self.instruction, self.input)

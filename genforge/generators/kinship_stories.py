@@ -13,14 +13,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Mapping, Optional
 
-from genforge.core.records import Example, example_of
+from genforge.core.records import Example, bucket_of, example_of, key_digest
 from genforge.core.rng import RandomStream
 from genforge.generators.kinship import (
-    Chain, FamilyTree, Noise, add_noise, backward_chain, family_tree, load_rules, simulate_family, story_answers,
+    Chain, FamilyTree, Noise, add_noise, backward_chain, chain_answers, family_tree, load_rules, simulate_family,
+    story_answers,
 )
+from genforge.generators import kinship_canonical
 from genforge.generators.kinship_canonical import StoryExample
+from genforge.generators.kinship_draws import WordDraws
 from genforge.generators.kinship_patterns import is_seen_pattern
-from genforge.generators.kinship_text import QUERY_PREFIX, load_names, load_templates, render_story
+from genforge.generators.kinship_text import (
+    QUERY_PREFIX, fact_forms, load_names, load_templates, render_story, sentence_forms,
+)
 
 #: Tries per sample (fresh tree and start edge, same target) before the draw counts as rejected.
 CHAIN_TRIES = 32
@@ -61,7 +66,8 @@ def sample_block(rng: RandomStream, pool: tuple[FamilyTree, ...], params, count:
     """``count`` story draws from ``pool`` (None for a rejected draw)."""
     # Everything that depends only on the parameters is looked up once per block, not per example.
     context = StoryContext(pool, params)
-    return [_sample_one(rng, context) for _ in range(count)]
+    draws = WordDraws(rng)  # the stream's own draws, cheaper per call; nothing else reads ``rng`` afterwards
+    return [_sample_one(draws, context) for _ in range(count)]
 
 
 class StoryContext:
@@ -69,7 +75,8 @@ class StoryContext:
 
     __slots__ = ("pool", "rules", "templates", "names", "name_sets", "noise", "any_noise", "k_min", "k_span",
                  "story_format", "instruction", "targets", "single", "setup_choices", "shuffled_share",
-                 "pattern_side", "pattern_split")
+                 "pattern_side", "pattern_split", "structural_keys", "sentence_forms", "fact_forms", "words",
+                 "names_by_set", "fewest_names", "bucket_window")
 
     def __init__(self, pool: tuple[FamilyTree, ...], params):
         self.pool = pool
@@ -90,6 +97,15 @@ class StoryContext:
         #: so each target and k keeps its share (filtering afterwards skewed the test towards `un`).
         self.pattern_side = params.pattern_side
         self.pattern_split = (params.k_min, params.k_max, float(params.held_out_pattern_share))
+        self.structural_keys = kinship_canonical.keys_from_structure()
+        self.sentence_forms = sentence_forms()
+        self.fact_forms = fact_forms()
+        self.words = self.rules.words
+        self.names_by_set = tuple(self.names[name_set] for name_set in self.name_sets)
+        #: i.i.d. splits: the input-bucket interval their predicate requires (see KinshipTask.split_plans)
+        self.bucket_window = tuple(params.bucket_window)
+        #: a story with at most this many people cannot run out of names of either gender in any set
+        self.fewest_names = min(len(people) for by_gender in self.names_by_set for people in by_gender.values())
 
 
 class ChainTrace(Sequence):
@@ -130,10 +146,11 @@ class ChainTrace(Sequence):
         return f"ChainTrace({self.lines()!r})"
 
 
-def _name_people(rng: RandomStream, people, genders, names_by_gender) -> Optional[dict[int, str]]:
+def _name_people(rng, people, genders, names_by_gender) -> Optional[dict[int, str]]:
     """Distinct names for ``people`` (ids in order of first mention), or None if a list runs short.
 
     Names are drawn per story, so trees of the pool repeat but stories do not.
+    ``rng`` is a RandomStream or :class:`WordDraws` (only ``below`` is used).
     """
     names: dict[int, str] = {}
     taken: set[str] = set()
@@ -155,9 +172,7 @@ def _name_people(rng: RandomStream, people, genders, names_by_gender) -> Optiona
     return names
 
 
-
-def _story(rng: RandomStream, context: StoryContext, target: str,
-           k: int) -> Optional[tuple[FamilyTree, Chain, Noise]]:
+def _story(rng, context: StoryContext, target: str, k: int) -> Optional[tuple[FamilyTree, Chain, Noise]]:
     """A tree, a chain to ``target`` of ``k`` facts and its noise whose closure answers only ``target``."""
     pool = context.pool
     expected = context.single[target]
@@ -173,56 +188,121 @@ def _story(rng: RandomStream, context: StoryContext, target: str,
             noise = add_noise(rng, tree, chain, *context.noise)
             if noise is None:
                 continue
+            if story_answers(chain, noise, context.rules) != expected:
+                continue
         else:
             noise = _NO_NOISE
-        if story_answers(chain, noise, context.rules) != expected:
-            continue
+            if chain_answers(chain.relations) != expected:  # story_answers without noise: cached per pattern
+                continue
         return tree, chain, noise
     return None
 
 
-def _sample_one(rng: RandomStream, context: StoryContext) -> Optional[Example]:
-    below = rng.below
+def _sample_one(draws: WordDraws, context: StoryContext) -> Optional[Example]:
+    below = draws.below
     # One draw picks target, chain length and name set (uniform over their product).
     draw = below(context.setup_choices)
     draw, target_index = divmod(draw, len(context.targets))
     name_set_index, k_offset = divmod(draw, context.k_span)
     target = context.targets[target_index]
-    found = _story(rng, context, target, context.k_min + k_offset)
+    found = _story(draws, context, target, context.k_min + k_offset)
     if found is None:
         return None
     tree, chain, noise = found
-    nodes = chain.nodes
-    facts = chain.facts()
+    nodes, relations = chain.nodes, chain.relations
+    facts = list(zip(nodes, relations, nodes[1:]))  # chain.facts(), without a Python loop
     # CLUTRR's stories do not always state facts in chain order: a shuffled_share of them are shuffled.
-    shuffled = context.shuffled_share > 0 and rng.random() < context.shuffled_share
+    shuffled = context.shuffled_share > 0 and draws.random() < context.shuffled_share
     if shuffled:
-        rng.shuffle(facts)
+        draws.shuffle(facts)
     if context.any_noise:
         for fact in noise.supporting + noise.irrelevant + noise.disconnected:
             facts.insert(below(len(facts) + 1), fact)
-    name_set = context.name_sets[name_set_index]
     genders = tree.genders
     # People in order of first mention: along the chain, unless noise facts were shuffled in.
     people = dict.fromkeys([p for a, _, b in facts for p in (a, b)]) if context.any_noise or shuffled else nodes
-    names = _name_people(rng, people, genders, context.names[name_set])
-    if names is None:
-        return None
-    story = render_story(below, facts, names, genders, context.story_format)
-    last = nodes[-1]
-    text = f"{story}\n{QUERY_PREFIX}({names[nodes[0]]}, {names[last]})"
+    names_by_gender = context.names_by_set[name_set_index]
+    if len(people) <= context.fewest_names:  # no name list can run short: the draws of _name_people, inline
+        names: dict[int, str] = {}
+        taken: set[str] = set()
+        for person in people:
+            options = names_by_gender[genders[person]]
+            name = options[below(len(options))]
+            while name in taken:
+                name = options[below(len(options))]
+            taken.add(name)
+            names[person] = name
+    else:
+        names = _name_people(draws, people, genders, names_by_gender)
+        if names is None:
+            return None
+    first, last = nodes[0], nodes[-1]
+    if context.structural_keys:
+        canonical, lines = _canonical_story(context, below, facts, genders, first, last)
+        key = context.instruction + "\x1f" + canonical
+        window = context.bucket_window
+        if window and not window[0] <= bucket_of(key_digest(key)) < window[1]:
+            return None  # the split's predicate refuses this input anyway: no text, meta or example for it
+        story = _story_text(context, lines, names, first, last)
+    else:
+        key = None
+        story = render_story(below, facts, names, genders, context.story_format)
+        story = f"{story}\n{QUERY_PREFIX}({names[first]}, {names[last]})"
     meta = {
-        "domain": name_set,
+        "domain": context.name_sets[name_set_index],
         "relation": target,
-        "pattern": pattern_of(chain.relations),
+        "pattern": pattern_of(relations),
         "fact_order": "shuffled" if shuffled else "chain",
         "complexity": {
-            "k": len(chain.relations),
+            "k": len(relations),
             "facts": len(facts),
             "supporting_facts": len(noise.supporting),
             "irrelevant_facts": len(noise.irrelevant),
             "disconnected_facts": len(noise.disconnected),
         },
     }
-    return example_of((context.instruction, text, context.rules.words[target][genders[last]], meta,
-                       ChainTrace(chain.steps, names)), StoryExample)
+    example = example_of((context.instruction, story, context.words[target][genders[last]], meta,
+                          ChainTrace(chain.steps, names)), StoryExample)
+    if key is not None:
+        example.canonical = key
+    return example
+
+
+def _canonical_story(context: StoryContext, below, facts, genders, first: int, last: int):
+    """The canonical story (kinship_canonical) of ``facts``, drawing each sentence's template, and its lines
+    as ``(form, first person, second person)`` for :func:`_story_text`.
+
+    The canonical story is the input text with each person written ``M<i>``
+    or ``F<i>``, i counting people in the order the text names them (valid
+    when ``keys_from_structure()``).
+    """
+    labels: dict[int, str] = {}
+    lines, canonical = [], []
+    male, female = kinship_canonical.LABELS["male"], kinship_canonical.LABELS["female"]
+    sentences = context.story_format == "sentences"
+    if sentences:
+        forms = context.sentence_forms
+        for a, r, b in facts:
+            options = forms[r, genders[a], genders[b]]
+            form, a_first = options[below(len(options))]
+            lines.append((form, a, b) if a_first else (form, b, a))
+    else:
+        forms = context.fact_forms
+        lines = [(forms[r, genders[b]], a, b) for a, r, b in facts]
+    for form, x, y in lines:
+        x_label = labels.get(x)
+        if x_label is None:
+            x_label = labels[x] = (male if genders[x] == "male" else female)[len(labels)]
+        y_label = labels.get(y)
+        if y_label is None:
+            y_label = labels[y] = (male if genders[y] == "male" else female)[len(labels)]
+        canonical.append(form % (x_label, y_label))
+    joiner = " " if sentences else "\n"
+    return f"{joiner.join(canonical)}\n{QUERY_PREFIX}({labels[first]}, {labels[last]})", lines
+
+
+def _story_text(context: StoryContext, lines, names, first: int, last: int) -> str:
+    """The input: the ``lines`` of :func:`_canonical_story` with people's names, then the query line."""
+    story = (" " if context.story_format == "sentences" else "\n").join(
+        [form % (names[x], names[y]) for form, x, y in lines])
+    return f"{story}\n{QUERY_PREFIX}({names[first]}, {names[last]})"

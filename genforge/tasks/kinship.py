@@ -96,6 +96,9 @@ class KinshipParams(Params):
     test_size: int = test_size()
     #: held_out_patterns: draw chains until their pattern is "seen" (train side) or "unseen" ("" : any).
     pattern_side: str = split_setting("", "which side of the pattern hash a split's chains are drawn from")
+    #: An i.i.d. split's input-bucket interval (low, high): a draw outside it is dropped before its text is
+    #: written, as the split's predicate would drop it after (same records, less work); () : no interval.
+    bucket_window: tuple[float, ...] = split_setting((), "the input-bucket interval the split's predicate requires")
 
 
 def _k_between(low: int, high: int):
@@ -112,6 +115,21 @@ def _pattern_seen(seen: bool, params: "KinshipParams"):
         return is_seen_pattern(example.meta["pattern"], *split) == seen
 
     return accepts
+
+
+def _with_bucket_window(split: SplitSpec) -> SplitSpec:
+    """``split`` with the bucket interval its predicate requires (its ``bucket_range`` conjuncts) as a
+    sample setting, so the sampler drops draws outside it early (same records: the predicate still decides)."""
+    low, high, found, pending = 0.0, 1.0, False, [split.accepts]
+    while pending:
+        predicate = pending.pop()
+        interval = getattr(predicate, "bucket_interval", None)
+        if interval is not None:
+            low, high, found = max(low, interval[0]), min(high, interval[1]), True
+        pending.extend(getattr(predicate, "parts", ()))
+    if not found:
+        return split
+    return replace(split, sample_params={**split.sample_params, "bucket_window": (low, high)})
 
 
 class KinshipTask(Task):
@@ -161,7 +179,8 @@ class KinshipTask(Task):
             all_of(in_train_k, _pattern_seen(False, params)), {"pattern_side": "unseen"}, "pattern",
         )
         expected = {"first_last_relation": FIRST_LAST_REASON}
-        return {name: replace(plan, expected_probes=expected) for name, plan in {
+        return {name: replace(plan, expected_probes=expected, splits=tuple(map(_with_bucket_window, plan.splits)))
+                for name, plan in {
             "iid": SplitPlan("iid", "train / validation / test_id from one distribution",
                              iid_splits(train, test, test, within=in_train_k)),
             "longer_chains": SplitPlan("longer_chains", "train on short chains, test on longer ones (CLUTRR)",
