@@ -130,6 +130,35 @@ class CommutativeExample(Example):
         return canonical_key(self.instruction, self.input)
 
 
+class SumExample(CommutativeExample):
+    """A sampled sum: the key of :func:`canonical_key`, without looking for the symbol (the engine asks
+    every draw for its key; a sampled example always has an instruction and one ``+``)."""
+
+    __slots__ = ()
+
+    def key(self) -> str:
+        left, _, right = self[1].partition("+")
+        if right < left:
+            return self[0] + "\x1f" + right + "+" + left
+        return self[0] + "\x1f" + self[1]
+
+
+class ProductExample(CommutativeExample):
+    """A sampled product: as :class:`SumExample`, with ``*``."""
+
+    __slots__ = ()
+
+    def key(self) -> str:
+        left, _, right = self[1].partition("*")
+        if right < left:
+            return self[0] + "\x1f" + right + "*" + left
+        return self[0] + "\x1f" + self[1]
+
+
+#: The example class of each operation's samplers.
+EXAMPLE_KINDS = {"add": SumExample, "multiply": ProductExample}
+
+
 # -- rendering -----------------------------------------------------------
 def write_number(digits: str, reversed_order: bool, hints: bool, hint_offset: int) -> str:
     """``digits`` (most significant first) in the requested order, with place markers if asked."""
@@ -467,23 +496,37 @@ def multiplication_trace(a: str, b: str) -> tuple[str, ...]:
     return tuple(steps)
 
 
-class Scratchpad(Sequence):
+class Scratchpad(tuple):
     """The trace of ``a <op> b``, computed only when read.
 
     The engine writes traces only on request (``--trace``) and does not tell
     the sampler, so the steps are built when the record is built, not for
-    every draw.
+    every draw. A tuple of (operation, a, b) underneath, so that a block
+    sampler builds one in C (``tuple.__new__``); as a sequence it is the steps.
     """
 
-    __slots__ = ("operation", "a", "b")
+    __slots__ = ()
 
-    def __init__(self, operation: str, a: str, b: str):
-        self.operation, self.a, self.b = operation, a, b
+    def __new__(cls, operation: str, a: str, b: str):
+        return tuple.__new__(cls, (operation, a, b))
+
+    @property
+    def operation(self) -> str:
+        return tuple.__getitem__(self, 0)
+
+    @property
+    def a(self) -> str:
+        return tuple.__getitem__(self, 1)
+
+    @property
+    def b(self) -> str:
+        return tuple.__getitem__(self, 2)
 
     def steps(self) -> tuple[str, ...]:
-        if self.operation == "add":
-            return addition_trace(self.a, self.b)
-        return multiplication_trace(self.a, self.b)
+        operation, a, b = tuple.__iter__(self)
+        if operation == "add":
+            return addition_trace(a, b)
+        return multiplication_trace(a, b)
 
     def __getitem__(self, index):
         return self.steps()[index]
@@ -494,11 +537,27 @@ class Scratchpad(Sequence):
     def __iter__(self):
         return iter(self.steps())
 
+    def __contains__(self, step) -> bool:
+        return step in self.steps()
+
     def __eq__(self, other) -> bool:
         return tuple(self) == tuple(other) if isinstance(other, Sequence) else NotImplemented
 
+    def __ne__(self, other) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
     def __hash__(self) -> int:
         return hash(self.steps())
+
+    def __getnewargs__(self) -> tuple[str, str, str]:
+        return tuple(tuple.__iter__(self))  # what __new__ takes (pickling), not the steps
+
+    def index(self, step, *bounds) -> int:
+        return self.steps().index(step, *bounds)
+
+    def count(self, step) -> int:
+        return self.steps().count(step)
 
     def __repr__(self) -> str:
         return f"Scratchpad({self.steps()!r})"
@@ -552,8 +611,12 @@ def _examples(rng: RandomStream, operation: str, digit_format: DigitFormat, a_di
               b_digits: np.ndarray, lengths_a: np.ndarray, lengths_b: np.ndarray,
               random_hint_offset: bool) -> list[Example]:
     """The examples of operand digit rows (results, carries and strings computed for the whole block)."""
-    digits, carries, longest = propagate_carries(operation, column_sums(operation, a_digits, b_digits))
-    result_lengths = significant_lengths(digits)
+    if a_digits.shape[1] <= FAST_WIDTHS[operation]:
+        results, result_lengths, carries, longest = _small_results(operation, a_digits, b_digits)
+    else:
+        digits, carries, longest = propagate_carries(operation, column_sums(operation, a_digits, b_digits))
+        result_lengths = significant_lengths(digits)
+        results = decimal_strings(digits, result_lengths)
     widths = np.maximum(lengths_a, lengths_b)
     offsets = _hint_offsets(rng, operation, random_hint_offset and digit_format.index_hints, widths)
 
@@ -561,21 +624,110 @@ def _examples(rng: RandomStream, operation: str, digit_format: DigitFormat, a_di
     count = len(lengths_a)
     operand_texts = decimal_strings(np.concatenate((a_digits, b_digits)), np.concatenate((lengths_a, lengths_b)))
     a_texts, b_texts = operand_texts[:count], operand_texts[count:]
-    results = decimal_strings(digits, result_lengths)
     inputs, targets = render_block(operation, digit_format, a_texts, b_texts, results, offsets)
-    return [
-        example_of((instruction, text, target, {"domain": operation, "complexity": {
-            "digits_a": length_a,
-            "digits_b": length_b,
-            "digits": width,
-            "result_digits": result_length,
-            "carries": carry_count,
-            "longest_carry_chain": chain,
-        }}, Scratchpad(operation, a, b)), CommutativeExample)
-        for a, b, text, target, length_a, length_b, width, result_length, carry_count, chain in zip(
-            a_texts, b_texts, inputs, targets, lengths_a.tolist(), lengths_b.tolist(), widths.tolist(),
-            result_lengths.tolist(), carries.tolist(), longest.tolist())
-    ]
+    metas = _shared_metas(operation, lengths_a, lengths_b, result_lengths, carries, longest)
+    # tuple.__new__ builds each Example and Scratchpad in C (their Python constructors cost more than the rest).
+    kind, new = EXAMPLE_KINDS[operation], tuple.__new__
+    return [new(kind, (instruction, text, target, meta, new(Scratchpad, (operation, a, b)), None))
+            for a, b, text, target, meta in zip(a_texts, b_texts, inputs, targets, metas)]
+
+
+#: Shared meta dicts of each operation by complexity code (see _shared_metas); emptied past META_LIMIT.
+_METAS: dict[str, dict[int, dict]] = {"add": {}, "multiply": {}}
+META_LIMIT = 1 << 16
+#: Bit fields of a complexity code: digits_a, digits_b (<= 1000), result_digits, carries and longest
+#: chain (< 2000, a product's 2 * 1000 columns), 53 bits in all.
+_CODE_SHIFTS = (0, 10, 20, 31, 42)
+_CODE_MASKS = (1023, 1023, 2047, 2047, 2047)
+
+
+def _shared_metas(operation: str, *measures: np.ndarray) -> list[dict]:
+    """The meta dict of every example of a block, examples with equal complexity sharing one (records copy
+    it before adding to it): a dict per example costs more than the rest of the record.
+    ``measures``: digits_a, digits_b, result_digits, carries, longest carry chain."""
+    codes = np.zeros(len(measures[0]), dtype=np.int64)
+    for values, shift in zip(measures, _CODE_SHIFTS):
+        codes |= values.astype(np.int64) << shift
+    codes = codes.tolist()
+    metas = _METAS[operation]
+    missing = set(codes).difference(metas)
+    if missing:
+        if len(metas) + len(missing) > META_LIMIT:
+            metas = _METAS[operation] = {}  # a new dict: a block reading the old one keeps it whole
+        for code in missing:
+            length_a, length_b, result_length, carries, chain = (
+                code >> shift & mask for shift, mask in zip(_CODE_SHIFTS, _CODE_MASKS))
+            metas[code] = {"domain": operation, "complexity": {
+                "digits_a": length_a,
+                "digits_b": length_b,
+                "digits": max(length_a, length_b),
+                "result_digits": result_length,
+                "carries": carries,
+                "longest_carry_chain": chain,
+            }}
+    return list(map(metas.__getitem__, codes))
+
+
+#: Widest operands whose block goes through :func:`_small_results`: a sum's 16 places, a product's 14,
+#: within the 16-bit lookup tables, and (products) every prefix sum below 2**53, exact in float64.
+FAST_WIDTHS = {"add": 15, "multiply": 7}
+
+
+def _small_results(operation: str, a: np.ndarray,
+                   b: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """(results in decimal, their digit counts, carry count, longest carry chain) of narrow operand digit
+    rows (``FAST_WIDTHS``).
+
+    The same numbers as ``propagate_carries``, by whole-block arithmetic: results as int64 values; a
+    sum's carries from its generate and propagate bit masks; a product's from its prefix sums. Column k of
+    the schoolbook method carries exactly when ``P_k`` = the sum of ``a_i * b_j * 10**(i+j)`` over
+    ``i + j <= k`` is at least ``10**(k+1)`` (``P_k`` is the result's low k+1 digits plus the carry out of
+    column k times ``10**(k+1)``, by induction on k).
+    """
+    count, width = a.shape
+    powers = _powers_of_ten(width)
+    value_a, value_b = a @ powers, b @ powers
+    if operation == "add":
+        places = width + 1
+        weights = np.int64(1) << np.arange(width, dtype=np.int64)
+        sums = a + b
+        generate = (sums >= 10).astype(np.int64) @ weights
+        propagate = (sums == 9).astype(np.int64) @ weights
+        carry_in = (generate + (generate | propagate)) ^ propagate  # bit k: carry into place k
+        values = value_a + value_b
+        carried = carry_in >> 1  # bit k: column k carries
+    else:
+        places = 2 * width
+        to_prefix, limits, weights = _product_prefix_tables(width)
+        prefix = (a[:, :, None] * b[:, None, :]).reshape(count, width * width) @ to_prefix
+        carried = ((prefix >= limits) @ weights).astype(np.int64)
+        values = value_a * value_b
+    digit_counts = 1 + np.searchsorted(_powers_of_ten(places)[1:], values, side="right")
+    return (list(map(str, values.tolist())), digit_counts, _bit_count_table(places)[carried],
+            _run_table(places)[carried])
+
+
+@lru_cache(maxsize=32)
+def _powers_of_ten(width: int) -> np.ndarray:
+    return 10 ** np.arange(width, dtype=np.int64)
+
+
+@lru_cache(maxsize=16)
+def _product_prefix_tables(width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(digit products -> prefix sums ``P_k``, the limits ``10**(k+1)``, bit weights) of width-digit operands."""
+    i, j = np.divmod(np.arange(width * width), width)
+    places = np.arange(2 * width)
+    to_prefix = np.where((i + j)[:, None] <= places, 10.0 ** (i + j)[:, None], 0.0)
+    return to_prefix, 10.0 ** (places + 1), 2.0 ** places
+
+
+@lru_cache(maxsize=16)
+def _bit_count_table(bits: int) -> np.ndarray:
+    """Number of one bits of every mask below 2**bits."""
+    table = np.zeros(1 << bits, dtype=np.int64)
+    for bit in range(bits):
+        table[1 << bit:2 << bit] = table[:1 << bit] + 1
+    return table
 
 
 # -- carry classes with matched operand sizes -------------------------------------------------
