@@ -18,6 +18,8 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Optional
 
+import numpy as np
+
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 from genforge.generators.instruction_pool import InstructionPool
@@ -91,7 +93,111 @@ def sample_block(rng: RandomStream, shape: RuleShape, inputs: InputShape, pool: 
     # Filler text for the whole block in one draw: the bulk of the randomness.
     longest_filler = max(inputs.length_max - shape.pattern_length, 0)
     fillers = rng.strings(shape.alphabet, longest_filler, count)
+    if pool is not None and inputs.noop_share == 0 and inputs.length_min >= shape.pattern_length:
+        return _pooled_block(rng, shape, inputs, pool, fillers)
     return [_sample_one(rng, shape, inputs, pool, filler) for filler in fillers]
+
+
+def _pooled_block(rng: RandomStream, shape: RuleShape, inputs: InputShape, pool: InstructionPool,
+                  fillers: list[str]) -> list[Example]:
+    """What ``_sample_one`` gives for every filler, for pooled rules and no no-op inputs, with its draws made
+    for the whole block at once.
+
+    Each attempt then takes a fixed number of words, in this order: the pool's
+    draw (none from a one-rule pool), the input length (none when fixed) and
+    the pattern's place. Drawn as one array, they are the words the attempts
+    would take one by one, unless a bounded draw rejects its word (a chance
+    of bound / 2**64 per draw): then the block is drawn again attempt by
+    attempt from the same words (``_Replay``), so the examples are the same.
+    """
+    count = len(fillers)
+    items = pool.items
+    low, high = inputs.length_min, inputs.length_max
+    columns = (len(items) > 1) + (low < high) + 1
+    words = rng.words(columns * count)
+    table = words.reshape(count, columns)
+    if len(items) > 1:
+        # InstructionPool.draw: bisect_right on the cumulative weights of rng.random()'s 53-bit float.
+        chosen = np.searchsorted(pool.cumulative, (table[:, 0] >> np.uint64(11)) / 9007199254740992.0,
+                                 side="right").tolist()
+    else:
+        chosen = [0] * count
+    if low < high:
+        lengths = _bounded(table[:, columns - 2], np.full(count, high - low + 1, dtype=np.uint64))
+        if lengths is None:
+            return _replay(rng, words, shape, inputs, pool, fillers)
+        lengths += np.uint64(low)
+    else:
+        lengths = np.full(count, low, dtype=np.uint64)
+    # text_containing: a place in filler[:length - len(pattern)]; every pattern has pattern_length symbols
+    # (domain_pattern cuts it to that length).
+    places = _bounded(table[:, columns - 1],
+                      np.minimum(lengths - np.uint64(shape.pattern_length), np.uint64(len(fillers[0]))) + np.uint64(1))
+    if places is None:
+        return _replay(rng, words, shape, inputs, pool, fillers)
+    metas = _METAS
+    if len(metas) > META_LIMIT:
+        metas.clear()
+    new, defaults = tuple.__new__, (None, None)
+    examples = []
+    for index, length, place, filler in zip(chosen, lengths.tolist(), places.tolist(), fillers):
+        rule, domain, k, instruction = items[index]
+        pattern, replacement = rule.pattern, rule.replacement
+        text = filler[:place] + pattern + filler[place:length - len(pattern)]
+        position = text.find(pattern)  # rewrite_once: the leftmost match, maybe before the planted one
+        target = text[:position] + replacement + text[position + len(pattern):]
+        key = (domain, length, len(pattern), len(replacement), k)
+        meta = metas.get(key)
+        if meta is None:
+            meta = metas[key] = {"domain": domain, "complexity": _complexity(length, rule, k, False)}
+        examples.append(new(Example, (instruction, text, target, meta) + defaults))
+    return examples
+
+
+#: Meta dicts shared by the examples of equal domain and complexity (records copy one before adding to
+#: it): building a dict per example costs more than the example's strings. Emptied past META_LIMIT.
+_METAS: dict[tuple, dict] = {}
+META_LIMIT = 1 << 16
+
+
+def _bounded(words: np.ndarray, bounds: np.ndarray) -> Optional[np.ndarray]:
+    """``RandomStream.below(bound)`` of each word, or None if any word is one below drew again."""
+    if ((words < (np.uint64(0) - bounds) % bounds)).any():  # 2**64 % b, in 64 bits as (2**64 - b) % b
+        return None
+    return words % bounds
+
+
+class _Replay:
+    """The draws of a random stream whose next words were already taken: those words first, then the
+    stream's own (what ``_sample_one`` sees after a rejected word)."""
+
+    def __init__(self, taken: np.ndarray, rng: RandomStream):
+        self._taken = taken.tolist()[::-1]
+        self._rng = rng
+
+    def word(self) -> int:
+        return self._taken.pop() if self._taken else self._rng.word()
+
+    below = RandomStream.below
+    integer = RandomStream.integer
+    random = RandomStream.random
+
+
+def _replay(rng: RandomStream, taken: np.ndarray, shape: RuleShape, inputs: InputShape, pool: InstructionPool,
+            fillers: list[str]) -> list[Optional[Example]]:
+    replay = _Replay(taken, rng)
+    return [_sample_one(replay, shape, inputs, pool, filler) for filler in fillers]  # type: ignore[arg-type]
+
+
+def _complexity(length: int, rule: Rule, k: int, noop: bool) -> dict:
+    return {
+        "input_length": length,
+        "pattern_length": len(rule.pattern),
+        "replacement_length": len(rule.replacement),
+        "k": k,
+        "rules": 1,
+        "steps": 0 if noop else 1,
+    }
 
 
 def _sample_one(rng: RandomStream, shape: RuleShape, inputs: InputShape, pool: Optional[InstructionPool],
@@ -112,12 +218,5 @@ def _sample_one(rng: RandomStream, shape: RuleShape, inputs: InputShape, pool: O
             return None
     else:
         text = text_containing(rng, rule.pattern, filler[: length - len(rule.pattern)])
-    complexity = {
-        "input_length": length,
-        "pattern_length": len(rule.pattern),
-        "replacement_length": len(rule.replacement),
-        "k": k,
-        "rules": 1,
-        "steps": 0 if noop else 1,
-    }
-    return Example(instruction, text, rewrite_once(text, rule), {"domain": domain, "complexity": complexity})
+    return Example(instruction, text, rewrite_once(text, rule),
+                   {"domain": domain, "complexity": _complexity(length, rule, k, noop)})
