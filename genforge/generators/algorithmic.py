@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from genforge.core.records import Example, example_of
+from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 
 OPS = ("count", "mode", "copy_unique", "copy_repeat", "sort", "reverse", "parity")
@@ -225,9 +225,27 @@ def sample_block(rng: RandomStream, op: str, vocabulary_size: int, length_min: i
         break_mode_ties(rng, tokens, lengths, size)
     inputs = token_lines(tokens, lengths, size)
     targets, output_lengths = apply_block(op, tokens, lengths, size, inputs)
-    return [example_of((op, text, target, {"domain": op, "complexity": {"length": length,
-                                                                        "output_length": output_length}}, None))
-            for text, target, length, output_length in zip(inputs, targets, lengths.tolist(), output_lengths)]
+    return _examples(op, inputs, targets, lengths.tolist(), output_lengths)
+
+
+#: Meta dicts shared by the examples of one operation and equal (length, output length): records copy
+#: one before adding to it, and a dict per example costs as much as its strings. Emptied past META_LIMIT.
+_METAS: dict[str, dict[tuple[int, int], dict]] = {}
+META_LIMIT = 1 << 16
+
+
+def _examples(op: str, inputs: list[str], targets: list[str], lengths: list[int],
+              output_lengths: list[int]) -> list[Example]:
+    metas = _METAS.get(op)
+    if metas is None or len(metas) > META_LIMIT:
+        metas = _METAS[op] = {}
+    keys = list(zip(lengths, output_lengths))
+    for length, output_length in set(keys).difference(metas):
+        metas[length, output_length] = {"domain": op, "complexity": {"length": length,
+                                                                     "output_length": output_length}}
+    new = tuple.__new__  # builds each Example in C (its Python constructor costs more than the rest)
+    return [new(Example, (op, text, target, meta, None, None))
+            for text, target, meta in zip(inputs, targets, map(metas.__getitem__, keys))]
 
 
 def tied_segments(tokens: np.ndarray, lengths: np.ndarray, vocabulary_size: int) -> np.ndarray:
@@ -263,6 +281,6 @@ def _count_block(rng: RandomStream, size: int, lengths: np.ndarray) -> list[Exam
     """``count`` examples: the length is the output's; the start is uniform where the run fits."""
     starts = rng.bounded_array(size - lengths + 1).astype(np.int64)
     targets = token_lines(count_runs(starts, lengths), lengths, size)
-    return [example_of(("count", f"{start} {start + length - 1}", target,
-                        {"domain": "count", "complexity": {"length": length, "output_length": length}}, None))
-            for start, length, target in zip(starts.tolist(), lengths.tolist(), targets)]
+    lengths_list = lengths.tolist()
+    inputs = [f"{start} {start + length - 1}" for start, length in zip(starts.tolist(), lengths_list)]
+    return _examples("count", inputs, targets, lengths_list, lengths_list)

@@ -43,6 +43,8 @@ class InstructionPool:
         self._cumulative = cumulative
         #: The same weights as a float64 array, for block samplers that draw many at once (searchsorted).
         self.cumulative = np.array(cumulative, dtype=np.float64)
+        #: What samplers derive from the pool, kept with it (a pool never changes once built).
+        self.memo: dict[str, Any] = {}
 
     def draw(self, rng: RandomStream):
         """An instruction from the pool, by the pool's weights."""

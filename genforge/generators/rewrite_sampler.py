@@ -135,28 +135,42 @@ def _pooled_block(rng: RandomStream, shape: RuleShape, inputs: InputShape, pool:
                       np.minimum(lengths - np.uint64(shape.pattern_length), np.uint64(len(fillers[0]))) + np.uint64(1))
     if places is None:
         return _replay(rng, words, shape, inputs, pool, fillers)
-    metas = _METAS
-    if len(metas) > META_LIMIT:
-        metas.clear()
-    new, defaults = tuple.__new__, (None, None)
+    pattern_length = shape.pattern_length
+    rows = _pool_rows(pool)
+    metas = _shared_metas(pool, chosen, lengths)
+    new = tuple.__new__
     examples = []
-    for index, length, place, filler in zip(chosen, lengths.tolist(), places.tolist(), fillers):
-        rule, domain, k, instruction = items[index]
-        pattern, replacement = rule.pattern, rule.replacement
-        text = filler[:place] + pattern + filler[place:length - len(pattern)]
+    for (pattern, replacement, instruction), length, place, filler, meta in zip(
+            map(rows.__getitem__, chosen), lengths.tolist(), places.tolist(), fillers, metas):
+        text = filler[:place] + pattern + filler[place:length - pattern_length]
         position = text.find(pattern)  # rewrite_once: the leftmost match, maybe before the planted one
-        target = text[:position] + replacement + text[position + len(pattern):]
-        key = (domain, length, len(pattern), len(replacement), k)
-        meta = metas.get(key)
-        if meta is None:
-            meta = metas[key] = {"domain": domain, "complexity": _complexity(length, rule, k, False)}
-        examples.append(new(Example, (instruction, text, target, meta) + defaults))
+        examples.append(new(Example, (instruction, text, text[:position] + replacement + text[position + pattern_length:],
+                                      meta, None, None)))
     return examples
 
 
-#: Meta dicts shared by the examples of equal domain and complexity (records copy one before adding to
-#: it): building a dict per example costs more than the example's strings. Emptied past META_LIMIT.
-_METAS: dict[tuple, dict] = {}
+def _pool_rows(pool: InstructionPool) -> list[tuple[str, str, str]]:
+    """(pattern, replacement, instruction text) of every pool entry, read once per pool."""
+    rows = pool.memo.get("rewrite rows")
+    if rows is None:
+        rows = pool.memo["rewrite rows"] = [(rule.pattern, rule.replacement, text) for rule, _, _, text in pool.items]
+    return rows
+
+
+def _shared_metas(pool: InstructionPool, chosen: list[int], lengths: np.ndarray) -> list[dict]:
+    """The meta dict of each (pool entry, input length): one dict per pair for the pool's lifetime (records
+    copy it before adding to it), as building a dict per example costs more than its strings."""
+    metas = pool.memo.get("rewrite metas")
+    if metas is None or len(metas) > META_LIMIT:
+        metas = pool.memo["rewrite metas"] = {}
+    codes = ((np.array(chosen, dtype=np.uint64) << np.uint64(32)) | lengths).tolist()
+    for code in set(codes).difference(metas):
+        rule, domain, k, _ = pool.items[code >> 32]
+        metas[code] = {"domain": domain, "complexity": _complexity(code & 0xFFFFFFFF, rule, k, False)}
+    return list(map(metas.__getitem__, codes))
+
+
+#: Most shared meta dicts a pool keeps (see _shared_metas); emptied past it.
 META_LIMIT = 1 << 16
 
 
