@@ -645,16 +645,18 @@ def _shared_metas(operation: str, *measures: np.ndarray) -> list[dict]:
     """The meta dict of every example of a block, examples with equal complexity sharing one (records copy
     it before adding to it): a dict per example costs more than the rest of the record.
     ``measures``: digits_a, digits_b, result_digits, carries, longest carry chain."""
-    codes = np.zeros(len(measures[0]), dtype=np.int64)
-    for values, shift in zip(measures, _CODE_SHIFTS):
-        codes |= values.astype(np.int64) << shift
+    codes = measures[0].astype(np.int64)
+    for values, shift in zip(measures[1:], _CODE_SHIFTS[1:]):
+        codes += values.astype(np.int64, copy=False) << shift
     codes = codes.tolist()
     metas = _METAS[operation]
-    missing = set(codes).difference(metas)
-    if missing:
-        if len(metas) + len(missing) > META_LIMIT:
-            metas = _METAS[operation] = {}  # a new dict: a block reading the old one keeps it whole
-        for code in missing:
+    found = list(map(metas.get, codes))
+    if None not in found:
+        return found
+    if len(metas) > META_LIMIT:
+        metas = _METAS[operation] = {}  # a new dict: a block reading the old one keeps it whole
+    for code in codes:
+        if code not in metas:
             length_a, length_b, result_length, carries, chain = (
                 code >> shift & mask for shift, mask in zip(_CODE_SHIFTS, _CODE_MASKS))
             metas[code] = {"domain": operation, "complexity": {

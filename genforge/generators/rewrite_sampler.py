@@ -164,9 +164,13 @@ def _shared_metas(pool: InstructionPool, chosen: list[int], lengths: np.ndarray)
     if metas is None or len(metas) > META_LIMIT:
         metas = pool.memo["rewrite metas"] = {}
     codes = ((np.array(chosen, dtype=np.uint64) << np.uint64(32)) | lengths).tolist()
-    for code in set(codes).difference(metas):
-        rule, domain, k, _ = pool.items[code >> 32]
-        metas[code] = {"domain": domain, "complexity": _complexity(code & 0xFFFFFFFF, rule, k, False)}
+    found = list(map(metas.get, codes))
+    if None not in found:
+        return found
+    for code in codes:
+        if code not in metas:
+            rule, domain, k, _ = pool.items[code >> 32]
+            metas[code] = {"domain": domain, "complexity": _complexity(code & 0xFFFFFFFF, rule, k, False)}
     return list(map(metas.__getitem__, codes))
 
 
