@@ -218,6 +218,22 @@ def test_narrow_block_results_and_carries_match_an_independent_column_walk(opera
         assert lengths[index] == len(results[index])
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["add", "multiply"]), bare_formats.filter(lambda f: not f.zero_padding), st.integers(1, 30),
+       st.lists(st.tuples(st.integers(0, 10 ** 30 - 1), st.integers(0, 10 ** 30 - 1)), min_size=1, max_size=8))
+def test_block_inputs_in_one_piece_are_what_render_writes_and_read_back_to_their_trace(operation, digit_format,
+                                                                                     width, pairs):
+    pairs = [(a % 10 ** width, b % 10 ** width) for a, b in pairs]
+    a_rows, b_rows = digit_rows([a for a, _ in pairs], width), digit_rows([b for _, b in pairs], width)
+    lengths_a, lengths_b = (np.array([digit_count(x) for x in values]) for values in zip(*pairs))
+    inputs = arithmetic.operand_lines(a_rows, b_rows, lengths_a, lengths_b, SYMBOLS[operation],
+                                      digit_format.reversed_operands)
+    instruction = arithmetic.instruction_text(operation, digit_format)
+    for (a, b), text in zip(pairs, inputs):
+        assert text == arithmetic.render(operation, str(a), str(b), digit_format)[0]
+        assert arithmetic.WrittenScratchpad(instruction, text) == arithmetic.Scratchpad(operation, str(a), str(b))
+
+
 @settings(max_examples=10, deadline=None)
 @given(st.sampled_from(["add", "multiply"]), st.integers(55, 70), st.integers(0, 2 ** 32))
 def test_sampled_long_operands_have_exact_lengths_targets_and_carries(operation, high, seed):

@@ -479,6 +479,26 @@ def decimal_strings(digits: np.ndarray, lengths: np.ndarray) -> list[str]:
     return text.tobytes().decode("ascii")[:-1].replace(" ", "").split("\n")
 
 
+def operand_lines(a: np.ndarray, b: np.ndarray, lengths_a: np.ndarray, lengths_b: np.ndarray, symbol: str,
+                  reversed_order: bool) -> list[str]:
+    """``a <symbol> b`` of every pair of digit rows, each operand as ``write_number`` writes it without hints
+    (most significant digit first, or least with ``reversed_order``): the block's bytes in one piece, cut in
+    C as in :func:`decimal_strings`."""
+    count, width = a.shape
+    if not count:
+        return []
+    text = np.empty((count, 2 * width + 2), dtype=np.uint8)
+    places = np.arange(width)
+    for rows, lengths, start in ((a, lengths_a, 0), (b, lengths_b, width + 1)):
+        blank = places >= lengths[:, None]  # places above the length: ' ' ('0' - 16), removed below
+        if not reversed_order:
+            rows, blank = rows[:, ::-1], blank[:, ::-1]
+        np.subtract(rows + 48, blank * np.uint8(16), out=text[:, start:start + width])
+    text[:, width] = ord(symbol)
+    text[:, -1] = 10
+    return text.tobytes().decode("ascii")[:-1].replace(" ", "").split("\n")
+
+
 # -- scratchpads -------------------------------------------------------------
 def addition_trace(a: str, b: str) -> tuple[str, ...]:
     """One step per column, least significant first: ``x+y+carry_in=sum``."""
@@ -510,20 +530,24 @@ class Scratchpad(tuple):
     def __new__(cls, operation: str, a: str, b: str):
         return tuple.__new__(cls, (operation, a, b))
 
+    def operands(self) -> tuple[str, str, str]:
+        """(operation, a, b), a and b without leading zeros."""
+        return tuple(tuple.__iter__(self))
+
     @property
     def operation(self) -> str:
-        return tuple.__getitem__(self, 0)
+        return self.operands()[0]
 
     @property
     def a(self) -> str:
-        return tuple.__getitem__(self, 1)
+        return self.operands()[1]
 
     @property
     def b(self) -> str:
-        return tuple.__getitem__(self, 2)
+        return self.operands()[2]
 
     def steps(self) -> tuple[str, ...]:
-        operation, a, b = tuple.__iter__(self)
+        operation, a, b = self.operands()
         if operation == "add":
             return addition_trace(a, b)
         return multiplication_trace(a, b)
@@ -550,7 +574,7 @@ class Scratchpad(tuple):
     def __hash__(self) -> int:
         return hash(self.steps())
 
-    def __getnewargs__(self) -> tuple[str, str, str]:
+    def __getnewargs__(self) -> tuple[str, ...]:
         return tuple(tuple.__iter__(self))  # what __new__ takes (pickling), not the steps
 
     def index(self, step, *bounds) -> int:
@@ -561,6 +585,20 @@ class Scratchpad(tuple):
 
     def __repr__(self) -> str:
         return f"Scratchpad({self.steps()!r})"
+
+
+class WrittenScratchpad(Scratchpad):
+    """A :class:`Scratchpad` held as (instruction, input) and read back from them, for a sampler that writes a
+    block's inputs in one piece and so never has the operand strings."""
+
+    __slots__ = ()
+
+    def __new__(cls, instruction: str, text: str):
+        return tuple.__new__(cls, (instruction, text))
+
+    def operands(self) -> tuple[str, str, str]:
+        operation, _, a, b, _ = parse_input(*tuple.__iter__(self))
+        return operation, a.lstrip("0") or "0", b.lstrip("0") or "0"
 
 
 # -- sampling ------------------------------------------------------------------
@@ -621,13 +659,19 @@ def _examples(rng: RandomStream, operation: str, digit_format: DigitFormat, a_di
     offsets = _hint_offsets(rng, operation, random_hint_offset and digit_format.index_hints, widths)
 
     instruction = instruction_text(operation, digit_format)
+    metas = _shared_metas(operation, lengths_a, lengths_b, result_lengths, carries, longest)
+    # tuple.__new__ builds each Example and Scratchpad in C (their Python constructors cost more than the rest).
+    kind, new = EXAMPLE_KINDS[operation], tuple.__new__
+    if not digit_format.pads_operands:
+        inputs = operand_lines(a_digits, b_digits, lengths_a, lengths_b, OPERATIONS[operation],
+                               digit_format.reversed_operands)
+        targets = [result[::-1] for result in results] if digit_format.reversed_output else results
+        return [new(kind, (instruction, text, target, meta, new(WrittenScratchpad, (instruction, text)), None))
+                for text, target, meta in zip(inputs, targets, metas)]
     count = len(lengths_a)
     operand_texts = decimal_strings(np.concatenate((a_digits, b_digits)), np.concatenate((lengths_a, lengths_b)))
     a_texts, b_texts = operand_texts[:count], operand_texts[count:]
     inputs, targets = render_block(operation, digit_format, a_texts, b_texts, results, offsets)
-    metas = _shared_metas(operation, lengths_a, lengths_b, result_lengths, carries, longest)
-    # tuple.__new__ builds each Example and Scratchpad in C (their Python constructors cost more than the rest).
-    kind, new = EXAMPLE_KINDS[operation], tuple.__new__
     return [new(kind, (instruction, text, target, meta, new(Scratchpad, (operation, a, b)), None))
             for a, b, text, target, meta in zip(a_texts, b_texts, inputs, targets, metas)]
 
