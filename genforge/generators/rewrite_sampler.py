@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from itertools import repeat
 from typing import Optional
 
 import numpy as np
@@ -138,14 +139,19 @@ def _pooled_block(rng: RandomStream, shape: RuleShape, inputs: InputShape, pool:
     pattern_length = shape.pattern_length
     rows = _pool_rows(pool)
     metas = _shared_metas(pool, chosen, lengths)
+    # Where each filler ends: filler[:length - pattern_length] (all of it when every input has the longest length).
+    ends = repeat(None) if low == high else (lengths - np.uint64(pattern_length)).tolist()
     new = tuple.__new__
     examples = []
-    for (pattern, replacement, instruction), length, place, filler, meta in zip(
-            map(rows.__getitem__, chosen), lengths.tolist(), places.tolist(), fillers, metas):
-        text = filler[:place] + pattern + filler[place:length - pattern_length]
+    append = examples.append
+    for (pattern, replacement, instruction), place, filler, end, meta in zip(
+            map(rows.__getitem__, chosen), places.tolist(), fillers, ends, metas):
+        head, tail = filler[:place], filler[place:end]
+        text = head + pattern + tail
         position = text.find(pattern)  # rewrite_once: the leftmost match, maybe before the planted one
-        examples.append(new(Example, (instruction, text, text[:position] + replacement + text[position + pattern_length:],
-                                      meta, None, None)))
+        target = head + replacement + tail if position == place else (
+            text[:position] + replacement + text[position + pattern_length:])
+        append(new(Example, (instruction, text, target, meta, None, None)))
     return examples
 
 
