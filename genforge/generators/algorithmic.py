@@ -232,7 +232,7 @@ def sample_block(rng: RandomStream, op: str, vocabulary_size: int, length_min: i
 #: length << 32 | output length: records copy one before adding to it, and a dict per example costs as much
 #: as its strings. Emptied past META_LIMIT.
 _METAS: dict[str, dict[int, dict]] = {}
-META_LIMIT = 1 << 16
+META_LIMIT = 1 << 14
 
 
 def _examples(op: str, inputs: list[str], targets: list[str], lengths: np.ndarray,

@@ -678,7 +678,7 @@ def _examples(rng: RandomStream, operation: str, digit_format: DigitFormat, a_di
 
 #: Shared meta dicts of each operation by complexity code (see _shared_metas); emptied past META_LIMIT.
 _METAS: dict[str, dict[int, dict]] = {"add": {}, "multiply": {}}
-META_LIMIT = 1 << 16
+META_LIMIT = 1 << 14
 #: Bit fields of a complexity code: digits_a, digits_b (<= 1000), result_digits, carries and longest
 #: chain (< 2000, a product's 2 * 1000 columns), 53 bits in all.
 _CODE_SHIFTS = (0, 10, 20, 31, 42)

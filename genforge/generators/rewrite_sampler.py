@@ -181,7 +181,7 @@ def _shared_metas(pool: InstructionPool, chosen: list[int], lengths: np.ndarray)
 
 
 #: Most shared meta dicts a pool keeps (see _shared_metas); emptied past it.
-META_LIMIT = 1 << 16
+META_LIMIT = 1 << 14
 
 
 def _bounded(words: np.ndarray, bounds: np.ndarray) -> Optional[np.ndarray]:
