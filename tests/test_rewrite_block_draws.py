@@ -85,3 +85,8 @@ def test_a_short_strings_rejected_word_is_redrawn_after_the_others_as_the_stream
     words[2] = 0
     assert short_string(ScriptedStream(words), "abc", 10) == ScriptedStream(words).string("abc", 10)
     assert short_string(ScriptedStream(words), "abc", 10) != short_string(ScriptedStream(words[:2] + words[3:]), "abc", 10)
+
+
+def test_an_empty_block_is_empty():
+    shape, inputs = SHAPES[0]
+    assert rewrite_sampler.sample_block(RandomStream.from_parts("empty"), shape, inputs, make_pool(shape, 7, 0.0), 0) == []

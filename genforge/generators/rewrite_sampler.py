@@ -112,6 +112,8 @@ def _pooled_block(rng: RandomStream, shape: RuleShape, inputs: InputShape, pool:
     attempt from the same words (``_Replay``), so the examples are the same.
     """
     count = len(fillers)
+    if not count:
+        return []
     items = pool.items
     low, high = inputs.length_min, inputs.length_max
     columns = (len(items) > 1) + (low < high) + 1
@@ -185,7 +187,7 @@ META_LIMIT = 1 << 14
 
 
 def _bounded(words: np.ndarray, bounds: np.ndarray) -> Optional[np.ndarray]:
-    """``RandomStream.below(bound)`` of each word, or None if any word is one below drew again."""
+    """``RandomStream.below(bound)`` of each word, or None when ``below`` would reject a word (and draw again)."""
     if ((words < (np.uint64(0) - bounds) % bounds)).any():  # 2**64 % b, in 64 bits as (2**64 - b) % b
         return None
     return words % bounds
