@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from genforge.core.rng import RandomStream
-from genforge.generators import arithmetic
+from genforge.generators import arithmetic, digit_blocks
 from genforge.generators.arithmetic import DigitFormat
 from genforge.core.registry import get_task
 
@@ -207,10 +207,10 @@ def test_block_carries_and_results_match_an_independent_column_walk(operation, w
        st.lists(st.tuples(st.integers(0, 10 ** 15 - 1), st.integers(0, 10 ** 15 - 1)), min_size=1, max_size=12))
 def test_narrow_block_results_and_carries_match_an_independent_column_walk(operation, width, pairs):
     # The int64 / bit-mask path of narrow blocks (FAST_WIDTHS), all nines included (every column carries).
-    width = min(width, arithmetic.FAST_WIDTHS[operation])
+    width = min(width, digit_blocks.FAST_WIDTHS[operation])
     pairs = [(a % 10 ** width, b % 10 ** width) for a, b in pairs] + [(10 ** width - 1, 10 ** width - 1)]
     a_rows, b_rows = digit_rows([a for a, _ in pairs], width), digit_rows([b for _, b in pairs], width)
-    results, lengths, carries, longest = arithmetic._small_results(operation, a_rows, b_rows)
+    results, lengths, carries, longest = digit_blocks.narrow_results(operation, a_rows, b_rows)
     for index, (a, b) in enumerate(pairs):
         flags = independent_addition_carries(a, b) if operation == "add" else independent_multiplication_carries(a, b)
         assert (carries[index], longest[index]) == (sum(flags), longest_run(flags))
