@@ -241,8 +241,9 @@ def _examples(op: str, inputs: list[str], targets: list[str], lengths: np.ndarra
     if metas is None or len(metas) > META_LIMIT:
         metas = _METAS[op] = {}
     codes = ((lengths.astype(np.int64) << 32) | output_lengths).tolist()
-    found = list(map(metas.get, codes))
-    if None in found:
+    try:
+        found = list(map(metas.__getitem__, codes))
+    except KeyError:  # a pair not seen yet
         for code in codes:
             if code not in metas:
                 metas[code] = {"domain": op, "complexity": {"length": code >> 32, "output_length": code & 0xFFFFFFFF}}

@@ -526,9 +526,10 @@ def _shared_metas(operation: str, *measures: np.ndarray) -> list[dict]:
         codes += values.astype(np.int64, copy=False) << shift
     codes = codes.tolist()
     metas = _METAS[operation]
-    found = list(map(metas.get, codes))
-    if None not in found:
-        return found
+    try:
+        return list(map(metas.__getitem__, codes))
+    except KeyError:  # a complexity not seen yet
+        pass
     if len(metas) > META_LIMIT:
         metas = _METAS[operation] = {}  # a new dict: a block reading the old one keeps it whole
     for code in codes:

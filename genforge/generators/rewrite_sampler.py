@@ -172,9 +172,10 @@ def _shared_metas(pool: InstructionPool, chosen: list[int], lengths: np.ndarray)
     if metas is None or len(metas) > META_LIMIT:
         metas = pool.memo["rewrite metas"] = {}
     codes = ((np.array(chosen, dtype=np.uint64) << np.uint64(32)) | lengths).tolist()
-    found = list(map(metas.get, codes))
-    if None not in found:
-        return found
+    try:
+        return list(map(metas.__getitem__, codes))
+    except KeyError:  # a pair not seen yet
+        pass
     for code in codes:
         if code not in metas:
             rule, domain, k, _ = pool.items[code >> 32]
