@@ -42,6 +42,9 @@ the split's range (or shared with ``equal_lengths``) and each operand is
 uniform over the numbers with that many digits. The carry plan's splits
 (:func:`sample_carry_class`) draw operand sizes from one law on both sides
 and then operands of the drawn sizes until one is of the split's carry class.
+A block is computed as numpy digit rows (:mod:`genforge.generators.digit_blocks`);
+its examples share one meta dict per complexity, and their traces are built
+only when read (:class:`Scratchpad`).
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ pattern at a uniform position in random filler, or, with probability
 or, with ``noop_inputs = "random"``, a random string without the pattern.
 
 Pure functions of a random stream and typed values: no files, splits or engine.
+Pooled rules without no-op inputs (the training splits' usual case) are drawn a
+block at a time (:func:`_pooled_block`), with the same words and examples as
+one attempt after another.
 """
 
 from __future__ import annotations
