@@ -1,5 +1,7 @@
 """Hand-checked examples of every digit format, carry count and scratchpad of addition and multiplication."""
 
+import pickle
+
 import pytest
 
 from genforge.core.errors import UsageError
@@ -115,6 +117,15 @@ def test_scratchpads_hand_checked():
     assert tuple(arithmetic.Scratchpad("add", "123", "45")) == ("3+5+0=8", "2+4+0=6", "1+0+0=1")
     assert tuple(arithmetic.Scratchpad("add", "95", "7")) == ("5+7+0=12", "9+0+1=10")
     assert tuple(arithmetic.Scratchpad("multiply", "123", "45")) == ("123*5=615 sum=615", "123*40=4920 sum=5535")
+
+
+def test_a_scratchpad_is_its_steps_as_a_sequence_and_survives_pickling():
+    pad = arithmetic.Scratchpad("add", "95", "7")
+    steps = ("5+7+0=12", "9+0+1=10")
+    assert (list(pad), len(pad), pad[1], pad[-1:], "9+0+1=10" in pad) == (list(steps), 2, steps[1], steps[-1:], True)
+    assert pad == steps and pad != steps[:1] and hash(pad) == hash(steps)
+    assert (pad.operation, pad.a, pad.b) == ("add", "95", "7")
+    assert pickle.loads(pickle.dumps(pad)) == pad
 
 
 def test_example_records_complexity_as_small_ints_and_operands_beyond_int64_as_strings():

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from genforge.core.rng import RandomStream
-from genforge.generators import arithmetic
+from genforge.generators import arithmetic, digit_blocks
 from genforge.generators.arithmetic import DigitFormat
 from genforge.core.registry import get_task
 
@@ -200,6 +200,38 @@ def test_block_carries_and_results_match_an_independent_column_walk(operation, w
         assert (carries[index], longest[index]) == (sum(flags), longest_run(flags))
         assert results[index] == str(a + b if operation == "add" else a * b)
         assert operands[index] == str(a)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["add", "multiply"]), st.integers(1, 15),
+       st.lists(st.tuples(st.integers(0, 10 ** 15 - 1), st.integers(0, 10 ** 15 - 1)), min_size=1, max_size=12))
+def test_narrow_block_results_and_carries_match_an_independent_column_walk(operation, width, pairs):
+    # The int64 / bit-mask path of narrow blocks (FAST_WIDTHS), all nines included (every column carries).
+    width = min(width, digit_blocks.FAST_WIDTHS[operation])
+    pairs = [(a % 10 ** width, b % 10 ** width) for a, b in pairs] + [(10 ** width - 1, 10 ** width - 1)]
+    a_rows, b_rows = digit_rows([a for a, _ in pairs], width), digit_rows([b for _, b in pairs], width)
+    results, lengths, carries, longest = digit_blocks.narrow_results(operation, a_rows, b_rows)
+    for index, (a, b) in enumerate(pairs):
+        flags = independent_addition_carries(a, b) if operation == "add" else independent_multiplication_carries(a, b)
+        assert (carries[index], longest[index]) == (sum(flags), longest_run(flags))
+        assert results[index] == str(a + b if operation == "add" else a * b)
+        assert lengths[index] == len(results[index])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["add", "multiply"]), bare_formats.filter(lambda f: not f.zero_padding), st.integers(1, 30),
+       st.lists(st.tuples(st.integers(0, 10 ** 30 - 1), st.integers(0, 10 ** 30 - 1)), min_size=1, max_size=8))
+def test_block_inputs_in_one_piece_are_what_render_writes_and_read_back_to_their_trace(operation, digit_format,
+                                                                                     width, pairs):
+    pairs = [(a % 10 ** width, b % 10 ** width) for a, b in pairs]
+    a_rows, b_rows = digit_rows([a for a, _ in pairs], width), digit_rows([b for _, b in pairs], width)
+    lengths_a, lengths_b = (np.array([digit_count(x) for x in values]) for values in zip(*pairs))
+    inputs = arithmetic.operand_lines(a_rows, b_rows, lengths_a, lengths_b, SYMBOLS[operation],
+                                      digit_format.reversed_operands)
+    instruction = arithmetic.instruction_text(operation, digit_format)
+    for (a, b), text in zip(pairs, inputs):
+        assert text == arithmetic.render(operation, str(a), str(b), digit_format)[0]
+        assert arithmetic.WrittenScratchpad(instruction, text) == arithmetic.Scratchpad(operation, str(a), str(b))
 
 
 @settings(max_examples=10, deadline=None)

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from genforge.core.records import Example, example_of
+from genforge.core.records import Example
 from genforge.core.rng import RandomStream
 
 OPS = ("count", "mode", "copy_unique", "copy_repeat", "sort", "reverse", "parity")
@@ -137,22 +137,22 @@ def segment_modes(tokens: np.ndarray, lengths: np.ndarray, vocabulary_size: int)
 
 
 def apply_block(op: str, tokens: np.ndarray, lengths: np.ndarray, vocabulary_size: int,
-                inputs: list[str]) -> tuple[list[str], list[int]]:
+                inputs: list[str]) -> tuple[list[str], np.ndarray]:
     """(target texts, output lengths) of ``op`` on every segment; ``inputs`` are the segments' texts."""
     if op in ("copy_unique", "copy_repeat"):
-        return inputs, lengths.tolist()
+        return inputs, lengths
     if op == "sort":
         ordered = sorted_segments(tokens, lengths, vocabulary_size)
-        return token_lines(ordered, lengths, vocabulary_size), lengths.tolist()
+        return token_lines(ordered, lengths, vocabulary_size), lengths
     if op == "reverse":
         # Reversing the whole block reverses every segment and the order of the segments.
-        return token_lines(tokens[::-1], lengths[::-1], vocabulary_size)[::-1], lengths.tolist()
+        return token_lines(tokens[::-1], lengths[::-1], vocabulary_size)[::-1], lengths
     ones = np.ones(len(lengths), dtype=np.int64)
     if op == "mode":
-        return token_lines(segment_modes(tokens, lengths, vocabulary_size), ones, vocabulary_size), ones.tolist()
+        return token_lines(segment_modes(tokens, lengths, vocabulary_size), ones, vocabulary_size), ones
     if op == "parity":
         starts = np.cumsum(lengths) - lengths
-        return ["01"[bit] for bit in (np.add.reduceat(tokens, starts) % 2).tolist()], ones.tolist()
+        return ["01"[bit] for bit in (np.add.reduceat(tokens, starts) % 2).tolist()], ones
     raise TokenError(f"no block form for operation {op!r}")
 
 
@@ -225,9 +225,31 @@ def sample_block(rng: RandomStream, op: str, vocabulary_size: int, length_min: i
         break_mode_ties(rng, tokens, lengths, size)
     inputs = token_lines(tokens, lengths, size)
     targets, output_lengths = apply_block(op, tokens, lengths, size, inputs)
-    return [example_of((op, text, target, {"domain": op, "complexity": {"length": length,
-                                                                        "output_length": output_length}}, None))
-            for text, target, length, output_length in zip(inputs, targets, lengths.tolist(), output_lengths)]
+    return _examples(op, inputs, targets, lengths, output_lengths)
+
+
+#: Meta dicts shared by the examples of one operation and equal (length, output length), by the code
+#: length << 32 | output length: records copy one before adding to it, and a dict per example costs as much
+#: as its strings. Emptied past META_LIMIT.
+_METAS: dict[str, dict[int, dict]] = {}
+META_LIMIT = 1 << 14
+
+
+def _examples(op: str, inputs: list[str], targets: list[str], lengths: np.ndarray,
+              output_lengths: np.ndarray) -> list[Example]:
+    metas = _METAS.get(op)
+    if metas is None or len(metas) > META_LIMIT:
+        metas = _METAS[op] = {}
+    codes = ((lengths.astype(np.int64) << 32) | output_lengths).tolist()
+    try:
+        found = list(map(metas.__getitem__, codes))
+    except KeyError:  # a pair not seen yet
+        for code in codes:
+            if code not in metas:
+                metas[code] = {"domain": op, "complexity": {"length": code >> 32, "output_length": code & 0xFFFFFFFF}}
+        found = list(map(metas.__getitem__, codes))
+    new = tuple.__new__  # builds each Example in C (its Python constructor costs more than the rest)
+    return [new(Example, (op, text, target, meta, None, None)) for text, target, meta in zip(inputs, targets, found)]
 
 
 def tied_segments(tokens: np.ndarray, lengths: np.ndarray, vocabulary_size: int) -> np.ndarray:
@@ -263,6 +285,5 @@ def _count_block(rng: RandomStream, size: int, lengths: np.ndarray) -> list[Exam
     """``count`` examples: the length is the output's; the start is uniform where the run fits."""
     starts = rng.bounded_array(size - lengths + 1).astype(np.int64)
     targets = token_lines(count_runs(starts, lengths), lengths, size)
-    return [example_of(("count", f"{start} {start + length - 1}", target,
-                        {"domain": "count", "complexity": {"length": length, "output_length": length}}, None))
-            for start, length, target in zip(starts.tolist(), lengths.tolist(), targets)]
+    inputs = [f"{start} {start + length - 1}" for start, length in zip(starts.tolist(), lengths.tolist())]
+    return _examples("count", inputs, targets, lengths, lengths)

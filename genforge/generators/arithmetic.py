@@ -42,13 +42,15 @@ the split's range (or shared with ``equal_lengths``) and each operand is
 uniform over the numbers with that many digits. The carry plan's splits
 (:func:`sample_carry_class`) draw operand sizes from one law on both sides
 and then operands of the drawn sizes until one is of the split's carry class.
+A block is computed as numpy digit rows (:mod:`genforge.generators.digit_blocks`);
+its examples share one meta dict per complexity, and their traces are built
+only when read (:class:`Scratchpad`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Optional
 
 import numpy as np
@@ -56,6 +58,10 @@ import numpy as np
 from genforge.core.probes import canonical_key_of
 from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
+from genforge.generators.digit_blocks import (
+    FAST_WIDTHS, column_sums, decimal_strings, narrow_results, operand_lines, propagate_carries, random_digit_rows,
+    significant_lengths,
+)
 
 HINT_MARKERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MARKER_INDEX = {marker: index for index, marker in enumerate(HINT_MARKERS)}
@@ -128,6 +134,35 @@ class CommutativeExample(Example):
 
     def key(self) -> str:
         return canonical_key(self.instruction, self.input)
+
+
+class SumExample(CommutativeExample):
+    """A sampled sum: the key of :func:`canonical_key`, without looking for the symbol (the engine asks
+    every draw for its key; a sampled example always has an instruction and one ``+``)."""
+
+    __slots__ = ()
+
+    def key(self) -> str:
+        left, _, right = self[1].partition("+")
+        if right < left:
+            return self[0] + "\x1f" + right + "+" + left
+        return self[0] + "\x1f" + self[1]
+
+
+class ProductExample(CommutativeExample):
+    """A sampled product: as :class:`SumExample`, with ``*``."""
+
+    __slots__ = ()
+
+    def key(self) -> str:
+        left, _, right = self[1].partition("*")
+        if right < left:
+            return self[0] + "\x1f" + right + "*" + left
+        return self[0] + "\x1f" + self[1]
+
+
+#: The example class of each operation's samplers.
+EXAMPLE_KINDS = {"add": SumExample, "multiply": ProductExample}
 
 
 # -- rendering -----------------------------------------------------------
@@ -299,157 +334,6 @@ def multiplication_carries(a: str, b: str) -> tuple[int, int]:
     return count, longest
 
 
-# -- blocks: many operands at once (numpy) ----------------------------------------
-# A block of n numbers of at most W digits is an (n, W) uint8 array of "digit
-# rows": column k holds the digit of place k (units first), zero above a
-# number's length. The sampler draws, adds and multiplies whole blocks.
-def random_digit_rows(rng: RandomStream, lengths: np.ndarray, width: int) -> np.ndarray:
-    """Uniform numbers with exactly ``lengths[i]`` digits (0..9 when 1) as digit rows of ``width`` places.
-
-    Every digit is uniform on 0..9 except the leading one of a number with two
-    or more digits, uniform on 1..9: exactly the uniform law on
-    ``10**(d-1) .. 10**d - 1``.
-    """
-    count = len(lengths)
-    digits = rng.index_array(10, count * width).astype(np.uint8).reshape(count, width)
-    leading = 1 + rng.index_array(9, count).astype(np.uint8)
-    digits *= np.arange(width) < lengths[:, None]
-    several = np.flatnonzero(lengths > 1)
-    digits.reshape(-1)[several * width + lengths[several] - 1] = leading[several]
-    return digits
-
-
-def column_sums(operation: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Sum of every result column before carries: digit sums (add) or sums of digit products (multiply).
-
-    One column per place of the longest possible result (``result_width``).
-    """
-    count, width = a.shape
-    if operation == "add":
-        sums = np.zeros((count, width + 1), dtype=np.uint8)
-        np.add(a, b, out=sums[:, :width])
-        return sums
-    if width > _SHIFT_AND_ADD_WIDTH:
-        return _product_columns_by_fft(a, b)
-    sums = np.zeros((count, 2 * width), dtype=np.int64)
-    wide_b = b.astype(np.int64)
-    for place in range(width):  # digit `place` of a times every digit of b lands in columns place..
-        sums[:, place:place + width] += a[:, place:place + 1] * wide_b
-    return sums
-
-
-#: Widest operands whose product columns are summed place by place (work ~ width**2 per row); wider
-#: ones go through an FFT (work ~ width * log(width)), which keeps 1000-digit products to a second a block.
-_SHIFT_AND_ADD_WIDTH = 64
-
-
-def _product_columns_by_fft(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Multiplication's column sums as the convolution of the digit rows, through a real FFT.
-
-    Exact: a column sum is at most 81 * width (81,000 at 1000 digits) and the
-    FFT's rounding error on digits 0..9 stays many orders of magnitude below
-    0.5 at these lengths, so rounding recovers every integer.
-    """
-    count, width = a.shape
-    size = 1 << (2 * width - 1).bit_length()  # a power of two holding the 2 * width - 1 product columns
-    spectrum = np.fft.rfft(a, size, axis=1) * np.fft.rfft(b, size, axis=1)
-    sums = np.zeros((count, 2 * width), dtype=np.int64)
-    sums[:, :2 * width - 1] = np.rint(np.fft.irfft(spectrum, size, axis=1)[:, :2 * width - 1])
-    return sums
-
-
-def propagate_carries(operation: str, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(result digit rows, carry count, longest carry chain) of column sums.
-
-    A column carries when its sum plus the carry-in is >= 10 (the definition
-    of ``addition_carries`` and ``multiplication_carries``). Columns above an
-    operand pair's own width never carry: their sum is only a carry-in below 10.
-    """
-    if operation == "add" and sums.shape[1] <= 62:
-        return _addition_carries_bitwise(sums)
-    return _carries_column_by_column(sums)
-
-
-def _addition_carries_bitwise(sums: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Addition's carries for every number at once, as bit masks (bit k = place k; at most 62 places).
-
-    A column generates a carry when its digit sum is >= 10 and propagates its
-    carry-in when the sum is 9. These are exactly the carries of the *binary*
-    sum G + (G | P) of the generate and propagate masks (a generating bit is
-    1 + 1, a propagating one 0 + 1), so one int64 addition finds all of them.
-    """
-    count, places = sums.shape
-    shifts = np.arange(places, dtype=np.int64)
-    weights = np.int64(1) << shifts
-    generate = (sums >= 10).astype(np.int64) @ weights  # a matrix product packs the bits fastest
-    propagate = (sums == 9).astype(np.int64) @ weights
-    carry_in = (generate + (generate | propagate)) ^ propagate  # bit k: carry into place k
-    in_bits = ((carry_in[:, None] >> shifts) & 1).astype(np.uint8)
-    digits = sums + in_bits
-    digits[digits >= 10] -= 10
-    return digits, in_bits.sum(axis=1), _longest_runs(carry_in >> 1, places)
-
-
-@lru_cache(maxsize=16)
-def _run_table(bits: int) -> np.ndarray:
-    """Longest run of one bits of every mask below 2**bits (a lookup for narrow operands)."""
-    return _count_runs(np.arange(1 << bits, dtype=np.int64))
-
-
-def _longest_runs(masks: np.ndarray, bits: int) -> np.ndarray:
-    """Longest run of consecutive one bits in each mask of at most ``bits`` bits."""
-    return _run_table(bits)[masks] if bits <= 16 else _count_runs(masks)
-
-
-def _count_runs(masks: np.ndarray) -> np.ndarray:
-    longest = np.zeros(len(masks), dtype=np.int64)
-    masks = masks.copy()
-    while True:  # each round shortens every run by one bit
-        alive = masks != 0
-        if not alive.any():
-            return longest
-        longest += alive
-        masks &= masks >> 1
-
-
-def _carries_column_by_column(sums: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Carries of any column sums (multiplication carries may exceed 1), one column after another."""
-    count, places = sums.shape
-    digits = np.empty((count, places), dtype=np.uint8)
-    carry = np.zeros(count, dtype=np.int64)
-    carries = np.zeros(count, dtype=np.int64)
-    run = np.zeros(count, dtype=np.int64)
-    longest = np.zeros(count, dtype=np.int64)
-    for place in range(places):
-        carry, digits[:, place] = np.divmod(sums[:, place] + carry, 10)
-        carried = carry > 0
-        carries += carried
-        run = (run + 1) * carried
-        np.maximum(longest, run, out=longest)
-    return digits, carries, longest
-
-
-def significant_lengths(digits: np.ndarray) -> np.ndarray:
-    """Digits of each number of a block of digit rows, without leading zeros (1 for zero)."""
-    nonzero = digits != 0
-    top = digits.shape[1] - 1 - np.argmax(nonzero[:, ::-1], axis=1)
-    return np.where(nonzero.any(axis=1), top + 1, 1)
-
-
-def decimal_strings(digits: np.ndarray, lengths: np.ndarray) -> list[str]:
-    """The numbers of a block of digit rows in decimal; ``lengths`` are their digit counts."""
-    count, width = digits.shape
-    # Most significant digit first, the places above each length blank ('0' - 16 = ' '), a newline
-    # after each number: str.replace and str.split then cut the block into numbers in C.
-    text = np.empty((count, width + 1), dtype=np.uint8)
-    blank = np.arange(width - 1, -1, -1) >= lengths[:, None]
-    np.subtract(digits[:, ::-1] + 48, blank * np.uint8(16), out=text[:, :width])
-    text[:, width] = 10
-    if not count:
-        return []
-    return text.tobytes().decode("ascii")[:-1].replace(" ", "").split("\n")
-
-
 # -- scratchpads -------------------------------------------------------------
 def addition_trace(a: str, b: str) -> tuple[str, ...]:
     """One step per column, least significant first: ``x+y+carry_in=sum``."""
@@ -467,23 +351,41 @@ def multiplication_trace(a: str, b: str) -> tuple[str, ...]:
     return tuple(steps)
 
 
-class Scratchpad(Sequence):
+class Scratchpad(tuple):
     """The trace of ``a <op> b``, computed only when read.
 
     The engine writes traces only on request (``--trace``) and does not tell
     the sampler, so the steps are built when the record is built, not for
-    every draw.
+    every draw. A tuple of (operation, a, b) underneath, so that a block
+    sampler builds one in C (``tuple.__new__``); as a sequence it is the steps.
     """
 
-    __slots__ = ("operation", "a", "b")
+    __slots__ = ()
 
-    def __init__(self, operation: str, a: str, b: str):
-        self.operation, self.a, self.b = operation, a, b
+    def __new__(cls, operation: str, a: str, b: str):
+        return tuple.__new__(cls, (operation, a, b))
+
+    def operands(self) -> tuple[str, str, str]:
+        """(operation, a, b), a and b without leading zeros."""
+        return tuple(tuple.__iter__(self))
+
+    @property
+    def operation(self) -> str:
+        return self.operands()[0]
+
+    @property
+    def a(self) -> str:
+        return self.operands()[1]
+
+    @property
+    def b(self) -> str:
+        return self.operands()[2]
 
     def steps(self) -> tuple[str, ...]:
-        if self.operation == "add":
-            return addition_trace(self.a, self.b)
-        return multiplication_trace(self.a, self.b)
+        operation, a, b = self.operands()
+        if operation == "add":
+            return addition_trace(a, b)
+        return multiplication_trace(a, b)
 
     def __getitem__(self, index):
         return self.steps()[index]
@@ -494,14 +396,44 @@ class Scratchpad(Sequence):
     def __iter__(self):
         return iter(self.steps())
 
+    def __contains__(self, step) -> bool:
+        return step in self.steps()
+
     def __eq__(self, other) -> bool:
         return tuple(self) == tuple(other) if isinstance(other, Sequence) else NotImplemented
+
+    def __ne__(self, other) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
 
     def __hash__(self) -> int:
         return hash(self.steps())
 
+    def __getnewargs__(self) -> tuple[str, ...]:
+        return tuple(tuple.__iter__(self))  # what __new__ takes (pickling), not the steps
+
+    def index(self, step, *bounds) -> int:
+        return self.steps().index(step, *bounds)
+
+    def count(self, step) -> int:
+        return self.steps().count(step)
+
     def __repr__(self) -> str:
         return f"Scratchpad({self.steps()!r})"
+
+
+class WrittenScratchpad(Scratchpad):
+    """A :class:`Scratchpad` held as (instruction, input) and read back from them, for a sampler that writes a
+    block's inputs in one piece and so never has the operand strings."""
+
+    __slots__ = ()
+
+    def __new__(cls, instruction: str, text: str):
+        return tuple.__new__(cls, (instruction, text))
+
+    def operands(self) -> tuple[str, str, str]:
+        operation, _, a, b, _ = parse_input(*tuple.__iter__(self))
+        return operation, a.lstrip("0") or "0", b.lstrip("0") or "0"
 
 
 # -- sampling ------------------------------------------------------------------
@@ -552,30 +484,70 @@ def _examples(rng: RandomStream, operation: str, digit_format: DigitFormat, a_di
               b_digits: np.ndarray, lengths_a: np.ndarray, lengths_b: np.ndarray,
               random_hint_offset: bool) -> list[Example]:
     """The examples of operand digit rows (results, carries and strings computed for the whole block)."""
-    digits, carries, longest = propagate_carries(operation, column_sums(operation, a_digits, b_digits))
-    result_lengths = significant_lengths(digits)
+    if a_digits.shape[1] <= FAST_WIDTHS[operation]:
+        results, result_lengths, carries, longest = narrow_results(operation, a_digits, b_digits)
+    else:
+        digits, carries, longest = propagate_carries(operation, column_sums(operation, a_digits, b_digits))
+        result_lengths = significant_lengths(digits)
+        results = decimal_strings(digits, result_lengths)
     widths = np.maximum(lengths_a, lengths_b)
     offsets = _hint_offsets(rng, operation, random_hint_offset and digit_format.index_hints, widths)
 
     instruction = instruction_text(operation, digit_format)
+    metas = _shared_metas(operation, lengths_a, lengths_b, result_lengths, carries, longest)
+    # tuple.__new__ builds each Example and Scratchpad in C (their Python constructors cost more than the rest).
+    kind, new = EXAMPLE_KINDS[operation], tuple.__new__
+    if not digit_format.pads_operands:
+        inputs = operand_lines(a_digits, b_digits, lengths_a, lengths_b, OPERATIONS[operation],
+                               digit_format.reversed_operands)
+        targets = [result[::-1] for result in results] if digit_format.reversed_output else results
+        return [new(kind, (instruction, text, target, meta, new(WrittenScratchpad, (instruction, text)), None))
+                for text, target, meta in zip(inputs, targets, metas)]
     count = len(lengths_a)
     operand_texts = decimal_strings(np.concatenate((a_digits, b_digits)), np.concatenate((lengths_a, lengths_b)))
     a_texts, b_texts = operand_texts[:count], operand_texts[count:]
-    results = decimal_strings(digits, result_lengths)
     inputs, targets = render_block(operation, digit_format, a_texts, b_texts, results, offsets)
-    return [
-        example_of((instruction, text, target, {"domain": operation, "complexity": {
-            "digits_a": length_a,
-            "digits_b": length_b,
-            "digits": width,
-            "result_digits": result_length,
-            "carries": carry_count,
-            "longest_carry_chain": chain,
-        }}, Scratchpad(operation, a, b)), CommutativeExample)
-        for a, b, text, target, length_a, length_b, width, result_length, carry_count, chain in zip(
-            a_texts, b_texts, inputs, targets, lengths_a.tolist(), lengths_b.tolist(), widths.tolist(),
-            result_lengths.tolist(), carries.tolist(), longest.tolist())
-    ]
+    return [new(kind, (instruction, text, target, meta, new(Scratchpad, (operation, a, b)), None))
+            for a, b, text, target, meta in zip(a_texts, b_texts, inputs, targets, metas)]
+
+
+#: Shared meta dicts of each operation by complexity code (see _shared_metas); emptied past META_LIMIT.
+_METAS: dict[str, dict[int, dict]] = {"add": {}, "multiply": {}}
+META_LIMIT = 1 << 14
+#: Bit fields of a complexity code: digits_a, digits_b (<= 1000), result_digits, carries and longest
+#: chain (< 2000, a product's 2 * 1000 columns), 53 bits in all.
+_CODE_SHIFTS = (0, 10, 20, 31, 42)
+_CODE_MASKS = (1023, 1023, 2047, 2047, 2047)
+
+
+def _shared_metas(operation: str, *measures: np.ndarray) -> list[dict]:
+    """The meta dict of every example of a block, examples with equal complexity sharing one (records copy
+    it before adding to it): a dict per example costs more than the rest of the record.
+    ``measures``: digits_a, digits_b, result_digits, carries, longest carry chain."""
+    codes = measures[0].astype(np.int64)
+    for values, shift in zip(measures[1:], _CODE_SHIFTS[1:]):
+        codes += values.astype(np.int64, copy=False) << shift
+    codes = codes.tolist()
+    metas = _METAS[operation]
+    try:
+        return list(map(metas.__getitem__, codes))
+    except KeyError:  # a complexity not seen yet
+        pass
+    if len(metas) > META_LIMIT:
+        metas = _METAS[operation] = {}  # a new dict: a block reading the old one keeps it whole
+    for code in codes:
+        if code not in metas:
+            length_a, length_b, result_length, carries, chain = (
+                code >> shift & mask for shift, mask in zip(_CODE_SHIFTS, _CODE_MASKS))
+            metas[code] = {"domain": operation, "complexity": {
+                "digits_a": length_a,
+                "digits_b": length_b,
+                "digits": max(length_a, length_b),
+                "result_digits": result_length,
+                "carries": carries,
+                "longest_carry_chain": chain,
+            }}
+    return list(map(metas.__getitem__, codes))
 
 
 # -- carry classes with matched operand sizes -------------------------------------------------

@@ -17,6 +17,8 @@ import bisect
 import json
 from typing import Any, Callable, Hashable, Mapping, Optional
 
+import numpy as np
+
 from genforge.core.errors import InfeasibleError
 from genforge.core.rng import RandomStream
 from genforge.core.splits import text_bucket
@@ -39,6 +41,10 @@ class InstructionPool:
             cumulative.append(running)
         cumulative[-1] = 1.0
         self._cumulative = cumulative
+        #: The same weights as a float64 array, for block samplers that draw many at once (searchsorted).
+        self.cumulative = np.array(cumulative, dtype=np.float64)
+        #: What samplers derive from the pool, kept with it (a pool never changes once built).
+        self.memo: dict[str, Any] = {}
 
     def draw(self, rng: RandomStream):
         """An instruction from the pool, by the pool's weights."""

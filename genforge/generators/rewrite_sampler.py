@@ -10,13 +10,19 @@ pattern at a uniform position in random filler, or, with probability
 or, with ``noop_inputs = "random"``, a random string without the pattern.
 
 Pure functions of a random stream and typed values: no files, splits or engine.
+Pooled rules without no-op inputs (the training splits' usual case) are drawn a
+block at a time (:func:`_pooled_block`), with the same words and examples as
+one attempt after another.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from itertools import repeat
 from typing import Optional
+
+import numpy as np
 
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
@@ -91,7 +97,137 @@ def sample_block(rng: RandomStream, shape: RuleShape, inputs: InputShape, pool: 
     # Filler text for the whole block in one draw: the bulk of the randomness.
     longest_filler = max(inputs.length_max - shape.pattern_length, 0)
     fillers = rng.strings(shape.alphabet, longest_filler, count)
+    if pool is not None and inputs.noop_share == 0 and inputs.length_min >= shape.pattern_length:
+        return _pooled_block(rng, shape, inputs, pool, fillers)
     return [_sample_one(rng, shape, inputs, pool, filler) for filler in fillers]
+
+
+def _pooled_block(rng: RandomStream, shape: RuleShape, inputs: InputShape, pool: InstructionPool,
+                  fillers: list[str]) -> list[Example]:
+    """What ``_sample_one`` gives for every filler, for pooled rules and no no-op inputs, with its draws made
+    for the whole block at once.
+
+    Each attempt then takes a fixed number of words, in this order: the pool's
+    draw (none from a one-rule pool), the input length (none when fixed) and
+    the pattern's place. Drawn as one array, they are the words the attempts
+    would take one by one, unless a bounded draw rejects its word (a chance
+    of bound / 2**64 per draw): then the block is drawn again attempt by
+    attempt from the same words (``_Replay``), so the examples are the same.
+    """
+    count = len(fillers)
+    if not count:
+        return []
+    items = pool.items
+    low, high = inputs.length_min, inputs.length_max
+    columns = (len(items) > 1) + (low < high) + 1
+    words = rng.words(columns * count)
+    table = words.reshape(count, columns)
+    if len(items) > 1:
+        # InstructionPool.draw: bisect_right on the cumulative weights of rng.random()'s 53-bit float.
+        chosen = np.searchsorted(pool.cumulative, (table[:, 0] >> np.uint64(11)) / 9007199254740992.0,
+                                 side="right").tolist()
+    else:
+        chosen = [0] * count
+    if low < high:
+        lengths = _bounded(table[:, columns - 2], np.full(count, high - low + 1, dtype=np.uint64))
+        if lengths is None:
+            return _replay(rng, words, shape, inputs, pool, fillers)
+        lengths += np.uint64(low)
+    else:
+        lengths = np.full(count, low, dtype=np.uint64)
+    # text_containing: a place in filler[:length - len(pattern)]; every pattern has pattern_length symbols
+    # (domain_pattern cuts it to that length).
+    places = _bounded(table[:, columns - 1],
+                      np.minimum(lengths - np.uint64(shape.pattern_length), np.uint64(len(fillers[0]))) + np.uint64(1))
+    if places is None:
+        return _replay(rng, words, shape, inputs, pool, fillers)
+    pattern_length = shape.pattern_length
+    rows = _pool_rows(pool)
+    metas = _shared_metas(pool, chosen, lengths)
+    # Where each filler ends: filler[:length - pattern_length] (all of it when every input has the longest length).
+    ends = repeat(None) if low == high else (lengths - np.uint64(pattern_length)).tolist()
+    new = tuple.__new__
+    examples = []
+    append = examples.append
+    for (pattern, replacement, instruction), place, filler, end, meta in zip(
+            map(rows.__getitem__, chosen), places.tolist(), fillers, ends, metas):
+        head, tail = filler[:place], filler[place:end]
+        text = head + pattern + tail
+        position = text.find(pattern)  # rewrite_once: the leftmost match, maybe before the planted one
+        target = head + replacement + tail if position == place else (
+            text[:position] + replacement + text[position + pattern_length:])
+        append(new(Example, (instruction, text, target, meta, None, None)))
+    return examples
+
+
+def _pool_rows(pool: InstructionPool) -> list[tuple[str, str, str]]:
+    """(pattern, replacement, instruction text) of every pool entry, read once per pool."""
+    rows = pool.memo.get("rewrite rows")
+    if rows is None:
+        rows = pool.memo["rewrite rows"] = [(rule.pattern, rule.replacement, text) for rule, _, _, text in pool.items]
+    return rows
+
+
+def _shared_metas(pool: InstructionPool, chosen: list[int], lengths: np.ndarray) -> list[dict]:
+    """The meta dict of each (pool entry, input length): one dict per pair for the pool's lifetime (records
+    copy it before adding to it), as building a dict per example costs more than its strings."""
+    metas = pool.memo.get("rewrite metas")
+    if metas is None or len(metas) > META_LIMIT:
+        metas = pool.memo["rewrite metas"] = {}
+    codes = ((np.array(chosen, dtype=np.uint64) << np.uint64(32)) | lengths).tolist()
+    try:
+        return list(map(metas.__getitem__, codes))
+    except KeyError:  # a pair not seen yet
+        pass
+    for code in codes:
+        if code not in metas:
+            rule, domain, k, _ = pool.items[code >> 32]
+            metas[code] = {"domain": domain, "complexity": _complexity(code & 0xFFFFFFFF, rule, k, False)}
+    return list(map(metas.__getitem__, codes))
+
+
+#: Most shared meta dicts a pool keeps (see _shared_metas); emptied past it.
+META_LIMIT = 1 << 14
+
+
+def _bounded(words: np.ndarray, bounds: np.ndarray) -> Optional[np.ndarray]:
+    """``RandomStream.below(bound)`` of each word, or None when ``below`` would reject a word (and draw again)."""
+    if ((words < (np.uint64(0) - bounds) % bounds)).any():  # 2**64 % b, in 64 bits as (2**64 - b) % b
+        return None
+    return words % bounds
+
+
+class _Replay:
+    """The draws of a random stream whose next words were already taken: those words first, then the
+    stream's own (what ``_sample_one`` sees after a rejected word)."""
+
+    def __init__(self, taken: np.ndarray, rng: RandomStream):
+        self._taken = taken.tolist()[::-1]
+        self._rng = rng
+
+    def word(self) -> int:
+        return self._taken.pop() if self._taken else self._rng.word()
+
+    below = RandomStream.below
+    integer = RandomStream.integer
+    random = RandomStream.random
+
+
+def _replay(rng: RandomStream, taken: np.ndarray, shape: RuleShape, inputs: InputShape, pool: InstructionPool,
+            fillers: list[str]) -> list[Optional[Example]]:
+    replay = _Replay(taken, rng)
+    return [_sample_one(replay, shape, inputs, pool, filler) for filler in fillers]  # type: ignore[arg-type]
+
+
+def _complexity(length: int, rule: Rule, k: int, noop: bool) -> dict:
+    return {
+        "input_length": length,
+        "pattern_length": len(rule.pattern),
+        "replacement_length": len(rule.replacement),
+        "k": k,
+        "rules": 1,
+        "steps": 0 if noop else 1,
+    }
 
 
 def _sample_one(rng: RandomStream, shape: RuleShape, inputs: InputShape, pool: Optional[InstructionPool],
@@ -112,12 +248,5 @@ def _sample_one(rng: RandomStream, shape: RuleShape, inputs: InputShape, pool: O
             return None
     else:
         text = text_containing(rng, rule.pattern, filler[: length - len(rule.pattern)])
-    complexity = {
-        "input_length": length,
-        "pattern_length": len(rule.pattern),
-        "replacement_length": len(rule.replacement),
-        "k": k,
-        "rules": 1,
-        "steps": 0 if noop else 1,
-    }
-    return Example(instruction, text, rewrite_once(text, rule), {"domain": domain, "complexity": complexity})
+    return Example(instruction, text, rewrite_once(text, rule),
+                   {"domain": domain, "complexity": _complexity(length, rule, k, noop)})

@@ -20,7 +20,7 @@ from genforge.core.rng import RandomStream
 from genforge.core.splits import SplitPlan
 from genforge.core.task import Task
 from genforge.generators import rewrite_sampler
-from genforge.generators.instruction_pool import PoolCache
+from genforge.generators.instruction_pool import InstructionPool, PoolCache
 from genforge.generators.rewrite_sampler import NOOP_INPUTS, InputShape, RuleShape, chance_without
 from genforge.generators.rewriting import DOMAINS, closest_match, parse_rules, rewrite_once
 from genforge.tasks.families.rewriting import (
@@ -88,6 +88,9 @@ class RewriteTask(Task):
 
     def __init__(self):
         self._pools = PoolCache()
+        # Split params -> (rule shape, input shape, pool): the pool key (a JSON dump of the shape) is worth
+        # computing once per split, not per block.
+        self._setups: dict[RewriteParams, tuple[RuleShape, InputShape, Optional[InstructionPool]]] = {}
 
     def check_params(self, params: RewriteParams) -> None:
         self.require_order(params, "pattern_length", "<=", "input_length", "the pattern must fit in the input")
@@ -145,12 +148,17 @@ class RewriteTask(Task):
                       lambda train: lambda record: record["input"])]
 
     def sample_block(self, rng: RandomStream, params: RewriteParams, count: int) -> list[Optional[Example]]:
-        shape = params.rule_shape()
-        pool = None
-        if params.rule_source != "fresh":
-            pool = self._pools.get(self.name, self.version, shape.key(), params.seed, params.n_instructions,
-                                   zipf_exponent(params), lambda pool_rng: rewrite_sampler.random_rule(pool_rng, shape))
-        return rewrite_sampler.sample_block(rng, shape, params.input_shape(), pool, count)
+        setup = self._setups.get(params)
+        if setup is None:
+            shape = params.rule_shape()
+            pool = None
+            if params.rule_source != "fresh":
+                pool = self._pools.get(self.name, self.version, shape.key(), params.seed, params.n_instructions,
+                                       zipf_exponent(params),
+                                       lambda pool_rng: rewrite_sampler.random_rule(pool_rng, shape))
+            setup = self._setups[params] = (shape, params.input_shape(), pool)
+        shape, inputs, pool = setup
+        return rewrite_sampler.sample_block(rng, shape, inputs, pool, count)
 
     def difficulty(self, example: Example) -> float:
         # Longer inputs and patterns are harder to match; saturates towards 1.

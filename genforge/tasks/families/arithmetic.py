@@ -173,6 +173,10 @@ class ArithmeticTask(Task):
             c = example.meta["complexity"]
             return train_low <= c["digits_a"] <= train_high and train_low <= c["digits_b"] <= train_high
 
+        if train_low == 1:  # every operand has a digit: only the longer one's count can fall outside (called per draw)
+            def train_lengths(example: Example, bucket: float) -> bool:
+                return example.meta["complexity"]["digits"] <= train_high
+
         def test_lengths(example: Example, bucket: float) -> bool:
             c = example.meta["complexity"]
             return test_low <= c["digits_a"] <= test_high and test_low <= c["digits_b"] <= test_high
