@@ -133,3 +133,14 @@ def test_key_digests_are_key_digest_of_each():
 
     keys = ["", "a", "add plain\x1f1+2", "é" * 300, "\x00\x1f"]
     assert key_digests(keys) == [key_digest(key) for key in keys]
+
+
+def test_shared_meta_dicts_are_encoded_once_with_the_same_bytes_and_checked():
+    encoder = RecordEncoder("addition", "train", trace=False)
+    examples = _sampled_additions(40)
+    shared = examples[0].meta
+    same = [example._replace(meta=shared) for example in examples]  # one meta object for the whole block
+    assert encoder.bodies(same) == [encoder._checked_record_bytes(example) for example in same]
+    broken = {**shared, "domain": "mul"}
+    with pytest.raises(CheckFailed, match="domain"):
+        encoder.bodies([example._replace(meta=broken) for example in examples])
