@@ -392,37 +392,43 @@ def sample_flat_graph(rng: RandomStream, sampler: ChainSampler, target: int, len
 
     Draws exactly like ``sample_graph(..., GraphShape(0.0, tries=tries))`` would
     in structure (fixed branches once, then retries of the last one), with
-    the closure computed inline from the ``set_compose`` table.
+    the closure composed from the ``set_compose`` table as each chain is drawn
+    (left to right, as :func:`chain_closure` composes).
     """
+    if length < 2:
+        return _sample_single_edges(rng, sampler, target, branches, tries)
     word = rng.word
     pairs, thresholds = sampler.pairs, sampler.thresholds
     table = sampler.algebra.set_compose
     find = bisect.bisect_right
-    steps = range(length - 1)
-
-    def chain() -> tuple[list[int], int]:
-        atoms, remaining = [], target
-        for _ in steps:
-            first, remaining = pairs[remaining][find(thresholds[remaining], word())]
-            atoms.append(first)
-        atoms.append(remaining)
-        mask = 1 << atoms[0]
-        for atom in atoms[1:]:
-            mask = table[mask][atom]
-        return atoms, mask
-
+    middle = range(length - 2)  # the steps between a chain's first and last atom
     want = 1 << target
     fixed, partial = [], sampler.algebra.universe
-    for _ in range(branches - 1):
-        atoms, mask = chain()
-        fixed.append(atoms)
-        partial &= mask
-    for _ in range(tries):
-        atoms, mask = chain()
-        if partial & mask == want:
+    for attempt in range(branches - 1 + max(tries, 0)):
+        first, remaining = pairs[target][find(thresholds[target], word())]
+        atoms = [first]
+        mask = 1 << first
+        for _ in middle:
+            atom, remaining = pairs[remaining][find(thresholds[remaining], word())]
+            atoms.append(atom)
+            mask = table[mask][atom]
+        atoms.append(remaining)
+        mask = table[mask][remaining]
+        if attempt < branches - 1:  # a fixed branch, drawn once
+            fixed.append(atoms)
+            partial &= mask
+        elif partial & mask == want:  # the last branch, redrawn up to ``tries`` times
             fixed.append(atoms)
             return fixed
     return None
+
+
+def _sample_single_edges(rng: RandomStream, sampler: ChainSampler, target: int, branches: int,
+                         tries: int) -> Optional[list[list[int]]]:
+    """Chains of one edge draw nothing: every branch is the target itself."""
+    if tries < 1:
+        return None
+    return [[target] for _ in range(branches)]
 
 
 def flat_edges(branches: list[list[int]], length: int) -> tuple[list[tuple[int, int, int]], int]:

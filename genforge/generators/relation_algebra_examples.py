@@ -12,6 +12,7 @@ functions of a random stream and the typed parameters (``algebra``,
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from itertools import combinations_with_replacement, product
 from math import comb
 from typing import Optional
@@ -36,12 +37,17 @@ INSTRUCTIONS = {
 
 
 class GraphExample(Example):
-    """An example whose dedup key is its graph up to node names and line order (Task.canonical_key)."""
+    """An example whose dedup key is its graph up to node names and line order (Task.canonical_key).
 
-    __slots__ = ()
+    No ``__slots__``: the sampler of flat graphs stores the key it built from the chains it drew as
+    ``known_key`` (cheaper than reading the text back); without it the key is read from the text.
+    """
 
     def key(self) -> str:
-        return canonical_key(self.instruction, self.input)
+        try:
+            return self.known_key
+        except AttributeError:
+            return canonical_key(self.instruction, self.input)
 
 
 def canonical_key(instruction: Optional[str], text: str) -> str:
@@ -99,6 +105,47 @@ def _shuffled_text(word, lines: list[str], nodes: int) -> str:
     return "\n".join([lines[i] for i in order]) + f"\nquery: 0 ? {nodes - 1}"
 
 
+@lru_cache(maxsize=None)
+def _flat_layout(branches: int, length: int) -> tuple:
+    """Where the edges of ``branches`` parallel chains of ``length`` edges run, as :func:`_flat_lines` numbers
+    the nodes (source 0, inner nodes branch by branch, sink last): (tails, heads, inner nodes, edges, query)."""
+    inner = branches * (length - 1)
+    tails, heads = [], []
+    node = 1
+    for _ in range(branches):
+        tails.append(0)
+        for _ in range(length - 1):
+            heads.append(node)
+            tails.append(node)
+            node += 1
+        heads.append(inner + 1)
+    return tuple(tails), tuple(heads), range(inner), range(branches * length), f"\nquery: 0 ? {inner + 1}"
+
+
+def _flat_text(word, branches: list[list[int]], length: int, padded: tuple[str, ...]) -> str:
+    """``_shuffled_text(word, _flat_lines(branches, length, _node_labels(word, nodes), padded), nodes)`` in one
+    pass, for the hot path of flat cells: the same words in the same order (node keys, then line keys)."""
+    tails, heads, inner, edges, query = _flat_layout(len(branches), length)
+    nodes = len(inner) + 2
+    node_keys = [word() for _ in inner]
+    line_keys = [word() for _ in edges]
+    numbers = _NUMBERS if nodes <= len(_NUMBERS) else tuple(str(n) for n in range(nodes))
+    labels = ["0"]
+    labels += [numbers[p + 1] for p in sorted(inner, key=node_keys.__getitem__)]
+    labels.append(numbers[nodes - 1])
+    relations = [padded[atom] for atoms in branches for atom in atoms]
+    return "\n".join([labels[tails[i]] + relations[i] + labels[heads[i]]
+                      for i in sorted(edges, key=line_keys.__getitem__)]) + query
+
+
+def _flat_graph_key(branches: list[list[int]], names: tuple[str, ...]) -> str:
+    """``canonical_graph`` of a flat graph's text, from its chains: each chain ``[r1,...,rk]`` (one edge: its
+    relation), sorted, in parallel."""
+    chains = sorted(["[" + ",".join([names[atom] for atom in atoms]) + "]" if len(atoms) > 1 else names[atoms[0]]
+                     for atoms in branches])
+    return chains[0] if len(chains) == 1 else "(" + "|".join(chains) + ")"
+
+
 def sample_block(rng: RandomStream, params, count: int) -> list[Optional[Example]]:
     """``count`` draws of graphs in the split's cell of ``params`` (None for a draw that found no graph)."""
     return draw_block(rng, params, count, BLOCK_WORK_LIMIT)[0]
@@ -139,6 +186,7 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
     balanced = params.label_shortcut == "balanced"
     identity = sampler.algebra.identity
     instruction = INSTRUCTIONS[name]
+    keyed = instruction + "\x1f"  # canonical_key's prefix
     relations = sampler.algebra.relations
     targets = sampler.algebra.edge_atoms
     # Kinship graphs are walks through the model family (see generators/kinship_graphs.py).
@@ -172,8 +220,8 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
                         [a for chain in flat for a in chain], identity, target, want_top)):
                     continue
                 nodes = branches * (k - 1) + 2
-                lines = _flat_lines(flat, k, _node_labels(word, nodes), padded)
-                edge_count, nested = len(lines), 0
+                text, edge_count, nested = _flat_text(word, flat, k, padded), branches * k, 0
+                key = keyed + _flat_graph_key(flat, relations)
                 break
             if graph is not None:
                 edges, nodes = graph_edges(graph)
@@ -181,14 +229,18 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
                     continue
                 labels = _node_labels(word, nodes)
                 lines = [labels[u] + padded[atom] + labels[v] for u, atom, v in edges]
-                edge_count, nested = len(lines), graph.nested_count
+                text, edge_count, nested = _shuffled_text(word, lines, nodes), len(lines), graph.nested_count
+                key = None
                 break
         else:
             examples.append(None)
             continue
         complexity = {"k": k, "branches": branches, "edges": edge_count, "nodes": nodes, "nested": nested}
-        examples.append(example_of((instruction, _shuffled_text(word, lines, nodes), relations[target],
-                                    {"domain": name, "complexity": complexity}, None), GraphExample))
+        example = example_of((instruction, text, relations[target], {"domain": name, "complexity": complexity},
+                              None), GraphExample)
+        if key is not None:
+            example.known_key = key
+        examples.append(example)
     return examples, work
 
 
