@@ -399,13 +399,15 @@ def sample_flat_graph(rng: RandomStream, sampler: ChainSampler, target: int, len
         return _sample_single_edges(rng, sampler, target, branches, tries)
     word = rng.word
     pairs, thresholds = sampler.pairs, sampler.thresholds
+    first_pairs, first_thresholds = pairs[target], thresholds[target]
     table = sampler.algebra.set_compose
     find = bisect.bisect_right
     middle = range(length - 2)  # the steps between a chain's first and last atom
     want = 1 << target
-    fixed, partial = [], sampler.algebra.universe
-    for attempt in range(branches - 1 + max(tries, 0)):
-        first, remaining = pairs[target][find(thresholds[target], word())]
+    fixed_count = branches - 1
+    fixed, partial = [], -1  # -1: every relation (masks only hold the algebra's bits)
+    for attempt in range(fixed_count + max(tries, 0)):
+        first, remaining = first_pairs[find(first_thresholds, word())]
         atoms = [first]
         mask = 1 << first
         for _ in middle:
@@ -414,7 +416,7 @@ def sample_flat_graph(rng: RandomStream, sampler: ChainSampler, target: int, len
             mask = table[mask][atom]
         atoms.append(remaining)
         mask = table[mask][remaining]
-        if attempt < branches - 1:  # a fixed branch, drawn once
+        if attempt < fixed_count:  # a fixed branch, drawn once
             fixed.append(atoms)
             partial &= mask
         elif partial & mask == want:  # the last branch, redrawn up to ``tries`` times

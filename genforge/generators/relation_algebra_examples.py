@@ -12,12 +12,13 @@ functions of a random stream and the typed parameters (``algebra``,
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from functools import lru_cache
 from itertools import combinations_with_replacement, product
 from math import comb
 from typing import Optional
 
-from genforge.core.records import Example, example_of
+from genforge.core.records import Example, bucket_of, example_of, key_digest
 from genforge.core.rng import RandomStream
 from genforge.generators.kinship_graphs import family_model, sample_kinship_graph
 from genforge.generators.relation_algebra_audit import label_counts, top_label_state
@@ -158,7 +159,8 @@ def draw_cost(params) -> float:
     PILOT_WORK edge draws), so the estimate, and a refusal based on it, is the same on every machine and run.
     """
     rng = RandomStream.from_parts("relation_algebra-pilot", params.algebra, list(params.cell()))
-    examples, work = draw_block(rng, params, PILOT_DRAWS, PILOT_WORK)
+    # Every graph found counts, whatever split bucket it would fall in.
+    examples, work = draw_block(rng, replace(params, bucket_window=()), PILOT_DRAWS, PILOT_WORK)
     found = sum(example is not None for example in examples)
     return work / found if found else float("inf")
 
@@ -194,6 +196,10 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
     k_count, cells = k_hi - k_lo + 1, (k_hi - k_lo + 1) * (b_hi - b_lo + 1)
     word, below = rng.word, rng.below
     padded = tuple(f" {r} " for r in relations)
+    # A split's bucket interval: a flat draw whose key falls outside it is dropped before its text is
+    # written (the split's predicate would drop it after; its words are still drawn, so later draws stay).
+    low, high = params.bucket_window or (0.0, 1.0)
+    windowed = (low, high) != (0.0, 1.0)
     examples: list[Optional[Example]] = []
     work = 0
     for drawn in range(count):
@@ -219,9 +225,14 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
                 if flat is None or (balanced and not _top_as_wanted(
                         [a for chain in flat for a in chain], identity, target, want_top)):
                     continue
+                key = keyed + _flat_graph_key(flat, relations)
+                if windowed and not low <= bucket_of(key_digest(key)) < high:
+                    for _ in range(branches * (2 * k - 1)):  # the words _flat_text would draw
+                        word()
+                    text = None
+                    break
                 nodes = branches * (k - 1) + 2
                 text, edge_count, nested = _flat_text(word, flat, k, padded), branches * k, 0
-                key = keyed + _flat_graph_key(flat, relations)
                 break
             if graph is not None:
                 edges, nodes = graph_edges(graph)
@@ -233,6 +244,8 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
                 key = None
                 break
         else:
+            text = None
+        if text is None:
             examples.append(None)
             continue
         complexity = {"k": k, "branches": branches, "edges": edge_count, "nodes": nodes, "nested": nested}

@@ -1,14 +1,19 @@
-"""relation_algebra's canonical key is computed three ways, cheapest first (issue 21, speed): parallel chains
-walked from the source, series and parallel reductions, and the recursive definition by cut nodes. Each
-faster way must give the recursive definition's string on every graph it accepts."""
+"""relation_algebra's shortcuts for speed (issue 21) give what the plain definitions give.
+
+The canonical key is computed three ways, cheapest first: parallel chains walked from the source, series
+and parallel reductions, and the recursive definition by cut nodes; each faster way must give the recursive
+definition's string on every graph it accepts. An i.i.d. split's sampler drops the draws outside its bucket
+interval before writing them: exactly the draws the split's predicate would drop."""
 
 from dataclasses import replace
 
 import pytest
 
+from genforge.core.records import bucket_of, key_digest
 from genforge.core.registry import get_task
 from genforge.core.rng import RandomStream
 from genforge.generators import relation_algebra_canonical as canonical
+from genforge.generators import relation_algebra_examples
 from genforge.generators.relation_algebra_examples import draw_block
 
 TASK = get_task("relation_algebra")
@@ -71,3 +76,27 @@ def test_parallel_and_series_parts_are_flat_and_sorted():
     # Two direct edges, a chain and a chain through a nested pair: one parallel composition of four parts.
     text = "0 PO 3\n0 EQ 1\n1 DC 3\n0 EC 3\n0 TPP 2\n2 DC 4\n2 EQ 4\n4 NTPP 3\nquery: 0 ? 3"
     assert canonical.canonical_graph(text) == "(EC|PO|[EQ,DC]|[TPP,(DC|EQ),NTPP])"
+
+
+@pytest.mark.parametrize("window", [(0.0, 0.8), (0.8, 0.9), (0.9, 1.0)])
+def test_a_bucket_window_drops_exactly_the_draws_outside_it(window):
+    params = TASK.Params.resolve({"algebra": "interval"})
+    plain, plain_work = draw_block(RandomStream.from_parts("window"), params, 200, 10 ** 7)
+    windowed, work = draw_block(RandomStream.from_parts("window"), replace(params, bucket_window=window), 200, 10 ** 7)
+    assert work == plain_work and len(windowed) == len(plain)
+    kept = 0
+    for example, reference in zip(windowed, plain):
+        inside = reference is not None and window[0] <= bucket_of(key_digest(reference.key())) < window[1]
+        assert example == (reference if inside else None)
+        kept += inside
+    assert 0 < kept < len(plain)
+
+
+def test_iid_splits_carry_their_bucket_window_and_the_pilot_ignores_it():
+    params = TASK.Params.resolve({})
+    plan = TASK.split_plans(params)["systematic"]
+    assert plan.split("validation").sample_params["bucket_window"] == (0.8, 0.9)
+    assert "bucket_window" not in plan.split("test_ood_length").sample_params
+    train = params.for_split(plan.split("train").sample_params, 0)
+    assert relation_algebra_examples.draw_cost(train) == relation_algebra_examples.draw_cost(
+        replace(train, bucket_window=()))
