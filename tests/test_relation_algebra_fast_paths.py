@@ -1,8 +1,9 @@
 """relation_algebra's shortcuts for speed (issue 21) give what the plain definitions give.
 
-The canonical key is computed three ways, cheapest first: parallel chains walked from the source, series
-and parallel reductions, and the recursive definition by cut nodes; each faster way must give the recursive
-definition's string on every graph it accepts. An i.i.d. split's sampler drops the draws outside its bucket
+The canonical key is read from a text three ways, cheapest first: parallel chains walked from the source,
+series and parallel reductions, and the recursive definition by cut nodes; each faster way must give the
+recursive definition's string on every graph it accepts, and so must the key the sampler builds from the
+graph it drew. An i.i.d. split's sampler drops the draws outside its bucket
 interval before writing them: exactly the draws the split's predicate would drop."""
 
 from dataclasses import replace
@@ -22,14 +23,14 @@ CELLS = [{"k_min": 2, "k_max": 4, "branches_min": 1, "branches_max": 5},
          {"k_min": 5, "k_max": 9, "branches_min": 1, "branches_max": 3}]
 
 
-def sampled_inputs(algebra: str, law: str) -> list[str]:
+def sampled_examples(algebra: str, law: str) -> list:
     base = TASK.Params.resolve({"algebra": algebra, "nested_law": law})
-    texts = []
+    found = []
     for number, cell in enumerate(CELLS):
         examples, _ = draw_block(RandomStream.from_parts("canonical", algebra, law, number),
                                  replace(base, **cell), 40, 10 ** 7)
-        texts += [example.input for example in examples if example is not None]
-    return texts
+        found += [example for example in examples if example is not None]
+    return found
 
 
 def parts(text: str) -> tuple[list[list[str]], str, str]:
@@ -42,7 +43,8 @@ def parts(text: str) -> tuple[list[list[str]], str, str]:
 @pytest.mark.parametrize("law", ["epignn", "segments"])
 def test_fast_ways_give_the_recursive_definition(algebra, law):
     ways = {"chains": 0, "reduced": 0}
-    for text in sampled_inputs(algebra, law):
+    for example in sampled_examples(algebra, law):
+        text = example.input
         edges, source, sink = parts(text)
         expected = canonical._recursive_canonical(text, edges, source, sink)
         assert expected != text  # every generated graph is series-parallel
@@ -55,6 +57,8 @@ def test_fast_ways_give_the_recursive_definition(algebra, law):
         assert term is not None and canonical._render(term) == expected
         ways["reduced"] += 1
         assert canonical.canonical_graph(text) == expected
+        # The key the sampler built from the graph it drew (chains_key, graph_key): the text's.
+        assert example.known_key == example.instruction + "\x1f" + expected == example.key()
     assert ways["chains"] > 10 and ways["reduced"] > ways["chains"]  # flat and nested graphs both seen
 
 

@@ -134,6 +134,42 @@ def _render(term) -> str:
     return "(" + "|".join(sorted(map(_render, parts))) + ")"
 
 
+# -- from the sampler's own structure (no text to read) --------------------------------
+def chains_key(chains: list[list[int]], names: tuple[str, ...]) -> str:
+    """``canonical_graph`` of parallel chains of relation atoms (what way 1 reads back from their text)."""
+    parts = sorted(["[" + ",".join([names[atom] for atom in chain]) + "]" if len(chain) > 1 else names[chain[0]]
+                    for chain in chains])
+    return parts[0] if len(parts) == 1 else "(" + "|".join(parts) + ")"
+
+
+def graph_key(branches, names: tuple[str, ...]) -> str:
+    """``canonical_graph`` of a ``SeriesParallelGraph``'s branches (each a series of relation atoms and
+    ``Nested`` groups of parallel chains), from its decomposition flattened as way 2 flattens it."""
+    top: list = []
+    for branch in branches:
+        series: list = []
+        for segment in branch:
+            if type(segment) is int:
+                series.append(names[segment])
+                continue
+            chains = [_series_of(chain, names) for chain in segment.branches]
+            part = chains[0] if len(chains) == 1 else (PARALLEL, chains)
+            if type(part) is tuple and part[0] == SERIES:
+                series += part[1]
+            else:
+                series.append(part)
+        term = series[0] if len(series) == 1 else (SERIES, series)
+        if type(term) is tuple and term[0] == PARALLEL:
+            top += term[1]
+        else:
+            top.append(term)
+    return _render(top[0] if len(top) == 1 else (PARALLEL, top))
+
+
+def _series_of(chain, names: tuple[str, ...]):
+    return names[chain[0]] if len(chain) == 1 else (SERIES, [names[atom] for atom in chain])
+
+
 # -- 3. the recursive definition ----------------------------------------------------
 def _recursive_canonical(text: str, edges: list[list[str]], source: str, sink: str) -> str:
     """The parallel parts between two terminals (direct edges, and each connected group of inner

@@ -22,7 +22,7 @@ from genforge.core.records import Example, bucket_of, example_of, key_digest
 from genforge.core.rng import RandomStream
 from genforge.generators.kinship_graphs import family_model, sample_kinship_graph
 from genforge.generators.relation_algebra_audit import label_counts, top_label_state
-from genforge.generators.relation_algebra_canonical import canonical_graph
+from genforge.generators.relation_algebra_canonical import canonical_graph, chains_key, graph_key
 from genforge.generators.relation_algebra_epignn import nested_graph
 from genforge.generators.relation_algebra import (GraphShape, chain_sampler, graph_edges, load_algebra,
                                                   sample_flat_graph, sample_graph)
@@ -40,8 +40,8 @@ INSTRUCTIONS = {
 class GraphExample(Example):
     """An example whose dedup key is its graph up to node names and line order (Task.canonical_key).
 
-    No ``__slots__``: the sampler of flat graphs stores the key it built from the chains it drew as
-    ``known_key`` (cheaper than reading the text back); without it the key is read from the text.
+    No ``__slots__``: the sampler stores the key it built from the graph it drew as ``known_key`` (far
+    cheaper than reading the text back); without it (listed cells) the key is read from the text.
     """
 
     def key(self) -> str:
@@ -139,14 +139,6 @@ def _flat_text(word, branches: list[list[int]], length: int, padded: tuple[str, 
                       for i in sorted(edges, key=line_keys.__getitem__)]) + query
 
 
-def _flat_graph_key(branches: list[list[int]], names: tuple[str, ...]) -> str:
-    """``canonical_graph`` of a flat graph's text, from its chains: each chain ``[r1,...,rk]`` (one edge: its
-    relation), sorted, in parallel."""
-    chains = sorted(["[" + ",".join([names[atom] for atom in atoms]) + "]" if len(atoms) > 1 else names[atoms[0]]
-                     for atoms in branches])
-    return chains[0] if len(chains) == 1 else "(" + "|".join(chains) + ")"
-
-
 def sample_block(rng: RandomStream, params, count: int) -> list[Optional[Example]]:
     """``count`` draws of graphs in the split's cell of ``params`` (None for a draw that found no graph)."""
     return draw_block(rng, params, count, BLOCK_WORK_LIMIT)[0]
@@ -225,7 +217,7 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
                 if flat is None or (balanced and not _top_as_wanted(
                         [a for chain in flat for a in chain], identity, target, want_top)):
                     continue
-                key = keyed + _flat_graph_key(flat, relations)
+                key = keyed + chains_key(flat, relations)
                 if windowed and not low <= bucket_of(key_digest(key)) < high:
                     for _ in range(branches * (2 * k - 1)):  # the words _flat_text would draw
                         word()
@@ -238,10 +230,15 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
                 edges, nodes = graph_edges(graph)
                 if balanced and not _top_as_wanted([a for _, a, _ in edges], identity, target, want_top):
                     continue
+                key = keyed + graph_key(graph.branches, relations)
+                if windowed and not low <= bucket_of(key_digest(key)) < high:
+                    for _ in range(nodes - 2 + len(edges)):  # the words _node_labels and _shuffled_text would draw
+                        word()
+                    text = None
+                    break
                 labels = _node_labels(word, nodes)
                 lines = [labels[u] + padded[atom] + labels[v] for u, atom, v in edges]
                 text, edge_count, nested = _shuffled_text(word, lines, nodes), len(lines), graph.nested_count
-                key = None
                 break
         else:
             text = None
@@ -251,8 +248,7 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
         complexity = {"k": k, "branches": branches, "edges": edge_count, "nodes": nodes, "nested": nested}
         example = example_of((instruction, text, relations[target], {"domain": name, "complexity": complexity},
                               None), GraphExample)
-        if key is not None:
-            example.known_key = key
+        example.known_key = key
         examples.append(example)
     return examples, work
 
