@@ -104,3 +104,28 @@ def test_iid_splits_carry_their_bucket_window_and_the_pilot_ignores_it():
     train = params.for_split(plan.split("train").sample_params, 0)
     assert relation_algebra_examples.draw_cost(train) == relation_algebra_examples.draw_cost(
         replace(train, bucket_window=()))
+
+
+@pytest.mark.parametrize("algebra", ["rcc8", "interval", "kinship"])
+def test_flat_samplers_draw_as_the_general_ones(algebra):
+    """sample_flat_graph / sample_flat_walks (inlined, composing as they draw) give what sample_graph /
+    sample_kinship_graph give without nesting, and leave the stream where those leave it."""
+    from genforge.generators.kinship_graphs import family_model, sample_flat_walks, sample_kinship_graph
+    from genforge.generators.relation_algebra import GraphShape, chain_sampler, sample_flat_graph, sample_graph
+
+    sampler, model = chain_sampler(algebra, 2.5, 0.25), family_model(2.5)
+    found = 0
+    for seed in range(150):
+        length, branches, tries = 1 + seed % 5, 1 + seed % 4, (0, 1, 8, 8)[seed % 4]
+        target = sampler.algebra.edge_atoms[seed % len(sampler.algebra.edge_atoms)]
+        general, inlined = RandomStream.from_parts("flat", seed), RandomStream.from_parts("flat", seed)
+        if algebra == "kinship":
+            graph = sample_kinship_graph(general, model, target, length, branches, GraphShape(0.0, tries=tries))
+            chains = sample_flat_walks(inlined, model, target, length, branches, tries)
+        else:
+            graph = sample_graph(general, sampler, target, length, branches, GraphShape(0.0, tries=tries))
+            chains = sample_flat_graph(inlined, sampler, target, length, branches, tries)
+        assert chains == (None if graph is None else [list(branch) for branch in graph.branches])
+        assert general.word() == inlined.word()
+        found += chains is not None
+    assert found > 30

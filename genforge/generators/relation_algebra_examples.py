@@ -20,7 +20,7 @@ from typing import Optional
 
 from genforge.core.records import Example, bucket_of, example_of, key_digest
 from genforge.core.rng import RandomStream
-from genforge.generators.kinship_graphs import family_model, sample_kinship_graph
+from genforge.generators.kinship_graphs import family_model, sample_flat_walks, sample_kinship_graph
 from genforge.generators.relation_algebra_audit import label_counts, top_label_state
 from genforge.generators.relation_algebra_canonical import canonical_graph, chains_key, graph_key
 from genforge.generators.relation_algebra_epignn import nested_graph
@@ -206,14 +206,15 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
             cell = below(cells)
             k, branches = k_lo + cell % k_count, b_lo + cell // k_count
             work += k * (branches + GRAPH_TRIES)
-            if family is not None:
-                graph = sample_kinship_graph(rng, family, target, k, branches,
-                                             nesting if k >= nest_from else GraphShape(0.0))
-            elif k >= nest_from:
-                graph = (nested_graph(rng, name, target, k, branches) if epignn
-                         else sample_graph(rng, sampler, target, k, branches, nesting))
-            else:
-                flat = sample_flat_graph(rng, sampler, target, k, branches)
+            if k >= nest_from:
+                if family is not None:
+                    graph = sample_kinship_graph(rng, family, target, k, branches, nesting)
+                else:
+                    graph = (nested_graph(rng, name, target, k, branches) if epignn
+                             else sample_graph(rng, sampler, target, k, branches, nesting))
+            else:  # flat graphs: parallel chains (kinship: parallel walks), drawn by the inlined samplers
+                flat = (sample_flat_walks(rng, family, target, k, branches) if family is not None
+                        else sample_flat_graph(rng, sampler, target, k, branches))
                 if flat is None or (balanced and not _top_as_wanted(
                         [a for chain in flat for a in chain], identity, target, want_top)):
                     continue
