@@ -36,11 +36,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from itertools import count, product
-from typing import Iterable, Optional
-
-import networkx as nx
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from genforge.core.rng import RandomStream
+
+if TYPE_CHECKING:  # networkx (~0.1 s to import) is read only by the solver, imported there
+    import networkx as nx
 
 ALGEBRAS = ("rcc8", "interval", "kinship")
 
@@ -477,6 +478,8 @@ def graph_edges(graph: SeriesParallelGraph) -> tuple[list[tuple[int, int, int]],
 
 # -- reading graphs back: reduction and path consistency -----------------------------------
 def to_networkx(edges: Iterable[tuple[int, int, int]]) -> nx.MultiDiGraph:
+    import networkx as nx
+
     graph = nx.MultiDiGraph()
     for u, atom, v in edges:
         graph.add_edge(u, v, mask=1 << atom)
@@ -494,6 +497,8 @@ def series_parallel_closure(algebra: Algebra, edges: Iterable[tuple[int, int, in
     composition is not associative). Raises ValueError for a graph that is
     not series-parallel between the query nodes.
     """
+    import networkx as nx
+
     graph = to_networkx(edges)
     if source not in graph or sink not in graph or not nx.is_directed_acyclic_graph(graph):
         raise ValueError("the query nodes must be in an acyclic graph")
@@ -503,6 +508,8 @@ def series_parallel_closure(algebra: Algebra, edges: Iterable[tuple[int, int, in
 
 
 def _two_terminal_closure(algebra: Algebra, graph: nx.MultiDiGraph, source: int, sink: int) -> int:
+    import networkx as nx
+
     dominators = nx.immediate_dominators(graph, source)
     cuts = [sink]
     while cuts[-1] != source:
