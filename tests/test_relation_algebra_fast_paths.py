@@ -129,3 +129,13 @@ def test_flat_samplers_draw_as_the_general_ones(algebra):
         assert general.word() == inlined.word()
         found += chains is not None
     assert found > 30
+
+
+def test_the_rendered_chain_cache_is_bounded(monkeypatch):
+    names = ("A", "B", "C")
+    monkeypatch.setattr(canonical, "CHAIN_TEXTS_LIMIT", 2)
+    monkeypatch.setattr(canonical, "_CHAIN_TEXTS", {})
+    texts = canonical.chain_texts(names)
+    assert canonical.chains_key([[0, 1], [2]], names, texts) == "(C|[A,B])"
+    assert canonical.chains_key([[1, 1, 0]], names, texts) == "[B,B,A]" and len(texts) == 3
+    assert canonical.chain_texts(names) == {}  # past the limit: started again

@@ -135,10 +135,34 @@ def _render(term) -> str:
 
 
 # -- from the sampler's own structure (no text to read) --------------------------------
-def chains_key(chains: list[list[int]], names: tuple[str, ...]) -> str:
-    """``canonical_graph`` of parallel chains of relation atoms (what way 1 reads back from their text)."""
-    parts = sorted(["[" + ",".join([names[atom] for atom in chain]) + "]" if len(chain) > 1 else names[chain[0]]
-                    for chain in chains])
+#: Rendered chains (atoms -> "[r1,...,rk]") per algebra's relation names, for :func:`chains_key`: short
+#: chains recur all the time. Bounded: a cache past CHAIN_TEXTS_LIMIT entries starts again.
+_CHAIN_TEXTS: dict[tuple[str, ...], dict] = {}
+CHAIN_TEXTS_LIMIT = 1 << 16
+
+
+def chain_texts(names: tuple[str, ...]) -> dict:
+    """The rendered-chain cache of one algebra (fetch it once per block, pass it to :func:`chains_key`)."""
+    texts = _CHAIN_TEXTS.setdefault(names, {})
+    if len(texts) > CHAIN_TEXTS_LIMIT:
+        texts.clear()
+    return texts
+
+
+def chains_key(chains: list[list[int]], names: tuple[str, ...], texts: dict | None = None) -> str:
+    """``canonical_graph`` of parallel chains of relation atoms (what way 1 reads back from their text);
+    ``texts``: a :func:`chain_texts` cache for ``names``."""
+    if texts is None:
+        texts = {}
+    parts = []
+    for chain in chains:
+        atoms = tuple(chain)
+        text = texts.get(atoms)
+        if text is None:
+            text = texts[atoms] = ("[" + ",".join([names[atom] for atom in chain]) + "]" if len(chain) > 1
+                                   else names[chain[0]])
+        parts.append(text)
+    parts.sort()
     return parts[0] if len(parts) == 1 else "(" + "|".join(parts) + ")"
 
 

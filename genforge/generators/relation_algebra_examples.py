@@ -22,7 +22,7 @@ from genforge.core.records import Example, bucket_of, example_of, key_digest
 from genforge.core.rng import RandomStream
 from genforge.generators.kinship_graphs import family_model, sample_flat_walks, sample_kinship_graph
 from genforge.generators.relation_algebra_audit import label_counts, top_label_state
-from genforge.generators.relation_algebra_canonical import canonical_graph, chains_key, graph_key
+from genforge.generators.relation_algebra_canonical import canonical_graph, chain_texts, chains_key, graph_key
 from genforge.generators.relation_algebra_epignn import nested_graph
 from genforge.generators.relation_algebra import (GraphShape, chain_sampler, graph_edges, load_algebra,
                                                   sample_flat_graph, sample_graph)
@@ -182,6 +182,7 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
     instruction = INSTRUCTIONS[name]
     keyed = instruction + "\x1f"  # canonical_key's prefix
     relations = sampler.algebra.relations
+    texts = chain_texts(relations)  # rendered chains for the key, shared across blocks
     targets = sampler.algebra.edge_atoms
     # Kinship graphs are walks through the model family (see generators/kinship_graphs.py).
     family = family_model(float(params.tightness)) if name == "kinship" else None
@@ -218,7 +219,7 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
                 if flat is None or (balanced and not _top_as_wanted(
                         [a for chain in flat for a in chain], identity, target, want_top)):
                     continue
-                key = keyed + chains_key(flat, relations)
+                key = keyed + chains_key(flat, relations, texts)
                 if windowed and not low <= bucket_of(key_digest(key)) < high:
                     for _ in range(branches * (2 * k - 1)):  # the words _flat_text would draw
                         word()
