@@ -397,7 +397,7 @@ def sample_flat_graph(rng: RandomStream, sampler: ChainSampler, target: int, len
     (left to right, as :func:`chain_closure` composes).
     """
     if length < 2:
-        return _sample_single_edges(rng, sampler, target, branches, tries)
+        return _single_edges(target, branches, tries)
     word = rng.word
     pairs, thresholds = sampler.pairs, sampler.thresholds
     first_pairs, first_thresholds = pairs[target], thresholds[target]
@@ -426,9 +426,8 @@ def sample_flat_graph(rng: RandomStream, sampler: ChainSampler, target: int, len
     return None
 
 
-def _sample_single_edges(rng: RandomStream, sampler: ChainSampler, target: int, branches: int,
-                         tries: int) -> Optional[list[list[int]]]:
-    """Chains of one edge draw nothing: every branch is the target itself."""
+def _single_edges(target: int, branches: int, tries: int) -> Optional[list[list[int]]]:
+    """Chains of one edge draw nothing: every branch is the target itself (found at the first try)."""
     if tries < 1:
         return None
     return [[target] for _ in range(branches)]

@@ -189,8 +189,8 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
     k_count, cells = k_hi - k_lo + 1, (k_hi - k_lo + 1) * (b_hi - b_lo + 1)
     word, below = rng.word, rng.below
     padded = tuple(f" {r} " for r in relations)
-    # A split's bucket interval: a flat draw whose key falls outside it is dropped before its text is
-    # written (the split's predicate would drop it after; its words are still drawn, so later draws stay).
+    # A split's bucket interval: a draw whose key falls outside it is dropped before its text is written
+    # (the split's predicate would drop it after; its words are still drawn, so later draws stay).
     low, high = params.bucket_window or (0.0, 1.0)
     windowed = (low, high) != (0.0, 1.0)
     examples: list[Optional[Example]] = []

@@ -143,8 +143,8 @@ class RelationAlgebraParams(Params):
     k_max: int = split_setting(0, "longest path length the split draws")
     branches_min: int = split_setting(0, "fewest branches the split draws")
     branches_max: int = split_setting(0, "most branches the split draws")
-    #: An i.i.d. split's input-bucket interval (low, high): a flat draw outside it is dropped before its text
-    #: is written, as the split's predicate would drop it after (same records, less work); () : no interval.
+    #: An i.i.d. split's input-bucket interval (low, high): a draw outside it is dropped before its text is
+    #: written, as the split's predicate would drop it after (same records, less work); () : no interval.
     bucket_window: tuple[float, ...] = split_setting((), "the input-bucket interval the split's predicate requires")
 
     def cell(self) -> tuple[int, int, int, int]:
@@ -259,15 +259,16 @@ class RelationAlgebraTask(Task):
             all_of(_k_in(k_lo, k_hi), _b_in(b_hi + 1, b_test)), {"branches_min": b_hi + 1, "branches_max": b_test},
             "complexity", moves=BRANCH_MOVES))
         expected = self._expected_probes(params)
-        return {name: replace(plan, expected_probes=expected, splits=tuple(map(_with_bucket_window, plan.splits)))
-                for name, plan in {
+        plans = {
             "iid": SplitPlan("iid", "train / validation / test_id from the training cell", iid),
             "length": SplitPlan("length", "test on longer paths than in training", iid + (longer,)),
             "branches": SplitPlan("branches", "test on more parallel branches than in training", iid + (wider,)),
             "systematic": SplitPlan("systematic", "test on longer paths and on more branches", iid + (longer, wider)),
             "cell": SplitPlan("cell", f"every split at path length k = {k} with b = {b} branches (as one EpiGNN "
                               "test file, test_<algebra>_k_<k>_b_<b>.csv)", one_cell),
-        }.items()}
+        }
+        return {name: replace(plan, expected_probes=expected, splits=tuple(map(_with_bucket_window, plan.splits)))
+                for name, plan in plans.items()}
 
     @staticmethod
     def _expected_probes(params: RelationAlgebraParams) -> dict[str, str]:
