@@ -7,8 +7,10 @@ decomposition with series kept maximal and in order and the parts of a parallel
 composition sorted. A relation is a leaf: ``(a|[b,c])`` is edge ``a`` in
 parallel with the chain ``b`` then ``c``.
 
-The engine computes this key for every draw, so it is built three ways, cheapest
-first, all giving the same string (tests/test_relation_algebra_canonical.py):
+The engine asks every draw for this key, so the sampler writes it from the graph
+it drew (:func:`chains_key`, :func:`graph_key`). Read from a text, it is found
+three ways, cheapest first, all giving the same string (checked against each
+other and against the sampler's in tests/test_relation_algebra_fast_paths.py):
 
 1. parallel chains (every graph of a flat cell): walk each chain from the source;
 2. any series-parallel graph: series and parallel reductions, which reach one
