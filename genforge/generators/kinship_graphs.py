@@ -42,6 +42,7 @@ class FamilyModel:
     step_weight: tuple[tuple[float, ...], ...] = ()
     _reach: dict = field(default_factory=dict, compare=False, repr=False)
     _steps: dict = field(default_factory=dict, compare=False, repr=False)
+    _step_rows: dict = field(default_factory=dict, compare=False, repr=False)
 
     def steps(self, current: int, end: int, left: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(next people, cumulative 64-bit thresholds) for a step from ``current`` with ``left`` steps to go."""
@@ -58,6 +59,14 @@ class FamilyModel:
             thresholds[-1] = 2 ** 64
             found = self._steps[key] = (tuple(z for z, _ in choices), tuple(thresholds))
         return found
+
+    def step_rows(self, end: int, length: int) -> list[tuple[int, list]]:
+        """(left, row) for left = length - 1 .. 0, where ``row[current]`` caches ``steps(current, end, left)``
+        (None until first asked): a walk's steps read by list index instead of a tuple key."""
+        rows = self._step_rows.setdefault(end, [])
+        while len(rows) < length:
+            rows.append([None] * len(self.neighbours))
+        return [(left, rows[left]) for left in range(length - 1, -1, -1)]
 
     def reach(self, end: int, steps: int) -> int:
         """Bitmask of the people with a walk of exactly ``steps`` named edges to ``end``."""
@@ -97,11 +106,14 @@ def walk(rng: RandomStream, model: FamilyModel, start: int, end: int, length: in
         return None
     people = [start]
     current = start
-    # The step tables are cached on the model; look them up here and build only the missing ones.
-    cached, build = model._steps, model.steps
+    # The step tables are cached on the model, by list index (step_rows); only the missing ones are built.
+    build = model.steps
     word, find = rng.word, bisect.bisect_right
-    for left in range(length - 1, -1, -1):
-        choices, thresholds = cached.get((current, end, left)) or build(current, end, left)
+    for left, row in model.step_rows(end, length):
+        step = row[current]
+        if step is None:
+            step = row[current] = build(current, end, left)
+        choices, thresholds = step
         current = choices[find(thresholds, word())]
         people.append(current)
     return people
@@ -171,4 +183,44 @@ def sample_kinship_graph(rng: RandomStream, model: FamilyModel, target: int, len
             return None
         if partial & graph_closure(algebra, SeriesParallelGraph((last,), length)) == want:
             return SeriesParallelGraph(tuple(fixed) + (last,), length)
+    return None
+
+
+def sample_flat_walks(rng: RandomStream, model: FamilyModel, target: int, length: int, branches: int,
+                      tries: int = 8) -> Optional[list[list[int]]]:
+    """``sample_kinship_graph(..., GraphShape(0.0, tries=tries))`` inlined for graphs without nesting: the
+    branches as atom lists, or None; the same draws (and the same result) as that call.
+
+    Every walk joins the same two people, so one reachability test stands for each walk's own; the closure
+    of a branch is composed left to right, as ``graph_closure`` composes it.
+    """
+    start, end = rng.choice(model.pairs_by_atom[target])
+    if not model.reach(end, length) >> start & 1:
+        return None  # every walk would be None: the first one ends the draw
+    relation, table = model.relation, model.algebra.set_compose
+    build = model.steps
+    word, find = rng.word, bisect.bisect_right
+    rows = model.step_rows(end, length)
+    want = 1 << target
+    fixed_count = branches - 1
+    fixed, partial = [], -1  # -1: every relation (masks only hold the algebra's bits)
+    for attempt in range(fixed_count + max(tries, 0)):
+        current, atoms = start, []
+        for left, row in rows:
+            step = row[current]
+            if step is None:
+                step = row[current] = build(current, end, left)
+            choices, thresholds = step
+            following = choices[find(thresholds, word())]
+            atoms.append(relation[current][following])
+            current = following
+        mask = 1 << atoms[0]
+        for atom in atoms[1:]:
+            mask = table[mask][atom]
+        if attempt < fixed_count:  # a fixed branch, drawn once
+            fixed.append(atoms)
+            partial &= mask
+        elif partial & mask == want:  # the last branch, redrawn up to ``tries`` times
+            fixed.append(atoms)
+            return fixed
     return None

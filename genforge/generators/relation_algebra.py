@@ -36,11 +36,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from itertools import count, product
-from typing import Iterable, Optional
-
-import networkx as nx
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from genforge.core.rng import RandomStream
+
+if TYPE_CHECKING:  # networkx (~0.1 s to import) is read only by the solver, imported there
+    import networkx as nx
 
 ALGEBRAS = ("rcc8", "interval", "kinship")
 
@@ -392,37 +393,44 @@ def sample_flat_graph(rng: RandomStream, sampler: ChainSampler, target: int, len
 
     Draws exactly like ``sample_graph(..., GraphShape(0.0, tries=tries))`` would
     in structure (fixed branches once, then retries of the last one), with
-    the closure computed inline from the ``set_compose`` table.
+    the closure composed from the ``set_compose`` table as each chain is drawn
+    (left to right, as :func:`chain_closure` composes).
     """
+    if length < 2:
+        return _single_edges(target, branches, tries)
     word = rng.word
     pairs, thresholds = sampler.pairs, sampler.thresholds
+    first_pairs, first_thresholds = pairs[target], thresholds[target]
     table = sampler.algebra.set_compose
     find = bisect.bisect_right
-    steps = range(length - 1)
-
-    def chain() -> tuple[list[int], int]:
-        atoms, remaining = [], target
-        for _ in steps:
-            first, remaining = pairs[remaining][find(thresholds[remaining], word())]
-            atoms.append(first)
-        atoms.append(remaining)
-        mask = 1 << atoms[0]
-        for atom in atoms[1:]:
-            mask = table[mask][atom]
-        return atoms, mask
-
+    middle = range(length - 2)  # the steps between a chain's first and last atom
     want = 1 << target
-    fixed, partial = [], sampler.algebra.universe
-    for _ in range(branches - 1):
-        atoms, mask = chain()
-        fixed.append(atoms)
-        partial &= mask
-    for _ in range(tries):
-        atoms, mask = chain()
-        if partial & mask == want:
+    fixed_count = branches - 1
+    fixed, partial = [], -1  # -1: every relation (masks only hold the algebra's bits)
+    for attempt in range(fixed_count + max(tries, 0)):
+        first, remaining = first_pairs[find(first_thresholds, word())]
+        atoms = [first]
+        mask = 1 << first
+        for _ in middle:
+            atom, remaining = pairs[remaining][find(thresholds[remaining], word())]
+            atoms.append(atom)
+            mask = table[mask][atom]
+        atoms.append(remaining)
+        mask = table[mask][remaining]
+        if attempt < fixed_count:  # a fixed branch, drawn once
+            fixed.append(atoms)
+            partial &= mask
+        elif partial & mask == want:  # the last branch, redrawn up to ``tries`` times
             fixed.append(atoms)
             return fixed
     return None
+
+
+def _single_edges(target: int, branches: int, tries: int) -> Optional[list[list[int]]]:
+    """Chains of one edge draw nothing: every branch is the target itself (found at the first try)."""
+    if tries < 1:
+        return None
+    return [[target] for _ in range(branches)]
 
 
 def flat_edges(branches: list[list[int]], length: int) -> tuple[list[tuple[int, int, int]], int]:
@@ -469,6 +477,8 @@ def graph_edges(graph: SeriesParallelGraph) -> tuple[list[tuple[int, int, int]],
 
 # -- reading graphs back: reduction and path consistency -----------------------------------
 def to_networkx(edges: Iterable[tuple[int, int, int]]) -> nx.MultiDiGraph:
+    import networkx as nx
+
     graph = nx.MultiDiGraph()
     for u, atom, v in edges:
         graph.add_edge(u, v, mask=1 << atom)
@@ -486,6 +496,8 @@ def series_parallel_closure(algebra: Algebra, edges: Iterable[tuple[int, int, in
     composition is not associative). Raises ValueError for a graph that is
     not series-parallel between the query nodes.
     """
+    import networkx as nx
+
     graph = to_networkx(edges)
     if source not in graph or sink not in graph or not nx.is_directed_acyclic_graph(graph):
         raise ValueError("the query nodes must be in an acyclic graph")
@@ -495,6 +507,8 @@ def series_parallel_closure(algebra: Algebra, edges: Iterable[tuple[int, int, in
 
 
 def _two_terminal_closure(algebra: Algebra, graph: nx.MultiDiGraph, source: int, sink: int) -> int:
+    import networkx as nx
+
     dominators = nx.immediate_dominators(graph, source)
     cuts = [sink]
     while cuts[-1] != source:

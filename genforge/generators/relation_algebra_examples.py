@@ -12,15 +12,17 @@ functions of a random stream and the typed parameters (``algebra``,
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
+from functools import lru_cache
 from itertools import combinations_with_replacement, product
 from math import comb
 from typing import Optional
 
-from genforge.core.records import Example, example_of
+from genforge.core.records import Example, bucket_of, example_of, key_digest
 from genforge.core.rng import RandomStream
-from genforge.generators.kinship_graphs import family_model, sample_kinship_graph
+from genforge.generators.kinship_graphs import family_model, sample_flat_walks, sample_kinship_graph
 from genforge.generators.relation_algebra_audit import label_counts, top_label_state
-from genforge.generators.relation_algebra_canonical import canonical_graph
+from genforge.generators.relation_algebra_canonical import canonical_graph, chain_texts, chains_key, graph_key
 from genforge.generators.relation_algebra_epignn import nested_graph
 from genforge.generators.relation_algebra import (GraphShape, chain_sampler, graph_edges, load_algebra,
                                                   sample_flat_graph, sample_graph)
@@ -36,12 +38,17 @@ INSTRUCTIONS = {
 
 
 class GraphExample(Example):
-    """An example whose dedup key is its graph up to node names and line order (Task.canonical_key)."""
+    """An example whose dedup key is its graph up to node names and line order (Task.canonical_key).
 
-    __slots__ = ()
+    No ``__slots__``: the sampler stores the key it built from the graph it drew as ``known_key`` (far
+    cheaper than reading the text back); without it (listed cells) the key is read from the text.
+    """
 
     def key(self) -> str:
-        return canonical_key(self.instruction, self.input)
+        try:
+            return self.known_key
+        except AttributeError:
+            return canonical_key(self.instruction, self.input)
 
 
 def canonical_key(instruction: Optional[str], text: str) -> str:
@@ -99,6 +106,39 @@ def _shuffled_text(word, lines: list[str], nodes: int) -> str:
     return "\n".join([lines[i] for i in order]) + f"\nquery: 0 ? {nodes - 1}"
 
 
+@lru_cache(maxsize=None)
+def _flat_layout(branches: int, length: int) -> tuple:
+    """Where the edges of ``branches`` parallel chains of ``length`` edges run, as :func:`_flat_lines` numbers
+    the nodes (source 0, inner nodes branch by branch, sink last): (tails, heads, inner nodes, edges, query)."""
+    inner = branches * (length - 1)
+    tails, heads = [], []
+    node = 1
+    for _ in range(branches):
+        tails.append(0)
+        for _ in range(length - 1):
+            heads.append(node)
+            tails.append(node)
+            node += 1
+        heads.append(inner + 1)
+    return tuple(tails), tuple(heads), range(inner), range(branches * length), f"\nquery: 0 ? {inner + 1}"
+
+
+def _flat_text(word, branches: list[list[int]], length: int, padded: tuple[str, ...]) -> str:
+    """``_shuffled_text(word, _flat_lines(branches, length, _node_labels(word, nodes), padded), nodes)`` in one
+    pass, for the hot path of flat cells: the same words in the same order (node keys, then line keys)."""
+    tails, heads, inner, edges, query = _flat_layout(len(branches), length)
+    nodes = len(inner) + 2
+    node_keys = [word() for _ in inner]
+    line_keys = [word() for _ in edges]
+    numbers = _NUMBERS if nodes <= len(_NUMBERS) else tuple(str(n) for n in range(nodes))
+    labels = ["0"]
+    labels += [numbers[p + 1] for p in sorted(inner, key=node_keys.__getitem__)]
+    labels.append(numbers[nodes - 1])
+    relations = [padded[atom] for atoms in branches for atom in atoms]
+    return "\n".join([labels[tails[i]] + relations[i] + labels[heads[i]]
+                      for i in sorted(edges, key=line_keys.__getitem__)]) + query
+
+
 def sample_block(rng: RandomStream, params, count: int) -> list[Optional[Example]]:
     """``count`` draws of graphs in the split's cell of ``params`` (None for a draw that found no graph)."""
     return draw_block(rng, params, count, BLOCK_WORK_LIMIT)[0]
@@ -111,7 +151,8 @@ def draw_cost(params) -> float:
     PILOT_WORK edge draws), so the estimate, and a refusal based on it, is the same on every machine and run.
     """
     rng = RandomStream.from_parts("relation_algebra-pilot", params.algebra, list(params.cell()))
-    examples, work = draw_block(rng, params, PILOT_DRAWS, PILOT_WORK)
+    # Every graph found counts, whatever split bucket it would fall in.
+    examples, work = draw_block(rng, replace(params, bucket_window=()), PILOT_DRAWS, PILOT_WORK)
     found = sum(example is not None for example in examples)
     return work / found if found else float("inf")
 
@@ -139,13 +180,19 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
     balanced = params.label_shortcut == "balanced"
     identity = sampler.algebra.identity
     instruction = INSTRUCTIONS[name]
+    keyed = instruction + "\x1f"  # canonical_key's prefix
     relations = sampler.algebra.relations
+    texts = chain_texts(relations)  # rendered chains for the key, shared across blocks
     targets = sampler.algebra.edge_atoms
     # Kinship graphs are walks through the model family (see generators/kinship_graphs.py).
     family = family_model(float(params.tightness)) if name == "kinship" else None
     k_count, cells = k_hi - k_lo + 1, (k_hi - k_lo + 1) * (b_hi - b_lo + 1)
     word, below = rng.word, rng.below
     padded = tuple(f" {r} " for r in relations)
+    # A split's bucket interval: a draw whose key falls outside it is dropped before its text is written
+    # (the split's predicate would drop it after; its words are still drawn, so later draws stay).
+    low, high = params.bucket_window or (0.0, 1.0)
+    windowed = (low, high) != (0.0, 1.0)
     examples: list[Optional[Example]] = []
     work = 0
     for drawn in range(count):
@@ -160,35 +207,51 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
             cell = below(cells)
             k, branches = k_lo + cell % k_count, b_lo + cell // k_count
             work += k * (branches + GRAPH_TRIES)
-            if family is not None:
-                graph = sample_kinship_graph(rng, family, target, k, branches,
-                                             nesting if k >= nest_from else GraphShape(0.0))
-            elif k >= nest_from:
-                graph = (nested_graph(rng, name, target, k, branches) if epignn
-                         else sample_graph(rng, sampler, target, k, branches, nesting))
-            else:
-                flat = sample_flat_graph(rng, sampler, target, k, branches)
+            if k >= nest_from:
+                if family is not None:
+                    graph = sample_kinship_graph(rng, family, target, k, branches, nesting)
+                else:
+                    graph = (nested_graph(rng, name, target, k, branches) if epignn
+                             else sample_graph(rng, sampler, target, k, branches, nesting))
+            else:  # flat graphs: parallel chains (kinship: parallel walks), drawn by the inlined samplers
+                flat = (sample_flat_walks(rng, family, target, k, branches) if family is not None
+                        else sample_flat_graph(rng, sampler, target, k, branches))
                 if flat is None or (balanced and not _top_as_wanted(
                         [a for chain in flat for a in chain], identity, target, want_top)):
                     continue
+                key = keyed + chains_key(flat, relations, texts)
+                if windowed and not low <= bucket_of(key_digest(key)) < high:
+                    for _ in range(branches * (2 * k - 1)):  # the words _flat_text would draw
+                        word()
+                    text = None
+                    break
                 nodes = branches * (k - 1) + 2
-                lines = _flat_lines(flat, k, _node_labels(word, nodes), padded)
-                edge_count, nested = len(lines), 0
+                text, edge_count, nested = _flat_text(word, flat, k, padded), branches * k, 0
                 break
             if graph is not None:
                 edges, nodes = graph_edges(graph)
                 if balanced and not _top_as_wanted([a for _, a, _ in edges], identity, target, want_top):
                     continue
+                key = keyed + graph_key(graph.branches, relations)
+                if windowed and not low <= bucket_of(key_digest(key)) < high:
+                    for _ in range(nodes - 2 + len(edges)):  # the words _node_labels and _shuffled_text would draw
+                        word()
+                    text = None
+                    break
                 labels = _node_labels(word, nodes)
                 lines = [labels[u] + padded[atom] + labels[v] for u, atom, v in edges]
-                edge_count, nested = len(lines), graph.nested_count
+                text, edge_count, nested = _shuffled_text(word, lines, nodes), len(lines), graph.nested_count
                 break
         else:
+            text = None
+        if text is None:
             examples.append(None)
             continue
         complexity = {"k": k, "branches": branches, "edges": edge_count, "nodes": nodes, "nested": nested}
-        examples.append(example_of((instruction, _shuffled_text(word, lines, nodes), relations[target],
-                                    {"domain": name, "complexity": complexity}, None), GraphExample))
+        example = example_of((instruction, text, relations[target], {"domain": name, "complexity": complexity},
+                              None), GraphExample)
+        example.known_key = key
+        examples.append(example)
     return examples, work
 
 

@@ -143,6 +143,9 @@ class RelationAlgebraParams(Params):
     k_max: int = split_setting(0, "longest path length the split draws")
     branches_min: int = split_setting(0, "fewest branches the split draws")
     branches_max: int = split_setting(0, "most branches the split draws")
+    #: An i.i.d. split's input-bucket interval (low, high): a draw outside it is dropped before its text is
+    #: written, as the split's predicate would drop it after (same records, less work); () : no interval.
+    bucket_window: tuple[float, ...] = split_setting((), "the input-bucket interval the split's predicate requires")
 
     def cell(self) -> tuple[int, int, int, int]:
         """(k_min, k_max, branches_min, branches_max) of the split's graphs."""
@@ -156,6 +159,21 @@ def _k_in(low: int, high: int):
 
 def _b_in(low: int, high: int):
     return lambda example, bucket: low <= example.meta["complexity"]["branches"] <= high
+
+
+def _with_bucket_window(split: SplitSpec) -> SplitSpec:
+    """``split`` with the bucket interval its predicate requires (its ``bucket_range`` conjuncts) as a sample
+    setting, so the sampler drops draws outside it early (same records: the predicate still decides)."""
+    low, high, found, pending = 0.0, 1.0, False, [split.accepts]
+    while pending:
+        predicate = pending.pop()
+        interval = getattr(predicate, "bucket_interval", None)
+        if interval is not None:
+            low, high, found = max(low, interval[0]), min(high, interval[1]), True
+        pending.extend(getattr(predicate, "parts", ()))
+    if not found or split.source != "sample":
+        return split
+    return replace(split, sample_params={**split.sample_params, "bucket_window": (low, high)})
 
 
 @lru_cache(maxsize=2)  # the training cell, then one OOD cell
@@ -241,14 +259,16 @@ class RelationAlgebraTask(Task):
             all_of(_k_in(k_lo, k_hi), _b_in(b_hi + 1, b_test)), {"branches_min": b_hi + 1, "branches_max": b_test},
             "complexity", moves=BRANCH_MOVES))
         expected = self._expected_probes(params)
-        return {name: replace(plan, expected_probes=expected) for name, plan in {
+        plans = {
             "iid": SplitPlan("iid", "train / validation / test_id from the training cell", iid),
             "length": SplitPlan("length", "test on longer paths than in training", iid + (longer,)),
             "branches": SplitPlan("branches", "test on more parallel branches than in training", iid + (wider,)),
             "systematic": SplitPlan("systematic", "test on longer paths and on more branches", iid + (longer, wider)),
             "cell": SplitPlan("cell", f"every split at path length k = {k} with b = {b} branches (as one EpiGNN "
                               "test file, test_<algebra>_k_<k>_b_<b>.csv)", one_cell),
-        }.items()}
+        }
+        return {name: replace(plan, expected_probes=expected, splits=tuple(map(_with_bucket_window, plan.splits)))
+                for name, plan in plans.items()}
 
     @staticmethod
     def _expected_probes(params: RelationAlgebraParams) -> dict[str, str]:
