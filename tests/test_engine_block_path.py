@@ -144,3 +144,14 @@ def test_shared_meta_dicts_are_encoded_once_with_the_same_bytes_and_checked():
     broken = {**shared, "domain": "mul"}
     with pytest.raises(CheckFailed, match="domain"):
         encoder.bodies([example._replace(meta=broken) for example in examples])
+
+
+def test_bucket_window_is_the_intersection_of_a_splits_bucket_intervals():
+    from genforge.core.splits import SplitSpec, with_bucket_window
+
+    nested = SplitSpec("s", 10, "", all_of(_even_input, all_of(bucket_range(0.1, 0.9), bucket_range(0.3, 1.0))))
+    assert with_bucket_window(nested).sample_params["bucket_window"] == (0.3, 0.9)
+    plain = SplitSpec("p", 10, "", _even_input)
+    assert with_bucket_window(plain) is plain
+    listed = SplitSpec("e", None, "", bucket_range(0.0, 0.8), source="enumerate")
+    assert with_bucket_window(listed) is listed

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping, Optional
 
 from genforge.core.records import Example
@@ -160,6 +160,19 @@ def _conjuncts(predicate: Predicate) -> list[Predicate]:
     if parts is None:
         return [predicate]
     return [leaf for part in parts for leaf in _conjuncts(part)]
+
+
+def with_bucket_window(split: SplitSpec) -> SplitSpec:
+    """``split`` with the bucket interval its predicate requires (its :func:`bucket_range` conjuncts) as
+    the sample setting ``bucket_window`` (low, high), for a task whose sampler can compute a draw's
+    bucket before building the rest of it and drop it early. The records are the same: the predicate
+    still decides. A split without such an interval, or not sampled, is returned as it is.
+    """
+    intervals = [part.bucket_interval for part in _conjuncts(split.accepts) if hasattr(part, "bucket_interval")]
+    if not intervals or split.source != "sample":
+        return split
+    window = (max(low for low, _ in intervals), min(high for _, high in intervals))
+    return replace(split, sample_params={**split.sample_params, "bucket_window": window})
 
 
 def accepted_indices(predicate: Predicate, examples: list[Example], buckets) -> list[int]:

@@ -41,7 +41,7 @@ from genforge.core.errors import UsageError
 from genforge.core.params import Params, param, split_setting, test_size, train_size
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
-from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits
+from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits, with_bucket_window
 from genforge.core.task import Task
 from genforge.core.probes import Probe
 from genforge.generators import kinship_audit, kinship_canonical, kinship_stories
@@ -117,21 +117,6 @@ def _pattern_seen(seen: bool, params: "KinshipParams"):
     return accepts
 
 
-def _with_bucket_window(split: SplitSpec) -> SplitSpec:
-    """``split`` with the bucket interval its predicate requires (its ``bucket_range`` conjuncts) as a
-    sample setting, so the sampler drops draws outside it early (same records: the predicate still decides)."""
-    low, high, found, pending = 0.0, 1.0, False, [split.accepts]
-    while pending:
-        predicate = pending.pop()
-        interval = getattr(predicate, "bucket_interval", None)
-        if interval is not None:
-            low, high, found = max(low, interval[0]), min(high, interval[1]), True
-        pending.extend(getattr(predicate, "parts", ()))
-    if not found:
-        return split
-    return replace(split, sample_params={**split.sample_params, "bucket_window": (low, high)})
-
-
 class KinshipTask(Task):
     name = "kinship"
     version = "1.1"
@@ -179,7 +164,7 @@ class KinshipTask(Task):
             all_of(in_train_k, _pattern_seen(False, params)), {"pattern_side": "unseen"}, "pattern",
         )
         expected = {"first_last_relation": FIRST_LAST_REASON}
-        return {name: replace(plan, expected_probes=expected, splits=tuple(map(_with_bucket_window, plan.splits)))
+        return {name: replace(plan, expected_probes=expected, splits=tuple(map(with_bucket_window, plan.splits)))
                 for name, plan in {
             "iid": SplitPlan("iid", "train / validation / test_id from one distribution",
                              iid_splits(train, test, test, within=in_train_k)),

@@ -64,7 +64,7 @@ from genforge.core.errors import UsageError
 from genforge.core.params import Params, param, split_setting, test_size, train_size
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
-from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits
+from genforge.core.splits import SplitPlan, SplitSpec, all_of, iid_splits, with_bucket_window
 from genforge.core.task import Task
 from genforge.core.probes import Probe
 from genforge.generators import relation_algebra_audit, relation_algebra_examples
@@ -161,21 +161,6 @@ def _b_in(low: int, high: int):
     return lambda example, bucket: low <= example.meta["complexity"]["branches"] <= high
 
 
-def _with_bucket_window(split: SplitSpec) -> SplitSpec:
-    """``split`` with the bucket interval its predicate requires (its ``bucket_range`` conjuncts) as a sample
-    setting, so the sampler drops draws outside it early (same records: the predicate still decides)."""
-    low, high, found, pending = 0.0, 1.0, False, [split.accepts]
-    while pending:
-        predicate = pending.pop()
-        interval = getattr(predicate, "bucket_interval", None)
-        if interval is not None:
-            low, high, found = max(low, interval[0]), min(high, interval[1]), True
-        pending.extend(getattr(predicate, "parts", ()))
-    if not found or split.source != "sample":
-        return split
-    return replace(split, sample_params={**split.sample_params, "bucket_window": (low, high)})
-
-
 @lru_cache(maxsize=2)  # the training cell, then one OOD cell
 def _listed_parts(version: str, algebra: str, cell: tuple[int, int, int, int], seed: int,
                   shares: tuple[int, ...], balanced: bool = False) -> list[list[Example]]:
@@ -267,7 +252,7 @@ class RelationAlgebraTask(Task):
             "cell": SplitPlan("cell", f"every split at path length k = {k} with b = {b} branches (as one EpiGNN "
                               "test file, test_<algebra>_k_<k>_b_<b>.csv)", one_cell),
         }
-        return {name: replace(plan, expected_probes=expected, splits=tuple(map(_with_bucket_window, plan.splits)))
+        return {name: replace(plan, expected_probes=expected, splits=tuple(map(with_bucket_window, plan.splits)))
                 for name, plan in plans.items()}
 
     @staticmethod
