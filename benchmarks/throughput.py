@@ -207,6 +207,22 @@ def peer_table(records: int, repeat: int) -> None:
         print("| " + " | ".join(row) + " |", flush=True)
 
 
+SPIN = "import time\nstart = time.perf_counter()\nx = 0\nfor i in range(10_000_000): x += i\nprint(time.perf_counter() - start)"
+
+
+def parallel_ceiling(repeat: int) -> float:
+    """How much faster two independent CPU-bound processes get through their work than one: the most
+    any two-process run can gain on this machine now (2.00 on two free cores; less when the cores are
+    hyperthreads of one, or shared with other jobs). Median of ``repeat`` tries."""
+    ratios = []
+    for _ in range(repeat):
+        alone = float(subprocess.run([sys.executable, "-c", SPIN], capture_output=True, text=True).stdout)
+        pair = [subprocess.Popen([sys.executable, "-c", SPIN], stdout=subprocess.PIPE, text=True) for _ in range(2)]
+        slowest = max(float(child.communicate()[0]) for child in pair)
+        ratios.append(2 * alone / slowest)
+    return sorted(ratios)[len(ratios) // 2]
+
+
 def main() -> None:
     from genforge.core.registry import task_names
 
@@ -225,6 +241,9 @@ def main() -> None:
         return
     worker_counts = [int(w) for w in args.workers.split(",") if w]
     memory_sizes = [int(m) for m in args.memory.split(",") if m]
+    if len(worker_counts) > 1 or args.dask:
+        print(f"Two independent CPU-bound processes run {parallel_ceiling(args.repeat):.2f}x one on this machine now "
+              "(the ceiling of any two-worker ratio below).\n")
     header = ["task", "records"] + [f"{w} worker{'s' if w > 1 else ''} rec/s" for w in worker_counts]
     header += ["2 / 1 workers"] if len(worker_counts) == 2 else []
     header += ["Dask local 2 rec/s", "Dask / 1 worker"] if args.dask else []
