@@ -27,7 +27,8 @@ from typing import Optional
 from genforge.core.rng import RandomStream
 from genforge.generators.kinship_algebra import kinship_relation, model_family
 from genforge.generators.relation_algebra import (
-    Algebra, GraphShape, Nested, Segment, SeriesParallelGraph, graph_closure, load_algebra, parallel_closure,
+    Algebra, GraphShape, Nested, Segment, SeriesParallelGraph, flat_branches, graph_closure, load_algebra,
+    parallel_closure,
 )
 
 
@@ -201,10 +202,8 @@ def sample_flat_walks(rng: RandomStream, model: FamilyModel, target: int, length
     build = model.steps
     word, find = rng.word, bisect.bisect_right
     rows = model.step_rows(end, length)
-    want = 1 << target
-    fixed_count = branches - 1
-    fixed, partial = [], -1  # -1: every relation (masks only hold the algebra's bits)
-    for attempt in range(fixed_count + max(tries, 0)):
+
+    def draw_chain() -> tuple[list[int], int]:
         current, atoms = start, []
         for left, row in rows:
             step = row[current]
@@ -217,10 +216,6 @@ def sample_flat_walks(rng: RandomStream, model: FamilyModel, target: int, length
         mask = 1 << atoms[0]
         for atom in atoms[1:]:
             mask = table[mask][atom]
-        if attempt < fixed_count:  # a fixed branch, drawn once
-            fixed.append(atoms)
-            partial &= mask
-        elif partial & mask == want:  # the last branch, redrawn up to ``tries`` times
-            fixed.append(atoms)
-            return fixed
-    return None
+        return atoms, mask
+
+    return flat_branches(draw_chain, target, branches, tries)

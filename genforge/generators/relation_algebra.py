@@ -404,10 +404,8 @@ def sample_flat_graph(rng: RandomStream, sampler: ChainSampler, target: int, len
     table = sampler.algebra.set_compose
     find = bisect.bisect_right
     middle = range(length - 2)  # the steps between a chain's first and last atom
-    want = 1 << target
-    fixed_count = branches - 1
-    fixed, partial = [], -1  # -1: every relation (masks only hold the algebra's bits)
-    for attempt in range(fixed_count + max(tries, 0)):
+
+    def draw_chain() -> tuple[list[int], int]:
         first, remaining = first_pairs[find(first_thresholds, word())]
         atoms = [first]
         mask = 1 << first
@@ -416,7 +414,20 @@ def sample_flat_graph(rng: RandomStream, sampler: ChainSampler, target: int, len
             atoms.append(atom)
             mask = table[mask][atom]
         atoms.append(remaining)
-        mask = table[mask][remaining]
+        return atoms, table[mask][remaining]
+
+    return flat_branches(draw_chain, target, branches, tries)
+
+
+def flat_branches(draw_chain, target: int, branches: int, tries: int) -> Optional[list[list[int]]]:
+    """The branches of a flat graph as atom lists, or None: ``branches - 1`` fixed branches drawn once,
+    then the last one redrawn up to ``tries`` times until the closures of all of them meet in exactly
+    ``target``. ``draw_chain()`` returns a chain's atoms and its closure as a relation mask."""
+    want = 1 << target
+    fixed_count = branches - 1
+    fixed, partial = [], -1  # -1: every relation (masks only hold the algebra's bits)
+    for attempt in range(fixed_count + max(tries, 0)):
+        atoms, mask = draw_chain()
         if attempt < fixed_count:  # a fixed branch, drawn once
             fixed.append(atoms)
             partial &= mask
