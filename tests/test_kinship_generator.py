@@ -65,21 +65,3 @@ def test_noise_facts_are_true_and_introduce_only_new_people(seed):
     assert all(a not in chain.nodes and b not in chain.nodes for a, _, b in noise.disconnected)
     pairs = [frozenset((a, b)) for a, _, b in noise.disconnected]
     assert len(set(pairs)) == len(pairs)
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_word_draws_give_the_random_streams_own_draws(seed):
-    from genforge.generators.kinship_draws import WordDraws
-
-    stream, draws = RandomStream.from_parts("draws", seed), WordDraws(RandomStream.from_parts("draws", seed))
-    # Past several chunks of words, with bounds near 2**64 where rejection happens often.
-    for step in range(1500):
-        bound = (1 << 63) + 12345 if step % 7 == 0 else 1 + step % 40
-        assert draws.below(bound) == stream.below(bound)
-        if step % 5 == 0:
-            assert draws.random() == stream.random()
-        if step % 11 == 0:
-            ours, theirs = list(range(step % 9)), list(range(step % 9))
-            draws.shuffle(ours)
-            stream.shuffle(theirs)
-            assert ours == theirs

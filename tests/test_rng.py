@@ -60,3 +60,17 @@ def test_random_is_in_unit_interval():
     values = [s.random() for _ in range(1000)]
     assert all(0.0 <= v < 1.0 for v in values)
     assert 0.4 < sum(values) / len(values) < 0.6
+
+
+def test_below_is_the_threshold_rule_on_the_streams_words():
+    """below(n) takes words until one is >= 2**64 % n and returns it modulo n (the fast path skips
+    computing the threshold for words >= n): checked on a twin stream's raw words, past the
+    buffer's refills and with bounds near 2**64, where words are rejected often."""
+    stream, words = RandomStream.from_parts("below", 1), RandomStream.from_parts("below", 1)
+    for step in range(3000):
+        bound = (1 << 63) + 12345 if step % 7 == 0 else 1 + step % 40
+        threshold = (1 << 64) % bound
+        value = words.word()
+        while value < threshold:
+            value = words.word()
+        assert stream.below(bound) == value % bound

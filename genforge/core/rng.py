@@ -101,11 +101,15 @@ class RandomStream:
         """A uniform integer in ``[0, bound)``."""
         if bound <= 0:
             raise ValueError(f"bound must be positive, got {bound}")
-        threshold = _TWO_64 % bound
-        while True:
-            value = self.word()
-            if value >= threshold:
-                return value % bound
+        buffer = self._buffer
+        value = buffer.pop() if buffer else self.word()
+        # Words under 2**64 % bound are rejected; that threshold is below ``bound``, so a word at or
+        # above ``bound`` (nearly all of them) is accepted without computing it.
+        if value < bound:
+            threshold = _TWO_64 % bound
+            while value < threshold:
+                value = self.word()
+        return value % bound
 
     def integer(self, low: int, high: int) -> int:
         """A uniform integer in ``[low, high]`` (both ends included)."""

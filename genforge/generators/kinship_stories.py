@@ -21,7 +21,6 @@ from genforge.generators.kinship import (
 )
 from genforge.generators import kinship_canonical
 from genforge.generators.kinship_canonical import StoryExample
-from genforge.generators.kinship_draws import WordDraws
 from genforge.generators.kinship_patterns import is_seen_pattern
 from genforge.generators.kinship_text import (
     QUERY_PREFIX, fact_forms, load_names, load_templates, render_story, sentence_forms,
@@ -66,8 +65,7 @@ def sample_block(rng: RandomStream, pool: tuple[FamilyTree, ...], params, count:
     """``count`` story draws from ``pool`` (None for a rejected draw)."""
     # Everything that depends only on the parameters is looked up once per block, not per example.
     context = StoryContext(pool, params)
-    draws = WordDraws(rng)  # the stream's own draws, cheaper per call; nothing else reads ``rng`` afterwards
-    return [_sample_one(draws, context) for _ in range(count)]
+    return [_sample_one(rng, context) for _ in range(count)]
 
 
 class StoryContext:
@@ -150,7 +148,6 @@ def _name_people(rng, people, genders, names_by_gender) -> Optional[dict[int, st
     """Distinct names for ``people`` (ids in order of first mention), or None if a list runs short.
 
     Names are drawn per story, so trees of the pool repeat but stories do not.
-    ``rng`` is a RandomStream or :class:`WordDraws` (only ``below`` is used).
     """
     names: dict[int, str] = {}
     taken: set[str] = set()
@@ -198,7 +195,7 @@ def _story(rng, context: StoryContext, target: str, k: int) -> Optional[tuple[Fa
     return None
 
 
-def _sample_one(draws: WordDraws, context: StoryContext) -> Optional[Example]:
+def _sample_one(draws: RandomStream, context: StoryContext) -> Optional[Example]:
     below = draws.below
     # One draw picks target, chain length and name set (uniform over their product).
     draw = below(context.setup_choices)
