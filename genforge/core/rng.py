@@ -32,10 +32,13 @@ _TWO_128 = 1 << 128
 _BUFFER_WORDS = 256
 
 
+def _seed_text(parts: Sequence[Any]) -> str:
+    return json.dumps(list(parts), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def derive_seed(*parts: Any) -> bytes:
     """Hash JSON-serialisable parts (task, version, params, seed, split, block) into 32 bytes."""
-    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).digest()
+    return hashlib.sha256(_seed_text(parts).encode("utf-8")).digest()
 
 
 def block_seeds(*parts: Any):
@@ -43,8 +46,7 @@ def block_seeds(*parts: Any):
 
     ``json.dumps`` writes an int as ``str`` does, so the prefix plus the block's digits is the same text.
     """
-    text = json.dumps([*parts, 0], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    prefix = text[:-2]  # everything before the block's "0]"
+    prefix = _seed_text([*parts, 0])[:-2]  # everything before the block's "0]"
 
     def seed(block: int) -> bytes:
         return hashlib.sha256(f"{prefix}{int(block)}]".encode("utf-8")).digest()

@@ -162,13 +162,20 @@ def _conjuncts(predicate: Predicate) -> list[Predicate]:
     return [leaf for part in parts for leaf in _conjuncts(part)]
 
 
+def _intervals_and_others(predicate: Predicate) -> tuple[list[tuple[float, float]], list[Predicate]]:
+    """The bucket intervals of ``predicate``'s :func:`bucket_range` conjuncts, and its other conjuncts."""
+    parts = _conjuncts(predicate)
+    return ([part.bucket_interval for part in parts if hasattr(part, "bucket_interval")],
+            [part for part in parts if not hasattr(part, "bucket_interval")])
+
+
 def with_bucket_window(split: SplitSpec) -> SplitSpec:
     """``split`` with the bucket interval its predicate requires (its :func:`bucket_range` conjuncts) as
     the sample setting ``bucket_window`` (low, high), for a task whose sampler can compute a draw's
     bucket before building the rest of it and drop it early. The records are the same: the predicate
     still decides. A split without such an interval, or not sampled, is returned as it is.
     """
-    intervals = [part.bucket_interval for part in _conjuncts(split.accepts) if hasattr(part, "bucket_interval")]
+    intervals, _ = _intervals_and_others(split.accepts)
     if not intervals or split.source != "sample":
         return split
     window = (max(low for low, _ in intervals), min(high for _, high in intervals))
@@ -184,16 +191,10 @@ def accepted_indices(predicate: Predicate, examples: list[Example], buckets) -> 
     """
     if predicate is accept_all:
         return list(range(len(examples)))
-    intervals, others = [], []
-    for part in _conjuncts(predicate):
-        interval = getattr(part, "bucket_interval", None)
-        (others if interval is None else intervals).append(interval if interval is not None else part)
+    intervals, others = _intervals_and_others(predicate)
     if intervals:
-        inside = None
-        for low, high in intervals:
-            mask = (buckets >= low) & (buckets < high)
-            inside = mask if inside is None else inside & mask
-        indices = inside.nonzero()[0].tolist()
+        low, high = max(low for low, _ in intervals), min(high for _, high in intervals)
+        indices = ((buckets >= low) & (buckets < high)).nonzero()[0].tolist()
     else:
         indices = list(range(len(examples)))
     if others:
