@@ -210,21 +210,21 @@ class RecordEncoder:
             end = b"\n" if newline else b""
             return [self._checked_record_bytes(example) + end for example in examples]
         trace, difficulties = self.trace, self.difficulties(examples)
-        if not trace and self.validator.meta_alone and _plain_strings(examples):
-            # The other fields are str (or None) by the check above, all their schema asks: each is
-            # encoded alone (as orjson writes it inside an object) into a fixed frame.
-            frame = self._line_frame if newline else self._body_frame
+        # Framed: the other fields are str (or None) by the check here, all their schema asks, and
+        # each is encoded alone (as orjson writes it inside an object) into a fixed frame.
+        framed = not trace and self.validator.meta_alone and _plain_strings(examples)
+        frame = self._line_frame if newline else self._body_frame
+        if framed:
             shared = self._shared_metas(examples, difficulties)
             if shared is not None:
                 return [frame % (dumps(e.instruction), dumps(e.input), dumps(e.target), meta)
                         for e, meta in zip(examples, shared)]
-            metas = [{**example.meta, "difficulty": value} for example, value in zip(examples, difficulties)]
-            if self.validator.metas_are_valid(metas):
-                # Encoded inside the frame: an orjson result kept past its record (a list of them)
-                # costs about 1 µs more each in allocation than one dropped at once.
-                return [frame % (dumps(e.instruction), dumps(e.input), dumps(e.target), dumps(meta, option=OPT_SORT_KEYS))
-                        for e, meta in zip(examples, metas)]
         metas = [{**example.meta, "difficulty": value} for example, value in zip(examples, difficulties)]
+        if framed and self.validator.metas_are_valid(metas):
+            # Encoded inside the frame: an orjson result kept past its record (a list of them)
+            # costs about 1 µs more each in allocation than one dropped at once.
+            return [frame % (dumps(e.instruction), dumps(e.input), dumps(e.target), dumps(meta, option=OPT_SORT_KEYS))
+                    for e, meta in zip(examples, metas)]
         if trace:
             fields = [{"instruction": e.instruction, "input": e.input, "target": e.target, "trace": list(e.trace),
                        "meta": meta} if e.trace is not None else
