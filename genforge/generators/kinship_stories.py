@@ -144,22 +144,24 @@ class ChainTrace(Sequence):
         return f"ChainTrace({self.lines()!r})"
 
 
-def _name_people(rng, people, genders, names_by_gender) -> Optional[dict[int, str]]:
+def _name_people(rng, people, genders, names_by_gender, fewest_names: int = 0) -> Optional[dict[int, str]]:
     """Distinct names for ``people`` (ids in order of first mention), or None if a list runs short.
 
-    Names are drawn per story, so trees of the pool repeat but stories do not.
+    Names are drawn per story, so trees of the pool repeat but stories do not. A story of at most
+    ``fewest_names`` people (the shortest name list) cannot run short, and skips the counting.
     """
     names: dict[int, str] = {}
     taken: set[str] = set()
-    counts = {"male": 0, "female": 0}
+    counts = {"male": 0, "female": 0} if len(people) > fewest_names else None
     below = rng.below
     for person in people:
         gender = genders[person]
         options = names_by_gender[gender]
         size = len(options)
-        counts[gender] += 1
-        if counts[gender] > size:
-            return None
+        if counts is not None:
+            counts[gender] += 1
+            if counts[gender] > size:
+                return None
         # Rejection keeps every unused name equally likely; stories use few of the 40+ names.
         name = options[below(size)]
         while name in taken:
@@ -218,21 +220,9 @@ def _sample_one(draws: RandomStream, context: StoryContext) -> Optional[Example]
     genders = tree.genders
     # People in order of first mention: along the chain, unless noise facts were shuffled in.
     people = dict.fromkeys([p for a, _, b in facts for p in (a, b)]) if context.any_noise or shuffled else nodes
-    names_by_gender = context.names_by_set[name_set_index]
-    if len(people) <= context.fewest_names:  # no name list can run short: the draws of _name_people, inline
-        names: dict[int, str] = {}
-        taken: set[str] = set()
-        for person in people:
-            options = names_by_gender[genders[person]]
-            name = options[below(len(options))]
-            while name in taken:
-                name = options[below(len(options))]
-            taken.add(name)
-            names[person] = name
-    else:
-        names = _name_people(draws, people, genders, names_by_gender)
-        if names is None:
-            return None
+    names = _name_people(draws, people, genders, context.names_by_set[name_set_index], context.fewest_names)
+    if names is None:
+        return None
     first, last = nodes[0], nodes[-1]
     if context.structural_keys:
         canonical, lines = _canonical_story(context, below, facts, genders, first, last)
