@@ -136,29 +136,29 @@ class CommutativeExample(Example):
         return canonical_key(self.instruction, self.input)
 
 
-class SumExample(CommutativeExample):
-    """A sampled sum: the key of :func:`canonical_key`, without looking for the symbol (the engine asks
-    every draw for its key; a sampled example always has an instruction and one ``+``)."""
+class SampledExample(CommutativeExample):
+    """A sampled sum or product: the key of :func:`canonical_key`, without looking for the symbol (the
+    engine asks every draw for its key; a sampled example always has an instruction and one ``symbol``)."""
 
     __slots__ = ()
+    symbol = ""
 
     def key(self) -> str:
-        left, _, right = self[1].partition("+")
+        symbol = self.symbol
+        left, _, right = self[1].partition(symbol)
         if right < left:
-            return self[0] + "\x1f" + right + "+" + left
+            return self[0] + "\x1f" + right + symbol + left
         return self[0] + "\x1f" + self[1]
 
 
-class ProductExample(CommutativeExample):
-    """A sampled product: as :class:`SumExample`, with ``*``."""
-
+class SumExample(SampledExample):
     __slots__ = ()
+    symbol = "+"
 
-    def key(self) -> str:
-        left, _, right = self[1].partition("*")
-        if right < left:
-            return self[0] + "\x1f" + right + "*" + left
-        return self[0] + "\x1f" + self[1]
+
+class ProductExample(SampledExample):
+    __slots__ = ()
+    symbol = "*"
 
 
 #: The example class of each operation's samplers.
