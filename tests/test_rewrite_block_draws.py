@@ -7,7 +7,6 @@ from genforge.core.rng import RandomStream
 from genforge.generators import rewrite_sampler
 from genforge.generators.instruction_pool import InstructionPool
 from genforge.generators.rewrite_sampler import InputShape, RuleShape
-from genforge.generators.rewriting import short_string
 
 
 def attempt_by_attempt(rng, shape, inputs, pool, count):
@@ -67,24 +66,6 @@ def test_a_rejected_word_is_redrawn_as_the_attempt_by_attempt_draws_do():
     # The shift shows: without the rejected word the attempts after it differ.
     words[filler_words + 3 * 4 + 1] = 1 << 40
     assert rewrite_sampler.sample_block(ScriptedStream(words), shape, inputs, pool, count)[5:] != fast[5:]
-
-
-@pytest.mark.parametrize("alphabet", ["ab", "abc", "abcdefghijklmnopqrstuvwxyz"])
-@pytest.mark.parametrize("length", [0, 1, 7, 64, 65, 200])
-def test_short_strings_are_the_random_streams_strings(alphabet, length):
-    for seed in range(5):
-        one, other = RandomStream.from_parts("strings", seed), RandomStream.from_parts("strings", seed)
-        for _ in range(3):  # and the streams stay in step afterwards
-            assert short_string(one, alphabet, length) == other.string(alphabet, length)
-        assert one.word() == other.word()
-
-
-def test_a_short_strings_rejected_word_is_redrawn_after_the_others_as_the_stream_does():
-    # 0 < 2**64 % 3: rejected; index_array redraws it with below() after the string's other words.
-    words = RandomStream.from_parts("reject").words(40).tolist()
-    words[2] = 0
-    assert short_string(ScriptedStream(words), "abc", 10) == ScriptedStream(words).string("abc", 10)
-    assert short_string(ScriptedStream(words), "abc", 10) != short_string(ScriptedStream(words[:2] + words[3:]), "abc", 10)
 
 
 def test_an_empty_block_is_empty():

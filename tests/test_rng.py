@@ -2,6 +2,9 @@
 
 from collections import Counter
 
+import numpy as np
+import pytest
+
 from genforge.core.rng import RandomStream, derive_seed
 
 
@@ -74,3 +77,34 @@ def test_below_is_the_threshold_rule_on_the_streams_words():
         while value < threshold:
             value = words.word()
         assert stream.below(bound) == value % bound
+
+
+@pytest.mark.parametrize("alphabet", ["ab", "abc", "abcdefghijklmnopqrstuvwxyz"])
+@pytest.mark.parametrize("length", [0, 1, 7, 64])
+def test_a_short_string_drawn_word_by_word_is_the_array_draw(alphabet, length):
+    for seed in range(5):
+        one, other = RandomStream.from_parts("strings", seed), RandomStream.from_parts("strings", seed)
+        for _ in range(3):  # and the streams stay in step afterwards
+            assert one._string_by_words(alphabet, length) == other._string_by_array(alphabet, length)
+        assert one.word() == other.word()
+
+
+class _ScriptedStream(RandomStream):
+    """A random stream whose words are a given list (then a seeded stream's)."""
+
+    def __init__(self, words):
+        self.script, self.rest = list(words), RandomStream.from_parts("rest")
+
+    def word(self):
+        return self.script.pop(0) if self.script else self.rest.word()
+
+    def words(self, count):
+        return np.array([self.word() for _ in range(count)], dtype=np.uint64)
+
+
+def test_a_short_strings_rejected_word_is_redrawn_after_the_others_as_the_array_draw_does():
+    # 0 < 2**64 % 3: rejected; index_array redraws it with below() after the string's other words.
+    words = RandomStream.from_parts("reject").words(40).tolist()
+    words[2] = 0
+    assert _ScriptedStream(words)._string_by_words("abc", 10) == _ScriptedStream(words)._string_by_array("abc", 10)
+    assert _ScriptedStream(words).string("abc", 10) != _ScriptedStream(words[:2] + words[3:]).string("abc", 10)

@@ -30,6 +30,8 @@ T = TypeVar("T")
 _TWO_64 = 1 << 64
 _TWO_128 = 1 << 128
 _BUFFER_WORDS = 256
+#: Longest string :meth:`RandomStream.string` draws word by word; longer ones take one array call.
+SHORT_STRING = 64
 
 
 def _seed_text(parts: Sequence[Any]) -> str:
@@ -103,8 +105,7 @@ class RandomStream:
         """A uniform integer in ``[0, bound)``."""
         if bound <= 0:
             raise ValueError(f"bound must be positive, got {bound}")
-        buffer = self._buffer
-        value = buffer.pop() if buffer else self.word()
+        value = self.word()
         # Words under 2**64 % bound are rejected; that threshold is below ``bound``, so a word at or
         # above ``bound`` (nearly all of them) is accepted without computing it.
         if value < bound:
@@ -244,8 +245,26 @@ class RandomStream:
         return self.index_array(bound, count).tolist()
 
     def string(self, alphabet: str, length: int) -> str:
-        """A uniformly random string of ``length`` symbols from ``alphabet``."""
+        """A uniformly random string of ``length`` symbols from ``alphabet``: symbol i from the i-th
+        word, as :meth:`index_array` draws them (a rejected word's symbol redrawn with :meth:`below`
+        after all ``length`` words)."""
+        if length <= SHORT_STRING:
+            return self._string_by_words(alphabet, length)
+        return self._string_by_array(alphabet, length)
+
+    def _string_by_array(self, alphabet: str, length: int) -> str:
         return "".join([alphabet[i] for i in self.indices(len(alphabet), length)])
+
+    def _string_by_words(self, alphabet: str, length: int) -> str:
+        """:meth:`_string_by_array`'s symbols from the same words, one word at a time: for the few
+        symbols of a short string several times cheaper than the array call."""
+        size, word = len(alphabet), self.word
+        raw = [word() for _ in range(length)]
+        threshold = _TWO_64 % size
+        if raw and min(raw) < threshold:
+            return "".join([alphabet[value % size] if value >= threshold else alphabet[self.below(size)]
+                            for value in raw])
+        return "".join([alphabet[value % size] for value in raw])
 
     def strings(self, alphabet: str, length: int, count: int) -> list[str]:
         """``count`` uniformly random strings of ``length`` symbols, drawn in one call.

@@ -133,43 +133,18 @@ def solve_markov(rules: list[Rule] | tuple[Rule, ...], text: str, *, max_steps: 
     raise AssertionError("unreachable: the loop returns or raises at max_steps")
 
 
-#: Longest string :func:`short_string` draws word by word; longer ones take ``RandomStream.string``'s array call.
-SHORT_STRING = 64
-_TWO_64 = 1 << 64
-
-
-def short_string(rng: RandomStream, alphabet: str, length: int) -> str:
-    """``rng.string(alphabet, length)``: the same symbols from the same words.
-
-    For the few symbols of a rule, drawing words one by one costs several
-    times less than the array call. Same law and order: ``length`` words,
-    symbol i from word i; a word below ``2**64 % len(alphabet)`` is rejected
-    and its symbol redrawn with ``below`` after all ``length`` words, as
-    ``RandomStream.index_array`` does (tests compare the two).
-    """
-    if length > SHORT_STRING:
-        return rng.string(alphabet, length)
-    size = len(alphabet)
-    word = rng.word
-    raw = [word() for _ in range(length)]
-    if raw and min(raw) < _TWO_64 % size:
-        threshold = _TWO_64 % size
-        return "".join([alphabet[value % size] if value >= threshold else alphabet[rng.below(size)] for value in raw])
-    return "".join([alphabet[value % size] for value in raw])
-
-
 def domain_pattern(rng: RandomStream, domain: str, k: int, length: int, alphabet: str) -> str:
     """A pattern of ``length`` symbols from the constrained family ``domain`` with size ``k``."""
     if domain == "unconstrained":
-        return short_string(rng, alphabet, length)
+        return rng.string(alphabet, length)
     if domain == "repeated":
-        runs = short_string(rng, alphabet, -(-length // k))
+        runs = rng.string(alphabet, -(-length // k))
         return "".join(symbol * k for symbol in runs)[:length]
     if domain == "periodic":
-        block = short_string(rng, alphabet, k)
+        block = rng.string(alphabet, k)
         return (block * (-(-length // k)))[:length]
     if domain == "mirrored":
-        block = short_string(rng, alphabet, k)
+        block = rng.string(alphabet, k)
         unit = block + block[::-1]
         return (unit * (-(-length // len(unit))))[:length]
     raise ValueError(f"unknown domain {domain!r}; allowed: {', '.join(DOMAINS)}")
