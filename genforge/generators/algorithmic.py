@@ -27,6 +27,7 @@ import numpy as np
 
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
+from genforge.generators.shared_metas import shared_metas
 
 OPS = ("count", "mode", "copy_unique", "copy_repeat", "sort", "reverse", "parity")
 
@@ -229,25 +230,15 @@ def sample_block(rng: RandomStream, op: str, vocabulary_size: int, length_min: i
 
 
 #: Meta dicts shared by the examples of one operation and equal (length, output length), by the code
-#: length << 32 | output length: records copy one before adding to it, and a dict per example costs as much
-#: as its strings. Emptied past META_LIMIT.
+#: length << 32 | output length (see genforge/generators/shared_metas.py).
 _METAS: dict[str, dict[int, dict]] = {}
-META_LIMIT = 1 << 14
 
 
 def _examples(op: str, inputs: list[str], targets: list[str], lengths: np.ndarray,
               output_lengths: np.ndarray) -> list[Example]:
-    metas = _METAS.get(op)
-    if metas is None or len(metas) > META_LIMIT:
-        metas = _METAS[op] = {}
     codes = ((lengths.astype(np.int64) << 32) | output_lengths).tolist()
-    try:
-        found = list(map(metas.__getitem__, codes))
-    except KeyError:  # a pair not seen yet
-        for code in codes:
-            if code not in metas:
-                metas[code] = {"domain": op, "complexity": {"length": code >> 32, "output_length": code & 0xFFFFFFFF}}
-        found = list(map(metas.__getitem__, codes))
+    found = shared_metas(_METAS, op, codes, lambda code: {
+        "domain": op, "complexity": {"length": code >> 32, "output_length": code & 0xFFFFFFFF}})
     new = tuple.__new__  # builds each Example in C (its Python constructor costs more than the rest)
     return [new(Example, (op, text, target, meta, None, None)) for text, target, meta in zip(inputs, targets, found)]
 

@@ -62,6 +62,7 @@ from genforge.generators.digit_blocks import (
     FAST_WIDTHS, column_sums, decimal_strings, narrow_results, operand_lines, propagate_carries, random_digit_rows,
     significant_lengths,
 )
+from genforge.generators.shared_metas import shared_metas
 
 HINT_MARKERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MARKER_INDEX = {marker: index for index, marker in enumerate(HINT_MARKERS)}
@@ -511,9 +512,8 @@ def _examples(rng: RandomStream, operation: str, digit_format: DigitFormat, a_di
             for a, b, text, target, meta in zip(a_texts, b_texts, inputs, targets, metas)]
 
 
-#: Shared meta dicts of each operation by complexity code (see _shared_metas); emptied past META_LIMIT.
-_METAS: dict[str, dict[int, dict]] = {"add": {}, "multiply": {}}
-META_LIMIT = 1 << 14
+#: Shared meta dicts of each operation by complexity code (see genforge/generators/shared_metas.py).
+_METAS: dict[str, dict[int, dict]] = {}
 #: Bit fields of a complexity code: digits_a, digits_b (<= 1000), result_digits, carries and longest
 #: chain (< 2000, a product's 2 * 1000 columns), 53 bits in all.
 _CODE_SHIFTS = (0, 10, 20, 31, 42)
@@ -521,33 +521,25 @@ _CODE_MASKS = (1023, 1023, 2047, 2047, 2047)
 
 
 def _shared_metas(operation: str, *measures: np.ndarray) -> list[dict]:
-    """The meta dict of every example of a block, examples with equal complexity sharing one (records copy
-    it before adding to it): a dict per example costs more than the rest of the record.
+    """The meta dict of every example of a block, examples with equal complexity sharing one.
     ``measures``: digits_a, digits_b, result_digits, carries, longest carry chain."""
     codes = measures[0].astype(np.int64)
     for values, shift in zip(measures[1:], _CODE_SHIFTS[1:]):
         codes += values.astype(np.int64, copy=False) << shift
-    codes = codes.tolist()
-    metas = _METAS[operation]
-    try:
-        return list(map(metas.__getitem__, codes))
-    except KeyError:  # a complexity not seen yet
-        pass
-    if len(metas) > META_LIMIT:
-        metas = _METAS[operation] = {}  # a new dict: a block reading the old one keeps it whole
-    for code in codes:
-        if code not in metas:
-            length_a, length_b, result_length, carries, chain = (
-                code >> shift & mask for shift, mask in zip(_CODE_SHIFTS, _CODE_MASKS))
-            metas[code] = {"domain": operation, "complexity": {
-                "digits_a": length_a,
-                "digits_b": length_b,
-                "digits": max(length_a, length_b),
-                "result_digits": result_length,
-                "carries": carries,
-                "longest_carry_chain": chain,
-            }}
-    return list(map(metas.__getitem__, codes))
+
+    def build(code: int) -> dict:
+        length_a, length_b, result_length, carries, chain = (
+            code >> shift & mask for shift, mask in zip(_CODE_SHIFTS, _CODE_MASKS))
+        return {"domain": operation, "complexity": {
+            "digits_a": length_a,
+            "digits_b": length_b,
+            "digits": max(length_a, length_b),
+            "result_digits": result_length,
+            "carries": carries,
+            "longest_carry_chain": chain,
+        }}
+
+    return shared_metas(_METAS, operation, codes.tolist(), build)
 
 
 # -- carry classes with matched operand sizes -------------------------------------------------

@@ -26,6 +26,7 @@ import numpy as np
 
 from genforge.core.records import Example
 from genforge.core.rng import RandomStream
+from genforge.generators.shared_metas import shared_metas
 from genforge.generators.instruction_pool import InstructionPool
 from genforge.generators.rewriting import (
     LETTERS, Rule, domain_pattern, near_miss_text, random_text_without, rewrite_once, text_containing,
@@ -169,25 +170,15 @@ def _pool_rows(pool: InstructionPool) -> list[tuple[str, str, str]]:
 
 
 def _shared_metas(pool: InstructionPool, chosen: list[int], lengths: np.ndarray) -> list[dict]:
-    """The meta dict of each (pool entry, input length): one dict per pair for the pool's lifetime (records
-    copy it before adding to it), as building a dict per example costs more than its strings."""
-    metas = pool.memo.get("rewrite metas")
-    if metas is None or len(metas) > META_LIMIT:
-        metas = pool.memo["rewrite metas"] = {}
+    """The meta dict of each (pool entry, input length), shared for the pool's lifetime (see
+    genforge/generators/shared_metas.py)."""
     codes = ((np.array(chosen, dtype=np.uint64) << np.uint64(32)) | lengths).tolist()
-    try:
-        return list(map(metas.__getitem__, codes))
-    except KeyError:  # a pair not seen yet
-        pass
-    for code in codes:
-        if code not in metas:
-            rule, domain, k, _ = pool.items[code >> 32]
-            metas[code] = {"domain": domain, "complexity": _complexity(code & 0xFFFFFFFF, rule, k, False)}
-    return list(map(metas.__getitem__, codes))
 
+    def build(code: int) -> dict:
+        rule, domain, k, _ = pool.items[code >> 32]
+        return {"domain": domain, "complexity": _complexity(code & 0xFFFFFFFF, rule, k, False)}
 
-#: Most shared meta dicts a pool keeps (see _shared_metas); emptied past it.
-META_LIMIT = 1 << 14
+    return shared_metas(pool.memo, "rewrite metas", codes, build)
 
 
 def _bounded(words: np.ndarray, bounds: np.ndarray) -> Optional[np.ndarray]:
