@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping, Optional
 
-from genforge.core.records import Example
+from genforge.core.records import Example, bucket_of, key_digest
 
 SPLIT_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 #: The shift of a probe split (``SplitSpec.probe_of``): records seen in training, no generalization asked.
@@ -180,6 +180,12 @@ def with_bucket_window(split: SplitSpec) -> SplitSpec:
         return split
     window = (max(low for low, _ in intervals), min(high for _, high in intervals))
     return replace(split, sample_params={**split.sample_params, "bucket_window": window})
+
+
+def in_bucket_window(key: str, window: tuple[float, ...]) -> bool:
+    """Whether the canonical input ``key`` lies in a split's ``bucket_window`` (see :func:`with_bucket_window`;
+    empty: every input does), as the split's bucket test would find."""
+    return not window or window[0] <= bucket_of(key_digest(key)) < window[1]
 
 
 def accepted_indices(predicate: Predicate, examples: list[Example], buckets) -> list[int]:

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Mapping, Optional
 
-from genforge.core.records import Example, bucket_of, example_of, key_digest
+from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
+from genforge.core.splits import in_bucket_window
 from genforge.generators.kinship import (
     Chain, FamilyTree, Noise, add_noise, backward_chain, chain_answers, family_tree, load_rules, simulate_family,
     story_answers,
@@ -227,8 +228,7 @@ def _sample_one(draws: RandomStream, context: StoryContext) -> Optional[Example]
     if context.structural_keys:
         canonical, lines = _canonical_story(context, below, facts, genders, first, last)
         key = context.instruction + "\x1f" + canonical
-        window = context.bucket_window
-        if window and not window[0] <= bucket_of(key_digest(key)) < window[1]:
+        if not in_bucket_window(key, context.bucket_window):
             return None  # the split's predicate refuses this input anyway: no text, meta or example for it
         story = _story_text(context, lines, names, first, last)
     else:

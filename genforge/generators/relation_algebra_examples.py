@@ -18,8 +18,9 @@ from itertools import combinations_with_replacement, product
 from math import comb
 from typing import Optional
 
-from genforge.core.records import Example, bucket_of, example_of, key_digest
+from genforge.core.records import Example, example_of
 from genforge.core.rng import RandomStream
+from genforge.core.splits import in_bucket_window
 from genforge.generators.kinship_graphs import family_model, sample_flat_walks, sample_kinship_graph
 from genforge.generators.relation_algebra_audit import label_counts, top_label_state
 from genforge.generators.relation_algebra_canonical import canonical_graph, chain_texts, chains_key, graph_key
@@ -191,8 +192,7 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
     padded = tuple(f" {r} " for r in relations)
     # A split's bucket interval: a draw whose key falls outside it is dropped before its text is written
     # (the split's predicate would drop it after; its words are still drawn, so later draws stay).
-    low, high = params.bucket_window or (0.0, 1.0)
-    windowed = (low, high) != (0.0, 1.0)
+    window = tuple(params.bucket_window)
     examples: list[Optional[Example]] = []
     work = 0
     for drawn in range(count):
@@ -220,7 +220,7 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
                         [a for chain in flat for a in chain], identity, target, want_top)):
                     continue
                 key = keyed + chains_key(flat, relations, texts)
-                if windowed and not low <= bucket_of(key_digest(key)) < high:
+                if not in_bucket_window(key, window):
                     for _ in range(branches * (2 * k - 1)):  # the words _flat_text would draw
                         word()
                     text = None
@@ -233,7 +233,7 @@ def draw_block(rng: RandomStream, params, count: int, work_limit: float) -> tupl
                 if balanced and not _top_as_wanted([a for _, a, _ in edges], identity, target, want_top):
                     continue
                 key = keyed + graph_key(graph.branches, relations)
-                if windowed and not low <= bucket_of(key_digest(key)) < high:
+                if not in_bucket_window(key, window):
                     for _ in range(nodes - 2 + len(edges)):  # the words _node_labels and _shuffled_text would draw
                         word()
                     text = None
