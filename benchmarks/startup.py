@@ -1,4 +1,6 @@
-"""Start-up time of the CLI: `import genforge.cli`, `genforge --help` and `genforge list`.
+"""Start-up time of the CLI: `import genforge.cli`, `genforge --help`, `genforge list`, and a
+`genforge generate addition --size train=10` (what a generate process costs besides its train records:
+start-up, imports and the plan's three other splits at their default sizes).
 
     python benchmarks/startup.py                         # this checkout, median of 10 runs
     python benchmarks/startup.py --source /tmp/old-checkout --runs 10   # another checkout (before/after)
@@ -63,6 +65,9 @@ def main() -> None:
             "genforge --help": [wall(cli, ["--help"], env) for _ in range(args.runs)],
             "genforge list (cache filled)": [wall(cli, ["list"], env) for _ in range(args.runs)],
         }
+        with tempfile.TemporaryDirectory() as out:
+            small = ["generate", "addition", "--size", "train=10", "--out", out, "--overwrite", "--quiet"]
+            rows["genforge generate addition --size train=10"] = [wall(cli, small, env) for _ in range(args.runs)]
         cold = []
         for _ in range(args.runs):
             with tempfile.TemporaryDirectory() as empty:
