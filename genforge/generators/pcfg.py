@@ -674,6 +674,41 @@ class Walk:
         return {(tokens[nodes[parent]], tokens[nodes[child]]) for parent, child in self.edges}
 
 
+#: The producer of an application when the walk has no exception pairs: none applied, none possible.
+_NO_EXCEPTIONS = (-1, 0, None, 0)
+
+
+def _applied(code: int, arguments: list, producers: tuple, exceptions: frozenset[int], max_length: int):
+    """One application of the walk, in both of the states :func:`evaluate` may put it in: (its value
+    when free, its producer ``(code, exceptions applied when free, argument values when claimed,
+    exceptions applied when claimed)``).
+
+    Free: the application may take an exception pair with its first argument. Claimed: its parent took
+    it into a pair (a word is in one pair at most, the outer pair first, as :func:`evaluate` decides
+    top-down), so it takes none and its first argument is free. The walk is bottom-up and does not yet
+    know which its parent will choose, so it keeps both; a state whose value passes ``max_length`` is
+    None (its value, or its claimed argument values). Arguments arrive in their free state (None: too long).
+    """
+    counts = [0 if producer is None else producer[1] for producer in producers]
+    claimed_args = arguments if None not in arguments else None
+    claimed_count = sum(counts)
+    if claimed_args is not None and len(MEANINGS[code](*claimed_args)) > max_length:
+        claimed_args = None
+    first_producer = producers[0]
+    if exceptions and first_producer is not None and code * 16 + first_producer[0] in exceptions:
+        child_args = first_producer[2]
+        value = None
+        if child_args is not None and None not in arguments[1:]:
+            value = exceptional_value(code * 16 + first_producer[0], arguments, child_args)
+            if len(value) > max_length:
+                value = None
+        count = 1 + first_producer[3] + sum(counts[1:])
+    else:
+        value = None if claimed_args is None else MEANINGS[code](*claimed_args)
+        count = claimed_count
+    return value, (code, count, claimed_args, claimed_count)
+
+
 def pair_codes(pairs: Iterable[tuple[str, str]]) -> frozenset[int]:
     """(parent, child) function names as the ``parent code * 16 + child code`` of :meth:`Walk.edge_pairs`."""
     index = {name: code for code, name in enumerate(FUNCTIONS)}
@@ -710,7 +745,7 @@ def _walk(streams: NodeStreams, max_functions: int, max_length: int,
     codes: list[int] = []
     edges: list[tuple[int, int]] = []
     leaf: list[bool] = []
-    applied = depth = strings = 0
+    depth = strings = 0
     while True:
         if code < STRING:
             node = len(codes)
@@ -741,7 +776,7 @@ def _walk(streams: NodeStreams, max_functions: int, max_length: int,
             code = codes[node]
             if code < len(UNARY):
                 arguments = [value]
-                first_producer = producer
+                producers = (producer,)
             elif not has_first[-1]:
                 has_first[-1] = True
                 held.append((value, producer))
@@ -750,23 +785,23 @@ def _walk(streams: NodeStreams, max_functions: int, max_length: int,
             else:
                 first, first_producer = held.pop()
                 arguments = [first, value]
+                producers = (first_producer, producer)
             frames.pop()
             has_first.pop()
-            took = False
-            if exceptions and first_producer is not None and code * 16 + first_producer[0] in exceptions:
-                # the pair wins over the child's own pair (a word is in one pair at most)
-                value = exceptional_value(code * 16 + first_producer[0], arguments, first_producer[1])
-                applied += 1 - first_producer[2]
-                took = True
+            if exceptions:
+                value, producer = _applied(code, arguments, producers, exceptions, max_length)
+                if value is None and producer[2] is None:
+                    return None  # too long whether or not its parent takes it into an exception pair
             else:
-                value = MEANINGS[code](*arguments)
-            producer = (code, arguments, took)
-            if len(value) > max_length:
-                return None
+                value, producer = MEANINGS[code](*arguments), _NO_EXCEPTIONS
+                if len(value) > max_length:
+                    return None
         else:
+            if value is None:
+                return None
             result = Walk()
             result.tokens, result.value, result.functions, result.depth = tokens, value, len(codes), depth
             result.strings, result.nodes, result.codes, result.edges = strings, nodes, codes, edges
-            result.leaf, result.exceptions = leaf, applied
+            result.leaf, result.exceptions = leaf, producer[1]
             return result
         code = next_code()
