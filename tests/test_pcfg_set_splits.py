@@ -190,33 +190,33 @@ def test_describe_lists_every_parameter_and_plan():
 #: sha256 of each file of a small default run, seed 0; a change needs a version bump of the task.
 GOLDEN = {
     "random": {
-        "train": "3b223dabdba584cd87ced0308d1d66c59a5aecef5daf39e823a6996c7be408fb",
-        "validation": "f47b66cb35012361af6eaf70a16cfd184e67794fee3c887603ee514a46be5fb9",
-        "test_id": "ba103c3fe291ad28ce20bfc7cc7889c57278c21ef187b15b2a49a525c06f3896",
+        "train": "8f764e0608b45da375120d5afb7d8133665877cb1bf7f52ae34e911d07ba3b4b",
+        "validation": "fbfb28965eee56dbcbd9361b6cd60df5b5f2f06f88451b975537e8497a0c7847",
+        "test_id": "d299fd55f1d9307006a0e9f361fe6a50481a355c68ced598372a8b182625d80c",
     },
     "systematicity": {
-        "train": "25b364d4d3ea18efbf684ba080ed4169751e1a882e6b09574146d886a81dc087",
-        "validation": "fcb3858b77d49f5c26451a0f7d5da2c9f3a816578cb0857279fec361d8e45ecf",
-        "test_id": "8f76293ad03dda577e6e2952e68d1b8e09be60bb8c1f0441da6ec8128de20aae",
-        "test_ood_systematicity": "b8651c02fb60150f064f66a4f1b7ea13714ac7dc7382c48ecd15beef849a99f9",
+        "train": "5170022452362c8a63aa9ab203733b1c5888812b3c461830f72da0b9c79784f5",
+        "validation": "115e5fb4e2e201df6f2e37beb0ff250a5db7853c5bd362efc340f29eee238bae",
+        "test_id": "f7484a161e4dbb4dca40e6bb0fc89ba52323cefe0d7b85acb43ce414577fc86d",
+        "test_ood_systematicity": "2bcc4ed89408020cfd8062f847dd66201114099b2d594a2f7e5ead94850a0160",
     },
     "productivity": {
-        "train": "28bd6d03ee70b3db69a0f8fb5150cdc47f9341642413db9745074002f7dfb212",
-        "validation": "ef62b82bbb494fd8e47834c716f80cf1a058383bd94eee88893c28b6ffb944ad",
-        "test_id": "540c7416e4ab0dc8d5e5af7ab2210b0fbae57e7681055e64ad0420c240355236",
-        "test_ood_productivity": "2877c80fc535410e5a68ee9b3a2b0fa347c319b5030d1e572abb3668bb3dec6b",
+        "train": "0f7903d1eeb13c6494d3a35bf72c1f527e1e5ba13b96973b2e5f7bf649a08aab",
+        "validation": "9d79138b5b32d94e1e67882cfb798520ef8202a45f984cda0319b880a45b78d7",
+        "test_id": "9ce8689dc1d405d31ca898f4a881b29aa8ba89abe5fc1ce85cfdcbe18a6ce496",
+        "test_ood_productivity": "1da591a08a75352b91881e21dbdc7bb1b08712720d708dd08871bc610dc17d59",
     },
     "substitutivity": {
-        "train": "3b223dabdba584cd87ced0308d1d66c59a5aecef5daf39e823a6996c7be408fb",
-        "validation": "8ee64b987763c15720cc89c0f8993e997054ad42cc63965d56193d5b176b7673",
-        "test_id": "ba103c3fe291ad28ce20bfc7cc7889c57278c21ef187b15b2a49a525c06f3896",
-        "test_ood_substitutivity": "a51e83106a3afc6f9f093ab438aae8ee86f7822e0e5536a9a8d90eb99471f82a",
+        "train": "8f764e0608b45da375120d5afb7d8133665877cb1bf7f52ae34e911d07ba3b4b",
+        "validation": "bf6f132f6d22e2fb14598e186a01687338412c0695d0772d9d2219f043635e43",
+        "test_id": "d299fd55f1d9307006a0e9f361fe6a50481a355c68ced598372a8b182625d80c",
+        "test_ood_substitutivity": "322dae8cbad8fc83b90e2cf98026bf6c5a769288e9809608a33fa3016080dd63",
     },
     "overgeneralisation": {
-        "train": "18d887693b5079ab0dd96fe3674aa51e9f19ec0d1f7765016bd405e2eae1dafe",
-        "validation": "5dcc82f16c0e9e72ec5374fb309ca5c0bc3bbcf80a89d859c59293d1442953b8",
-        "test_id": "9acd9f2e54cf6fe160959e57cc4bf92fda2762fd2760fedab27d58b55f146276",
-        "test_ood_exception": "d2a5f2db556c3b11dec99821aa6c90341b28827c3d1c8a9163009ace24b84758",
+        "train": "157a999c68161d9e344db30ad323a94dbeb09e1a7d917907dbdefcc883849db7",
+        "validation": "7f15a338b695483c4095835cad9a1c068e9332b1d34d87c8ae76da0567167a0e",
+        "test_id": "263e9b5701123e4a14c42cb7f0def6d1d12e87da0cc0d87327009c5649a23b61",
+        "test_ood_exception": "2eeaf839c84551c2870b00096422b74612858580c947cccc344c7f0924c026ad",
     },
 }
 

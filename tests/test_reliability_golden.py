@@ -32,7 +32,7 @@ GOLDEN = {
     "kinship": ("1.1", "32e11cfb7675c30695b380bc40580bf1e6bb3e2dc179e273b65b3047f6392e39"),
     "markov": ("1.2", "3db886beae3798d5f9d29b0d7c70e7cae006c7e3492ef8d7996108fcf7337b91"),
     "multiplication": ("1.2", "a64772c33e0c9ce216c9addd13c2915d01c8ae35b14a5d9bf6c7fab4a66d4d5c"),
-    "pcfg_set": ("1.2", "d0b16171b3d7d914ef756ae51a8398ae025699159d62cabb7afdc71e8c2f8d59"),
+    "pcfg_set": ("1.3", "92ffaff60424d25ce451e18715bcc5a698b2215c84c6fe1f748ed4b52674b1f8"),
     "relation_algebra": ("1.2", "26b4b4b699392bd740e749177979415228ad2e50ba1088f13c839942c8cbfb43"),
     "rewrite": ("1.2", "0242c8f0804167b40ce9c52c513aa883d7eb3600a60b2ac855343e2a604a378f"),
     "scan": ("1.1", "c6d88df72e7c1e8ca483f9dfd474bd761dfa4e9bdad9ec4a3192620817d98035"),

@@ -197,7 +197,7 @@ def _twins_in_context(example: Example, context: str) -> tuple[int, int]:
 
 class PcfgSetTask(Task):
     name = "pcfg_set"
-    version = "1.2"
+    version = "1.3"
     summary = "evaluate a prefix expression of string functions (PCFG SET, Hupkes et al. 2020)"
     default_split_plan = "random"
     Params = PcfgSetParams
