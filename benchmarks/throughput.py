@@ -12,15 +12,18 @@ when the task knows its size), measured in a fresh process (so
 peak RSS belongs to that run alone: it is read right after generation), imports
 excluded from the timing. The serialization
 ceiling re-encodes the same records with the canonical encoder: what the
-engine could reach if sampling and validation were free. Prints a Markdown
-table for the README.
+engine could reach if sampling and validation were free; "engine /
+serialization" is the engine's time per record in units of that encoding's
+(a figure that moves less than µs from one machine to another). Prints a
+Markdown table for the README.
 
 --peer prints the side-by-side table instead: for each pair in PEERS, the
 whole `genforge generate TASK --size train=N` command (default plan, one
 worker; start-up, sampling, validation, encoding and writing every split of
 the plan, timed from outside the process; records/s counts every record
 written) and reasoning-gym's closest dataset generating N items in memory
-(its import excluded), each in a fresh process, median of --repeat runs.
+(its import excluded), each in a fresh process, median of --repeat runs;
+"ratio per run" is the range of the ratios of the runs made back to back.
 Without reasoning-gym installed the peer columns say so and are left empty.
 """
 
@@ -173,14 +176,22 @@ def measure_peer(name: str, items: int) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def run_ratios(ours: list[dict], theirs: list[dict]) -> str:
+    """The lowest and highest ratio of the runs made back to back (one of ours, then one of theirs):
+    how far the machine's noise moves the figure."""
+    ratios = [(mine["records"] / mine["seconds"]) / (other["items"] / other["seconds"])
+              for mine, other in zip(ours, theirs) if "error" not in mine and "error" not in other]
+    return f"{min(ratios):.2f}-{max(ratios):.2f}x" if ratios else "-"
+
+
 def peer_table(records: int, repeat: int) -> None:
     installed = util.find_spec("reasoning_gym") is not None
     version = metadata.version("reasoning_gym") if installed else None
     print(f"reasoning-gym {version}" if installed else
           "reasoning-gym is not installed (pip install reasoning-gym): its columns are left empty")
-    header = ["genforge task", "records", "records/s", "reasoning-gym task", "items/s", "ratio"]
+    header = ["genforge task", "records", "records/s", "reasoning-gym task", "items/s", "ratio", "ratio per run"]
     print("| " + " | ".join(header) + " |")
-    print("|---|---:|---:|---|---:|---:|")
+    print("|---|---:|---:|---|---:|---:|---:|")
     for task, params, peer in PEERS:
         ours, theirs = [], []
         for _ in range(repeat):  # the two sides take turns, so the machine's noise falls on both
@@ -195,15 +206,15 @@ def peer_table(records: int, repeat: int) -> None:
             rate = mine["records"] / mine["seconds"]
             row = [label, f"{mine['records']:,}", f"{rate:,.0f}"]
         if not installed:
-            row += [peer, "not installed", "-"]
+            row += [peer, "not installed", "-", "-"]
         else:
             other = median_run(theirs)
             if "error" in other:
-                row += [peer, other["error"][:60], "-"]
+                row += [peer, other["error"][:60], "-", "-"]
             else:
                 other_rate = other["items"] / other["seconds"]
                 ratio = f"{rate / other_rate:.2f}x" if "error" not in mine else "-"
-                row += [peer, f"{other_rate:,.0f}", ratio]
+                row += [peer, f"{other_rate:,.0f}", ratio, run_ratios(ours, theirs)]
         print("| " + " | ".join(row) + " |", flush=True)
 
 
@@ -247,12 +258,13 @@ def main() -> None:
     header = ["task", "records"] + [f"{w} worker{'s' if w > 1 else ''} rec/s" for w in worker_counts]
     header += ["2 / 1 workers"] if len(worker_counts) == 2 else []
     header += ["Dask local 2 rec/s", "Dask / 1 worker"] if args.dask else []
-    header += ["µs/record in task (hooks) / in engine", "serialization rec/s", "end-to-end / ceiling"]
+    header += ["µs/record in task (hooks) / in engine", "serialization rec/s", "engine / serialization",
+               "end-to-end / ceiling"]
     header += [f"peak MB @ {m:,}" for m in memory_sizes]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for task in args.tasks.split(","):
-        row, ceiling, single, rates, split_times = [task], None, None, [], "-"
+        row, ceiling, single, rates, split_times, engine_share = [task], None, None, [], "-", "-"
         # Worker counts take turns, and each figure is the median run: a shared machine's noise
         # then falls on every column alike.
         runs: dict[int, list[dict]] = {workers: [] for workers in worker_counts}
@@ -279,6 +291,10 @@ def main() -> None:
                 engine_us = result["seconds"] / result["records"] * 1e6 - task_us
                 split_times = f"{task_us:.1f} ({hooks_us:.1f}) / {engine_us:.1f}"
                 ceiling = result["encoded"] / result["encode_seconds"]
+                # The engine's time per record in units of one canonical encoding of a record: a figure that
+                # moves less than µs when the machine under the benchmark changes speed.
+                engine_share = f"{engine_us * ceiling / 1e6:.1f}x"
+
         if len(row) == 1:
             row.append("-")
         if len(worker_counts) == 2:
@@ -292,6 +308,7 @@ def main() -> None:
                 row += [f"{rate:,.0f}", f"{rate / single:.2f}x" if single else "-"]
         row.append(split_times)
         row.append(f"{ceiling:,.0f}" if ceiling else "-")
+        row.append(engine_share)
         row.append(f"{single / ceiling:.0%}" if ceiling and single else "-")
         for size in memory_sizes:
             result = measure(task, size, 1)
