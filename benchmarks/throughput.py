@@ -294,7 +294,6 @@ def main() -> None:
                 # The engine's time per record in units of one canonical encoding of a record: a figure that
                 # moves less than µs when the machine under the benchmark changes speed.
                 engine_share = f"{engine_us * ceiling / 1e6:.1f}x"
-
         if len(row) == 1:
             row.append("-")
         if len(worker_counts) == 2:
